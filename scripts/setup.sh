@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Idempotent install of every Debian and npm package the project needs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DEBS=(charon-systemd libcharon-extra-plugins libstrongswan-standard-plugins slirp socat iptables iproute2 tshark)
+missing=()
+for p in "${DEBS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  if [[ $(id -u) -ne 0 ]]; then
+    echo "setup: missing Debian packages (${missing[*]}); run as root or install them" >&2
+  else
+    echo "setup: installing ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    echo 'wireshark-common wireshark-common/install-setuid boolean false' | debconf-set-selections 2>/dev/null || true
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+fi
+if [[ ! -d node_modules ]] || [[ package.json -nt node_modules/.package-lock.json ]]; then
+  npm install --no-fund --no-audit
+fi

@@ -1,0 +1,74 @@
+/**
+ * The only door between the agent and the machine it runs on.
+ * Every host (sim on Node, xs under xsnap, esp32 under Moddable) implements these
+ * small interfaces; nothing under src/ touches an OS API directly.
+ */
+import type { AgentConfig } from './config.ts';
+
+export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
+export const LOG_LEVELS: readonly LogLevel[] = ['error', 'warn', 'info', 'debug'];
+
+/** Where log lines go. The agent never passes secrets here (keys go to KeyLog only). */
+export type LogSink = (level: LogLevel, component: string, message: string) => void;
+
+/** The modem UART: a byte stream plus optional modem control lines. */
+export interface Serial {
+  write(bytes: Uint8Array): void;
+  /** The host calls `handler` with each chunk of received bytes. */
+  onReceive(handler: (bytes: Uint8Array) => void): void;
+  /** DTR drop makes most modems leave data mode; hosts without control lines omit this. */
+  setDtr?(asserted: boolean): void;
+}
+
+/** Monotonic milliseconds; only differences are meaningful. */
+export interface Clock {
+  now(): number;
+}
+
+/** One re-armable one-shot timer is all the agent needs: it always knows its next deadline. */
+export interface Timer {
+  /** Arm for absolute monotonic time `at` (ms), replacing any earlier arming; undefined disarms. */
+  schedule(at: number | undefined, fire: () => void): void;
+}
+
+/** Cryptographically secure random bytes. */
+export interface Random {
+  bytes(length: number): Uint8Array;
+}
+
+/** Optional sink for session keys, only wired when the user asks for a key log. */
+export interface KeyLog {
+  ikeSa(entry: IkeSaKeys): void;
+  espSa(entry: EspSaKeys): void;
+}
+
+export interface IkeSaKeys {
+  spiI: Uint8Array;
+  spiR: Uint8Array;
+  skEi: Uint8Array;
+  skEr: Uint8Array;
+  skAi: Uint8Array;
+  skAr: Uint8Array;
+  encryption: string;
+  integrity: string;
+}
+
+export interface EspSaKeys {
+  spi: number;
+  source: string;
+  destination: string;
+  encryption: string;
+  encryptionKey: Uint8Array;
+  integrity: string;
+  integrityKey: Uint8Array;
+}
+
+export interface Platform {
+  serial: Serial;
+  clock: Clock;
+  timer: Timer;
+  random: Random;
+  log: LogSink;
+  config: AgentConfig;
+  keyLog?: KeyLog;
+}
