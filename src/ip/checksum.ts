@@ -1,0 +1,33 @@
+/**
+ * RFC 1071 internet checksum. Split into an accumulating sum and a final fold so
+ * pseudo-headers and payloads can be summed piecewise without concatenating copies.
+ */
+
+/**
+ * Adds the 16-bit big-endian words of `data[offset, offset+length)` to `acc`.
+ * An odd trailing byte is padded with zero, so only the last piece may have odd length.
+ * The result stays unfolded (a plain number well below 2^53 for any realistic packet).
+ */
+export function sumWords(data: Uint8Array, offset = 0, length = data.length - offset, acc = 0): number {
+  const end = offset + length;
+  let i = offset;
+  for (; i + 1 < end; i += 2) acc += (data[i]! << 8) | data[i + 1]!;
+  if (i < end) acc += data[i]! << 8;
+  return acc;
+}
+
+/** Folds the carries back in (end-around carry) to get the 16-bit ones' complement sum. */
+export function foldSum(acc: number): number {
+  while (acc > 0xffff) acc = (acc & 0xffff) + Math.floor(acc / 0x10000);
+  return acc;
+}
+
+/** The checksum field value: ones' complement of the folded sum. */
+export function finishChecksum(acc: number): number {
+  return ~foldSum(acc) & 0xffff;
+}
+
+/** One-shot checksum of a byte range (a received header with its checksum field sums to 0). */
+export function internetChecksum(data: Uint8Array, offset = 0, length = data.length - offset, acc = 0): number {
+  return finishChecksum(sumWords(data, offset, length, acc));
+}

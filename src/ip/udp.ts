@@ -1,0 +1,44 @@
+/** UDP (RFC 768) with the IPv4 pseudo-header checksum. */
+import { readU16, writeU16 } from '../util/bytes.ts';
+import { sumWords, finishChecksum } from './checksum.ts';
+import { PROTO_UDP } from './ipv4.ts';
+import { fail, ok, type Parsed } from './result.ts';
+
+export const UDP_HEADER_LENGTH = 8;
+
+export interface UdpSegment {
+  srcPort: number;
+  dstPort: number;
+  payload: Uint8Array; // a view into the received packet
+}
+
+function pseudoHeaderSum(src: Uint8Array, dst: Uint8Array, length: number): number {
+  return sumWords(src, 0, 4) + sumWords(dst, 0, 4) + PROTO_UDP + length;
+}
+
+/** Builds header + payload with the checksum filled in (0 is sent as 0xffff, RFC 768). */
+export function buildUdp(src: Uint8Array, dst: Uint8Array, srcPort: number, dstPort: number, payload: Uint8Array): Uint8Array {
+  const length = UDP_HEADER_LENGTH + payload.length;
+  if (length > 0xffff) throw new Error(`udp datagram too long: ${length}`);
+  const s = new Uint8Array(length);
+  writeU16(s, 0, srcPort);
+  writeU16(s, 2, dstPort);
+  writeU16(s, 4, length);
+  s.set(payload, UDP_HEADER_LENGTH);
+  const checksum = finishChecksum(sumWords(s, 0, length, pseudoHeaderSum(src, dst, length)));
+  writeU16(s, 6, checksum === 0 ? 0xffff : checksum);
+  return s;
+}
+
+/** Parses an IP payload as UDP; `src`/`dst` are the IP addresses for the pseudo-header. */
+export function parseUdp(segment: Uint8Array, src: Uint8Array, dst: Uint8Array): Parsed<UdpSegment> {
+  if (segment.length < UDP_HEADER_LENGTH) return fail('udp truncated header');
+  const length = readU16(segment, 4);
+  if (length < UDP_HEADER_LENGTH) return fail('udp bad length');
+  if (length > segment.length) return fail('udp truncated');
+  // A zero checksum means the sender did not compute one (allowed for UDP over IPv4).
+  if (readU16(segment, 6) !== 0) {
+    if (finishChecksum(sumWords(segment, 0, length, pseudoHeaderSum(src, dst, length))) !== 0) return fail('udp bad checksum');
+  }
+  return ok({ srcPort: readU16(segment, 0), dstPort: readU16(segment, 2), payload: segment.subarray(UDP_HEADER_LENGTH, length) });
+}

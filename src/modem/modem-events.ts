@@ -1,0 +1,23 @@
+/** What the modem driver tells the agent, and the callbacks it needs from the host. */
+
+export type ModemEvent =
+  | { type: 'registering' }
+  | { type: 'registered'; roaming: boolean; rssiDbm: number | undefined }
+  | { type: 'dialing'; attempt: number }
+  /** Data mode: every serial byte now goes to onData (PPP). */
+  | { type: 'online'; rate?: string }
+  /** hangUp() finished: the modem is back in command mode, still registered. */
+  | { type: 'offline' }
+  /** The data call (or the modem) went away; the driver redials by itself. */
+  | { type: 'lost'; reason: string }
+  /** The driver gave up; start(now) tries again from scratch. */
+  | { type: 'error'; cause: string };
+
+export interface ModemPorts {
+  writeSerial(bytes: Uint8Array): void;
+  onEvent(event: ModemEvent, now: number): void;
+  /** Data-mode bytes (PPP), from CONNECT until hang-up or carrier loss. */
+  onData(bytes: Uint8Array, now: number): void;
+  /** Present when the host drives the DTR line; then hang-up uses a DTR drop (AT&D2). */
+  setDtr?(asserted: boolean): void;
+}

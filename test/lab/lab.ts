@@ -1,0 +1,187 @@
+/**
+ * The interop lab: real peers in network namespaces that this run creates and deletes.
+ *
+ *   agent ── serial (pty) ── slirp-fullbolt (PPP peer + carrier NAT)      ns "wan"
+ *                               │ UDP to 10.0.2.2 = wan's loopback
+ *                               ▼
+ *                            charon (strongSwan, kernel-libipsec → ipsec0)  ns "wan"
+ *                               │ veth 198.51.100.1
+ *                               ▼
+ *                            private network 198.51.100.0/24               ns "priv"
+ *                              echo 198.51.100.10:7, DNS 198.51.100.53 (later: MQTT, HTTP)
+ *
+ * slirp maps 10.0.2.2 to the loopback of the namespace it runs in, so the carrier and the
+ * gateway's public side share the "wan" namespace; the gateway still sees the device
+ * behind a NAT (127.0.0.1 with a slirp-chosen port), so NAT traversal is real.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { createNamespace, deleteNamespace, namespaceName, nsRun, removeStaleNamespaces } from './netns.ts';
+import { run, startProcess, stopProcess, waitFor, type LabProcess } from './processes.ts';
+import { DEFAULT_GATEWAY, Gateway, type GatewayOptions } from './strongswan.ts';
+import { Slirp } from './slirp.ts';
+
+export const PRIVATE_NET = '198.51.100.0/24';
+export const GATEWAY_INNER = '198.51.100.1';
+export const ECHO_ADDRESS = '198.51.100.10';
+export const ECHO_PORT = 7;
+export const DNS_ADDRESS = '198.51.100.53';
+/** What the device dials through slirp to reach the gateway. */
+export const GATEWAY_VIA_SLIRP = '10.0.2.2';
+
+export interface LabOptions {
+  gateway?: Partial<GatewayOptions>;
+  /** Start slirp on a pty (the default); false for tests that only need the gateway side. */
+  slirp?: boolean;
+}
+
+let runCounter = 0;
+const liveLabs = new Set<Lab>();
+
+export class Lab {
+  readonly wan: string;
+  readonly priv: string;
+  readonly dir: string;
+  readonly gateway: Gateway;
+  readonly slirp?: Slirp;
+  private echo?: LabProcess;
+  private stopped = false;
+
+  private constructor(options: LabOptions) {
+    const n = ++runCounter;
+    this.wan = namespaceName(process.pid, n, 'wan');
+    this.priv = namespaceName(process.pid, n, 'priv');
+    this.dir = fs.mkdtempSync(path.join(os.tmpdir(), `ikelet-lab-${process.pid}-${n}-`));
+    this.gateway = new Gateway(this.wan, this.dir, { ...DEFAULT_GATEWAY, ...options.gateway });
+    if (options.slirp !== false) this.slirp = new Slirp(this.wan, this.dir);
+  }
+
+  static async start(options: LabOptions = {}): Promise<Lab> {
+    assertCanRunLab();
+    await removeStaleNamespaces();
+    const lab = new Lab(options);
+    liveLabs.add(lab);
+    installEmergencyCleanup();
+    try {
+      await lab.buildNetwork();
+      await lab.startServices();
+      await lab.gateway.start();
+      await lab.slirp?.start();
+    } catch (e) {
+      await lab.stop();
+      throw e;
+    }
+    return lab;
+  }
+
+  /** The serial device path the agent (or the modem emulator) opens: the carrier's PPP side. */
+  get serialPath(): string {
+    if (!this.slirp) throw new Error('this lab runs without slirp');
+    return this.slirp.ptyPath;
+  }
+
+  private async buildNetwork(): Promise<void> {
+    await createNamespace(this.wan);
+    await createNamespace(this.priv);
+    // slirp resolves through the namespace's resolv.conf: point it at the lab DNS, never outside.
+    fs.mkdirSync(`/etc/netns/${this.wan}`, { recursive: true });
+    fs.writeFileSync(`/etc/netns/${this.wan}/resolv.conf`, `nameserver ${DNS_ADDRESS}\n`);
+    await run('ip', ['link', 'add', 'ikl-gw', 'netns', this.wan, 'type', 'veth', 'peer', 'name', 'ikl-priv', 'netns', this.priv]);
+    await nsRun(this.wan, 'ip', 'addr', 'add', `${GATEWAY_INNER}/24`, 'dev', 'ikl-gw');
+    await nsRun(this.wan, 'ip', 'link', 'set', 'ikl-gw', 'up');
+    await nsRun(this.wan, 'sysctl', '-q', '-w', 'net.ipv4.ip_forward=1');
+    await nsRun(this.wan, 'sysctl', '-q', '-w', 'net.ipv4.conf.all.rp_filter=0');
+    await nsRun(this.priv, 'ip', 'addr', 'add', `${ECHO_ADDRESS}/24`, 'dev', 'ikl-priv');
+    await nsRun(this.priv, 'ip', 'addr', 'add', `${DNS_ADDRESS}/24`, 'dev', 'ikl-priv');
+    await nsRun(this.priv, 'ip', 'link', 'set', 'ikl-priv', 'up');
+    // Replies to the virtual IPs go back through the gateway.
+    const pool = this.gateway.options.pool.includes('/') ? this.gateway.options.pool : `${this.gateway.options.pool.split('-')[0]}/32`;
+    await nsRun(this.priv, 'ip', 'route', 'add', pool, 'via', GATEWAY_INNER);
+  }
+
+  private async startServices(): Promise<void> {
+    const script = path.resolve('test/lab/services/udp-echo.mjs');
+    this.echo = startProcess('udp-echo', 'ip', ['netns', 'exec', this.priv, process.execPath, script, ECHO_ADDRESS, String(ECHO_PORT)]);
+    await waitFor('the UDP echo service', () => this.echo!.output().includes('listening') || undefined, 10_000);
+  }
+
+  /** Lines the echo service printed for each datagram: "from ADDR:PORT LEN". */
+  echoLog(): string[] {
+    return (this.echo?.output() ?? '').split('\n').filter((l) => l.startsWith('from '));
+  }
+
+  /** Runs a command inside one of the lab's namespaces. */
+  exec(ns: 'wan' | 'priv', command: string, ...args: string[]): Promise<string> {
+    return nsRun(ns === 'wan' ? this.wan : this.priv, command, ...args);
+  }
+
+  /** PIDs of every process still running inside this lab's namespaces. */
+  async pids(): Promise<number[]> {
+    const out: number[] = [];
+    for (const ns of [this.wan, this.priv]) {
+      const text = await run('ip', ['netns', 'pids', ns], { allowFail: true });
+      out.push(...text.split('\n').map(Number).filter((n) => n > 0));
+    }
+    return out;
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    liveLabs.delete(this);
+    await this.slirp?.stop().catch(() => {});
+    await this.gateway.stop().catch(() => {});
+    if (this.echo) await stopProcess(this.echo).catch(() => {});
+    await deleteNamespace(this.wan);
+    await deleteNamespace(this.priv);
+    fs.rmSync(`/etc/netns/${this.wan}`, { recursive: true, force: true });
+    if (!process.env.IKELET_KEEP_LAB) fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  /** Synchronous last-resort teardown for process exit and signals. */
+  stopNow(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    for (const ns of [this.wan, this.priv]) {
+      try {
+        const pids = execFileSync('ip', ['netns', 'pids', ns]).toString().split('\n').map(Number).filter((n) => n > 0);
+        for (const pid of pids) process.kill(pid, 'SIGKILL');
+        execFileSync('ip', ['netns', 'delete', ns]);
+      } catch {
+        /* best effort */
+      }
+    }
+    fs.rmSync(`/etc/netns/${this.wan}`, { recursive: true, force: true });
+    fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+export function labUnavailableReason(): string | undefined {
+  if (process.getuid?.() !== 0) return 'the lab needs root (network namespaces, veth, charon)';
+  for (const bin of ['/usr/sbin/charon-systemd', '/usr/bin/slirp-fullbolt', '/usr/bin/socat', '/usr/sbin/swanctl']) {
+    if (!fs.existsSync(bin)) return `${bin} is missing: run scripts/setup.sh`;
+  }
+  return undefined;
+}
+
+function assertCanRunLab(): void {
+  const reason = labUnavailableReason();
+  if (reason) throw new Error(reason);
+}
+
+let cleanupInstalled = false;
+function installEmergencyCleanup(): void {
+  if (cleanupInstalled) return;
+  cleanupInstalled = true;
+  process.on('exit', () => {
+    for (const lab of liveLabs) lab.stopNow();
+  });
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.once(signal, () => {
+      for (const lab of liveLabs) lab.stopNow();
+      process.exit(130);
+    });
+  }
+}

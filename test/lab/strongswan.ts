@@ -1,0 +1,191 @@
+/**
+ * A real strongSwan IKEv2 responder (charon-systemd with userspace ESP through
+ * kernel-libipsec), configured from parameters so each test asks for the gateway it needs.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { run, startProcess, stopProcess, waitFor, type LabProcess } from './processes.ts';
+import { parseVici, type ViciSection } from './vici-text.ts';
+
+export interface GatewayOptions {
+  ikeProposals: string[];
+  espProposals: string[];
+  psk: string;
+  /** The gateway's own identity (what the device expects as IDr). */
+  localId: string;
+  /** The device identity the gateway accepts (IDi). */
+  remoteId: string;
+  /** Virtual IP pool handed out in CP replies. */
+  pool: string;
+  /** DNS servers handed out in CP replies. */
+  dns: string[];
+  /** The private network behind the gateway. */
+  localTs: string[];
+  ikeRekeyTime: number; // s, 0 = never
+  childRekeyTime: number; // s, 0 = never
+  dpdDelay: number; // s, 0 = off
+  /** RFC 7296 2.6: 0 makes the gateway ask every initiator for a COOKIE. */
+  cookieThreshold: number;
+  cookieThresholdIp: number;
+  blockThreshold: number;
+  /** Log derived keys (level 4) so tests can build Wireshark key tables. */
+  logKeys: boolean;
+}
+
+export const DEFAULT_GATEWAY: GatewayOptions = {
+  ikeProposals: ['aes128gcm16-prfsha256-x25519'],
+  espProposals: ['aes128gcm16'],
+  psk: 'lab-psk-not-secret-0123456789',
+  localId: 'gateway.example.net',
+  remoteId: 'device1.example.com',
+  pool: '192.0.2.0/24',
+  dns: ['198.51.100.53'],
+  localTs: ['198.51.100.0/24'],
+  ikeRekeyTime: 0,
+  childRekeyTime: 0,
+  dpdDelay: 0,
+  // Every client arrives from one address through slirp: the stock limits (3/5) would
+  // start asking for cookies and blocking after a few test runs.
+  cookieThreshold: 1000,
+  cookieThresholdIp: 1000,
+  blockThreshold: 1000,
+  logKeys: false,
+};
+
+export function strongswanConf(dir: string, o: GatewayOptions): string {
+  const keyLevels = o.logKeys ? ['ike = 4', 'chd = 4', 'enc = 1', 'cfg = 1'] : ['ike = 2', 'chd = 2', 'cfg = 2'];
+  return [
+    'charon-systemd {',
+    '  load = nonce openssl kdf kernel-libipsec kernel-netlink socket-default vici',
+    '  port = 500',
+    '  port_nat_t = 4500',
+    `  cookie_threshold = ${o.cookieThreshold}`,
+    `  cookie_threshold_ip = ${o.cookieThresholdIp}`,
+    `  block_threshold = ${o.blockThreshold}`,
+    '  journal {',
+    '    default = -1',
+    '  }',
+    '  filelog {',
+    '    lab {',
+    `      path = ${path.join(dir, 'charon.log')}`,
+    '      time_format = %H:%M:%S',
+    '      flush_line = yes',
+    '      default = 1',
+    ...keyLevels.map((l) => `      ${l}`),
+    '    }',
+    '  }',
+    '  plugins {',
+    '    vici {',
+    `      socket = unix://${path.join(dir, 'vici.sock')}`,
+    '    }',
+    '  }',
+    '}',
+    'swanctl {',
+    `  socket = unix://${path.join(dir, 'vici.sock')}`,
+    '}',
+    '',
+  ].join('\n');
+}
+
+export function swanctlConf(o: GatewayOptions): string {
+  const lines = [
+    'connections {',
+    '  device {',
+    '    version = 2',
+    `    proposals = ${o.ikeProposals.join(',')}`,
+    '    pools = lab',
+    `    rekey_time = ${o.ikeRekeyTime}s`,
+    `    dpd_delay = ${o.dpdDelay}s`,
+    '    local {',
+    '      auth = psk',
+    `      id = ${o.localId}`,
+    '    }',
+    '    remote {',
+    '      auth = psk',
+    `      id = ${o.remoteId}`,
+    '    }',
+    '    children {',
+    '      net {',
+    `        local_ts = ${o.localTs.join(',')}`,
+    `        esp_proposals = ${o.espProposals.join(',')}`,
+    `        rekey_time = ${o.childRekeyTime}s`,
+    '        mode = tunnel',
+    '      }',
+    '    }',
+    '  }',
+    '}',
+    'pools {',
+    '  lab {',
+    `    addrs = ${o.pool}`,
+    `    dns = ${o.dns.join(',')}`,
+    '  }',
+    '}',
+    'secrets {',
+    '  ike-device {',
+    `    id-gateway = ${o.localId}`,
+    `    id-device = ${o.remoteId}`,
+    `    secret = "${o.psk.replace(/"/g, '\\"')}"`,
+    '  }',
+    '}',
+    '',
+  ];
+  return lines.join('\n');
+}
+
+export class Gateway {
+  private process?: LabProcess;
+  readonly conf: string;
+  readonly swanctl: string;
+  readonly logPath: string;
+
+  constructor(
+    readonly namespace: string,
+    readonly dir: string,
+    readonly options: GatewayOptions,
+  ) {
+    this.conf = path.join(dir, 'strongswan.conf');
+    this.swanctl = path.join(dir, 'swanctl.conf');
+    this.logPath = path.join(dir, 'charon.log');
+  }
+
+  async start(): Promise<void> {
+    fs.writeFileSync(this.conf, strongswanConf(this.dir, this.options));
+    fs.writeFileSync(this.swanctl, swanctlConf(this.options), { mode: 0o600 });
+    this.process = startProcess('charon', 'ip', ['netns', 'exec', this.namespace, 'charon-systemd'], {
+      env: { ...process.env, STRONGSWAN_CONF: this.conf },
+    });
+    const sock = path.join(this.dir, 'vici.sock');
+    await waitFor('the gateway vici socket', () => fs.existsSync(sock) || this.exitedEarly(), 15_000);
+    await this.swanctlCmd('--load-all', '--file', this.swanctl);
+  }
+
+  private exitedEarly(): undefined {
+    const p = this.process!;
+    if (p.child.exitCode !== null) throw new Error(`charon-systemd exited (${p.child.exitCode}): ${p.output()}`);
+    return undefined;
+  }
+
+  swanctlCmd(...args: string[]): Promise<string> {
+    return run('env', [`STRONGSWAN_CONF=${this.conf}`, 'swanctl', ...args]);
+  }
+
+  async listSas(): Promise<ViciSection> {
+    return parseVici(await this.swanctlCmd('--list-sas', '--pretty'));
+  }
+
+  async listConns(): Promise<ViciSection> {
+    return parseVici(await this.swanctlCmd('--list-conns', '--pretty'));
+  }
+
+  log(): string {
+    return fs.existsSync(this.logPath) ? fs.readFileSync(this.logPath, 'latin1') : '';
+  }
+
+  pid(): number | undefined {
+    return this.process?.child.pid;
+  }
+
+  async stop(): Promise<void> {
+    if (this.process) await stopProcess(this.process, 3000);
+  }
+}
