@@ -2,3 +2,5 @@
 export type { AgentConfig } from './config.ts';
 export type { Platform, Serial, Clock, Timer, Random, LogSink, LogLevel, KeyLog } from './platform.ts';
 export { Logger } from './util/log.ts';
+export { Agent, describe, type AgentEvent, type AgentDeps, type AgentPorts } from './agent/agent.ts';
+export { Runner, type DrivenAgent } from './agent/runner.ts';

@@ -14,21 +14,13 @@ export interface PrfAlgorithm {
   compute(key: Uint8Array, data: Uint8Array): Uint8Array;
 }
 
-type Hash = typeof sha256;
-
-function hmacPrf(id: number, name: string, hash: Hash, length: number): PrfAlgorithm {
-  return {
-    id,
-    name,
-    outputLength: length,
-    keyLength: length,
-    compute: (key, data) => hmac(hash, key, data),
-  };
+function hmacPrf(id: number, name: string, length: number, compute: (key: Uint8Array, data: Uint8Array) => Uint8Array): PrfAlgorithm {
+  return { id, name, outputLength: length, keyLength: length, compute };
 }
 
-export const PRF_HMAC_SHA256 = hmacPrf(PrfId.HMAC_SHA2_256, 'prfsha256', sha256, 32);
-export const PRF_HMAC_SHA384 = hmacPrf(PrfId.HMAC_SHA2_384, 'prfsha384', sha384, 48);
-export const PRF_HMAC_SHA512 = hmacPrf(PrfId.HMAC_SHA2_512, 'prfsha512', sha512, 64);
+export const PRF_HMAC_SHA256 = hmacPrf(PrfId.HMAC_SHA2_256, 'prfsha256', 32, (k, d) => hmac(sha256, k, d));
+export const PRF_HMAC_SHA384 = hmacPrf(PrfId.HMAC_SHA2_384, 'prfsha384', 48, (k, d) => hmac(sha384, k, d));
+export const PRF_HMAC_SHA512 = hmacPrf(PrfId.HMAC_SHA2_512, 'prfsha512', 64, (k, d) => hmac(sha512, k, d));
 
 export const PRFS: readonly PrfAlgorithm[] = [PRF_HMAC_SHA256, PRF_HMAC_SHA384, PRF_HMAC_SHA512];
 
@@ -40,7 +32,7 @@ export function prfPlus(prf: PrfAlgorithm, key: Uint8Array, seed: Uint8Array, le
   const blocks = Math.ceil(length / prf.outputLength);
   if (blocks > 255) throw new Error(`prf+ cannot produce ${length} bytes with ${prf.name}`);
   const out = new Uint8Array(blocks * prf.outputLength);
-  let previous = new Uint8Array(0);
+  let previous: Uint8Array = new Uint8Array(0);
   for (let n = 1; n <= blocks; n++) {
     const input = new Uint8Array(previous.length + seed.length + 1);
     input.set(previous, 0);

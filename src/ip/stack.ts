@@ -125,9 +125,8 @@ export class IpStack {
     this.ttl = options.ttl ?? DEFAULT_TTL;
     this.icmpErrors = options.icmpErrors ?? true;
     this.icmpErrorInterval = options.icmpErrorIntervalMs ?? 1000;
-    const seed = deps.random ? readU16(deps.random.bytes(4), 0) * 0x10000 + readU16(deps.random.bytes(2), 0) : 0;
-    this.identification = seed & 0xffff;
-    this.nextEphemeral = EPHEMERAL_FIRST + (Math.floor(seed / 0x10000) % EPHEMERAL_COUNT);
+    this.identification = deps.random ? readU16(deps.random.bytes(2), 0) : 0;
+    this.nextEphemeral = EPHEMERAL_FIRST;
   }
 
   /** Our address on this interface (IPCP or the IKE virtual IP); undefined while we have none. */
@@ -339,7 +338,9 @@ export class IpStack {
     return false;
   }
 
+  /** Random ports when we can (RFC 6056): an off-path spoofer must then guess the port too (DNS!). */
   private pickEphemeral(): number {
+    if (this.deps.random) this.nextEphemeral = EPHEMERAL_FIRST + (readU16(this.deps.random.bytes(2), 0) % EPHEMERAL_COUNT);
     for (let i = 0; i < EPHEMERAL_COUNT; i++) {
       const port = this.nextEphemeral;
       this.nextEphemeral = port === 0xffff ? EPHEMERAL_FIRST : port + 1;

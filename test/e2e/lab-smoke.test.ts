@@ -1,7 +1,7 @@
 /** The lab itself: a loaded gateway, slirp speaking PPP on its pty, the private network's echo service. */
 import assert from 'node:assert/strict';
 import { labTest, startLab } from '../lab/harness.ts';
-import { ECHO_ADDRESS, ECHO_PORT, Lab } from '../lab/lab.ts';
+import { DNS_ADDRESS, ECHO_ADDRESS, ECHO_PORT, Lab } from '../lab/lab.ts';
 import { listNamespaces } from '../lab/netns.ts';
 import { connections } from '../lab/vici-text.ts';
 import { PtySerial } from '../../hosts/sim/pty-serial.ts';
@@ -71,6 +71,10 @@ labTest('lab: gateway loaded, slirp sends LCP Configure-Request, echo answers, n
   const reply = await lab.exec('wan', process.execPath, 'test/lab/services/udp-probe.mjs', ECHO_ADDRESS, String(ECHO_PORT), 'ping-through-private-net');
   assert.equal(reply, 'ping-through-private-net');
   assert.ok(lab.echoLog().some((l) => l.startsWith('from 198.51.100.1:')), 'echo service saw the gateway side');
+  const dns = await lab.exec('wan', 'node', '-e', `require('node:dns').promises.setServers(['${DNS_ADDRESS}']);` +
+    `const r = new (require('node:dns').promises.Resolver)(); r.setServers(['${DNS_ADDRESS}']);` +
+    `r.resolve4('broker.lab.example').then((a) => console.log(a.join(',')))`);
+  assert.equal(dns.trim(), '198.51.100.20', 'the lab DNS answers for lab names');
 
   serial.close();
   const gatewayPid = lab.gateway.pid();

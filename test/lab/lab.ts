@@ -8,7 +8,7 @@
  *                               │ veth 198.51.100.1
  *                               ▼
  *                            private network 198.51.100.0/24               ns "priv"
- *                              echo 198.51.100.10:7, DNS 198.51.100.53 (later: MQTT, HTTP)
+ *                              echo 198.51.100.10:7, DNS 198.51.100.53 (names *.lab.example)
  *
  * slirp maps 10.0.2.2 to the loopback of the namespace it runs in, so the carrier and the
  * gateway's public side share the "wan" namespace; the gateway still sees the device
@@ -21,7 +21,8 @@ import { execFileSync } from 'node:child_process';
 import { createNamespace, deleteNamespace, namespaceName, nsRun, removeStaleNamespaces } from './netns.ts';
 import { run, startProcess, stopProcess, waitFor, type LabProcess } from './processes.ts';
 import { DEFAULT_GATEWAY, Gateway, type GatewayOptions } from './strongswan.ts';
-import { Slirp } from './slirp.ts';
+import { Slirp, slirpSocatArgs } from './slirp.ts';
+import { ModemEmulator, type ModemEmulatorOptions } from './modem-emulator.ts';
 
 export const PRIVATE_NET = '198.51.100.0/24';
 export const GATEWAY_INNER = '198.51.100.1';
@@ -35,7 +36,15 @@ export interface LabOptions {
   gateway?: Partial<GatewayOptions>;
   /** Start slirp on a pty (the default); false for tests that only need the gateway side. */
   slirp?: boolean;
+  /**
+   * Put the modem emulator in front of the carrier: the agent talks AT to it, and on
+   * ATD it bridges the call to a fresh slirp. Replaces the bare slirp pty.
+   */
+  modem?: Omit<ModemEmulatorOptions, 'link' | 'bridge'>;
 }
+
+/** An "internet host" on the carrier side: UDP echo on the wan loopback, 10.0.2.2:7 through slirp. */
+export const CARRIER_ECHO_VIA_SLIRP = { address: '10.0.2.2', port: 7 };
 
 let runCounter = 0;
 const liveLabs = new Set<Lab>();
@@ -46,7 +55,11 @@ export class Lab {
   readonly dir: string;
   readonly gateway: Gateway;
   readonly slirp?: Slirp;
+  modem?: ModemEmulator;
+  private readonly modemOptions?: LabOptions['modem'];
   private echo?: LabProcess;
+  private carrierEcho?: LabProcess;
+  private dns?: LabProcess;
   private stopped = false;
 
   private constructor(options: LabOptions) {
@@ -55,7 +68,8 @@ export class Lab {
     this.priv = namespaceName(process.pid, n, 'priv');
     this.dir = fs.mkdtempSync(path.join(os.tmpdir(), `ikelet-lab-${process.pid}-${n}-`));
     this.gateway = new Gateway(this.wan, this.dir, { ...DEFAULT_GATEWAY, ...options.gateway });
-    if (options.slirp !== false) this.slirp = new Slirp(this.wan, this.dir);
+    this.modemOptions = options.modem;
+    if (options.slirp !== false && !options.modem) this.slirp = new Slirp(this.wan, this.dir);
   }
 
   static async start(options: LabOptions = {}): Promise<Lab> {
@@ -69,6 +83,7 @@ export class Lab {
       await lab.startServices();
       await lab.gateway.start();
       await lab.slirp?.start();
+      if (lab.modemOptions) await lab.startModem(lab.modemOptions);
     } catch (e) {
       await lab.stop();
       throw e;
@@ -76,10 +91,22 @@ export class Lab {
     return lab;
   }
 
-  /** The serial device path the agent (or the modem emulator) opens: the carrier's PPP side. */
+  /** The serial device path the agent opens: the modem emulator's pty, or slirp's bare PPP pty. */
   get serialPath(): string {
+    if (this.modem) return this.modem.link;
     if (!this.slirp) throw new Error('this lab runs without slirp');
     return this.slirp.ptyPath;
+  }
+
+  private async startModem(options: NonNullable<LabOptions['modem']>): Promise<void> {
+    const log = fs.createWriteStream(path.join(this.dir, 'modem.log'));
+    this.modem = await ModemEmulator.start({
+      log: (line) => log.write(`${line}\n`),
+      ...options,
+      link: path.join(this.dir, 'modem-tty'),
+      // Each data call reaches a fresh slirp, like a new PDP context behind the carrier's NAT.
+      bridge: ['ip', 'netns', 'exec', this.wan, 'socat', ...slirpSocatArgs('STDIO')],
+    });
   }
 
   private async buildNetwork(): Promise<void> {
@@ -104,7 +131,22 @@ export class Lab {
   private async startServices(): Promise<void> {
     const script = path.resolve('test/lab/services/udp-echo.mjs');
     this.echo = startProcess('udp-echo', 'ip', ['netns', 'exec', this.priv, process.execPath, script, ECHO_ADDRESS, String(ECHO_PORT)]);
+    const dnsScript = path.resolve('test/lab/services/dns.mjs');
+    this.carrierEcho = startProcess('carrier-echo', 'ip', ['netns', 'exec', this.wan, process.execPath, script, '127.0.0.1', String(ECHO_PORT)]);
+    this.dns = startProcess('dns', 'ip', ['netns', 'exec', this.priv, process.execPath, dnsScript, DNS_ADDRESS, '53']);
     await waitFor('the UDP echo service', () => this.echo!.output().includes('listening') || undefined, 10_000);
+    await waitFor('the DNS service', () => this.dns!.output().includes('listening') || undefined, 10_000);
+    await waitFor('the carrier echo', () => this.carrierEcho!.output().includes('listening') || undefined, 10_000);
+  }
+
+  /** Lines the carrier-side echo printed for each datagram (seen through slirp's NAT). */
+  carrierEchoLog(): string[] {
+    return (this.carrierEcho?.output() ?? '').split('\n').filter((l) => l.startsWith('from '));
+  }
+
+  /** Lines the DNS service printed for each query: "query NAME from ADDR". */
+  dnsLog(): string[] {
+    return (this.dns?.output() ?? '').split('\n').filter((l) => l.startsWith('query '));
   }
 
   /** Lines the echo service printed for each datagram: "from ADDR:PORT LEN". */
@@ -133,7 +175,8 @@ export class Lab {
     liveLabs.delete(this);
     await this.slirp?.stop().catch(() => {});
     await this.gateway.stop().catch(() => {});
-    if (this.echo) await stopProcess(this.echo).catch(() => {});
+    await this.modem?.stop().catch(() => {});
+    for (const p of [this.echo, this.dns, this.carrierEcho]) if (p) await stopProcess(p).catch(() => {});
     await deleteNamespace(this.wan);
     await deleteNamespace(this.priv);
     fs.rmSync(`/etc/netns/${this.wan}`, { recursive: true, force: true });

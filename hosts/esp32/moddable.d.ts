@@ -1,0 +1,60 @@
+/** Ambient typings for the Moddable modules and globals the ESP32 host uses. */
+
+declare function trace(...values: unknown[]): void;
+
+declare module 'mc/config' {
+  /** The manifest's `config` object, frozen (build:esp32 writes every AgentConfig key). */
+  const config: Readonly<Record<string, unknown>>;
+  export default config;
+}
+
+declare module 'timer' {
+  type TimerID = object;
+  const Timer: {
+    set(callback: (id: TimerID) => void, delay?: number, repeat?: number): TimerID;
+    clear(id: TimerID): void;
+  };
+  export default Timer;
+}
+
+declare module 'time' {
+  const Time: {
+    /** Milliseconds from an arbitrary origin; wraps after ~24 days on some platforms. */
+    readonly ticks: number;
+    delta(start: number, end?: number): number;
+  };
+  export default Time;
+}
+
+declare module 'ikelet/uart' {
+  export interface UARTOptions {
+    port?: number;
+    transmit: number;
+    receive: number;
+    rts?: number;
+    cts?: number;
+    baud?: number;
+    receiveBufferSize?: number;
+    transmitBufferSize?: number;
+    onReadable: (this: UART, count: number) => void;
+  }
+  export default class UART {
+    constructor(options: UARTOptions);
+    read(count?: number): ArrayBuffer | undefined;
+    write(buffer: ArrayBuffer | ArrayBufferView): void;
+    close(): void;
+    readonly overflows: number;
+    format: 'buffer';
+  }
+}
+
+declare module 'ikelet/random' {
+  export function fillRandom<T extends ArrayBuffer | ArrayBufferView>(buffer: T): T;
+  export function randomBytes(length: number): Uint8Array;
+}
+
+/** The device bundle (build/device/ikelet.js), module "ikelet" in the manifest. */
+declare module 'ikelet' {
+  import type { Platform } from '../../src/platform.ts';
+  export function startAgent(platform: Platform): { stop?(): void } | void;
+}

@@ -1,0 +1,203 @@
+/*
+ * Native half of ikelet/uart (see uart.js): ESP-IDF's UART driver owns the interrupt and
+ * moves the 128-byte FIFO into a ring buffer of receiveBufferSize bytes. With RTS/CTS the
+ * hardware stops the modem when the FIFO fills, so a full ring buffer stalls the modem
+ * instead of dropping bytes. A small FreeRTOS task waits on the driver's event queue and
+ * posts one message at a time to the XS machine, which calls onReadable(count).
+ */
+#include "xsmc.h"
+#include "xsHost.h"
+#include "mc.xs.h"
+#include "mc.defines.h"
+
+#include "driver/uart.h"
+#include "freertos/FreeRTOS.h"
+#include "freertos/queue.h"
+#include "freertos/task.h"
+
+// From the manifest's defines.ikelet.uart (mcconfig turns them into MODDEF_*).
+#ifndef MODDEF_IKELET_UART_TASK_PRIORITY
+	#define MODDEF_IKELET_UART_TASK_PRIORITY (10)
+#endif
+#ifndef MODDEF_IKELET_UART_TASK_STACK
+	#define MODDEF_IKELET_UART_TASK_STACK (2048)
+#endif
+
+typedef struct {
+	xsMachine *the;
+	xsSlot obj;
+	xsSlot *onReadable;
+	QueueHandle_t events;
+	TaskHandle_t task;
+	uint32_t overflows;
+	uint8_t port;
+	volatile uint8_t pending;	// a message is posted and not yet delivered
+	volatile uint8_t closed;	// closed while a message was pending: deliver frees
+} UARTRecord, *UART;
+
+static void uartDestroy(UART uart);
+static void uartTask(void *arg);
+static void uartDeliver(void *the, void *refcon, uint8_t *message, uint16_t messageLength);
+static void uartMark(xsMachine *the, void *it, xsMarkRoot markRoot);
+
+static const xsHostHooks uartHooks = { xs_ikelet_uart_destructor, uartMark, NULL };
+
+void xs_ikelet_uart_constructor(xsMachine *the)
+{
+	int port = xsmcToInteger(xsArg(0));
+	int tx = xsmcToInteger(xsArg(1)), rx = xsmcToInteger(xsArg(2));
+	int rts = xsmcToInteger(xsArg(3)), cts = xsmcToInteger(xsArg(4));
+	int baud = xsmcToInteger(xsArg(5));
+	int rxSize = xsmcToInteger(xsArg(6)), txSize = xsmcToInteger(xsArg(7));
+	uint8_t flow = (rts >= 0) && (cts >= 0);
+	uart_config_t config = {
+		.baud_rate = baud,
+		.data_bits = UART_DATA_8_BITS,
+		.parity = UART_PARITY_DISABLE,
+		.stop_bits = UART_STOP_BITS_1,
+		.flow_ctrl = flow ? UART_HW_FLOWCTRL_CTS_RTS : UART_HW_FLOWCTRL_DISABLE,
+		.rx_flow_ctrl_thresh = 100,	// of the 128-byte FIFO: RTS drops with room to spare
+		.source_clk = UART_SCLK_DEFAULT,
+	};
+	UART uart;
+
+	if ((port < 0) || (port >= UART_NUM_MAX)) xsRangeError("invalid port");
+	if ((baud < 1200) || (baud > 5000000)) xsRangeError("invalid baud");
+	if ((rxSize <= 128) || (rxSize > 65536)) xsRangeError("invalid receiveBufferSize");
+	if (!xsmcIsInstanceOf(xsArg(8), xsFunctionPrototype)) xsTypeError("onReadable required");
+	if (uart_is_driver_installed(port)) xsRangeError("port in use");
+
+	uart = c_calloc(1, sizeof(UARTRecord));
+	if (!uart) xsRangeError("no memory");
+	uart->the = the;
+	uart->port = (uint8_t)port;
+
+	if ((ESP_OK != uart_driver_install(port, rxSize, txSize, 16, &uart->events, 0)) ||
+		(ESP_OK != uart_param_config(port, &config)) ||
+		(ESP_OK != uart_set_pin(port, tx, rx, flow ? rts : UART_PIN_NO_CHANGE, flow ? cts : UART_PIN_NO_CHANGE)) ||
+		(flow && (ESP_OK != uart_set_hw_flow_ctrl(port, UART_HW_FLOWCTRL_CTS_RTS, 100)))) {
+		if (uart_is_driver_installed(port)) uart_driver_delete(port);
+		c_free(uart);
+		xsUnknownError("uart setup failed");
+	}
+
+	xsmcSetHostData(xsThis, uart);
+	uart->obj = xsThis;
+	uart->onReadable = xsToReference(xsArg(8));
+	xsSetHostHooks(xsThis, (xsHostHooks *)&uartHooks);
+	xsRemember(uart->obj);
+
+	if (pdPASS != xTaskCreate(uartTask, "ikelet-uart", MODDEF_IKELET_UART_TASK_STACK, uart, MODDEF_IKELET_UART_TASK_PRIORITY, &uart->task)) {
+		xsmcSetHostData(xsThis, NULL);
+		xsForget(uart->obj);
+		uart_driver_delete(port);
+		c_free(uart);
+		xsUnknownError("uart task failed");
+	}
+}
+
+void xs_ikelet_uart_destructor(void *data)
+{
+	if (data) uartDestroy((UART)data);
+}
+
+static void uartDestroy(UART uart)
+{
+	if (uart->task) vTaskDelete(uart->task);	// blocked on the queue: safe to delete
+	uart->task = NULL;
+	uart_driver_delete(uart->port);
+	if (uart->pending) uart->closed = 1;	// the queued message still points here
+	else c_free(uart);
+}
+
+void xs_ikelet_uart_close(xsMachine *the)
+{
+	UART uart = xsmcGetHostData(xsThis);
+	if (!uart) return;
+	xsmcSetHostData(xsThis, NULL);
+	xsForget(uart->obj);
+	uartDestroy(uart);
+}
+
+void xs_ikelet_uart_read(xsMachine *the)
+{
+	UART uart = xsmcGetHostData(xsThis);
+	size_t available = 0;
+	int count, got;
+
+	if (!uart) xsUnknownError("closed");
+	uart_get_buffered_data_len(uart->port, &available);
+	count = (int)available;
+	if ((xsmcArgc > 0) && xsmcTest(xsArg(0))) {
+		int requested = xsmcToInteger(xsArg(0));
+		if (requested < count) count = requested;
+	}
+	if (count <= 0) return;	// undefined: nothing buffered
+
+	xsmcSetArrayBuffer(xsResult, NULL, count);
+	got = uart_read_bytes(uart->port, xsmcToArrayBuffer(xsResult), count, 0);
+	if (got < count) xsmcSetArrayBufferLength(xsResult, got < 0 ? 0 : got);
+}
+
+void xs_ikelet_uart_write(xsMachine *the)
+{
+	UART uart = xsmcGetHostData(xsThis);
+	void *data;
+	xsUnsignedValue length;
+
+	if (!uart) xsUnknownError("closed");
+	xsmcGetBufferReadable(xsArg(0), &data, &length);
+	// Copies into the driver's transmit ring buffer; waits only while it is full (CTS held).
+	if (length && (uart_write_bytes(uart->port, data, length) < 0)) xsUnknownError("write failed");
+}
+
+void xs_ikelet_uart_get_overflows(xsMachine *the)
+{
+	UART uart = xsmcGetHostData(xsThis);
+	xsmcSetInteger(xsResult, uart ? (xsIntegerValue)uart->overflows : 0);
+}
+
+/* Runs in its own task: turns driver events into at most one pending XS message. */
+static void uartTask(void *arg)
+{
+	UART uart = arg;
+	uart_event_t event;
+
+	for (;;) {
+		if (pdTRUE != xQueueReceive(uart->events, &event, portMAX_DELAY)) continue;
+		if ((UART_FIFO_OVF == event.type) || (UART_BUFFER_FULL == event.type)) {
+			uart->overflows++;
+			if (UART_FIFO_OVF == event.type) xQueueReset(uart->events);	// driver advice after FIFO overflow
+		}
+		if (!uart->pending) {
+			uart->pending = 1;
+			modMessagePostToMachine(uart->the, NULL, 0, uartDeliver, uart);
+		}
+	}
+}
+
+static void uartDeliver(void *theIn, void *refcon, uint8_t *message, uint16_t messageLength)
+{
+	xsMachine *the = theIn;
+	UART uart = refcon;
+	size_t available = 0;
+
+	uart->pending = 0;
+	if (uart->closed) {
+		c_free(uart);
+		return;
+	}
+	uart_get_buffered_data_len(uart->port, &available);
+	if (!available) return;
+
+	xsBeginHost(the);
+		xsmcSetInteger(xsResult, (xsIntegerValue)available);
+		xsCallFunction1(xsReference(uart->onReadable), uart->obj, xsResult);
+	xsEndHost(the);
+}
+
+static void uartMark(xsMachine *the, void *it, xsMarkRoot markRoot)
+{
+	UART uart = it;
+	if (uart->onReadable) (*markRoot)(the, uart->onReadable);
+}

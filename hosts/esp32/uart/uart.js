@@ -1,0 +1,25 @@
+/*
+ * ikelet/uart: the modem UART for ESP32, shaped like an ECMA-419 Serial IO class
+ * (constructor options, onReadable(count), read(), write(buffer), close(), format "buffer"),
+ * but backed by the ESP-IDF UART driver: a receive ring buffer of a few KB and RTS/CTS.
+ * Moddable's embedded:io/serial reads the 128-byte hardware FIFO directly and has no flow
+ * control, which loses bytes while a long JS turn (an x25519 exchange) runs.
+ */
+class UART extends Native("xs_ikelet_uart_destructor") {
+	constructor(options) {
+		super();
+		const { port = 1, transmit, receive, rts = -1, cts = -1, baud = 115200, receiveBufferSize = 8192, transmitBufferSize = 4096, onReadable } = options;
+		native("xs_ikelet_uart_constructor").call(this, port, transmit, receive, rts, cts, baud, receiveBufferSize, transmitBufferSize, onReadable);
+	}
+	/** Up to `count` buffered bytes (all when omitted) as an ArrayBuffer; undefined when none. */
+	read(count) { return native("xs_ikelet_uart_read").call(this, count); }
+	/** Queues all bytes of an ArrayBuffer or view; blocks only while the transmit buffer is full. */
+	write(buffer) { return native("xs_ikelet_uart_write").call(this, buffer); }
+	close() { return native("xs_ikelet_uart_close").call(this); }
+	/** Bytes lost to receive overflow since open (should stay 0 with RTS/CTS). */
+	get overflows() { return native("xs_ikelet_uart_get_overflows").call(this); }
+	get format() { return "buffer"; }
+	set format(value) { if (value !== "buffer") throw new RangeError("unimplemented"); }
+}
+
+export default UART;

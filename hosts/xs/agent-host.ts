@@ -1,0 +1,180 @@
+/**
+ * XsAgentHost: runs the device bundle inside an XS (xsnap) worker and bridges it to Node:
+ * serial bytes both ways, one timer, clock, random bytes, logs, key log and config.
+ * Same surface as the Node sim host, plus the computrons of every XS turn.
+ *
+ *   const host = new XsAgentHost({ config, serial, log });
+ *   await host.start();        // bundles, loads, calls the bundle's startAgent(platform) in XS
+ *   ...; await host.idle();    // every queued turn done
+ *   host.meterUsage.longest    // the longest synchronous turn, in computrons
+ *   await host.stop();
+ */
+import { randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import type { AgentConfig } from '../../src/config.ts';
+import type { Clock, EspSaKeys, IkeSaKeys, KeyLog, LogLevel, LogSink, Serial, Timer } from '../../src/platform.ts';
+import { fromHex } from '../../src/util/bytes.ts';
+import { agentBundle } from './bundle.ts';
+import { FromXs, ToXs, frame, jsonFrame, payloadJson, type StartMessage } from './protocol.ts';
+import { XsWorker, type MeterSummary, type TurnUsage } from './worker.ts';
+
+export interface XsFault {
+  where: string;
+  message: string;
+}
+
+export interface XsAgentHostOptions {
+  config: AgentConfig;
+  /** The modem side: bytes the agent writes go to `write`; bytes it receives come from `onReceive`. */
+  serial: Serial;
+  log: LogSink;
+  keyLog?: KeyLog;
+  /** Node-side time and timer; defaults are real time. Pass both to drive a virtual clock. */
+  clock?: Clock;
+  timer?: Timer;
+  random?: (length: number) => Uint8Array;
+  /** Device module bundled with the XS main (default src/index.ts; or 'build/device/ikelet.js'). */
+  deviceModule?: string;
+  /** A prebuilt XS program (from agentBundle()); skips bundling. */
+  code?: string;
+  meteringLimit?: number;
+  /** Called for every exception that escaped the agent in XS, and when the worker dies. */
+  onFault?: (fault: XsFault) => void;
+  /** Called after every XS turn with its computrons. */
+  onTurn?: (turn: TurnUsage) => void;
+}
+
+const realClock: Clock = { now: () => performance.now() };
+
+function realTimer(clock: Clock): Timer {
+  let handle: ReturnType<typeof setTimeout> | undefined;
+  return {
+    schedule(at, fire) {
+      if (handle !== undefined) clearTimeout(handle);
+      handle = undefined;
+      if (at !== undefined) handle = setTimeout(fire, Math.max(0, at - clock.now()));
+    },
+  };
+}
+
+type HexEntry = Record<string, unknown>;
+const unhex = (entry: HexEntry): Record<string, unknown> =>
+  Object.fromEntries(Object.entries(entry).map(([k, v]) => [k, v && typeof v === 'object' && 'hex' in v ? fromHex(String((v as { hex: string }).hex)) : v]));
+
+export class XsAgentHost {
+  readonly faults: XsFault[] = [];
+  private worker: XsWorker | undefined;
+  private queue: Promise<void> = Promise.resolve();
+  private running = false;
+  private readonly clock: Clock;
+  private readonly timer: Timer;
+
+  constructor(private readonly options: XsAgentHostOptions) {
+    this.clock = options.clock ?? realClock;
+    this.timer = options.timer ?? realTimer(this.clock);
+  }
+
+  /** Computrons per turn: count, total, last and the longest synchronous turn. */
+  get meterUsage(): MeterSummary {
+    return this.worker?.meter ?? { turns: 0, totalCompute: 0, longest: undefined, last: undefined };
+  }
+
+  async start(): Promise<void> {
+    if (this.worker) throw new Error('XsAgentHost already started');
+    const code = this.options.code ?? (await agentBundle(this.options.deviceModule));
+    this.worker = await XsWorker.spawn({
+      name: 'ikelet-xs-agent',
+      onCommand: (m) => this.fromXs(m),
+      ...(this.options.meteringLimit !== undefined ? { meteringLimit: this.options.meteringLimit } : {}),
+    });
+    this.running = true;
+    const before = this.faults.length;
+    this.queue = this.queue.then(() => this.turn(() => this.worker!.evaluate(code, 'load')));
+    const start: StartMessage = { config: this.options.config, keyLog: this.options.keyLog !== undefined };
+    this.enqueue(jsonFrame(ToXs.start, start), 'start');
+    this.options.serial.onReceive((bytes) => this.enqueue(frame(ToXs.receive, bytes), 'receive'));
+    await this.idle();
+    const failed = this.faults.slice(before);
+    if (failed.length) throw new Error(`XS agent failed to start: ${failed.map((f) => `${f.where}: ${f.message}`).join('; ')}`);
+  }
+
+  /** Resolves when every turn queued so far has run. */
+  idle(): Promise<void> {
+    return this.queue;
+  }
+
+  async stop(): Promise<void> {
+    if (!this.worker) return;
+    if (this.running) this.enqueue(frame(ToXs.stop), 'stop');
+    await this.idle();
+    this.running = false;
+    this.timer.schedule(undefined, () => {});
+    await this.worker.close();
+  }
+
+  private enqueue(message: Uint8Array, kind: string): void {
+    if (!this.running) return;
+    this.queue = this.queue.then(() => (this.running ? this.turn(() => this.worker!.command(message, kind)) : undefined));
+  }
+
+  private async turn(run: () => Promise<TurnUsage>): Promise<void> {
+    try {
+      this.options.onTurn?.(await run());
+    } catch (e) {
+      // xsnap rejects when the worker died (metering limit, memory) or the script threw.
+      this.running = false;
+      this.fault({ where: 'xsnap', message: e instanceof Error ? e.message : String(e) });
+    }
+  }
+
+  private fault(f: XsFault): void {
+    this.faults.push(f);
+    this.options.onFault?.(f);
+  }
+
+  /** Answers XS's synchronous issueCommand. Never throws: a throw here would hang the XS turn. */
+  private fromXs(message: Uint8Array): Uint8Array {
+    const empty = new Uint8Array(0);
+    try {
+      switch (message[0]) {
+        case FromXs.write:
+          this.options.serial.write(message.slice(1));
+          return empty;
+        case FromXs.now: {
+          const out = new Uint8Array(8);
+          new DataView(out.buffer).setFloat64(0, this.clock.now());
+          return out;
+        }
+        case FromXs.arm: {
+          const { id, at } = payloadJson<{ id: number; at: number | null }>(message);
+          this.timer.schedule(at ?? undefined, () => this.enqueue(jsonFrame(ToXs.timer, { id }), 'timer'));
+          return empty;
+        }
+        case FromXs.random: {
+          const { length } = payloadJson<{ length: number }>(message);
+          return this.options.random ? this.options.random(length) : new Uint8Array(randomBytes(length));
+        }
+        case FromXs.log: {
+          const { level, component, message: text } = payloadJson<{ level: LogLevel; component: string; message: string }>(message);
+          this.options.log(level, component, text);
+          return empty;
+        }
+        case FromXs.keyLog: {
+          const { kind, entry } = payloadJson<{ kind: 'ike' | 'esp'; entry: HexEntry }>(message);
+          if (kind === 'ike') this.options.keyLog?.ikeSa(unhex(entry) as unknown as IkeSaKeys);
+          else this.options.keyLog?.espSa(unhex(entry) as unknown as EspSaKeys);
+          return empty;
+        }
+        case FromXs.fault:
+          this.fault(payloadJson<XsFault>(message));
+          return empty;
+        default:
+          this.fault({ where: 'protocol', message: `unknown opcode ${message[0]} from XS` });
+          return empty;
+      }
+    } catch (e) {
+      this.fault({ where: 'node host', message: e instanceof Error ? e.message : String(e) });
+      return empty;
+    }
+  }
+}

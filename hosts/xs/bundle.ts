@@ -1,0 +1,52 @@
+/**
+ * Builds the one script an xsnap worker evaluates. xsnap's `evaluate` runs a script, not a
+ * module, so the device code is bundled as an IIFE with the device build's settings
+ * (target ES2020, platform neutral, Node built-ins refused): only the wrapper differs.
+ */
+import { build } from 'esbuild';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DEVICE_TARGET, noNodeBuiltins } from '../../scripts/build-lib.ts';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const REPO_ROOT = path.resolve(here, '../..');
+
+export interface XsBundleOptions {
+  /** Module to bundle (a file, or `contents` below). */
+  entry?: string;
+  /** Inline entry source, resolved from the repo root. */
+  contents?: string;
+  /** esbuild target; the device build uses ES2020 (see scripts/build-lib.ts). */
+  target?: string;
+  minify?: boolean;
+}
+
+export async function bundleForXs(options: XsBundleOptions): Promise<string> {
+  const { entry, contents, target = DEVICE_TARGET, minify = false } = options;
+  const result = await build({
+    ...(contents !== undefined
+      ? { stdin: { contents, resolveDir: REPO_ROOT, sourcefile: 'xs-entry.ts', loader: 'ts' as const } }
+      : { entryPoints: [entry!] }),
+    bundle: true,
+    format: 'iife',
+    platform: 'neutral',
+    target,
+    mainFields: ['module', 'main'],
+    minify,
+    logLevel: 'silent',
+    plugins: [noNodeBuiltins],
+    write: false,
+  });
+  return result.outputFiles[0]!.text;
+}
+
+/**
+ * The XS program of the agent host: xs-main.ts plus the device module (default: the device
+ * bundle's source entry, src/index.ts; pass build/device/ikelet.js to run the built artifact).
+ */
+export function agentBundle(deviceModule = 'src/index.ts', minify = false): Promise<string> {
+  const device = path.resolve(REPO_ROOT, deviceModule);
+  const main = path.join(here, 'xs-main.ts');
+  const contents = `import * as device from ${JSON.stringify(device)};\nimport { installXsHost } from ${JSON.stringify(main)};\ninstallXsHost(device);\n`;
+  return bundleForXs({ contents, minify });
+}

@@ -1,0 +1,47 @@
+/**
+ * The byte protocol between the Node host (XsAgentHost) and the XS side (xs-main.ts)
+ * over xsnap's two synchronous channels. Shared by both sides: no Node API here.
+ *
+ * Each message is one opcode byte followed by its payload. Serial and random payloads are
+ * raw bytes (the hot paths); the rest is UTF-8 JSON.
+ */
+
+/** Node -> XS, through the worker's `handleCommand`; each one is one XS turn. */
+export const ToXs = {
+  start: 0x53, // 'S' JSON StartMessage
+  receive: 0x52, // 'R' serial bytes from the modem
+  timer: 0x54, // 'T' JSON { id } the armed timer expired
+  stop: 0x58, // 'X' no payload
+} as const;
+
+/** XS -> Node, through the synchronous global `issueCommand`. */
+export const FromXs = {
+  write: 0x57, // 'W' serial bytes to the modem
+  arm: 0x41, // 'A' JSON { id, at } (at null = disarm)
+  now: 0x4e, // 'N' -> reply: float64 monotonic ms
+  random: 0x47, // 'G' JSON { length } -> reply: that many random bytes
+  log: 0x4c, // 'L' JSON { level, component, message }
+  keyLog: 0x4b, // 'K' JSON { kind: 'ike'|'esp', entry } with byte fields as hex
+  fault: 0x46, // 'F' JSON { where, message }: an exception escaped the agent
+  result: 0x52, // 'R' JSON: a value handed back by a test/bench script
+} as const;
+
+export interface StartMessage {
+  config: unknown; // AgentConfig, already validated by the Node side
+  keyLog: boolean; // wire a KeyLog only when the host has one
+}
+
+export function frame(op: number, payload?: Uint8Array): Uint8Array {
+  const out = new Uint8Array(1 + (payload ? payload.length : 0));
+  out[0] = op;
+  if (payload) out.set(payload, 1);
+  return out;
+}
+
+export function jsonFrame(op: number, value: unknown): Uint8Array {
+  return frame(op, new TextEncoder().encode(JSON.stringify(value)));
+}
+
+export function payloadJson<T>(message: Uint8Array): T {
+  return JSON.parse(new TextDecoder().decode(message.subarray(1))) as T;
+}

@@ -1,0 +1,114 @@
+/**
+ * XS side of the xs host: runs inside the xsnap worker, bundled (ES2020 script) together
+ * with the device bundle. Builds a Platform on top of xsnap's synchronous `issueCommand`
+ * and answers the Node host's commands in `handleCommand`.
+ *
+ * Contract with the device bundle (the same one the esp32 host uses):
+ *   export function startAgent(platform: Platform): { stop?(): void } | void
+ */
+import type { AgentConfig } from '../../src/config.ts';
+import type { EspSaKeys, IkeSaKeys, KeyLog, LogLevel, Platform } from '../../src/platform.ts';
+import { toHex } from '../../src/util/bytes.ts';
+import { FromXs, ToXs, frame, jsonFrame, payloadJson, type StartMessage } from './protocol.ts';
+
+export interface AgentHandle {
+  stop?(): void;
+}
+export interface AgentEntry {
+  startAgent?: (platform: Platform) => AgentHandle | void;
+}
+
+declare const issueCommand: (message: ArrayBuffer) => ArrayBuffer;
+
+function call(message: Uint8Array): Uint8Array {
+  // issueCommand wants an ArrayBuffer of exactly the message.
+  const buffer = message.byteOffset === 0 && message.byteLength === message.buffer.byteLength ? message.buffer : message.slice().buffer;
+  return new Uint8Array(issueCommand(buffer as ArrayBuffer));
+}
+
+function fault(where: string, e: unknown): void {
+  const message = e instanceof Error ? `${e.name}: ${e.message}${e.stack ? `\n${e.stack}` : ''}` : String(e);
+  call(jsonFrame(FromXs.fault, { where, message }));
+}
+
+/** Byte fields travel as hex; everything else as is. */
+function hexFields(entry: object): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(entry)) out[k] = v instanceof Uint8Array ? { hex: toHex(v) } : v;
+  return out;
+}
+
+export function makeXsPlatform(config: AgentConfig, withKeyLog: boolean): { platform: Platform; dispatchReceive(bytes: Uint8Array): void; fireTimer(id: number): void } {
+  let receiver: (bytes: Uint8Array) => void = () => {};
+  let timerId = 0;
+  let timerFire: (() => void) | undefined;
+  const keyLog: KeyLog | undefined = withKeyLog
+    ? {
+        ikeSa: (entry: IkeSaKeys) => void call(jsonFrame(FromXs.keyLog, { kind: 'ike', entry: hexFields(entry) })),
+        espSa: (entry: EspSaKeys) => void call(jsonFrame(FromXs.keyLog, { kind: 'esp', entry: hexFields(entry) })),
+      }
+    : undefined;
+  const platform: Platform = {
+    config,
+    serial: {
+      write: (bytes) => void call(frame(FromXs.write, bytes)),
+      onReceive: (handler) => { receiver = handler; },
+    },
+    clock: { now: () => new DataView(call(frame(FromXs.now)).buffer).getFloat64(0) },
+    timer: {
+      schedule(at, fire) {
+        // A new id per arming, so a stale expiry already queued in Node is ignored here.
+        timerId++;
+        timerFire = at === undefined ? undefined : fire;
+        call(jsonFrame(FromXs.arm, { id: timerId, at: at ?? null }));
+      },
+    },
+    random: {
+      bytes(length) {
+        const out = call(jsonFrame(FromXs.random, { length }));
+        if (out.length !== length) throw new Error(`random: asked ${length} bytes, got ${out.length}`);
+        return out;
+      },
+    },
+    log: (level: LogLevel, component: string, message: string) => void call(jsonFrame(FromXs.log, { level, component, message })),
+    ...(keyLog ? { keyLog } : {}),
+  };
+  return {
+    platform,
+    dispatchReceive: (bytes) => receiver(bytes),
+    fireTimer(id) {
+      if (id !== timerId || !timerFire) return;
+      const fire = timerFire;
+      timerFire = undefined;
+      fire();
+    },
+  };
+}
+
+/** Installs `handleCommand` for the Node host. Exceptions are reported as faults, never thrown into xsnap. */
+export function installXsHost(entry: AgentEntry): void {
+  let host: ReturnType<typeof makeXsPlatform> | undefined;
+  let agent: AgentHandle | void;
+  (globalThis as { handleCommand?: (m: ArrayBuffer) => ArrayBuffer }).handleCommand = (buffer) => {
+    const message = new Uint8Array(buffer);
+    const op = message[0];
+    try {
+      if (op === ToXs.start) {
+        if (typeof entry.startAgent !== 'function') throw new Error('the device bundle exports no startAgent(platform) function');
+        const start = payloadJson<StartMessage>(message);
+        host = makeXsPlatform(start.config as AgentConfig, start.keyLog);
+        agent = entry.startAgent(host.platform);
+      } else if (op === ToXs.receive) {
+        host?.dispatchReceive(message.slice(1));
+      } else if (op === ToXs.timer) {
+        host?.fireTimer(payloadJson<{ id: number }>(message).id);
+      } else if (op === ToXs.stop) {
+        agent?.stop?.();
+        host = undefined;
+      }
+    } catch (e) {
+      fault(`command ${String.fromCharCode(op ?? 63)}`, e);
+    }
+    return new ArrayBuffer(0);
+  };
+}

@@ -1,0 +1,10 @@
+/** ikelet crypto: suites over noble only. */
+export * from './ids.ts';
+export * from './prf.ts';
+export * from './integ.ts';
+export * from './encr.ts';
+export * from './auth-cipher.ts';
+export * from './dh.ts';
+export * from './suites.ts';
+export * from './keymat.ts';
+export { constantTimeEqual } from './const-time.ts';

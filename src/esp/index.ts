@@ -1,0 +1,6 @@
+/** ESP tunnel-mode SAs, anti-replay and NAT-T framing. */
+export * from './constants.ts';
+export * from './replay.ts';
+export * from './sa.ts';
+export * from './inbound.ts';
+export * from './natt.ts';

@@ -1,0 +1,76 @@
+/** The chain of generic payload headers (RFC 7296 3.2): next payload, critical bit, length. */
+import { readU16, writeU16 } from '../../util/bytes.ts';
+import { PAYLOAD_HEADER_LENGTH, PayloadType, payloadName } from './constants.ts';
+import { fail } from './errors.ts';
+import { decodeBody, encodeBody, isKnownPayloadType, payloadTypeOf } from './payloads.ts';
+import type { DecodeResult, Payload } from './types.ts';
+
+const CRITICAL = 0x80;
+
+export interface DecodedChain {
+  payloads: Payload[];
+  /** Offset of the SK payload's generic header, when the chain ends with one. */
+  skOffset?: number;
+  /** The SK payload's next-payload field: the type of the first inner payload. */
+  skNext?: number;
+}
+
+/**
+ * Walks a payload chain in bytes[start, end). An SK payload ends the chain and must reach `end`
+ * (it is always last, RFC 7296 3.14); it is only allowed where `allowSk` says so.
+ * Unknown non-critical payloads are skipped; an unknown critical one fails with 'unsupported-critical'.
+ */
+export function decodeChain(bytes: Uint8Array, start: number, end: number, firstType: number, allowSk: boolean): DecodeResult<DecodedChain> {
+  const payloads: Payload[] = [];
+  let type = firstType;
+  let at = start;
+  while (type !== PayloadType.NONE) {
+    if (end - at < PAYLOAD_HEADER_LENGTH) return fail('truncated', `${payloadName(type)} payload header`);
+    const next = bytes[at]!;
+    const critical = (bytes[at + 1]! & CRITICAL) !== 0;
+    const length = readU16(bytes, at + 2);
+    if (length < PAYLOAD_HEADER_LENGTH || at + length > end) return fail('bad-length', `${payloadName(type)} payload length ${length}`);
+    if (type === PayloadType.SK) {
+      if (!allowSk) return fail('bad-syntax', 'SK payload inside SK payload');
+      if (at + length !== end) return fail('sk-not-last', 'SK payload is not the last payload');
+      return { ok: true, value: { payloads, skOffset: at, skNext: next } };
+    }
+    if (isKnownPayloadType(type)) {
+      const body = decodeBody(type, critical, bytes.subarray(at + PAYLOAD_HEADER_LENGTH, at + length));
+      if (!body.ok) return body;
+      payloads.push(body.value);
+    } else if (critical) {
+      return fail('unsupported-critical', `unsupported critical payload ${type}`, type);
+    }
+    type = next;
+    at += length;
+  }
+  if (at !== end) return fail('bad-length', `${end - at} bytes after the last payload`);
+  return { ok: true, value: { payloads } };
+}
+
+/** Encodes payloads with their generic headers; the last one points at `lastNext` (SK or NONE). */
+export function encodeChain(payloads: readonly Payload[], lastNext: number): Uint8Array {
+  const bodies = payloads.map(encodeBody);
+  let total = 0;
+  for (const b of bodies) total += PAYLOAD_HEADER_LENGTH + b.length;
+  const out = new Uint8Array(total);
+  let at = 0;
+  payloads.forEach((p, i) => {
+    const body = bodies[i]!;
+    const length = PAYLOAD_HEADER_LENGTH + body.length;
+    if (length > 0xffff) throw new Error(`${payloadName(payloadTypeOf(p))} payload too long`);
+    const next = payloads[i + 1];
+    out[at] = next ? payloadTypeOf(next) : lastNext;
+    out[at + 1] = p.kind === 'raw' && p.critical ? CRITICAL : 0; // known payloads: critical bit clear (RFC 7296 2.5)
+    writeU16(out, at + 2, length);
+    out.set(body, at + PAYLOAD_HEADER_LENGTH);
+    at += length;
+  });
+  return out;
+}
+
+export function firstType(payloads: readonly Payload[], otherwise: number): number {
+  const p = payloads[0];
+  return p ? payloadTypeOf(p) : otherwise;
+}

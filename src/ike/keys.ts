@@ -1,0 +1,27 @@
+/**
+ * Key derivation for the IKE SA (RFC 7296 2.14) and its first CHILD SA (2.17).
+ *   SKEYSEED = prf(Ni | Nr, g^ir)
+ *   SK_d | SK_ai | SK_ar | SK_ei | SK_er | SK_pi | SK_pr = prf+(SKEYSEED, Ni | Nr | SPIi | SPIr)
+ *   KEYMAT = prf+(SK_d, Ni | Nr)   (no PFS for the CHILD SA created with IKE_AUTH)
+ */
+import { childKeymatLength, ikeKeymatLength, prfPlus, splitChildKeymat, splitIkeKeymat } from '../crypto/index.ts';
+import type { ChildSaKeymat, EspSuite, IkeSaKeymat, IkeSuite, PrfAlgorithm } from '../crypto/index.ts';
+import { concatBytes } from '../util/bytes.ts';
+
+export function deriveIkeSaKeys(
+  suite: IkeSuite,
+  ni: Uint8Array,
+  nr: Uint8Array,
+  sharedSecret: Uint8Array,
+  spiI: Uint8Array,
+  spiR: Uint8Array,
+): IkeSaKeymat {
+  const skeyseed = suite.prf.compute(concatBytes(ni, nr), sharedSecret);
+  const keymat = prfPlus(suite.prf, skeyseed, concatBytes(ni, nr, spiI, spiR), ikeKeymatLength(suite));
+  return splitIkeKeymat(suite, keymat);
+}
+
+export function deriveChildSaKeys(prf: PrfAlgorithm, skD: Uint8Array, suite: EspSuite, ni: Uint8Array, nr: Uint8Array): ChildSaKeymat {
+  const keymat = prfPlus(prf, skD, concatBytes(ni, nr), childKeymatLength(suite));
+  return splitChildKeymat(suite, keymat);
+}

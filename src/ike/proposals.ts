@@ -1,0 +1,69 @@
+/**
+ * SA payload proposals from the configured swanctl strings, and the checks on what the
+ * responder chose (RFC 7296 2.7, 3.3.6): one proposal, a number we sent, transforms we offered.
+ */
+import {
+  acceptEspProposal, acceptIkeProposal, parseProposals, proposalTransforms,
+  type DhGroup, type EspSuite, type IkeSuite, type ProposalSpec, type Result,
+} from '../crypto/index.ts';
+import { ProtocolId, proposals, type PayloadOf, type Proposal } from './codec/index.ts';
+
+export interface OfferedProposals {
+  ike: ProposalSpec[];
+  /** Without DH groups: the CHILD SA of IKE_AUTH never does PFS (RFC 7296 1.2). */
+  esp: ProposalSpec[];
+}
+
+export function parseConfiguredProposals(ike: readonly string[], esp: readonly string[]): Result<OfferedProposals> {
+  const i = parseProposals(ike, 'ike');
+  if (!i.ok) return i;
+  const e = parseProposals(esp, 'esp');
+  if (!e.ok) return e;
+  return { ok: true, value: { ike: i.value, esp: e.value.map((s) => ({ ...s, dh: [] })) } };
+}
+
+/** The group of our first KE: the first group of the first proposal. */
+export function preferredGroup(offered: readonly ProposalSpec[]): DhGroup {
+  return offered[0]!.dh[0]!;
+}
+
+/** The group the responder asked for in INVALID_KE_PAYLOAD, if any proposal of ours contains it. */
+export function offeredGroup(offered: readonly ProposalSpec[], groupId: number): DhGroup | undefined {
+  for (const spec of offered) for (const g of spec.dh) if (g.id === groupId) return g;
+  return undefined;
+}
+
+export function ikeProposals(offered: readonly ProposalSpec[]): Proposal[] {
+  return proposals(ProtocolId.IKE, new Uint8Array(0), offered.map(proposalTransforms));
+}
+
+export function espProposals(offered: readonly ProposalSpec[], spi: Uint8Array): Proposal[] {
+  return proposals(ProtocolId.ESP, spi, offered.map(proposalTransforms));
+}
+
+/** The one proposal the responder chose, checked against the one we sent under that number. */
+function chosenProposal(offered: readonly ProposalSpec[], sa: PayloadOf<'SA'> | undefined, protocolId: number, spiLength: number): Result<{ spec: ProposalSpec; proposal: Proposal }> {
+  if (!sa) return { ok: false, error: 'no SA payload in the response' };
+  if (sa.proposals.length !== 1) return { ok: false, error: `responder returned ${sa.proposals.length} proposals instead of one` };
+  const proposal = sa.proposals[0]!;
+  const spec = offered[proposal.number - 1];
+  if (!spec) return { ok: false, error: `responder chose proposal #${proposal.number}, which we did not send` };
+  if (proposal.protocolId !== protocolId) return { ok: false, error: `responder chose protocol ${proposal.protocolId}, expected ${protocolId}` };
+  if (proposal.spi.length !== spiLength) return { ok: false, error: `responder's proposal has a ${proposal.spi.length}-byte SPI, expected ${spiLength}` };
+  return { ok: true, value: { spec, proposal } };
+}
+
+export function acceptIkeChoice(offered: readonly ProposalSpec[], sa: PayloadOf<'SA'> | undefined): Result<IkeSuite> {
+  const c = chosenProposal(offered, sa, ProtocolId.IKE, 0);
+  if (!c.ok) return c;
+  return acceptIkeProposal([c.value.spec], c.value.proposal.transforms);
+}
+
+export function acceptEspChoice(offered: readonly ProposalSpec[], sa: PayloadOf<'SA'> | undefined): Result<{ suite: EspSuite; spi: Uint8Array }> {
+  const c = chosenProposal(offered, sa, ProtocolId.ESP, 4);
+  if (!c.ok) return c;
+  const suite = acceptEspProposal([c.value.spec], c.value.proposal.transforms);
+  if (!suite.ok) return suite;
+  if (suite.value.dh) return { ok: false, error: `responder chose PFS group ${suite.value.dh.name} for the first CHILD SA` };
+  return { ok: true, value: { suite: suite.value, spi: c.value.proposal.spi } };
+}

@@ -1,0 +1,64 @@
+/**
+ * Retransmission of our one outstanding request (RFC 7296 2.1, 2.4): the initiator alone
+ * retransmits; the wait doubles after each try and the exchange gives up after `tries`.
+ * Default: sends at 0, 1, 3, 7, 15 s, gives up at 31 s.
+ */
+export interface RetransmitPolicy {
+  firstTimeoutMs: number;
+  tries: number; // transmissions in total, the first one included
+  factor: number;
+}
+
+export const DEFAULT_RETRANSMIT: RetransmitPolicy = { firstTimeoutMs: 1000, tries: 5, factor: 2 };
+
+export type RetransmitVerdict = 'resend' | 'give-up' | 'wait';
+
+export class Retransmitter {
+  private sentCount = 0;
+  private nextAt: number | undefined;
+
+  constructor(private readonly policy: RetransmitPolicy = DEFAULT_RETRANSMIT) {}
+
+  /** The first transmission of a new request. */
+  sent(now: number): void {
+    this.sentCount = 1;
+    this.nextAt = now + this.policy.firstTimeoutMs;
+  }
+
+  /** The response arrived: no more timer. */
+  stop(): void {
+    this.nextAt = undefined;
+    this.sentCount = 0;
+  }
+
+  get active(): boolean {
+    return this.nextAt !== undefined;
+  }
+
+  get transmissions(): number {
+    return this.sentCount;
+  }
+
+  deadline(): number | undefined {
+    return this.nextAt;
+  }
+
+  /** Called when the timer fires: decides whether to resend (and re-arms) or give up. */
+  onTimer(now: number): RetransmitVerdict {
+    if (this.nextAt === undefined || now < this.nextAt) return 'wait';
+    if (this.sentCount >= this.policy.tries) {
+      this.nextAt = undefined;
+      return 'give-up';
+    }
+    const timeout = this.policy.firstTimeoutMs * this.policy.factor ** this.sentCount;
+    this.sentCount++;
+    this.nextAt = now + timeout;
+    return 'resend';
+  }
+}
+
+/** Delay before establishment attempt `attempt` (1-based, the first is immediate): base * 2^(n-2), capped. */
+export function attemptDelay(attempt: number, baseMs: number, capMs: number): number {
+  if (attempt <= 1) return 0;
+  return Math.min(capMs, baseMs * 2 ** (attempt - 2));
+}

@@ -1,0 +1,292 @@
+/**
+ * PppLink: the whole PPP client on an async serial line. Frames bytes (HDLC), runs LCP,
+ * authenticates, runs IPCP, and carries IPv4 once the network phase is up.
+ * Phases follow RFC 1661 section 3.2: Dead, Establish, Authenticate, Network, Terminate.
+ */
+import type { AgentConfig } from '../config.ts';
+import type { Random } from '../platform.ts';
+import { DropCounter, type Logger } from '../util/log.ts';
+import { parseIpv4 } from '../util/bytes.ts';
+import { DEFAULT_TIMING, type AutomatonTiming } from './automaton.ts';
+import { ChapResponder, PapClient, type Authenticator } from './auth.ts';
+import { DEFAULT_FRAMING, HdlcDecoder, encodeFrame, parseFrame, type TxFraming } from './hdlc.ts';
+import { Ipcp, type IpcpResult } from './ipcp.ts';
+import { Lcp } from './lcp.ts';
+import { PROTO_CHAP, PROTO_IPCP, PROTO_IPV4, PROTO_LCP, PROTO_PAP, protocolName } from './protocols.ts';
+
+export type PppPhase = 'Dead' | 'Establish' | 'Authenticate' | 'Network' | 'Terminate';
+
+export type PppConfig = Pick<AgentConfig, 'pppAuth' | 'pppUser' | 'pppPassword' | 'lcpEchoInterval' | 'lcpEchoFailures' | 'mru'> & {
+  /** Restart timer and counters of RFC 1661 section 4.6 (defaults 3 s, 10, 2, 5). */
+  pppTiming?: Partial<AutomatonTiming>;
+  /**
+   * What we nak to a peer that asks for IP address 0.0.0.0 (it wants to be told one).
+   * Default 10.64.64.64, pppd's convention for "remote address unknown".
+   */
+  pppPeerAddressHint?: string;
+};
+
+export type PppEvent =
+  | ({ type: 'up' } & IpcpResult)
+  /** final: the link is Dead (the host should hang up / redial); otherwise PPP is renegotiating. */
+  | { type: 'down'; reason: string; final: boolean };
+
+export interface PppPorts {
+  writeSerial(bytes: Uint8Array): void;
+  deliverIpv4(packet: Uint8Array): void;
+  onEvent(event: PppEvent): void;
+}
+
+export interface PppCounters {
+  framesIn: number;
+  framesOut: number;
+  bytesIn: number;
+  bytesOut: number;
+  ipv4In: number;
+  ipv4Out: number;
+  /** Dropped input by reason (bad FCS, too long, unknown protocol, ...). */
+  drops: Record<string, number>;
+}
+
+const DEFAULT_PEER_HINT = Uint8Array.of(10, 64, 64, 64);
+const HDLC_OVERHEAD = 8; // address, control, protocol, FCS, slack
+
+export class PppLink {
+  private phase: PppPhase = 'Dead';
+  private readonly log: Logger;
+  private readonly drops: DropCounter;
+  private readonly decoder: HdlcDecoder;
+  private readonly lcp: Lcp;
+  private readonly ipcp: Ipcp;
+  private auth: Authenticator | undefined;
+  private framing: TxFraming = DEFAULT_FRAMING;
+  private networkUp = false;
+  private readonly pending: PppEvent[] = [];
+  private emitting = false;
+  private readonly counters = { framesIn: 0, framesOut: 0, bytesIn: 0, bytesOut: 0, ipv4In: 0, ipv4Out: 0 };
+  private now = 0;
+
+  constructor(
+    private readonly config: PppConfig,
+    deps: { random: Random; log: Logger },
+    private readonly ports: PppPorts,
+  ) {
+    this.log = deps.log;
+    this.drops = new DropCounter(deps.log);
+    const timing = { ...DEFAULT_TIMING, ...config.pppTiming };
+    this.decoder = new HdlcDecoder(Math.max(config.mru, 1500) + HDLC_OVERHEAD, this.drops, (f) => this.frame(f));
+    this.lcp = new Lcp(
+      { mru: config.mru, auth: config.pppAuth, echoIntervalMs: config.lcpEchoInterval * 1000, echoFailures: config.lcpEchoFailures },
+      { random: deps.random, log: deps.log.child('lcp'), drops: this.drops },
+      {
+        send: (p) => this.sendFrame(PROTO_LCP, p),
+        up: (now) => this.lcpUp(now),
+        down: (now) => this.lcpDown(now),
+        finished: (reason, now) => this.lcpFinished(reason, now),
+        protocolRejected: (protocol, now) => this.protocolRejected(protocol, now),
+      },
+      timing,
+    );
+    const parsedHint = config.pppPeerAddressHint ? parseIpv4(config.pppPeerAddressHint) : undefined;
+    const hint = parsedHint && parsedHint.some((x) => x !== 0) ? parsedHint : DEFAULT_PEER_HINT; // 0.0.0.0 would nak forever
+    this.ipcp = new Ipcp(hint, { log: deps.log.child('ipcp'), drops: this.drops }, {
+      send: (p) => this.sendFrame(PROTO_IPCP, p),
+      up: (result) => {
+        this.networkUp = true;
+        this.log.info(`network up: local ${result.localAddress}, peer ${result.peerAddress}, dns ${result.dns.join(' ') || 'none'}`);
+        this.emit({ type: 'up', ...result });
+      },
+      down: () => this.networkDown('IPCP down'),
+      finished: (reason, now) => {
+        // No network protocol left: RFC 1661 lets the link close (pppd does the same).
+        if (this.lcp.opened) this.lcp.automaton.close(now, `IPCP finished: ${reason}`);
+      },
+    }, timing);
+    const authTiming = { restartMs: timing.restartMs, maxConfigure: timing.maxConfigure };
+    const authPorts = {
+      send: (p: Uint8Array) => this.sendFrame(this.config.pppAuth === 'pap' ? PROTO_PAP : PROTO_CHAP, p),
+      succeeded: (now: number) => this.enterNetwork(now),
+      failed: (reason: string, now: number) => {
+        this.log.warn(reason);
+        this.lcp.automaton.close(now, reason);
+      },
+    };
+    const authLog = deps.log.child('auth');
+    if (config.pppAuth === 'pap') this.auth = new PapClient(config.pppUser, config.pppPassword, authTiming, authLog, this.drops, authPorts);
+    if (config.pppAuth === 'chap') this.auth = new ChapResponder(config.pppUser, config.pppPassword, authTiming, authLog, this.drops, authPorts);
+  }
+
+  get currentPhase(): PppPhase {
+    return this.phase;
+  }
+
+  /** Starts LCP; call once the serial line carries PPP (e.g. after the modem's CONNECT). */
+  open(now: number): void {
+    this.guard(now, () => {
+      if (this.phase !== 'Dead') return;
+      this.setPhase('Establish');
+      this.lcp.automaton.open(now);
+      this.lcp.automaton.up(now);
+    });
+  }
+
+  /** Terminates LCP gracefully; a final 'down' event follows once the peer acks (or the timer gives up). */
+  close(now: number, reason = 'closed by user'): void {
+    this.guard(now, () => {
+      if (this.phase === 'Dead') return;
+      this.lcp.automaton.close(now, reason);
+    });
+  }
+
+  input(bytes: Uint8Array, now: number): void {
+    this.guard(now, () => {
+      this.counters.bytesIn += bytes.length;
+      this.decoder.push(bytes);
+    });
+  }
+
+  /** Sends one IPv4 packet; dropped (and counted) unless the network phase is up. */
+  sendIpv4(packet: Uint8Array, now: number): void {
+    this.guard(now, () => {
+      if (!this.networkUp) return this.drops.drop('ipv4 send while network down');
+      if (packet.length > this.lcp.result().peerMru) return this.drops.drop('ipv4 send larger than peer MRU');
+      this.counters.ipv4Out++;
+      this.sendFrame(PROTO_IPV4, packet);
+    });
+  }
+
+  deadline(): number | undefined {
+    let at: number | undefined;
+    for (const d of [this.lcp.deadline(), this.ipcp.automaton.deadline(), this.auth?.deadline()]) {
+      if (d !== undefined && (at === undefined || d < at)) at = d;
+    }
+    return at;
+  }
+
+  onTimer(now: number): void {
+    this.guard(now, () => {
+      this.lcp.onTimer(now);
+      this.ipcp.automaton.onTimer(now);
+      this.auth?.onTimer(now);
+    });
+  }
+
+  snapshot(): PppCounters {
+    return { ...this.counters, drops: this.drops.snapshot() };
+  }
+
+  /** Every entry point: bad input must never throw out of the link, and events leave after the work is done. */
+  private guard(now: number, work: () => void): void {
+    this.now = now;
+    try {
+      work();
+    } catch (e) {
+      this.drops.drop('internal error', e instanceof Error ? e.message : String(e));
+    }
+    this.flushEvents();
+  }
+
+  private frame(frame: Uint8Array): void {
+    const packet = parseFrame(frame);
+    if (!packet) return this.drops.drop('ppp bad header');
+    const now = this.now;
+    this.counters.framesIn++;
+    this.lcp.heard(now);
+    const { protocol, info } = packet;
+    switch (protocol) {
+      case PROTO_LCP:
+        return this.lcp.input(info, now);
+      case PROTO_PAP:
+      case PROTO_CHAP:
+        if (this.auth && (this.phase === 'Authenticate' || this.phase === 'Network') && protocol === (this.config.pppAuth === 'pap' ? PROTO_PAP : PROTO_CHAP)) return this.auth.input(info, now);
+        return this.drops.drop('auth packet unexpected');
+      case PROTO_IPCP:
+        if (this.phase === 'Network') return this.ipcp.automaton.input(info, now);
+        return this.drops.drop('IPCP before network phase');
+      case PROTO_IPV4:
+        if (!this.networkUp) return this.drops.drop('ipv4 while network down');
+        this.counters.ipv4In++;
+        return this.ports.deliverIpv4(info);
+      default:
+        this.drops.drop('unknown protocol', protocolName(protocol));
+        this.lcp.rejectProtocol(protocol, info);
+    }
+  }
+
+  private sendFrame(protocol: number, info: Uint8Array): void {
+    const bytes = encodeFrame(protocol, info, this.framing);
+    this.counters.framesOut++;
+    this.counters.bytesOut += bytes.length;
+    this.ports.writeSerial(bytes);
+  }
+
+  private lcpUp(now: number): void {
+    const r = this.lcp.result();
+    this.framing = { accm: r.txAccm, pfc: r.txPfc, acfc: r.txAcfc };
+    this.decoder.rxAccm = r.rxAccm;
+    this.log.info(`LCP up: peer MRU ${r.peerMru}, auth ${r.auth}${r.txPfc ? ', PFC' : ''}${r.txAcfc ? ', ACFC' : ''}`);
+    if (r.auth !== 'none' && this.auth) {
+      this.setPhase('Authenticate');
+      this.auth.start(now);
+    } else this.enterNetwork(now);
+  }
+
+  private enterNetwork(now: number): void {
+    if (this.phase === 'Network') return; // a CHAP rechallenge succeeded again
+    this.setPhase('Network');
+    this.ipcp.automaton.open(now);
+    this.ipcp.automaton.up(now);
+  }
+
+  private lcpDown(now: number): void {
+    this.framing = DEFAULT_FRAMING;
+    this.decoder.rxAccm = 0xffffffff;
+    this.auth?.stop();
+    this.ipcp.automaton.down(now);
+    const closing = this.lcp.automaton.state === 'Closing' || this.lcp.automaton.state === 'Stopping';
+    this.setPhase(closing ? 'Terminate' : 'Establish');
+  }
+
+  private lcpFinished(reason: string, now: number): void {
+    if (this.phase === 'Dead') return;
+    this.setPhase('Dead');
+    this.auth?.stop();
+    this.ipcp.automaton.close(now, reason);
+    this.ipcp.automaton.down(now);
+    this.lcp.automaton.down(now); // our lower layer is the modem call; the host hangs up on the final event
+    this.networkUp = false;
+    this.log.info(`link dead: ${reason}`);
+    this.emit({ type: 'down', reason, final: true });
+  }
+
+  private networkDown(reason: string): void {
+    if (!this.networkUp) return;
+    this.networkUp = false;
+    this.emit({ type: 'down', reason, final: false });
+  }
+
+  private protocolRejected(protocol: number, now: number): void {
+    if (protocol === PROTO_IPCP || protocol === PROTO_IPV4) this.ipcp.automaton.protocolRejected(true, now);
+    else if (protocol === PROTO_PAP || protocol === PROTO_CHAP) this.lcp.automaton.close(now, 'peer rejected the authentication protocol');
+  }
+
+  private setPhase(phase: PppPhase): void {
+    if (phase === this.phase) return;
+    this.log.debug(`phase ${this.phase} -> ${phase}`);
+    this.phase = phase;
+  }
+
+  private emit(event: PppEvent): void {
+    this.pending.push(event);
+  }
+
+  private flushEvents(): void {
+    if (this.emitting) return;
+    this.emitting = true;
+    try {
+      while (this.pending.length > 0) this.ports.onEvent(this.pending.shift()!);
+    } finally {
+      this.emitting = false;
+    }
+  }
+}
