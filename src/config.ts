@@ -43,4 +43,8 @@ export interface AgentConfig {
   uartBaud: number;
 
   logLevel: LogLevel;
+
+  // Connectivity probe (boot self-check through the tunnel)
+  probeTarget: string; // 'host:port' of a UDP echo in the private network ('' = off); host may be a DNS name
+  probeCount: number; // datagrams to send once the tunnel is up (0 = off)
 }

@@ -8,10 +8,13 @@ import type { AgentConfig } from '../config.ts';
 import type { KeyLog, LogSink, Random } from '../platform.ts';
 import { Logger } from '../util/log.ts';
 import { CellularLink, type LinkEvent } from './cellular-link.ts';
+import { Tunnel, type TunnelEvent } from './tunnel.ts';
+import type { IkeSessionOptions } from '../ike/session-types.ts';
+import { Probe, type ProbeEvent } from '../app/probe.ts';
 import { earliest } from './deadlines.ts';
 import type { DrivenAgent } from './runner.ts';
 
-export type AgentEvent = LinkEvent;
+export type AgentEvent = LinkEvent | TunnelEvent | ProbeEvent;
 
 export interface AgentDeps {
   config: AgentConfig;
@@ -26,19 +29,49 @@ export interface AgentPorts {
   onEvent?(event: AgentEvent, now: number): void;
 }
 
+/** Tuning that is not device configuration (tests shorten timers). */
+export interface AgentOptions {
+  ike?: IkeSessionOptions;
+}
+
 export class Agent implements DrivenAgent {
   readonly link: CellularLink;
+  readonly tunnel: Tunnel;
+  readonly probe: Probe;
   private readonly log: Logger;
   private readonly listeners: Array<(event: AgentEvent, now: number) => void> = [];
 
-  constructor(deps: AgentDeps, ports: AgentPorts) {
+  constructor(deps: AgentDeps, ports: AgentPorts, options: AgentOptions = {}) {
     this.log = new Logger(deps.log, 'agent', deps.config.logLevel);
     if (ports.onEvent) this.listeners.push(ports.onEvent);
     this.link = new CellularLink(deps.config, { random: deps.random, log: this.log }, {
       writeSerial: (b) => ports.writeSerial(b),
       setDtr: ports.setDtr,
-      onEvent: (ev, now) => this.emit(ev, now),
+      onEvent: (ev, now) => this.linkEvent(ev, now),
     });
+    this.tunnel = new Tunnel(
+      deps.config,
+      this.link.ip,
+      { random: deps.random, log: this.log, keyLog: deps.keyLog },
+      { onEvent: (ev, now) => this.tunnelEvent(ev, now) },
+      options.ike,
+    );
+    this.probe = new Probe(deps.config, this.tunnel, (ev, now) => this.emit(ev, now));
+  }
+
+  private tunnelEvent(ev: TunnelEvent, now: number): void {
+    this.emit(ev, now);
+    if (ev.type === 'child-up') this.probe.start(now);
+    if (ev.type === 'child-down' || ev.type === 'ike-down') this.probe.stop();
+  }
+
+  private linkEvent(ev: LinkEvent, now: number): void {
+    this.emit(ev, now);
+    if (ev.type === 'link-up') this.tunnel.linkUp(ev.localAddress, now);
+    if (ev.type === 'link-down') {
+      this.probe.stop();
+      this.tunnel.linkDown(now);
+    }
   }
 
   /** Subscribes to agent events (link, tunnel, app). */
@@ -54,16 +87,20 @@ export class Agent implements DrivenAgent {
     this.link.receiveSerial(bytes, now);
   }
 
+  /** Deletes the IKE SA at the gateway, ends PPP, hangs up: 'link-stopped' follows. */
   stop(now: number): void {
+    this.tunnel.close(now);
     this.link.stop(now);
   }
 
   deadline(): number | undefined {
-    return earliest(this.link.deadline());
+    return earliest(this.link.deadline(), this.tunnel.deadline(), this.probe.deadline());
   }
 
   onTimer(now: number): void {
     this.link.onTimer(now);
+    this.tunnel.onTimer(now);
+    this.probe.onTimer(now);
   }
 
   private emit(event: AgentEvent, now: number): void {
@@ -90,5 +127,25 @@ export function describe(event: AgentEvent): string {
       return `PPP link down: ${event.reason}`;
     case 'link-stopped':
       return 'link stopped (modem hung up)';
+    case 'ike-connecting':
+      return `IKE: connecting to the gateway (attempt ${event.attempt})`;
+    case 'nat-detected':
+      return `IKE: NAT detected (${event.local ? 'this device is behind a NAT' : ''}${event.local && event.remote ? ', ' : ''}${event.remote ? 'the gateway is behind a NAT' : ''}); moving to UDP 4500`;
+    case 'ike-up':
+      return `IKE SA up with ${event.suite} in ${Math.round(event.elapsedMs)} ms${event.natT ? ' (NAT traversal)' : ''}`;
+    case 'child-up':
+      return `tunnel up: virtual IP ${event.virtualIp}, DNS ${event.dns.join(', ') || 'none'}, reaching ${event.ts.remote.join(', ')} with ESP ${event.suite}${event.udpEncap ? ' in UDP 4500' : ''}`;
+    case 'child-down':
+      return `tunnel down: ${event.reason}`;
+    case 'ike-error':
+      return `IKE error${event.fatal ? ' (giving up)' : ''}: ${event.cause}: ${event.detail}`;
+    case 'ike-down':
+      return `IKE SA down: ${event.reason}`;
+    case 'probe-resolved':
+      return `probe: ${event.name} is ${event.address} (DNS through the tunnel)`;
+    case 'probe-result':
+      return `probe: ${event.received}/${event.sent} datagrams echoed byte-exact by ${event.target} (${event.lost} lost, ${event.corrupted} corrupted) in ${Math.round(event.durationMs)} ms`;
+    case 'probe-error':
+      return `probe: ${event.target}: ${event.error}`;
   }
 }

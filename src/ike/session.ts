@@ -69,6 +69,8 @@ export class IkeSession {
   private child: ChildSa | undefined;
   private pending: Pending | undefined;
   private readonly rtx: Retransmitter;
+  /** Our last DELETE, so its response is recognised rather than counted as a stray message. */
+  private deleted: { spiI: Uint8Array; spiR: Uint8Array; messageId: number } | undefined;
   private lastInboundAt = 0;
   private lastNatTOutAt = 0;
   private readonly offered: OfferedProposals | undefined;
@@ -371,6 +373,12 @@ export class IkeSession {
   }
 
   private handleResponse(bytes: Uint8Array, h: IkeHeader, now: number): void {
+    const d = this.deleted;
+    if (d && same(h.spiI, d.spiI) && same(h.spiR, d.spiR) && h.messageId === d.messageId) {
+      this.deleted = undefined;
+      this.deps.log.debug('gateway confirmed our DELETE');
+      return;
+    }
     const p = this.pending;
     const ourSpi = this.sa?.spiI ?? this.init?.spiI;
     if (!ourSpi || !same(h.spiI, ourSpi) || (this.sa && !same(h.spiR, this.sa.spiR))) return this.drop('unknown IKE SPI');
@@ -448,6 +456,7 @@ export class IkeSession {
     if (!sa) return;
     const messageId = sa.nextId++;
     const wire = encodeMessage({ spiI: sa.spiI, spiR: sa.spiR, exchange: ExchangeType.INFORMATIONAL, initiator: true, response: false, messageId, payloads: [], encrypted: deleteIkeSaPayloads() }, sa.cipherOut);
+    this.deleted = { spiI: sa.spiI, spiR: sa.spiR, messageId };
     this.counters.messagesOut++;
     this.transmit(this.ikePort(), wire, now);
   }

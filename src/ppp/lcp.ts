@@ -7,8 +7,7 @@ import type { DropCounter, Logger } from '../util/log.ts';
 import { readU16, readU32, writeU16, writeU32 } from '../util/bytes.ts';
 import { Automaton, type AutomatonTiming, type OptionsHandler, type Verdict } from './automaton.ts';
 import { type ConfigOption, option, u16Option, u32Option } from './options.ts';
-import { CODE, protocolName } from './protocols.ts';
-import { PROTO_CHAP, PROTO_PAP } from './protocols.ts';
+import { CODE, PROTO_CHAP, PROTO_PAP, protocolName } from './protocols.ts';
 
 const OPT = { mru: 1, accm: 2, auth: 3, magic: 5, pfc: 7, acfc: 8 } as const;
 const CHAP_MD5 = 5;
@@ -213,6 +212,8 @@ export class Lcp {
   private echoesUnanswered = 0;
   private echoEnabled: boolean;
   private lastHeardAt = 0;
+  private readonly log: Logger;
+  private readonly drops: DropCounter;
 
   constructor(
     private readonly settings: LcpSettings,
@@ -240,9 +241,6 @@ export class Lcp {
       thisLayerFinished: (reason, now) => ports.finished(reason, now),
     }, timing, deps.log, deps.drops);
   }
-
-  private readonly log: Logger;
-  private readonly drops: DropCounter;
 
   get opened(): boolean {
     return this.automaton.state === 'Opened';

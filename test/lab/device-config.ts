@@ -34,6 +34,8 @@ export function labDeviceConfig(overrides: Partial<AgentConfig> = {}): AgentConf
     uartCts: -1,
     uartBaud: 115200,
     logLevel: process.env.IKELET_LOG === 'debug' ? 'debug' : 'info',
+    probeTarget: '',
+    probeCount: 0,
     ...overrides,
   };
 }

@@ -1,0 +1,139 @@
+/**
+ * The connectivity probe: once the tunnel is up, optionally resolve a name through the DNS
+ * server the gateway handed out, then send numbered UDP datagrams to an echo service in the
+ * private network and check that each comes back byte-exact. Firmware uses it as a boot
+ * self-check; the lab uses it to prove the tunnel from inside any host (Node or XS).
+ */
+import type { Tunnel } from '../agent/tunnel.ts';
+import type { UdpSocket } from '../ip/stack.ts';
+import { parseIpv4 } from '../util/bytes.ts';
+
+export type ProbeEvent =
+  | { type: 'probe-resolved'; name: string; address: string }
+  | { type: 'probe-result'; target: string; address: string; sent: number; received: number; lost: number; corrupted: number; durationMs: number }
+  | { type: 'probe-error'; target: string; error: string };
+
+export interface ProbeConfig {
+  /** "host:port"; host is an IPv4 address or a name resolved through the tunnel's DNS. */
+  probeTarget: string;
+  /** Datagrams to send; 0 disables the probe. */
+  probeCount: number;
+}
+
+const WINDOW = 8;
+const REPLY_TIMEOUT_MS = 3000;
+const MAGIC = [0x69, 0x6b, 0x6c, 0x74]; // "iklt"
+
+/** Payload of datagram `n`: magic, number, then a pattern whose length varies with n. */
+export function probePayload(n: number): Uint8Array {
+  const length = 16 + ((n * 37) % 200);
+  const p = new Uint8Array(length);
+  p.set(MAGIC);
+  p[4] = (n >>> 24) & 0xff;
+  p[5] = (n >>> 16) & 0xff;
+  p[6] = (n >>> 8) & 0xff;
+  p[7] = n & 0xff;
+  for (let i = 8; i < length; i++) p[i] = (n * 31 + i * 7) & 0xff;
+  return p;
+}
+
+export class Probe {
+  private socket: UdpSocket | undefined;
+  private address = '';
+  private next = 0;
+  private received = 0;
+  private corrupted = 0;
+  private readonly outstanding = new Map<number, number>(); // n → deadline
+  private startedAt = 0;
+  private done = true;
+
+  constructor(
+    private readonly config: ProbeConfig,
+    private readonly tunnel: Tunnel,
+    private readonly emit: (event: ProbeEvent, now: number) => void,
+  ) {}
+
+  get enabled(): boolean {
+    return this.config.probeCount > 0 && this.config.probeTarget !== '';
+  }
+
+  /** Runs once per tunnel-up. */
+  start(now: number): void {
+    if (!this.enabled) return;
+    this.stop();
+    const m = /^(.+):(\d+)$/.exec(this.config.probeTarget);
+    if (!m) return this.emit({ type: 'probe-error', target: this.config.probeTarget, error: 'probeTarget is not host:port' }, now);
+    const [, host, port] = m as unknown as [string, string, string];
+    this.done = false;
+    if (parseIpv4(host)) return this.run(host, Number(port), now);
+    this.tunnel.lookup(host, now, (result, t) => {
+      if ('error' in result) {
+        this.done = true;
+        return this.emit({ type: 'probe-error', target: this.config.probeTarget, error: `DNS: ${result.error}` }, t);
+      }
+      const address = result.addresses[0]!;
+      this.emit({ type: 'probe-resolved', name: host, address }, t);
+      this.run(address, Number(port), t);
+    });
+  }
+
+  stop(): void {
+    this.socket?.close();
+    this.socket = undefined;
+    this.outstanding.clear();
+    this.done = true;
+  }
+
+  deadline(): number | undefined {
+    let at: number | undefined;
+    for (const d of this.outstanding.values()) if (at === undefined || d < at) at = d;
+    return at;
+  }
+
+  onTimer(now: number): void {
+    for (const [n, d] of this.outstanding) if (now >= d) this.outstanding.delete(n); // lost
+    this.pump(now);
+  }
+
+  private run(address: string, port: number, now: number): void {
+    this.address = address;
+    this.next = 0;
+    this.received = 0;
+    this.corrupted = 0;
+    this.startedAt = now;
+    this.socket = this.tunnel.bindUdp(0, (d, t) => this.reply(d.srcAddr, d.payload, t));
+    this.port = port;
+    this.pump(now);
+  }
+
+  private port = 0;
+
+  private reply(src: string, payload: Uint8Array, now: number): void {
+    if (src !== this.address || payload.length < 8) return;
+    const n = ((payload[4]! << 24) | (payload[5]! << 16) | (payload[6]! << 8) | payload[7]!) >>> 0;
+    if (!this.outstanding.delete(n)) return; // duplicate or too late
+    const expected = probePayload(n);
+    let same = expected.length === payload.length;
+    for (let i = 0; same && i < expected.length; i++) same = expected[i] === payload[i];
+    if (same) this.received++;
+    else this.corrupted++;
+    this.pump(now);
+  }
+
+  private pump(now: number): void {
+    if (this.done || !this.socket) return;
+    while (this.outstanding.size < WINDOW && this.next < this.config.probeCount) {
+      const n = this.next++;
+      this.outstanding.set(n, now + REPLY_TIMEOUT_MS);
+      this.socket.sendTo(this.address, this.port, probePayload(n), now);
+    }
+    if (this.outstanding.size === 0 && this.next >= this.config.probeCount) {
+      const sent = this.next;
+      this.emit({
+        type: 'probe-result', target: this.config.probeTarget, address: this.address, sent,
+        received: this.received, lost: sent - this.received - this.corrupted, corrupted: this.corrupted, durationMs: now - this.startedAt,
+      }, now);
+      this.stop();
+    }
+  }
+}
