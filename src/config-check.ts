@@ -45,6 +45,8 @@ export const DEFAULT_CONFIG: Omit<AgentConfig, 'apn' | 'gateway' | 'localId' | '
   uartCts: -1,
   uartBaud: 115200,
   logLevel: 'info',
+  probeTarget: '',
+  probeCount: 0,
 };
 
 /** Baud rates the ESP32 UART and common cellular modems (AT+IPR) both offer. */
@@ -142,6 +144,8 @@ const CHECKS: Record<keyof AgentConfig, Check | ((v: unknown, key: string) => st
   uartCts: pin(false),
   uartBaud: oneOf(BAUD_RATES, `one of ${BAUD_RATES[0]}..${BAUD_RATES[BAUD_RATES.length - 1]} (${BAUD_RATES.join(', ')})`),
   logLevel: oneOf(LOG_LEVELS),
+  probeTarget: (v: unknown) => (typeof v === 'string' && (v === '' || /^[A-Za-z0-9.-]{1,253}:\d{1,5}$/.test(v)) ? undefined : "'' (off) or host:port of a UDP echo service, like 'echo.lab.example:7'"),
+  probeCount: intIn(0, 100000, ' datagrams, 0 = off'),
 };
 
 /** Suggests a known key for a typo (edit distance <= 2). */

@@ -3,7 +3,7 @@
  * clock, OS randomness, optional pcap of the PPP link and optional Wireshark key tables.
  */
 import type { AgentConfig } from '../../src/config.ts';
-import { Agent, type AgentEvent } from '../../src/agent/agent.ts';
+import { Agent, type AgentEvent, type AgentOptions } from '../../src/agent/agent.ts';
 import { Runner } from '../../src/agent/runner.ts';
 import type { LogSink } from '../../src/platform.ts';
 import { WiresharkKeyLog } from './keylog.ts';
@@ -17,6 +17,8 @@ export interface SimDeviceOptions {
   log?: LogSink;
   pcap?: string;
   keylogDir?: string;
+  /** Tuning that is not device configuration (tests shorten retry timers). */
+  agentOptions?: AgentOptions;
 }
 
 export class SimDevice {
@@ -39,6 +41,7 @@ export class SimDevice {
     this.agent = new Agent(
       { config: options.config, random: this.platform.random, log: this.platform.log, keyLog },
       { writeSerial: (b) => this.serial.write(b), onEvent: (e) => this.record(e) },
+      options.agentOptions,
     );
     this.runner = new Runner(this.platform, this.agent);
   }

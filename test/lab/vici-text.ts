@@ -37,7 +37,7 @@ export function parseVici(text: string): ViciSection {
       stack.push(section);
     } else if (line === '}') {
       if (stack.length > 1) stack.pop();
-    } else if ((m = /^(.+?)\s*\[$/.exec(line))) {
+    } else if ((m = /^(.+?)(?:\s*=)?\s*\[$/.exec(line))) {
       list = [];
       top[m[1]!] = list;
     } else if ((m = /^(.+?)\s*=\s*(.*)$/.exec(line))) {

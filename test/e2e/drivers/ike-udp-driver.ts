@@ -20,6 +20,9 @@ import { buildUdp, parseUdp } from '../../../src/ip/udp.ts';
 import { classifyUdp4500 } from '../../../src/esp/index.ts';
 import { parseIpv4 } from '../../../src/util/bytes.ts';
 import { Logger } from '../../../src/util/log.ts';
+import { encodeMessage } from '../../../src/ike/codec/index.ts';
+import { parseConfiguredProposals, preferredGroup } from '../../../src/ike/proposals.ts';
+import { IkeSaInitTask } from '../../../src/ike/tasks/ike-sa-init.ts';
 
 export interface DriverArgs {
   config: IkeSessionConfig;
@@ -31,6 +34,11 @@ export interface DriverArgs {
   echo: { address: string; port: number };
   /** Give up (exit 2) after this long. */
   timeoutMs: number;
+  /**
+   * First leave one half-open IKE SA on the gateway from another port: with cookie_threshold_ip = 1
+   * strongSwan then answers the session's IKE_SA_INIT with a COOKIE (a threshold of 0 disables cookies).
+   */
+  decoyInit?: boolean;
 }
 
 const args = JSON.parse(process.argv[2] ?? '{}') as DriverArgs;
@@ -154,6 +162,22 @@ sock4500.on('message', (msg) => {
   reschedule();
 });
 
+async function leaveHalfOpenSa(): Promise<void> {
+  const parsed = parseConfiguredProposals(args.config.ikeProposals, args.config.espProposals);
+  if (!parsed.ok) throw new Error(parsed.error);
+  const random = { bytes: (n: number) => new Uint8Array(randomBytes(n)) };
+  const decoy = new IkeSaInitTask(parsed.value.ike, preferredGroup(parsed.value.ike), random, { address: args.localAddress, port: 1 }, { address: args.config.gateway, port: 500 });
+  const sock = dgram.createSocket('udp4');
+  await new Promise<void>((r) => sock.bind(0, () => r()));
+  const answered = new Promise<boolean>((resolve) => {
+    sock.once('message', () => resolve(true));
+    setTimeout(() => resolve(false), 2000).unref();
+  });
+  sock.send(encodeMessage(decoy.buildRequest()), 500, args.config.gateway);
+  out({ type: 'decoy', answered: await answered });
+  sock.close();
+}
+
 const rl = readline.createInterface({ input: process.stdin });
 rl.on('line', (line) => {
   if (line.trim() === 'close') {
@@ -168,6 +192,7 @@ setTimeout(() => {
 }, args.timeoutMs).unref();
 
 await Promise.all([new Promise<void>((r) => sock500.bind(0, () => r())), new Promise<void>((r) => sock4500.bind(0, () => r()))]);
+if (args.decoyInit) await leaveHalfOpenSa();
 out({ type: 'ready', ports: { ike: sock500.address().port, natT: sock4500.address().port } });
 session.start(now(), args.localAddress, sock500.address().port);
 reschedule();

@@ -1,0 +1,222 @@
+/**
+ * An in-process IKEv2 responder just good enough to drive IkeSession through its flows in
+ * unit tests (COOKIE, INVALID_KE, refusals, gateway requests). Interop is proven against the
+ * real strongSwan in test/e2e/ike-strongswan.test.ts; this fake only makes flows reproducible.
+ */
+import { randomBytes } from 'node:crypto';
+import {
+  createAuthCipher, findDhGroup, ikeSuiteFromTransforms, espSuiteFromTransforms, type AuthCipher, type EspSuite, type IkeSaKeymat, type IkeSuite,
+} from '../../src/crypto/index.ts';
+import {
+  AuthMethod, CfgType, CpAttributeType, decodeMessage, deletePayload, encodeMessage, ExchangeType, findNotify, findPayload,
+  ipv4Selector, kePayload, noncePayload, notifyPayload, NotifyType, ProtocolId, saPayload, tsPayload,
+  type IkeMessage, type Payload, type Proposal,
+} from '../../src/ike/codec/index.ts';
+import { pskAuth, signedOctets, verifyPskAuth } from '../../src/ike/auth.ts';
+import { identityBody, identityFromString } from '../../src/ike/identity.ts';
+import { deriveChildSaKeys, deriveIkeSaKeys } from '../../src/ike/keys.ts';
+import { natDetectionHash } from '../../src/ike/nat.ts';
+import { EspInboundSa } from '../../src/esp/index.ts';
+import { concatBytes, readU32, utf8 } from '../../src/util/bytes.ts';
+import { DropCounter, silentLogger } from '../../src/util/log.ts';
+
+export const random = { bytes: (n: number) => new Uint8Array(randomBytes(n)) };
+
+export interface FakeGatewayOptions {
+  psk: string;
+  id: string;
+  /** Ask for a COOKIE until the request carries one. */
+  cookie?: boolean;
+  /** Answer INVALID_KE_PAYLOAD unless the KE uses this group. */
+  group?: number;
+  /** Replace the chosen IKE proposal (e.g. with something never offered). */
+  ikeChoice?: (offered: Proposal[]) => Proposal;
+  /** Answer IKE_SA_INIT with this error notify. */
+  initError?: number;
+  /** Answer IKE_AUTH with this error notify (after authenticating) or AUTHENTICATION_FAILED alone. */
+  authError?: number;
+  /** The gateway signs with another PSK (the initiator must refuse it). */
+  signPsk?: string;
+  vip?: string;
+  /** How the gateway sees the initiator: a different address means NAT. */
+  observed?: { address: string; port: number };
+  gatewayAddress?: string;
+  /** Narrowed TSr to return (default: what was asked). */
+  tsr?: [string, string];
+}
+
+interface GwSa {
+  spiI: Uint8Array;
+  spiR: Uint8Array;
+  suite: IkeSuite;
+  keys: IkeSaKeymat;
+  cipherIn: AuthCipher; // initiator -> us
+  cipherOut: AuthCipher;
+  nonceI: Uint8Array;
+  nonceR: Uint8Array;
+  initRequest: Uint8Array;
+  initResponse: Uint8Array;
+  nextRequestId: number;
+  espSuite?: EspSuite;
+  espSpiI?: Uint8Array; // the initiator's inbound SPI
+  espSpiR?: Uint8Array;
+}
+
+export class FakeGateway {
+  sa: GwSa | undefined;
+  received: IkeMessage[] = [];
+  authOk: boolean | undefined;
+  private readonly cookieValue = utf8('fake-cookie-0123');
+
+  constructor(readonly o: FakeGatewayOptions) {}
+
+  /** One IKE message (marker already stripped) in, the response (if any) out. */
+  handle(bytes: Uint8Array): Uint8Array | undefined {
+    const isInit = bytes[18] === ExchangeType.IKE_SA_INIT;
+    const d = decodeMessage(bytes, isInit ? undefined : this.sa?.cipherIn);
+    if (!d.ok) throw new Error(`fake gateway cannot decode: ${d.error.message}`);
+    const msg = d.value.message;
+    this.received.push(msg);
+    if (msg.response) return undefined;
+    if (isInit) return this.init(msg, bytes);
+    if (msg.exchange === ExchangeType.IKE_AUTH) return this.auth(msg);
+    // INFORMATIONAL from the initiator: empty answer.
+    return this.encrypted(msg.exchange, msg.messageId, true, []);
+  }
+
+  private plain(spiI: Uint8Array, spiR: Uint8Array, payloads: Payload[]): Uint8Array {
+    return encodeMessage({ spiI, spiR, exchange: ExchangeType.IKE_SA_INIT, initiator: false, response: true, messageId: 0, payloads });
+  }
+
+  private init(msg: IkeMessage, raw: Uint8Array): Uint8Array {
+    const zero = new Uint8Array(8);
+    if (this.o.cookie) {
+      const first = msg.payloads[0];
+      const ok = first?.kind === 'N' && first.notifyType === NotifyType.COOKIE && first.data.every((b, i) => b === this.cookieValue[i]);
+      if (!ok) return this.plain(msg.spiI, zero, [notifyPayload(NotifyType.COOKIE, this.cookieValue)]);
+    }
+    const ke = findPayload(msg, 'KE')!;
+    if (this.o.group !== undefined && ke.group !== this.o.group) {
+      return this.plain(msg.spiI, zero, [notifyPayload(NotifyType.INVALID_KE_PAYLOAD, Uint8Array.of(this.o.group >> 8, this.o.group & 0xff))]);
+    }
+    const spiR = random.bytes(8);
+    if (this.o.initError !== undefined) return this.plain(msg.spiI, spiR, [notifyPayload(this.o.initError)]);
+    const offered = findPayload(msg, 'SA')!.proposals;
+    const chosen = this.o.ikeChoice ? this.o.ikeChoice(offered) : pickIke(offered, ke.group);
+    const suite = ikeSuiteFromTransforms(chosen.transforms);
+    if (!suite.ok) throw new Error(suite.error);
+    const dh = findDhGroup(ke.group)!.generate(random);
+    const nonceR = random.bytes(32);
+    const nonceI = findPayload(msg, 'Nonce')!.data;
+    const shared = dh.computeShared(ke.data)!;
+    const keys = deriveIkeSaKeys(suite.value, nonceI, nonceR, shared, msg.spiI, spiR);
+    const observed = this.o.observed ?? { address: '127.0.0.1', port: 40000 };
+    const response = this.plain(msg.spiI, spiR, [
+      saPayload([chosen]),
+      kePayload(ke.group, dh.publicKey),
+      noncePayload(nonceR),
+      notifyPayload(NotifyType.NAT_DETECTION_SOURCE_IP, natDetectionHash(msg.spiI, spiR, this.o.gatewayAddress ?? '192.0.2.254', 500)),
+      notifyPayload(NotifyType.NAT_DETECTION_DESTINATION_IP, natDetectionHash(msg.spiI, spiR, observed.address, observed.port)),
+    ]);
+    const cipher = (e: Uint8Array, a: Uint8Array): AuthCipher => suite.value.integ
+      ? createAuthCipher({ encr: suite.value.encr, encrKey: e, integ: suite.value.integ, integKey: a, random })
+      : createAuthCipher({ encr: suite.value.encr, encrKey: e, random });
+    this.sa = {
+      spiI: msg.spiI, spiR, suite: suite.value, keys, cipherIn: cipher(keys.skEi, keys.skAi), cipherOut: cipher(keys.skEr, keys.skAr),
+      nonceI, nonceR, initRequest: raw, initResponse: response, nextRequestId: 0,
+    };
+    return response;
+  }
+
+  private auth(msg: IkeMessage): Uint8Array {
+    const sa = this.sa!;
+    const prf = sa.suite.prf;
+    const idi = msg.encrypted!.find((p) => p.kind === 'IDi');
+    const auth = findPayload(msg, 'AUTH')!;
+    if (idi?.kind !== 'IDi') throw new Error('no IDi');
+    const octetsI = signedOctets(prf, sa.initRequest, sa.nonceR, sa.keys.skPi, concatBytes(Uint8Array.of(idi.idType, 0, 0, 0), idi.data));
+    this.authOk = verifyPskAuth(prf, utf8(this.o.psk), octetsI, auth.data);
+    if (!this.authOk || this.o.authError === NotifyType.AUTHENTICATION_FAILED) {
+      return this.encrypted(ExchangeType.IKE_AUTH, msg.messageId, true, [notifyPayload(NotifyType.AUTHENTICATION_FAILED)]);
+    }
+    const id = identityFromString(this.o.id);
+    const octetsR = signedOctets(prf, sa.initResponse, sa.nonceI, sa.keys.skPr, identityBody(id));
+    const payloads: Payload[] = [
+      { kind: 'IDr', idType: id.type, data: id.data },
+      { kind: 'AUTH', method: AuthMethod.SHARED_KEY_MIC, data: pskAuth(prf, utf8(this.o.signPsk ?? this.o.psk), octetsR) },
+    ];
+    if (this.o.authError !== undefined) {
+      payloads.push(notifyPayload(this.o.authError));
+      return this.encrypted(ExchangeType.IKE_AUTH, msg.messageId, true, payloads);
+    }
+    const espProposal = findPayload(msg, 'SA')!.proposals[0]!;
+    const espSuite = espSuiteFromTransforms(espProposal.transforms.filter((t, i, all) => all.findIndex((u) => u.type === t.type) === i));
+    if (!espSuite.ok) throw new Error(espSuite.error);
+    sa.espSuite = espSuite.value;
+    sa.espSpiI = espProposal.spi;
+    sa.espSpiR = random.bytes(4);
+    const chosen: Proposal = { ...espProposal, spi: sa.espSpiR, transforms: espProposal.transforms.filter((t, i, all) => all.findIndex((u) => u.type === t.type) === i) };
+    const vip = this.o.vip ?? '192.0.2.7';
+    const vipBytes = Uint8Array.from(vip.split('.').map(Number));
+    const tsr = this.o.tsr ?? ['198.51.100.0', '198.51.100.255'];
+    payloads.push(
+      { kind: 'CP', cfgType: CfgType.REPLY, attributes: [
+        { type: CpAttributeType.INTERNAL_IP4_ADDRESS, value: vipBytes },
+        { type: CpAttributeType.INTERNAL_IP4_DNS, value: Uint8Array.of(198, 51, 100, 53) },
+      ] },
+      saPayload([chosen]),
+      tsPayload('TSi', [ipv4Selector(vipBytes, vipBytes)]),
+      tsPayload('TSr', [ipv4Selector(Uint8Array.from(tsr[0].split('.').map(Number)), Uint8Array.from(tsr[1].split('.').map(Number)))]),
+    );
+    return this.encrypted(ExchangeType.IKE_AUTH, msg.messageId, true, payloads);
+  }
+
+  /** A request from the gateway (liveness check, DELETE) with its own message IDs. */
+  request(payloads: Payload[], exchange: number = ExchangeType.INFORMATIONAL): Uint8Array {
+    return this.encrypted(exchange, this.sa!.nextRequestId++, false, payloads);
+  }
+
+  deleteIke(): Uint8Array {
+    return this.request([deletePayload(ProtocolId.IKE)]);
+  }
+
+  deleteChild(): Uint8Array {
+    return this.request([deletePayload(ProtocolId.ESP, [this.sa!.espSpiR!])]);
+  }
+
+  encrypted(exchange: number, messageId: number, response: boolean, payloads: Payload[]): Uint8Array {
+    const sa = this.sa!;
+    return encodeMessage({ spiI: sa.spiI, spiR: sa.spiR, exchange, initiator: false, response, messageId, payloads: [], encrypted: payloads }, sa.cipherOut);
+  }
+
+  /** The gateway's inbound ESP SA for what the initiator sends (initiator-to-responder keys). */
+  espInbound(): EspInboundSa {
+    const sa = this.sa!;
+    const keys = deriveChildSaKeys(sa.suite.prf, sa.keys.skD, sa.espSuite!, sa.nonceI, sa.nonceR);
+    return new EspInboundSa(
+      { spi: readU32(sa.espSpiR!, 0), suite: sa.espSuite!, encrKey: keys.initiatorToResponder.encr, integKey: sa.espSuite!.integ ? keys.initiatorToResponder.integ : undefined },
+      { random, drops: new DropCounter(silentLogger()) },
+    );
+  }
+
+  /** Decodes what the session sent as a response to our request (to check its payloads). */
+  decodeResponse(bytes: Uint8Array): IkeMessage {
+    const d = decodeMessage(bytes, this.sa!.cipherIn);
+    if (!d.ok) throw new Error(d.error.message);
+    return d.value.message;
+  }
+
+  notify(msg: IkeMessage, type: number): boolean {
+    return findNotify(msg, type) !== undefined;
+  }
+}
+
+/** The first offered proposal with this group, reduced to one transform per type. */
+function pickIke(offered: Proposal[], group: number): Proposal {
+  for (const p of offered) {
+    if (!p.transforms.some((t) => t.type === 4 && t.id === group)) continue;
+    const one = p.transforms.filter((t, i, all) => (t.type === 4 ? t.id === group : all.findIndex((u) => u.type === t.type) === i));
+    return { ...p, transforms: one };
+  }
+  throw new Error('fake gateway: no proposal with the KE group');
+}
