@@ -13,8 +13,8 @@ export class PcapTap {
 
   constructor(path: string) {
     this.writer = new PcapWriter(path);
-    const decoder = (dir: 'rx' | 'tx') =>
-      new HdlcDecoder(4096, new DropCounter(silentLogger('pcap')), (frame) => {
+    const decoder = (dir: 'rx' | 'tx') => {
+      const d = new HdlcDecoder(4096, new DropCounter(silentLogger('pcap')), (frame) => {
         const packet = parseFrame(frame);
         if (!packet) return;
         const out = new Uint8Array(4 + packet.info.length);
@@ -22,6 +22,10 @@ export class PcapTap {
         out.set(packet.info, 4);
         this.writer.frame(dir, out);
       });
+      // The tap does not follow LCP's ACCM negotiation: take control characters as sent.
+      d.rxAccm = 0;
+      return d;
+    };
     this.decoders = { rx: decoder('rx'), tx: decoder('tx') };
   }
 

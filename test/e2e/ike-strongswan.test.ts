@@ -117,6 +117,7 @@ labTest('ike e2e: gateway demands a COOKIE (half-open SA from our IP, threshold 
   assert.ok(up);
   const result = await driver.waitFor('result', (l) => l.type === 'result', 20_000);
   assert.equal(result.received, 10);
+  assert.equal(driver.lines.find((l) => l.type === 'decoy')?.answered, true, 'the decoy left a half-open SA');
   assert.match(driver.stderr, /gateway asked for a COOKIE/, 'the session saw the COOKIE request');
   assert.equal(driver.events('ike-error').length, 0);
   driver.close();
@@ -178,4 +179,29 @@ labTest('ike e2e: no common IKE proposal ends in NO_PROPOSAL_CHOSEN', async (t) 
 
 labTest('ike e2e: no common ESP proposal ends in NO_PROPOSAL_CHOSEN for the CHILD SA', async (t) => {
   await endsInError(t, { espProposals: ['aes256gcm16'] }, { espProposals: ['chacha20poly1305'] }, 'NO_PROPOSAL_CHOSEN');
+});
+
+labTest('ike e2e: gateway DPD (dpd_delay 1 s) is answered; a gateway-side terminate makes the session start over', async (t) => {
+  const lab = await startLab(t, { slirp: false, gateway: { dpdDelay: 1 } });
+  let driver: IkeDriver | undefined;
+  dumpOnFailure(t, lab, () => driver);
+  driver = startDriver(t, lab, deviceConfig(), { count: 5, options: { ...driverArgs(deviceConfig()).options, restartDelayMs: 500 } });
+  await driver.waitFor('result', (l) => l.type === 'result', 20_000);
+  // Idle for a while: charon checks liveness every second; unanswered it would close the SA.
+  await new Promise((r) => setTimeout(r, 3500));
+  assert.match(lab.gateway.log(), /sending DPD request/);
+  assert.equal(ikeSas(await lab.gateway.listSas())[0]?.sa.state, 'ESTABLISHED', 'still up after the DPD checks');
+  assert.equal(driver.events('ike-down').length, 0);
+
+  await lab.gateway.swanctlCmd('--terminate', '--ike', 'device');
+  await driver.waitFor('ike-down', (l) => l.event?.type === 'ike-down');
+  assert.equal(driver.events('ike-down')[0]!.reason, 'gateway deleted the IKE SA');
+  await driver.waitFor('second child-up', () => driver!.events('child-up').length >= 2, 10_000);
+  await driver.waitFor('second result', () => driver!.lines.filter((l) => l.type === 'result').length >= 2, 20_000);
+  const results = driver.lines.filter((l) => l.type === 'result');
+  assert.equal(results[1]!.received, 5, 'traffic flows through the new SA');
+  driver.close();
+  const done = await driver.waitFor('done', (l) => l.type === 'done', 5000);
+  assert.ok((done.counters as { peerRequests: number }).peerRequests >= 3, 'DPD requests and the DELETE were answered');
+  assert.equal(await driver.exited, 0);
 });

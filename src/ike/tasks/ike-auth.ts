@@ -14,7 +14,7 @@ import { verifyPskAuth, pskAuth, signedOctets } from '../auth.ts';
 import { causeOfNotify, failure, type IkeFailure } from '../errors.ts';
 import { identityBody, identityToString, sameIdentity, type Identity } from '../identity.ts';
 import { acceptEspChoice, espProposals } from '../proposals.ts';
-import { addressToU32, formatSelector, narrowingAcceptable, u32ToAddress, u32ToBytes, type Ipv4Selector } from '../traffic-selectors.ts';
+import { addressToU32, formatSelector, narrowingAcceptable, u32ToBytes, type Ipv4Selector } from '../traffic-selectors.ts';
 import { ipv4ToString } from '../../util/bytes.ts';
 
 export interface AuthContext {
@@ -132,4 +132,3 @@ function selectors(list: readonly TrafficSelector[] | undefined): Ipv4Selector[]
     .map((t) => ({ protocol: t.ipProtocol, startPort: t.startPort, endPort: t.endPort, start: addressToU32(t.startAddress), end: addressToU32(t.endAddress) }));
 }
 
-export { u32ToAddress };
