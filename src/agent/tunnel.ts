@@ -17,6 +17,17 @@ import { earliest } from './deadlines.ts';
 
 export type TunnelEvent = IkeEvent;
 
+/** IPv4 + UDP headers: what each datagram costs on the link besides its payload. */
+const UDP_OVERHEAD = 28;
+
+/** Bytes on the link (IP packets, PPP framing excluded): what a metered plan pays for. */
+export interface TunnelTraffic {
+  ikeBytesOut: number;
+  ikeBytesIn: number;
+  espBytesOut: number;
+  espBytesIn: number;
+}
+
 export interface TunnelPorts {
   onEvent(event: TunnelEvent, now: number): void;
 }
@@ -27,6 +38,7 @@ export class Tunnel {
   readonly dns: DnsResolver;
   readonly ike: IkeSession;
   readonly drops: DropCounter;
+  readonly traffic: TunnelTraffic = { ikeBytesOut: 0, ikeBytesIn: 0, espBytesOut: 0, espBytesIn: 0 };
   private child: ChildSa | undefined;
   private ikeSocket: UdpSocket | undefined;
   private nattSocket: UdpSocket | undefined;
@@ -46,7 +58,10 @@ export class Tunnel {
       config,
       { random: deps.random, log: deps.log.child('ike'), keyLog: deps.keyLog, espDrops: this.drops },
       {
-        sendUdp: (port, payload) => (port === 'ike' ? this.ikeSocket : this.nattSocket)?.sendTo(this.config.gateway, port === 'ike' ? IKE_PORT : NATT_PORT, payload, this.now),
+        sendUdp: (port, payload) => {
+          this.traffic.ikeBytesOut += payload.length + UDP_OVERHEAD;
+          (port === 'ike' ? this.ikeSocket : this.nattSocket)?.sendTo(this.config.gateway, port === 'ike' ? IKE_PORT : NATT_PORT, payload, this.now);
+        },
         onEvent: (ev) => this.ikeEvent(ev),
         onChildSa: (child) => this.install(child),
       },
@@ -69,8 +84,10 @@ export class Tunnel {
     this.ikeSocket = this.outer.bindUdp(IKE_PORT, (d, t) => this.fromGateway(d.srcAddr, d.payload, 'ike', t));
     this.nattSocket = this.outer.bindUdp(NATT_PORT, (d, t) => this.fromGateway(d.srcAddr, d.payload, 'nat-t', t));
     this.outer.setProtocolHandler(PROTO_ESP, (d, t) => {
-      if (d.srcAddr === this.config.gateway) this.unprotect(d.payload, t);
-      else this.drops.drop('ESP from a host that is not the gateway');
+      if (d.srcAddr === this.config.gateway) {
+        this.traffic.espBytesIn += d.payload.length + UDP_OVERHEAD - 8;
+        this.unprotect(d.payload, t);
+      } else this.drops.drop('ESP from a host that is not the gateway');
     });
     this.ike.start(now, localAddress, IKE_PORT);
   }
@@ -113,10 +130,15 @@ export class Tunnel {
   private fromGateway(src: string, payload: Uint8Array, socket: 'ike' | 'nat-t', now: number): void {
     this.now = now;
     if (src !== this.config.gateway) return this.drops.drop('UDP from a host that is not the gateway');
-    if (socket === 'ike') return this.ike.input(payload, 'ike', now);
-    const c = classifyUdp4500(payload);
-    if (c.kind === 'ike') this.ike.input(payload, 'nat-t', now);
-    else if (c.kind === 'esp') this.unprotect(c.packet, now);
+    const c = socket === 'ike' ? undefined : classifyUdp4500(payload);
+    if (!c || c.kind === 'ike') {
+      this.traffic.ikeBytesIn += payload.length + UDP_OVERHEAD;
+      return this.ike.input(payload, socket, now);
+    }
+    if (c.kind === 'esp') {
+      this.traffic.espBytesIn += payload.length + UDP_OVERHEAD;
+      this.unprotect(c.packet, now);
+    }
     else if (c.kind === 'invalid') this.drops.drop('invalid UDP/4500 payload', c.reason);
   }
 
@@ -134,6 +156,7 @@ export class Tunnel {
     if (!child) return this.drops.drop('app traffic while the tunnel is down');
     const esp = child.outbound.protect(inner);
     if (!esp) return;
+    this.traffic.espBytesOut += esp.length + (child.udpEncap ? UDP_OVERHEAD : UDP_OVERHEAD - 8);
     if (child.udpEncap) this.nattSocket?.sendTo(this.config.gateway, NATT_PORT, esp, this.now);
     else this.outer.sendRaw(PROTO_ESP, this.config.gateway, esp, this.now);
     this.ike.noteEspActivity('out', this.now);

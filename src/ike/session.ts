@@ -203,6 +203,9 @@ export class IkeSession {
   private onInitResponse(msg: IkeMessage, raw: Uint8Array, now: number): void {
     const task = this.init!;
     const out = task.processResponse(msg);
+    if (out.kind === 'stale') return this.drop('stale IKE_SA_INIT response', out.reason);
+    this.pending = undefined;
+    this.rtx.stop();
     if (out.kind === 'retry') {
       this.deps.log.info(out.reason === 'cookie' ? 'gateway asked for a COOKIE: resending IKE_SA_INIT with it' : `gateway wants another group: resending IKE_SA_INIT with KE ${task.group.name}`);
       this.sendInit(now);
@@ -393,10 +396,12 @@ export class IkeSession {
     if (p.purpose !== 'init' && msg.encrypted === undefined) return this.drop('unprotected response');
     this.counters.messagesIn++;
     this.lastInboundAt = now;
+    // IKE_SA_INIT may answer a request we already replaced (COOKIE / KE retries): its handler
+    // decides whether the outstanding request is done.
+    if (p.purpose === 'init') return this.onInitResponse(msg, bytes, now);
     this.pending = undefined;
     this.rtx.stop();
-    if (p.purpose === 'init') this.onInitResponse(msg, bytes, now);
-    else if (p.purpose === 'auth') this.onAuthResponse(msg, now);
+    if (p.purpose === 'auth') this.onAuthResponse(msg, now);
     // 'dpd': the answer itself is the proof of life.
   }
 

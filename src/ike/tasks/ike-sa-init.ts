@@ -7,6 +7,7 @@
  */
 import type { DhGroup, DhKeyPair, IkeSuite, ProposalSpec } from '../../crypto/index.ts';
 import type { Random } from '../../platform.ts';
+import { equalBytes } from '../../util/bytes.ts';
 import {
   ExchangeType, findErrorNotify, findNotify, findPayload, findPayloads, kePayload, noncePayload, notifyName,
   notifyPayload, NotifyType, saPayload, type IkeMessage, type Payload,
@@ -27,6 +28,7 @@ export interface Endpoint {
 
 export type InitOutcome =
   | { kind: 'retry'; reason: 'cookie' | 'invalid-ke' } // send buildRequest() again
+  | { kind: 'stale'; reason: string } // answers a request we already replaced: keep waiting
   | { kind: 'failed'; failure: IkeFailure }
   | { kind: 'done'; spiR: Uint8Array; suite: IkeSuite; nonceR: Uint8Array; sharedSecret: Uint8Array; nat: NatDetectionResult | undefined };
 
@@ -76,6 +78,8 @@ export class IkeSaInitTask {
     if (cookie) {
       if (++this.cookieRounds > MAX_COOKIE_ROUNDS) return failed('PROTOCOL_ERROR', 'gateway keeps asking for a COOKIE');
       if (cookie.data.length < 1 || cookie.data.length > 64) return failed('PROTOCOL_ERROR', `COOKIE of ${cookie.data.length} bytes`);
+      // Both the request and its retransmission may draw a COOKIE: the second changes nothing.
+      if (this.cookie && equalBytes(this.cookie, cookie.data)) return { kind: 'stale', reason: 'repeated COOKIE' };
       this.cookie = cookie.data.slice();
       return { kind: 'retry', reason: 'cookie' };
     }
@@ -84,7 +88,9 @@ export class IkeSaInitTask {
       const wanted = invalidKe.data.length === 2 ? (invalidKe.data[0]! << 8) | invalidKe.data[1]! : -1;
       const group = offeredGroup(this.offered, wanted);
       if (!group) return failed('INVALID_KE_PAYLOAD', `gateway wants DH group ${wanted}, which ikeProposals do not allow`);
-      if (group.id === this.keyPair.group.id || ++this.keRounds > MAX_KE_ROUNDS) return failed('PROTOCOL_ERROR', `gateway rejected our KE for group ${group.name} again`);
+      // A late answer to the request we sent before switching groups.
+      if (group.id === this.keyPair.group.id) return { kind: 'stale', reason: `repeated INVALID_KE_PAYLOAD for ${group.name}` };
+      if (++this.keRounds > MAX_KE_ROUNDS) return failed('PROTOCOL_ERROR', 'gateway keeps rejecting our KE group');
       this.keyPair = group.generate(this.random);
       return { kind: 'retry', reason: 'invalid-ke' };
     }

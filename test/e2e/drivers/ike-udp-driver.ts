@@ -88,6 +88,12 @@ function reschedule(): void {
 /** Inner IPv4/UDP from the virtual IP to the echo service, one every millisecond. */
 function sendDatagrams(): void {
   const c = child!;
+  // Each CHILD SA gets its own round of numbered datagrams and its own result line.
+  sent.clear();
+  received.clear();
+  mismatched = 0;
+  if (doneTimer) clearInterval(doneTimer);
+  doneTimer = undefined;
   const src = parseIpv4(c.virtualIp)!;
   const dst = parseIpv4(args.echo.address)!;
   let i = 0;
