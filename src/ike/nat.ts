@@ -6,13 +6,6 @@
 import { sha1 } from '@noble/hashes/legacy.js';
 import { concatBytes, equalBytes, parseIpv4 } from '../util/bytes.ts';
 
-export const IKE_PORT = 500;
-export const NAT_T_PORT = 4500;
-/** RFC 3948 2.2: IKE on port 4500 starts with four zero octets where ESP would have its SPI. */
-export const NON_ESP_MARKER = new Uint8Array(4);
-/** RFC 3948 2.3: a NAT keepalive is one octet 0xFF. */
-export const NAT_KEEPALIVE = Uint8Array.of(0xff);
-
 export function natDetectionHash(spiI: Uint8Array, spiR: Uint8Array, address: string, port: number): Uint8Array {
   const ip = parseIpv4(address);
   if (!ip) throw new Error(`NAT-D needs an IPv4 address, got '${address}'`);

@@ -10,20 +10,19 @@
  * exponential backoff. The gateway's requests are answered and the last answer is kept
  * for its retransmissions. Bad input is dropped and counted, never thrown.
  */
-import { createAuthCipher, formatIkeSuite, type AuthCipher, type IkeSaKeymat, type IkeSuite } from '../crypto/index.ts';
-import { classifyUdp4500, wrapIkeForNatt } from '../esp/index.ts';
+import { formatIkeSuite } from '../crypto/index.ts';
+import { classifyUdp4500, IKE_PORT, natKeepalive, wrapIkeForNatt } from '../esp/index.ts';
 import { toHex, utf8 } from '../util/bytes.ts';
 import { DropCounter } from '../util/log.ts';
 import { buildChildSa, describeChildSa, type ChildSa } from './child-sa.ts';
 import { decodeHeader, decodeMessage, encodeMessage, exchangeName, ExchangeType, type IkeHeader, type IkeMessage, type Payload } from './codec/index.ts';
+import { createIkeSa, encodeProtected, type IkeSa } from './ike-sa.ts';
 import { failure, type IkeFailure } from './errors.ts';
 import { identityFromString } from './identity.ts';
-import { deriveIkeSaKeys } from './keys.ts';
-import { IKE_PORT, NAT_KEEPALIVE } from './nat.ts';
 import { parseConfiguredProposals, preferredGroup, type OfferedProposals } from './proposals.ts';
 import { attemptDelay, Retransmitter } from './retransmit.ts';
 import type { IkeCounters, IkeEvent, IkePhase, IkePort, IkeSessionConfig, IkeSessionDeps, IkeSessionOptions, IkeSessionPorts } from './session-types.ts';
-import { buildAuthPayloads, processAuthResponse, type AuthContext, type AuthParams } from './tasks/ike-auth.ts';
+import { buildAuthPayloads, processAuthResponse, type AuthParams } from './tasks/ike-auth.ts';
 import { IkeSaInitTask, type Endpoint } from './tasks/ike-sa-init.ts';
 import { answerInformational, deleteIkeSaPayloads, dpdPayloads, refuseCreateChildSa } from './tasks/informational.ts';
 import { ANY_IPV4, formatSelector, selectorFromCidr, type Ipv4Selector } from './traffic-selectors.ts';
@@ -37,21 +36,6 @@ interface Pending {
   /** The IKE message as encoded (the non-ESP marker is added per transmission). */
   wire: Uint8Array;
   port: IkePort;
-}
-
-/** Everything that exists once IKE_SA_INIT completed. */
-interface IkeSa {
-  spiI: Uint8Array;
-  spiR: Uint8Array;
-  suite: IkeSuite;
-  keys: IkeSaKeymat;
-  cipherOut: AuthCipher;
-  cipherIn: AuthCipher;
-  natT: boolean;
-  nextId: number; // our next request
-  peerNextId: number; // the gateway's next request
-  lastAnswer?: { messageId: number; wire: Uint8Array };
-  auth: AuthContext;
 }
 
 export class IkeSession {
@@ -216,21 +200,8 @@ export class IkeSession {
       return;
     }
     const random = this.deps.random;
-    const keys = deriveIkeSaKeys(out.suite, task.nonceI, out.nonceR, out.sharedSecret, task.spiI, out.spiR);
-    const { suite } = out;
-    const cipher = (encrKey: Uint8Array, integKey: Uint8Array): AuthCipher =>
-      suite.integ ? createAuthCipher({ encr: suite.encr, encrKey, integ: suite.integ, integKey, random }) : createAuthCipher({ encr: suite.encr, encrKey, random });
-    const natT = out.nat !== undefined && (out.nat.localBehindNat || out.nat.remoteBehindNat);
-    this.sa = {
-      spiI: task.spiI, spiR: out.spiR, suite, keys,
-      cipherOut: cipher(keys.skEi, keys.skAi), cipherIn: cipher(keys.skEr, keys.skAr),
-      natT, nextId: 1, peerNextId: 0,
-      auth: { prf: suite.prf, skPi: keys.skPi, skPr: keys.skPr, initRequest: this.initRequest, initResponse: raw.slice(), nonceI: task.nonceI, nonceR: out.nonceR },
-    };
-    this.deps.keyLog?.ikeSa({
-      spiI: task.spiI, spiR: out.spiR, skEi: keys.skEi, skEr: keys.skEr, skAi: keys.skAi, skAr: keys.skAr,
-      encryption: suite.encr.name, integrity: suite.integ?.name ?? 'none',
-    });
+    this.sa = createIkeSa(task, out, this.initRequest, raw.slice(), random, this.deps.keyLog);
+    const { suite, natT } = this.sa;
     this.deps.log.info(`IKE_SA_INIT done: ${formatIkeSuite(suite)}${natT ? ', NAT detected: floating to port 4500' : ''}`);
     if (natT) this.emit({ type: 'nat-detected', local: out.nat!.localBehindNat, remote: out.nat!.remoteBehindNat });
     this.phase = 'auth';
@@ -343,7 +314,7 @@ export class IkeSession {
     if (this.keepaliveDue() && now >= this.lastNatTOutAt + this.config.natKeepalive * 1000) {
       this.counters.keepalives++;
       this.lastNatTOutAt = now;
-      this.ports.sendUdp('nat-t', NAT_KEEPALIVE);
+      this.ports.sendUdp('nat-t', natKeepalive());
     }
   }
 
@@ -441,7 +412,7 @@ export class IkeSession {
 
   private answer(h: IkeHeader, payloads: Payload[], now: number): void {
     const sa = this.sa!;
-    const wire = encodeMessage({ spiI: sa.spiI, spiR: sa.spiR, exchange: h.exchange, initiator: true, response: true, messageId: h.messageId, payloads: [], encrypted: payloads }, sa.cipherOut);
+    const wire = encodeProtected(sa, h.exchange, h.messageId, true, payloads);
     sa.lastAnswer = { messageId: h.messageId, wire };
     sa.peerNextId = h.messageId + 1;
     this.counters.messagesOut++;
@@ -451,7 +422,7 @@ export class IkeSession {
   private sendEncrypted(purpose: Purpose, exchange: number, payloads: Payload[], now: number): void {
     const sa = this.sa!;
     const messageId = sa.nextId++;
-    const wire = encodeMessage({ spiI: sa.spiI, spiR: sa.spiR, exchange, initiator: true, response: false, messageId, payloads: [], encrypted: payloads }, sa.cipherOut);
+    const wire = encodeProtected(sa, exchange, messageId, false, payloads);
     this.sendRequest({ purpose, exchange, messageId, wire, port: this.ikePort() }, now);
   }
 
@@ -460,7 +431,7 @@ export class IkeSession {
     const sa = this.sa;
     if (!sa) return;
     const messageId = sa.nextId++;
-    const wire = encodeMessage({ spiI: sa.spiI, spiR: sa.spiR, exchange: ExchangeType.INFORMATIONAL, initiator: true, response: false, messageId, payloads: [], encrypted: deleteIkeSaPayloads() }, sa.cipherOut);
+    const wire = encodeProtected(sa, ExchangeType.INFORMATIONAL, messageId, false, deleteIkeSaPayloads());
     this.deleted = { spiI: sa.spiI, spiR: sa.spiR, messageId };
     this.counters.messagesOut++;
     this.transmit(this.ikePort(), wire, now);

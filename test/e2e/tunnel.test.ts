@@ -78,8 +78,10 @@ for (const host of DEVICE_HOSTS) {
 
   const failures: Array<{ name: string; gateway: Partial<GatewayOptions>; config: Partial<AgentConfig>; cause: RegExp }> = [
     { name: 'a wrong PSK', gateway: { psk: 'the-gateway-has-another-key' }, config: {}, cause: /AUTHENTICATION_FAILED/ },
-    { name: 'a gateway ID that does not match', gateway: {}, config: { remoteId: 'other-gateway.example.net' }, cause: /ID|AUTH/ },
-    { name: 'no common proposal', gateway: { ikeProposals: ['aes256-sha512-modp2048'] }, config: {}, cause: /NO_PROPOSAL_CHOSEN/ },
+    { name: 'a gateway ID that does not match (IDr sent: the gateway refuses)', gateway: {}, config: { remoteId: 'other-gateway.example.net' }, cause: /AUTHENTICATION_FAILED/ },
+    { name: 'a gateway ID that does not match (the gateway proves another identity)', gateway: { localId: 'impostor.example.net' }, config: {}, cause: /PEER_ID_MISMATCH|AUTHENTICATION_FAILED/ },
+    { name: 'no common IKE proposal', gateway: { ikeProposals: ['aes256-sha512-modp2048'] }, config: {}, cause: /NO_PROPOSAL_CHOSEN/ },
+    { name: 'no common ESP proposal', gateway: { espProposals: ['aes256-sha512'] }, config: {}, cause: /NO_PROPOSAL_CHOSEN/ },
   ];
   for (const f of failures) {
     labTest(`tunnel [${host.name}]: ${f.name} ends in a clear error after bounded attempts, no crash`, async (t) => {
@@ -98,12 +100,35 @@ for (const host of DEVICE_HOSTS) {
     });
   }
 
-  labTest(`tunnel [${host.name}]: a gateway that always asks for a COOKIE still yields a tunnel`, async (t) => {
-    const { lab, device } = await bringUp(t, host, { cookieThreshold: 0, cookieThresholdIp: 0 }, { probeTarget: '198.51.100.10:7', probeCount: 10 });
+  labTest(`tunnel [${host.name}]: a gateway under load that demands a COOKIE still yields a tunnel`, async (t) => {
+    // strongSwan 5.9 turns cookies off at threshold 0; at 1, one half-open SA makes it demand them.
+    const lab = await startLab(t, { gateway: { cookieThreshold: 1, cookieThresholdIp: 1 }, modem: { registrationDelayMs: 100 } });
+    assert.ok(await lab.leaveHalfOpenIkeSa(), 'the decoy IKE_SA_INIT was answered and left half open');
+    const device = await host.make({ config: labDeviceConfig({ probeTarget: '198.51.100.10:7', probeCount: 10 }), serialPath: lab.serialPath, agentOptions: FAST_RETRY });
+    t.after(() => device.close());
+    device.start();
     await device.waitFor((e) => e.type === 'child-up', 60_000, 'the tunnel');
     const result = (await device.waitFor((e) => e.type === 'probe-result', 30_000, 'the probe')) as Ev<'probe-result'>;
     assert.equal(result.received, 10);
-    assert.match(lab.gateway.log(), /COOKIE/, 'the gateway did ask for a cookie');
+    assert.match(lab.gateway.log(), /sending COOKIE notify/i, 'the gateway did demand a cookie');
+    await device.stop();
+  });
+
+  labTest(`tunnel [${host.name}]: gateway DPD is answered; a gateway-side delete makes the device re-establish`, async (t) => {
+    const { lab, device } = await bringUp(t, host, { dpdDelay: 1 }, { probeTarget: '198.51.100.10:7', probeCount: 5 });
+    const first = (await device.waitFor((e) => e.type === 'child-up', 60_000, 'the tunnel')) as Ev<'child-up'>;
+    await device.waitFor((e) => e.type === 'probe-result', 30_000, 'the first probe');
+    await new Promise((r) => setTimeout(r, 3500));
+    assert.match(lab.gateway.log(), /sending DPD request/, 'the gateway checked liveness');
+    assert.equal(ikeSas(await lab.gateway.listSas())[0]?.sa['state'], 'ESTABLISHED', 'still up after the DPD checks');
+
+    await lab.gateway.swanctlCmd('--terminate', '--ike', 'device');
+    await device.waitFor((e) => e.type === 'ike-down' || e.type === 'child-down', 10_000, 'the device to notice the delete');
+    const again = (await device.waitFor((e) => e.type === 'child-up' && e !== first, 30_000, 'the tunnel again')) as Ev<'child-up'>;
+    assert.match(again.virtualIp, /^192\.0\.2\.\d+$/);
+    const probes = await device.waitFor((e) => e.type === 'probe-result' && device.events.filter((x) => x.type === 'probe-result').length >= 2, 30_000, 'the second probe');
+    assert.equal((probes as Ev<'probe-result'>).received, 5, 'traffic flows again after re-establishing');
+    assert.equal(device.unexpectedErrors(), 0);
     await device.stop();
   });
 

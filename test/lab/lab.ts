@@ -154,6 +154,12 @@ export class Lab {
     return (this.echo?.output() ?? '').split('\n').filter((l) => l.startsWith('from '));
   }
 
+  /** Leaves one half-open IKE SA on the gateway (see services/ike-decoy.ts); true when it answered. */
+  async leaveHalfOpenIkeSa(): Promise<boolean> {
+    const out = await this.exec('wan', process.execPath, '--import', 'tsx', 'test/lab/services/ike-decoy.ts', this.gateway.options.ikeProposals[0]!);
+    return out.trim() === 'answered';
+  }
+
   /** Runs a command inside one of the lab's namespaces. */
   exec(ns: 'wan' | 'priv', command: string, ...args: string[]): Promise<string> {
     return nsRun(ns === 'wan' ? this.wan : this.priv, command, ...args);

@@ -24,7 +24,7 @@ export interface GatewayOptions {
   ikeRekeyTime: number; // s, 0 = never
   childRekeyTime: number; // s, 0 = never
   dpdDelay: number; // s, 0 = off
-  /** RFC 7296 2.6: 0 makes the gateway ask every initiator for a COOKIE. */
+  /** RFC 7296 2.6: half-open IKE SAs at which the gateway demands COOKIEs (strongSwan: 0 = never). */
   cookieThreshold: number;
   cookieThresholdIp: number;
   blockThreshold: number;
@@ -53,7 +53,7 @@ export const DEFAULT_GATEWAY: GatewayOptions = {
 };
 
 export function strongswanConf(dir: string, o: GatewayOptions): string {
-  const keyLevels = o.logKeys ? ['ike = 4', 'chd = 4', 'enc = 1', 'cfg = 1'] : ['ike = 2', 'chd = 2', 'cfg = 2'];
+  const keyLevels = o.logKeys ? ['ike = 4', 'chd = 4', 'enc = 1', 'cfg = 1', 'net = 2'] : ['ike = 2', 'chd = 2', 'cfg = 2', 'net = 2'];
   return [
     'charon-systemd {',
     '  load = nonce openssl kdf kernel-libipsec kernel-netlink socket-default vici',

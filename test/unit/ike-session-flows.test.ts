@@ -298,3 +298,20 @@ test('keys reach only the KeyLog; the log never carries the PSK or key bytes', a
   assert.ok(!text.includes(PSK));
   for (const k of [...ikeKeys, ...espEntries.map((e) => e.encryptionKey)]) assert.ok(!text.includes(toHex(k)), 'no key in the log');
 });
+
+test('a late duplicate INVALID_KE_PAYLOAD (answer to the replaced request) is ignored, not fatal', () => {
+  const r = new Rig({ group: 19 }, { ikeProposals: ['aes128gcm16-prfsha256-x25519-ecp256'] });
+  r.gatewayAlive = false;
+  r.start();
+  const invalidKe = r.gw.handle(r.sent[0]!.payload)!;
+  r.inject(invalidKe, 'ike');
+  assert.equal(r.sent.length, 2, 'resent with ecp256');
+  r.inject(invalidKe, 'ike');
+  assert.equal(r.session.dropCounts()['stale IKE_SA_INIT response'], 1);
+  assert.equal(r.session.state, 'init');
+  assert.equal(r.events.filter((e) => e.type === 'ike-error').length, 0);
+  r.inject(r.gw.handle(r.sent[1]!.payload)!, 'ike');
+  r.gatewayAlive = true;
+  r.runUntil(1000); // the IKE_AUTH retransmission reaches the gateway now
+  assert.equal(r.session.state, 'established');
+});

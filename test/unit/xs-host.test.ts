@@ -35,6 +35,7 @@ before(async () => {
     onFault: (f) => faults.push(f),
   });
   await host.start();
+  console.log('DBG', logs, host.faults, host.meterUsage);
 });
 after(() => host?.stop());
 
