@@ -53,8 +53,11 @@ labTest('link: modem → PPP → IPv4/UDP through slirp, byte-exact echo, clean 
   await new Promise((r) => setTimeout(r, 3500));
   assert.ok(device.agent.link.up, 'link still up with LCP echo supervision');
 
+  assert.equal(device.agent.link.pppCounters()?.drops['hdlc bad fcs'] ?? 0, 0, 'no corrupted frames on a clean line');
   await device.stop();
   assert.ok(device.events.some((e) => e.type === 'link-stopped'), 'hung up cleanly');
+  const down = device.events.find((e) => e.type === 'link-down') as Extract<AgentEvent, { type: 'link-down' }>;
+  assert.match(down.reason, /PPP down/, 'PPP was terminated before the hang-up');
   const commands = lab.modem!.model.commands.join(' ');
   assert.match(commands, /ATH/, 'the modem was told to hang up');
 });
