@@ -27,7 +27,7 @@ labTest('capture: tshark decrypts IKE_AUTH and the inner datagrams with the --ke
 
   const sim = spawn(process.execPath, [
     '--import', 'tsx', 'hosts/sim/main.ts', '--manifest', 'manifests/lab/manifest.json', '--serial', lab.serialPath,
-    '--pcap', pcap, '--keylog', keys, '--set', 'probeTarget=echo.lab.example:7', '--set', 'probeCount=5', '--set', 'logLevel=debug',
+    '--pcap', pcap, '--keylog', keys, '--set', 'probeTarget=echo.lab.example:7', '--set', 'probeCount=5', '--set', 'logLevel=debug', '--set', 'natKeepalive=1',
   ], { stdio: ['ignore', 'pipe', 'pipe'] });
   t.after(() => sim.kill('SIGKILL'));
   let out = '';
@@ -37,6 +37,7 @@ labTest('capture: tshark decrypts IKE_AUTH and the inner datagrams with the --ke
   const until = Date.now() + 60_000;
   while (!/probe: \d+\/\d+ datagrams/.test(out) && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
   assert.match(out, /probe: 5\/5 datagrams echoed/, out.slice(-2000));
+  await new Promise((r) => setTimeout(r, 3500)); // idle: NAT keepalives every second
   sim.kill('SIGINT');
   await exited;
 
@@ -59,6 +60,10 @@ labTest('capture: tshark decrypts IKE_AUTH and the inner datagrams with the --ke
   assert.equal(replies.length, 5, 'and their 5 replies');
   const dns = tshark(home, pcap, '-Y', 'dns.qry.name == "echo.lab.example"', '-T', 'fields', '-e', 'ip.src');
   assert.match(dns, /192\.0\.2\.\d+/, 'the DNS query went through the tunnel from the virtual IP');
+
+  // RFC 3948 NAT keepalives (one 0xFF byte in UDP 4500) keep the carrier's mapping alive when idle.
+  const keepalives = tshark(home, pcap, '-Y', 'udp.dstport == 4500 && udpencap.nat_keepalive', '-T', 'fields', '-e', 'frame.number');
+  assert.ok(keepalives.trim().split('\n').filter(Boolean).length >= 2, `NAT keepalives while idle: ${keepalives}`);
 
   // Secrets stay out of the normal log, even at debug level.
   const keyHex = fs.readFileSync(path.join(keys, 'esp_sa'), 'utf8').match(/0x([0-9a-f]{32,})/g) ?? [];
