@@ -4,7 +4,8 @@
  */
 import { md5 } from '@noble/hashes/legacy.js';
 import type { DropCounter, Logger } from '../util/log.ts';
-import { concatBytes, printable, readU16, utf8, writeU16 } from '../util/bytes.ts';
+import { concatBytes, printable, utf8 } from '../util/bytes.ts';
+import { buildControlPacket, parseControlPacket } from './control-packet.ts';
 
 const PAP = { request: 1, ack: 2, nak: 3 } as const;
 const CHAP = { challenge: 1, response: 2, success: 3, failure: 4 } as const;
@@ -28,22 +29,6 @@ export interface Authenticator {
   onTimer(now: number): void;
 }
 
-/** Code, identifier, length, data, with the data checked against the length field. */
-function parse(packet: Uint8Array, drops: DropCounter, name: string): { code: number; id: number; data: Uint8Array } | undefined {
-  if (packet.length < 4) return void drops.drop(`${name} packet too short`);
-  const length = readU16(packet, 2);
-  if (length < 4 || length > packet.length) return void drops.drop(`${name} bad length`);
-  return { code: packet[0]!, id: packet[1]!, data: packet.subarray(4, length) };
-}
-
-function build(code: number, id: number, data: Uint8Array): Uint8Array {
-  const out = new Uint8Array(4 + data.length);
-  out[0] = code;
-  out[1] = id;
-  writeU16(out, 2, out.length);
-  out.set(data, 4);
-  return out;
-}
 
 /** PAP's Ack/Nak carry a message: length byte then text. */
 function papMessage(data: Uint8Array): string {
@@ -78,7 +63,7 @@ export class PapClient implements Authenticator {
   }
 
   input(packet: Uint8Array, now: number): void {
-    const p = parse(packet, this.drops, 'PAP');
+    const p = parseControlPacket(packet, this.drops, 'PAP');
     if (!p || this.done) return;
     if (p.id !== this.id) return this.drops.drop('PAP reply with stale id');
     if (p.code === PAP.ack) {
@@ -108,7 +93,7 @@ export class PapClient implements Authenticator {
     this.timerAt = now + this.timing.restartMs;
     const user = utf8(this.user).subarray(0, 255);
     const password = utf8(this.password).subarray(0, 255);
-    this.ports.send(build(PAP.request, this.id, concatBytes(Uint8Array.of(user.length), user, Uint8Array.of(password.length), password)));
+    this.ports.send(buildControlPacket(PAP.request, this.id, concatBytes(Uint8Array.of(user.length), user, Uint8Array.of(password.length), password)));
   }
 }
 
@@ -146,7 +131,7 @@ export class ChapResponder implements Authenticator {
   }
 
   input(packet: Uint8Array, now: number): void {
-    const p = parse(packet, this.drops, 'CHAP');
+    const p = parseControlPacket(packet, this.drops, 'CHAP');
     if (!p || !this.active) return;
     switch (p.code) {
       case CHAP.challenge: {
@@ -156,7 +141,7 @@ export class ChapResponder implements Authenticator {
         const name = utf8(this.user);
         this.lastId = p.id;
         // Rechallenges after success are answered the same way (RFC 1994 allows them at any time).
-        this.ports.send(build(CHAP.response, p.id, concatBytes(Uint8Array.of(value.length), value, name)));
+        this.ports.send(buildControlPacket(CHAP.response, p.id, concatBytes(Uint8Array.of(value.length), value, name)));
         return;
       }
       case CHAP.success:

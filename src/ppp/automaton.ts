@@ -4,7 +4,8 @@
  * without the PPP protocol number (the owner adds it).
  */
 import type { DropCounter, Logger } from '../util/log.ts';
-import { equalBytes, printable, readU16, utf8, writeU16 } from '../util/bytes.ts';
+import { equalBytes, printable, utf8 } from '../util/bytes.ts';
+import { buildControlPacket, parseControlPacket } from './control-packet.ts';
 import { CODE } from './protocols.ts';
 import { type ConfigOption, encodeOptions, parseOptions } from './options.ts';
 
@@ -154,18 +155,15 @@ export class Automaton {
 
   /** Sends a packet outside the negotiation (LCP echo, discard, protocol-reject); returns its identifier. */
   sendPacket(code: number, data: Uint8Array, id = this.allocateId()): number {
-    this.ports.send(packet(code, id, data));
+    this.ports.send(buildControlPacket(code, id, data));
     return id;
   }
 
   /** A received packet of this protocol: code, identifier, length, data. */
   input(bytes: Uint8Array, now: number): void {
-    if (bytes.length < 4) return this.drops.drop(`${this.name} packet too short`);
-    const code = bytes[0]!;
-    const id = bytes[1]!;
-    const length = readU16(bytes, 2);
-    if (length < 4 || length > bytes.length) return this.drops.drop(`${this.name} bad length`);
-    const data = bytes.subarray(4, length); // octets beyond length are padding (RFC 1661 section 5)
+    const p = parseControlPacket(bytes, this.drops, this.name);
+    if (!p) return;
+    const { code, id, data } = p;
     switch (code) {
       case CODE.configureRequest: return this.receiveConfigureRequest(id, data, now);
       case CODE.configureAck: return this.receiveConfigureAck(id, data, now);
@@ -180,7 +178,7 @@ export class Automaton {
       case CODE.codeReject: return this.receiveCodeReject(data, now);
       default:
         if (this.handler.otherCode?.(code, id, data, now)) return;
-        this.rejectedPacket = bytes.subarray(0, length);
+        this.rejectedPacket = bytes.subarray(0, 4 + data.length);
         this.drops.drop(`${this.name} unknown code`, String(code));
         return this.event('RUC', now);
     }
@@ -330,11 +328,4 @@ export class Automaton {
   }
 }
 
-function packet(code: number, id: number, data: Uint8Array): Uint8Array {
-  const out = new Uint8Array(4 + data.length);
-  out[0] = code;
-  out[1] = id;
-  writeU16(out, 2, out.length);
-  out.set(data, 4);
-  return out;
-}
+
