@@ -220,15 +220,22 @@ function resolveInteg(t: Transform | undefined, encr: EncrAlgorithm): Result<Int
   return i ? { ok: true, value: i } : { ok: false, error: `unsupported integrity ${transformName(t)}` };
 }
 
-/** The IKE suite of a responder's chosen proposal (exactly one ENCR, PRF, DH; INTEG unless AEAD). */
-export function ikeSuiteFromTransforms(transforms: readonly Transform[]): Result<IkeSuite> {
+/** One transform per type, and the cipher (ENCR, plus INTEG unless AEAD) both IKE and ESP need. */
+function resolveCipher(transforms: readonly Transform[]): Result<{ m: Map<number, Transform>; encr: EncrAlgorithm; integ: IntegAlgorithm | undefined }> {
   const g = onePerType(transforms);
   if (!g.ok) return g;
-  const m = g.value;
-  const encr = resolveEncr(m.get(TransformType.ENCR));
+  const encr = resolveEncr(g.value.get(TransformType.ENCR));
   if (!encr.ok) return encr;
-  const integ = resolveInteg(m.get(TransformType.INTEG), encr.value);
+  const integ = resolveInteg(g.value.get(TransformType.INTEG), encr.value);
   if (!integ.ok) return integ;
+  return { ok: true, value: { m: g.value, encr: encr.value, integ: integ.value } };
+}
+
+/** The IKE suite of a responder's chosen proposal (exactly one ENCR, PRF, DH; INTEG unless AEAD). */
+export function ikeSuiteFromTransforms(transforms: readonly Transform[]): Result<IkeSuite> {
+  const c = resolveCipher(transforms);
+  if (!c.ok) return c;
+  const { m, encr, integ } = c.value;
   const prfT = m.get(TransformType.PRF);
   const prf = prfT && PRFS.find((p) => p.id === prfT.id);
   if (!prf) return { ok: false, error: prfT ? `unsupported PRF ${transformName(prfT)}` : 'chosen proposal has no PRF' };
@@ -236,18 +243,14 @@ export function ikeSuiteFromTransforms(transforms: readonly Transform[]): Result
   const dh = dhT && findDhGroup(dhT.id);
   if (!dh) return { ok: false, error: dhT ? `unsupported key exchange ${transformName(dhT)}` : 'chosen proposal has no key exchange group' };
   if (m.has(TransformType.ESN)) return { ok: false, error: 'IKE proposal carries an ESN transform' };
-  return { ok: true, value: { encr: encr.value, prf, integ: integ.value, dh } };
+  return { ok: true, value: { encr, prf, integ, dh } };
 }
 
 /** The ESP suite of a responder's chosen proposal. ESN must be absent or 'no'. */
 export function espSuiteFromTransforms(transforms: readonly Transform[]): Result<EspSuite> {
-  const g = onePerType(transforms);
-  if (!g.ok) return g;
-  const m = g.value;
-  const encr = resolveEncr(m.get(TransformType.ENCR));
-  if (!encr.ok) return encr;
-  const integ = resolveInteg(m.get(TransformType.INTEG), encr.value);
-  if (!integ.ok) return integ;
+  const c = resolveCipher(transforms);
+  if (!c.ok) return c;
+  const { m, encr, integ } = c.value;
   if (m.has(TransformType.PRF)) return { ok: false, error: 'ESP proposal carries a PRF transform' };
   const dhT = m.get(TransformType.DH);
   let dh: DhGroup | undefined;
@@ -257,7 +260,7 @@ export function espSuiteFromTransforms(transforms: readonly Transform[]): Result
   }
   const esn = m.get(TransformType.ESN);
   if (esn && esn.id !== EsnId.NO) return { ok: false, error: `unsupported ${transformName(esn)} (only 32-bit sequence numbers)` };
-  return { ok: true, value: { encr: encr.value, integ: integ.value, dh } };
+  return { ok: true, value: { encr, integ, dh } };
 }
 
 function offers(spec: ProposalSpec, t: Transform): boolean {
