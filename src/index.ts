@@ -4,3 +4,4 @@ export type { Platform, Serial, Clock, Timer, Random, LogSink, LogLevel, KeyLog 
 export { Logger } from './util/log.ts';
 export { Agent, describe, type AgentEvent, type AgentDeps, type AgentPorts } from './agent/agent.ts';
 export { Runner, type DrivenAgent } from './agent/runner.ts';
+export { startAgent, type StartedAgent } from './agent/start.ts';

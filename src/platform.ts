@@ -4,6 +4,7 @@
  * small interfaces; nothing under src/ touches an OS API directly.
  */
 import type { AgentConfig } from './config.ts';
+import type { AgentEvent } from './agent/agent.ts';
 
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
 export const LOG_LEVELS: readonly LogLevel[] = ['error', 'warn', 'info', 'debug'];
@@ -71,4 +72,6 @@ export interface Platform {
   log: LogSink;
   config: AgentConfig;
   keyLog?: KeyLog;
+  /** Optional structured sink for the agent's events (status for the app or a test host). */
+  report?(event: AgentEvent): void;
 }

@@ -31,7 +31,7 @@ async function demo(): Promise<number> {
     say(`Lab up. The device dials *99# and will reach the gateway at ${config.gateway} as "${config.remoteId}".`);
     device = new SimDevice({ config, serialPath: lab.serialPath, log: (level, component, message) => level === 'error' && say(`${component}: ${message}`) });
     const times: Partial<Record<AgentEvent['type'], number>> = {};
-    device.agent.onEvent((e, now) => {
+    device.onEvent((e, now) => {
       times[e.type] ??= now;
       say(describe(e));
     });

@@ -1,10 +1,11 @@
 /**
  * A simulated device on Node: the agent from src/ on a pty serial line, with the real
  * clock, OS randomness, optional pcap of the PPP link and optional Wireshark key tables.
+ * It starts the agent through the same startAgent(platform) entry the device hosts use.
  */
 import type { AgentConfig } from '../../src/config.ts';
-import { Agent, type AgentEvent, type AgentOptions } from '../../src/agent/agent.ts';
-import { Runner } from '../../src/agent/runner.ts';
+import type { Agent, AgentEvent } from '../../src/agent/agent.ts';
+import { startAgent, type StartedAgent } from '../../src/agent/start.ts';
 import type { LogSink } from '../../src/platform.ts';
 import { WiresharkKeyLog } from './keylog.ts';
 import { consoleLog, nodePlatform } from './node-platform.ts';
@@ -17,42 +18,50 @@ export interface SimDeviceOptions {
   log?: LogSink;
   pcap?: string;
   keylogDir?: string;
-  /** Tuning that is not device configuration (tests shorten retry timers). */
-  agentOptions?: AgentOptions;
 }
 
+type Listener = (event: AgentEvent, now: number) => void;
+
 export class SimDevice {
-  readonly agent: Agent;
-  readonly runner: Runner;
   readonly serial: PtySerial;
   readonly events: AgentEvent[] = [];
   private readonly platform: ReturnType<typeof nodePlatform>;
   private readonly pcap?: PcapTap;
+  private started?: StartedAgent;
+  private readonly listeners: Listener[] = [];
   private waiters: Array<{ match: (e: AgentEvent) => boolean; resolve: (e: AgentEvent) => void }> = [];
 
   constructor(options: SimDeviceOptions) {
     this.serial = new PtySerial(options.serialPath);
     const keyLog = options.keylogDir ? new WiresharkKeyLog(options.keylogDir) : undefined;
     this.platform = nodePlatform(options.config, this.serial, options.log ?? consoleLog, keyLog);
+    this.platform.report = (e) => this.record(e);
     if (options.pcap) {
       this.pcap = new PcapTap(options.pcap);
       this.serial.tap = (dir, bytes) => this.pcap!.bytes(dir, bytes);
     }
-    this.agent = new Agent(
-      { config: options.config, random: this.platform.random, log: this.platform.log, keyLog },
-      { writeSerial: (b) => this.serial.write(b), onEvent: (e) => this.record(e) },
-      options.agentOptions,
-    );
-    this.runner = new Runner(this.platform, this.agent);
   }
 
   start(): void {
-    this.runner.start();
+    this.started = startAgent(this.platform);
+  }
+
+  get agent(): Agent {
+    if (!this.started) throw new Error('the device is not started');
+    return this.started.agent;
+  }
+
+  unexpectedErrors(): number {
+    return this.started?.runner.unexpectedErrors ?? 0;
+  }
+
+  onEvent(listener: Listener): void {
+    this.listeners.push(listener);
   }
 
   /** Runs `work` as one agent turn (with now), then re-arms the agent's timer. */
   act(work: (now: number) => void): void {
-    this.runner.act(work);
+    this.started?.runner.act(work);
   }
 
   /** Resolves with the first event (past or future) that matches. */
@@ -67,14 +76,16 @@ export class SimDevice {
 
   private record(e: AgentEvent): void {
     this.events.push(e);
+    const now = this.platform.clock.now();
+    for (const l of this.listeners) l(e, now);
     const ready = this.waiters.filter((w) => w.match(e));
     this.waiters = this.waiters.filter((w) => !w.match(e));
     for (const w of ready) w.resolve(e);
   }
 
-  /** Stops gracefully (LCP terminate, hang-up) and waits for it, then closes the serial line. */
+  /** Stops gracefully (IKE DELETE, LCP terminate, hang-up) and waits for it, then closes the serial line. */
   async stop(timeoutMs = 10_000): Promise<void> {
-    this.act((now) => this.agent.stop(now));
+    this.started?.stop();
     await this.waitFor((e) => e.type === 'link-stopped', timeoutMs, 'the link to stop').catch(() => {});
     this.close();
   }

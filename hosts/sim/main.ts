@@ -55,7 +55,7 @@ export async function main(argv = process.argv.slice(2)): Promise<number> {
     return 2;
   }
   const device = new SimDevice({ config, serialPath: values.serial, pcap: values.pcap, keylogDir: values.keylog });
-  device.agent.onEvent((e) => process.stdout.write(`${describe(e)}\n`));
+  device.onEvent((e) => process.stdout.write(`${describe(e)}\n`));
   device.start();
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);

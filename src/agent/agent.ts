@@ -9,7 +9,6 @@ import type { KeyLog, LogSink, Random } from '../platform.ts';
 import { Logger } from '../util/log.ts';
 import { CellularLink, type LinkEvent } from './cellular-link.ts';
 import { Tunnel, type TunnelEvent } from './tunnel.ts';
-import type { IkeSessionOptions } from '../ike/session-types.ts';
 import { Probe, type ProbeEvent } from '../app/probe.ts';
 import { earliest } from './deadlines.ts';
 import type { DrivenAgent } from './runner.ts';
@@ -29,10 +28,6 @@ export interface AgentPorts {
   onEvent?(event: AgentEvent, now: number): void;
 }
 
-/** Tuning that is not device configuration (tests shorten timers). */
-export interface AgentOptions {
-  ike?: IkeSessionOptions;
-}
 
 export class Agent implements DrivenAgent {
   readonly link: CellularLink;
@@ -41,7 +36,7 @@ export class Agent implements DrivenAgent {
   private readonly log: Logger;
   private readonly listeners: Array<(event: AgentEvent, now: number) => void> = [];
 
-  constructor(deps: AgentDeps, ports: AgentPorts, options: AgentOptions = {}) {
+  constructor(deps: AgentDeps, ports: AgentPorts) {
     this.log = new Logger(deps.log, 'agent', deps.config.logLevel);
     if (ports.onEvent) this.listeners.push(ports.onEvent);
     this.link = new CellularLink(deps.config, { random: deps.random, log: this.log }, {
@@ -54,7 +49,6 @@ export class Agent implements DrivenAgent {
       this.link.ip,
       { random: deps.random, log: this.log, keyLog: deps.keyLog },
       { onEvent: (ev, now) => this.tunnelEvent(ev, now) },
-      options.ike,
     );
     this.probe = new Probe(deps.config, this.tunnel, (ev, now) => this.emit(ev, now));
   }

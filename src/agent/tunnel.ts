@@ -8,7 +8,7 @@ import { DnsResolver, type LookupCallback, type LookupHandle } from '../dns/reso
 import { classifyUdp4500, IKE_PORT, NATT_PORT } from '../esp/index.ts';
 import type { ChildSa } from '../ike/child-sa.ts';
 import { IkeSession } from '../ike/session.ts';
-import type { IkeEvent, IkeSessionOptions } from '../ike/session-types.ts';
+import type { IkeEvent } from '../ike/session-types.ts';
 import { PROTO_ESP } from '../ip/ipv4.ts';
 import { IpStack, type UdpHandler, type UdpSocket } from '../ip/stack.ts';
 import type { KeyLog, Random } from '../platform.ts';
@@ -49,7 +49,6 @@ export class Tunnel {
     private readonly outer: IpStack,
     deps: { random: Random; log: Logger; keyLog?: KeyLog },
     private readonly ports: TunnelPorts,
-    ikeOptions: IkeSessionOptions = {},
   ) {
     this.drops = new DropCounter(deps.log.child('esp'));
     this.ip = new IpStack({ log: deps.log.child('inner-ip'), random: deps.random }, { transmit: (p) => this.protect(p) });
@@ -65,7 +64,6 @@ export class Tunnel {
         onEvent: (ev) => this.ikeEvent(ev),
         onChildSa: (child) => this.install(child),
       },
-      ikeOptions,
     );
   }
 

@@ -26,7 +26,7 @@ for (const [ike, esp] of SUITES) {
     for (let run = 0; run < RUNS; run++) {
       const device = new SimDevice({ config: labDeviceConfig({ ikeProposals: [ike], espProposals: [esp] }), serialPath: lab.serialPath, log: () => {} });
       const at: Partial<Record<AgentEvent['type'], number>> = {};
-      device.agent.onEvent((e, now) => (at[e.type] ??= now));
+      device.onEvent((e, now) => (at[e.type] ??= now));
       device.start();
       await device.waitFor((e) => e.type === 'child-up', 60_000, 'the tunnel');
       times.push(at['child-up']! - at['link-up']!);

@@ -2,7 +2,7 @@
  * The hosts an end-to-end test can run the agent in. Every tunnel test runs once per host
  * with the same assertions: Node (hosts/sim) proves the protocol, XS proves the device code.
  */
-import type { AgentEvent, AgentOptions } from '../../src/agent/agent.ts';
+import type { AgentEvent } from '../../src/agent/agent.ts';
 import type { AgentConfig } from '../../src/config.ts';
 import { SimDevice } from '../../hosts/sim/device.ts';
 
@@ -18,7 +18,7 @@ export interface DeviceUnderTest {
 
 export interface DeviceHost {
   name: string;
-  make(options: { config: AgentConfig; serialPath: string; agentOptions?: AgentOptions; pcap?: string; keylogDir?: string }): Promise<DeviceUnderTest>;
+  make(options: { config: AgentConfig; serialPath: string }): Promise<DeviceUnderTest>;
 }
 
 const quiet = () => {};
@@ -26,8 +26,7 @@ const quiet = () => {};
 export const nodeHost: DeviceHost = {
   name: 'node',
   async make(options) {
-    const device = new SimDevice({ ...options, log: process.env.IKELET_LOG ? undefined : quiet });
-    return Object.assign(device, { unexpectedErrors: () => device.runner.unexpectedErrors });
+    return new SimDevice({ ...options, log: process.env.IKELET_LOG ? undefined : quiet });
   },
 };
 

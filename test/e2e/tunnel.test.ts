@@ -15,11 +15,10 @@ import { ikeSas, type ViciSection } from '../lab/vici-text.ts';
 import { DEVICE_HOSTS, type DeviceHost, type DeviceUnderTest } from './device-hosts.ts';
 
 type Ev<T extends AgentEvent['type']> = Extract<AgentEvent, { type: T }>;
-const FAST_RETRY = { ike: { retryBaseMs: 500, retryCapMs: 2000 } };
 
 async function bringUp(t: TestContext, host: DeviceHost, gateway: Partial<GatewayOptions>, config: Partial<AgentConfig>): Promise<{ lab: Lab; device: DeviceUnderTest }> {
   const lab = await startLab(t, { gateway, modem: { registrationDelayMs: 100 } });
-  const device = await host.make({ config: labDeviceConfig(config), serialPath: lab.serialPath, agentOptions: FAST_RETRY });
+  const device = await host.make({ config: labDeviceConfig(config), serialPath: lab.serialPath });
   t.after(() => device.close());
   device.start();
   return { lab, device };
@@ -104,7 +103,7 @@ for (const host of DEVICE_HOSTS) {
     // strongSwan 5.9 turns cookies off at threshold 0; at 1, one half-open SA makes it demand them.
     const lab = await startLab(t, { gateway: { cookieThreshold: 1, cookieThresholdIp: 1 }, modem: { registrationDelayMs: 100 } });
     assert.ok(await lab.leaveHalfOpenIkeSa(), 'the decoy IKE_SA_INIT was answered and left half open');
-    const device = await host.make({ config: labDeviceConfig({ probeTarget: '198.51.100.10:7', probeCount: 10 }), serialPath: lab.serialPath, agentOptions: FAST_RETRY });
+    const device = await host.make({ config: labDeviceConfig({ probeTarget: '198.51.100.10:7', probeCount: 10 }), serialPath: lab.serialPath });
     t.after(() => device.close());
     device.start();
     await device.waitFor((e) => e.type === 'child-up', 60_000, 'the tunnel');

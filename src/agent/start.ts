@@ -1,0 +1,25 @@
+/**
+ * The entry every device host calls: builds the agent on a Platform and starts it.
+ * Hosts that can carry structured events (the XS bridge, the ESP32 app) pass `report`;
+ * the agent's events are also always logged in words.
+ */
+import type { Platform } from '../platform.ts';
+import { Agent, type AgentEvent } from './agent.ts';
+import { Runner } from './runner.ts';
+
+export interface StartedAgent {
+  agent: Agent;
+  runner: Runner;
+  /** Graceful stop: IKE DELETE, LCP terminate, hang-up. */
+  stop(): void;
+}
+
+export function startAgent(platform: Platform): StartedAgent {
+  const agent = new Agent(
+    { config: platform.config, random: platform.random, log: platform.log, keyLog: platform.keyLog },
+    { writeSerial: (b) => platform.serial.write(b), setDtr: platform.serial.setDtr?.bind(platform.serial), onEvent: (e: AgentEvent) => platform.report?.(e) },
+  );
+  const runner = new Runner(platform, agent);
+  runner.start();
+  return { agent, runner, stop: () => runner.act((now) => agent.stop(now)) };
+}
