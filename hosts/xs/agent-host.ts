@@ -5,6 +5,7 @@
  *
  *   const host = new XsAgentHost({ config, serial, log });
  *   await host.start();        // bundles, loads, calls the bundle's startAgent(platform) in XS
+ *   (options: keyLog, report, clock + timer for virtual time, deviceModule, onFault, onTurn)
  *   ...; await host.idle();    // every queued turn done
  *   host.meterUsage.longest    // the longest synchronous turn, in computrons
  *   await host.stop();
@@ -13,7 +14,7 @@ import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { AgentConfig } from '../../src/config.ts';
 import type { Clock, EspSaKeys, IkeSaKeys, KeyLog, LogLevel, LogSink, Serial, Timer } from '../../src/platform.ts';
-import { fromHex } from '../../src/util/bytes.ts';
+import type { AgentEvent } from '../../src/agent/agent.ts';
 import { agentBundle } from './bundle.ts';
 import { FromXs, ToXs, frame, jsonFrame, payloadJson, type StartMessage } from './protocol.ts';
 import { XsWorker, type MeterSummary, type TurnUsage } from './worker.ts';
@@ -29,6 +30,8 @@ export interface XsAgentHostOptions {
   serial: Serial;
   log: LogSink;
   keyLog?: KeyLog;
+  /** Structured agent events (Platform.report), as the sim host gets them. */
+  report?: (event: AgentEvent) => void;
   /** Node-side time and timer; defaults are real time. Pass both to drive a virtual clock. */
   clock?: Clock;
   timer?: Timer;
@@ -56,10 +59,6 @@ function realTimer(clock: Clock): Timer {
     },
   };
 }
-
-type HexEntry = Record<string, unknown>;
-const unhex = (entry: HexEntry): Record<string, unknown> =>
-  Object.fromEntries(Object.entries(entry).map(([k, v]) => [k, v && typeof v === 'object' && 'hex' in v ? fromHex(String((v as { hex: string }).hex)) : v]));
 
 export class XsAgentHost {
   readonly faults: XsFault[] = [];
@@ -89,11 +88,15 @@ export class XsAgentHost {
     });
     this.running = true;
     const before = this.faults.length;
-    this.queue = this.queue.then(() => this.turn(() => this.worker!.evaluate(code, 'load')));
-    const start: StartMessage = { config: this.options.config, keyLog: this.options.keyLog !== undefined };
-    this.enqueue(jsonFrame(ToXs.start, start), 'start');
+    const start: StartMessage = { config: this.options.config, keyLog: this.options.keyLog !== undefined, report: this.options.report !== undefined };
+    // Load, then start, as the first two turns; serial input queues behind them.
+    const started = (async () => {
+      await this.turn(() => this.worker!.evaluate(code, 'load'));
+      if (this.running) await this.turn(() => this.worker!.command(jsonFrame(ToXs.start, start), 'start'));
+    })();
+    this.queue = started;
     this.options.serial.onReceive((bytes) => this.enqueue(frame(ToXs.receive, bytes), 'receive'));
-    await this.idle();
+    await started;
     const failed = this.faults.slice(before);
     if (failed.length) throw new Error(`XS agent failed to start: ${failed.map((f) => `${f.where}: ${f.message}`).join('; ')}`);
   }
@@ -119,7 +122,8 @@ export class XsAgentHost {
 
   private async turn(run: () => Promise<TurnUsage>): Promise<void> {
     try {
-      this.options.onTurn?.(await run());
+      const usage = await run(); // not inside onTurn?.(...): that would skip run() when onTurn is unset
+      this.options.onTurn?.(usage);
     } catch (e) {
       // xsnap rejects when the worker died (metering limit, memory) or the script threw.
       this.running = false;
@@ -160,9 +164,13 @@ export class XsAgentHost {
           return empty;
         }
         case FromXs.keyLog: {
-          const { kind, entry } = payloadJson<{ kind: 'ike' | 'esp'; entry: HexEntry }>(message);
-          if (kind === 'ike') this.options.keyLog?.ikeSa(unhex(entry) as unknown as IkeSaKeys);
-          else this.options.keyLog?.espSa(unhex(entry) as unknown as EspSaKeys);
+          const k = payloadJson<{ kind: 'ike'; entry: IkeSaKeys } | { kind: 'esp'; entry: EspSaKeys }>(message);
+          if (k.kind === 'ike') this.options.keyLog?.ikeSa(k.entry);
+          else this.options.keyLog?.espSa(k.entry);
+          return empty;
+        }
+        case FromXs.report: {
+          this.options.report?.(payloadJson<AgentEvent>(message));
           return empty;
         }
         case FromXs.fault:

@@ -21,14 +21,31 @@ export const FromXs = {
   now: 0x4e, // 'N' -> reply: float64 monotonic ms
   random: 0x47, // 'G' JSON { length } -> reply: that many random bytes
   log: 0x4c, // 'L' JSON { level, component, message }
-  keyLog: 0x4b, // 'K' JSON { kind: 'ike'|'esp', entry } with byte fields as hex
+  keyLog: 0x4b, // 'K' JSON { kind: 'ike'|'esp', entry } with byte fields as { hex }
   fault: 0x46, // 'F' JSON { where, message }: an exception escaped the agent
+  report: 0x45, // 'E' JSON AgentEvent (Platform.report), byte fields as { hex }
   result: 0x52, // 'R' JSON: a value handed back by a test/bench script
 } as const;
 
 export interface StartMessage {
   config: unknown; // AgentConfig, already validated by the Node side
   keyLog: boolean; // wire a KeyLog only when the host has one
+  report: boolean; // wire Platform.report only when the host has a sink
+}
+
+/** JSON replacer/reviver pair that carries Uint8Array fields as { hex }. */
+export function bytesToJson(_key: string, value: unknown): unknown {
+  if (!(value instanceof Uint8Array)) return value;
+  let hex = '';
+  for (const b of value) hex += (b < 16 ? '0' : '') + b.toString(16);
+  return { hex };
+}
+export function bytesFromJson(_key: string, value: unknown): unknown {
+  if (value === null || typeof value !== 'object' || Object.keys(value).length !== 1 || typeof (value as { hex?: unknown }).hex !== 'string') return value;
+  const hex = (value as { hex: string }).hex;
+  const out = new Uint8Array(hex.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16);
+  return out;
 }
 
 export function frame(op: number, payload?: Uint8Array): Uint8Array {
@@ -39,9 +56,9 @@ export function frame(op: number, payload?: Uint8Array): Uint8Array {
 }
 
 export function jsonFrame(op: number, value: unknown): Uint8Array {
-  return frame(op, new TextEncoder().encode(JSON.stringify(value)));
+  return frame(op, new TextEncoder().encode(JSON.stringify(value, bytesToJson)));
 }
 
 export function payloadJson<T>(message: Uint8Array): T {
-  return JSON.parse(new TextDecoder().decode(message.subarray(1))) as T;
+  return JSON.parse(new TextDecoder().decode(message.subarray(1)), bytesFromJson) as T;
 }

@@ -8,7 +8,6 @@
  */
 import type { AgentConfig } from '../../src/config.ts';
 import type { EspSaKeys, IkeSaKeys, KeyLog, LogLevel, Platform } from '../../src/platform.ts';
-import { toHex } from '../../src/util/bytes.ts';
 import { FromXs, ToXs, frame, jsonFrame, payloadJson, type StartMessage } from './protocol.ts';
 
 export interface AgentHandle {
@@ -31,21 +30,14 @@ function fault(where: string, e: unknown): void {
   call(jsonFrame(FromXs.fault, { where, message }));
 }
 
-/** Byte fields travel as hex; everything else as is. */
-function hexFields(entry: object): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(entry)) out[k] = v instanceof Uint8Array ? { hex: toHex(v) } : v;
-  return out;
-}
-
-export function makeXsPlatform(config: AgentConfig, withKeyLog: boolean): { platform: Platform; dispatchReceive(bytes: Uint8Array): void; fireTimer(id: number): void } {
+export function makeXsPlatform(config: AgentConfig, withKeyLog: boolean, withReport = false): { platform: Platform; dispatchReceive(bytes: Uint8Array): void; fireTimer(id: number): void } {
   let receiver: (bytes: Uint8Array) => void = () => {};
   let timerId = 0;
   let timerFire: (() => void) | undefined;
   const keyLog: KeyLog | undefined = withKeyLog
     ? {
-        ikeSa: (entry: IkeSaKeys) => void call(jsonFrame(FromXs.keyLog, { kind: 'ike', entry: hexFields(entry) })),
-        espSa: (entry: EspSaKeys) => void call(jsonFrame(FromXs.keyLog, { kind: 'esp', entry: hexFields(entry) })),
+        ikeSa: (entry: IkeSaKeys) => void call(jsonFrame(FromXs.keyLog, { kind: 'ike', entry })),
+        espSa: (entry: EspSaKeys) => void call(jsonFrame(FromXs.keyLog, { kind: 'esp', entry })),
       }
     : undefined;
   const platform: Platform = {
@@ -72,6 +64,7 @@ export function makeXsPlatform(config: AgentConfig, withKeyLog: boolean): { plat
     },
     log: (level: LogLevel, component: string, message: string) => void call(jsonFrame(FromXs.log, { level, component, message })),
     ...(keyLog ? { keyLog } : {}),
+    ...(withReport ? { report: (event: unknown) => void call(jsonFrame(FromXs.report, event)) } : {}),
   };
   return {
     platform,
@@ -96,7 +89,7 @@ export function installXsHost(entry: AgentEntry): void {
       if (op === ToXs.start) {
         if (typeof entry.startAgent !== 'function') throw new Error('the device bundle exports no startAgent(platform) function');
         const start = payloadJson<StartMessage>(message);
-        host = makeXsPlatform(start.config as AgentConfig, start.keyLog);
+        host = makeXsPlatform(start.config as AgentConfig, start.keyLog, start.report);
         agent = entry.startAgent(host.platform);
       } else if (op === ToXs.receive) {
         host?.dispatchReceive(message.slice(1));

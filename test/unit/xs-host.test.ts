@@ -3,7 +3,7 @@
  * serial both ways, timer re-arming, clock, random, logs, key log, config, faults, meters.
  */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { after, test } from 'node:test';
 import { XsAgentHost, type XsFault } from '../../hosts/xs/agent-host.ts';
 import { configFromManifest } from '../../scripts/manifest.ts';
 import type { EspSaKeys, IkeSaKeys, Serial } from '../../src/platform.ts';
@@ -23,21 +23,17 @@ const logs: string[] = [];
 const faults: XsFault[] = [];
 const ike: IkeSaKeys[] = [];
 const esp: EspSaKeys[] = [];
-let host: XsAgentHost;
-
-before(async () => {
-  host = new XsAgentHost({
-    config,
-    serial: modem,
-    log: (level, component, message) => logs.push(`${level} ${component}: ${message}`),
-    keyLog: { ikeSa: (e) => ike.push(e), espSa: (e) => esp.push(e) },
-    deviceModule: 'hosts/xs/fixtures/echo-agent.ts',
-    onFault: (f) => faults.push(f),
-  });
-  await host.start();
-  console.log('DBG', logs, host.faults, host.meterUsage);
+// Started once for the file; each test awaits `ready`.
+const host = new XsAgentHost({
+  config,
+  serial: modem,
+  log: (level, component, message) => logs.push(`${level} ${component}: ${message}`),
+  keyLog: { ikeSa: (e) => ike.push(e), espSa: (e) => esp.push(e) },
+  deviceModule: 'hosts/xs/fixtures/echo-agent.ts',
+  onFault: (f) => faults.push(f),
 });
-after(() => host?.stop());
+const ready = host.start();
+after(() => host.stop());
 
 const waitFor = async (pred: () => boolean, ms = 2000) => {
   const end = Date.now() + ms;
@@ -47,12 +43,14 @@ const waitFor = async (pred: () => boolean, ms = 2000) => {
   }
 };
 
-test('config reaches the agent in XS and its logs come back', () => {
-  assert.ok(logs.includes('info echo: started apn=lab gateway=10.0.2.2'), logs.join('\n'));
+test('config reaches the agent in XS and its logs come back', async () => {
+  await ready;
+  assert.ok(logs.includes('info echo: started apn=lab gateway=10.0.2.2'), JSON.stringify({ logs, faults: host.faults, meter: host.meterUsage }));
   assert.ok(!logs.some((l) => l.includes(config.psk)));
 });
 
 test('serial bytes flow both ways, one turn per chunk', async () => {
+  await ready;
   const before = host.meterUsage.turns;
   modem.send('hello');
   modem.send('\x00\xff\x7e');
@@ -62,14 +60,17 @@ test('serial bytes flow both ways, one turn per chunk', async () => {
 });
 
 test('the timer: re-arming replaces the earlier deadline, expiry runs a turn in XS', async () => {
+  await ready;
   modem.written = [];
   modem.send('time');
   await waitFor(() => modem.written.length > 0);
+  await host.idle(); // the write happens inside the timer turn; its meter lands when the turn ends
   assert.deepEqual(modem.written, ['tick late-enough']); // never 'early': the 1 s arming was replaced
   assert.equal(host.meterUsage.last?.kind, 'timer');
 });
 
 test('random bytes come from Node crypto', async () => {
+  await ready;
   modem.written = [];
   modem.send('rand');
   modem.send('rand');
@@ -80,6 +81,7 @@ test('random bytes come from Node crypto', async () => {
 });
 
 test('key-log entries arrive with their bytes', async () => {
+  await ready;
   modem.send('keys');
   await host.idle();
   assert.deepEqual(ike[0]?.spiI, Uint8Array.of(1, 2));
@@ -89,6 +91,7 @@ test('key-log entries arrive with their bytes', async () => {
 });
 
 test('an exception in the agent is a fault, and the worker keeps running', async () => {
+  await ready;
   modem.send('boom');
   modem.send('after');
   await host.idle();
@@ -97,6 +100,7 @@ test('an exception in the agent is a fault, and the worker keeps running', async
 });
 
 test('meterUsage keeps the longest synchronous turn', async () => {
+  await ready;
   modem.send('spin');
   await host.idle();
   const { longest, last, turns, totalCompute } = host.meterUsage;

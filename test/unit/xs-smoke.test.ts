@@ -5,22 +5,19 @@
  */
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
-import { after, before, test } from 'node:test';
+import { after, test } from 'node:test';
 import { bundleForXs } from '../../hosts/xs/bundle.ts';
 import { XsScript } from '../../hosts/xs/script.ts';
 import { inputs } from '../../hosts/xs/fixtures/crypto-smoke.ts';
 
 const ENTRY = 'hosts/xs/fixtures/crypto-smoke.ts';
 const hex = (h: string) => Buffer.from(h, 'hex');
-let xs: XsScript;
-
-before(async () => {
-  xs = await XsScript.load(await bundleForXs({ entry: ENTRY }));
-});
-after(() => xs?.close());
+// Loaded once for the file; each test awaits it.
+const loaded = bundleForXs({ entry: ENTRY }).then((code) => XsScript.load(code));
+after(async () => (await loaded).close());
 
 test('x25519 in XS: public keys and shared secret equal Node crypto', async () => {
-  const { value } = await xs.call<{ pkA: string; pkB: string; sharedA: string; sharedB: string }>('smoke.x25519()');
+  const { value } = await (await loaded).call<{ pkA: string; pkB: string; sharedA: string; sharedB: string }>('smoke.x25519()');
   // PKCS#8 DER prefix for a raw X25519 private key.
   const priv = (sk: string) => crypto.createPrivateKey({ key: Buffer.concat([hex('302e020100300506032b656e04220420'), hex(sk)]), format: 'der', type: 'pkcs8' });
   const pub = (k: crypto.KeyObject) => crypto.createPublicKey(k).export({ format: 'der', type: 'spki' }).subarray(-32).toString('hex');
@@ -34,7 +31,7 @@ test('x25519 in XS: public keys and shared secret equal Node crypto', async () =
 });
 
 test('AES-128-GCM in XS equals Node crypto', async () => {
-  const { value } = await xs.call<string>('smoke.aes128gcm()');
+  const { value } = await (await loaded).call<string>('smoke.aes128gcm()');
   const c = crypto.createCipheriv('aes-128-gcm', hex(inputs.key16), hex(inputs.nonce12));
   c.setAAD(hex(inputs.aad));
   const expected = Buffer.concat([c.update(hex(inputs.plaintext)), c.final(), c.getAuthTag()]).toString('hex');
@@ -42,7 +39,7 @@ test('AES-128-GCM in XS equals Node crypto', async () => {
 });
 
 test('ChaCha20-Poly1305 in XS equals Node crypto', async () => {
-  const { value } = await xs.call<string>('smoke.chacha20poly1305()');
+  const { value } = await (await loaded).call<string>('smoke.chacha20poly1305()');
   const c = crypto.createCipheriv('chacha20-poly1305', hex(inputs.key32), hex(inputs.nonce12), { authTagLength: 16 });
   c.setAAD(hex(inputs.aad), { plaintextLength: inputs.plaintext.length / 2 });
   const expected = Buffer.concat([c.update(hex(inputs.plaintext)), c.final(), c.getAuthTag()]).toString('hex');
@@ -50,12 +47,12 @@ test('ChaCha20-Poly1305 in XS equals Node crypto', async () => {
 });
 
 test('HMAC-SHA256 in XS equals Node crypto', async () => {
-  const { value } = await xs.call<string>('smoke.hmacSha256()');
+  const { value } = await (await loaded).call<string>('smoke.hmacSha256()');
   assert.equal(value, crypto.createHmac('sha256', hex(inputs.hmacKey)).update(hex(inputs.plaintext)).digest('hex'));
 });
 
 test('src/util byte helpers behave the same in XS', async () => {
-  const { value } = await xs.call<{ concat: string; u32: number; utf8: string }>('smoke.util()');
+  const { value } = await (await loaded).call<{ concat: string; u32: number; utf8: string }>('smoke.util()');
   assert.deepEqual(value, { concat: '696bff', u32: 0xdeadbeef, utf8: Buffer.from('é€').toString('hex') });
 });
 

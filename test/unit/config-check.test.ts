@@ -1,0 +1,78 @@
+/** src/config-check.ts: defaults, every error named by field and form, secrets never echoed. */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { DEFAULT_CONFIG, checkConfig, parseCidr, validateConfig } from '../../src/config-check.ts';
+
+const PSK = 'super-secret-psk-value-123';
+const minimal = { apn: 'internet', gateway: '203.0.113.10', localId: 'device1.example.com', remoteId: 'gateway.example.net', psk: PSK };
+
+const errorsOf = (raw: unknown): string[] => {
+  const r = checkConfig(raw);
+  assert.equal(r.ok, false, 'expected errors');
+  return r.ok ? [] : r.errors;
+};
+
+test('a minimal config gets every default', () => {
+  const r = checkConfig(minimal);
+  assert.ok(r.ok);
+  assert.deepEqual(r.config, { ...DEFAULT_CONFIG, ...minimal });
+});
+
+test('required settings are named when missing', () => {
+  const errors = errorsOf({});
+  for (const k of ['apn', 'gateway', 'localId', 'remoteId', 'psk']) assert.ok(errors.includes(`config.${k}: required setting is missing`), errors.join('\n'));
+});
+
+test('each bad value is reported with its field and expected form', () => {
+  const errors = errorsOf({ ...minimal, uartBaud: 'fast', gateway: '300.1.2.3', mru: 70000, logLevel: 'loud', pppAuth: 'eap', remoteTs: ['198.51.100.1/24'] });
+  assert.ok(errors.some((e) => e.startsWith('config.uartBaud: expected one of 9600..921600') && e.endsWith('(got "fast")')), errors.join('\n'));
+  assert.ok(errors.includes('config.gateway: expected an IPv4 literal such as 203.0.113.10 (got "300.1.2.3")'));
+  assert.ok(errors.some((e) => e.startsWith('config.mru: expected an integer 576..1500')));
+  assert.ok(errors.some((e) => e.startsWith('config.logLevel: expected one of "error", "warn", "info", "debug"')));
+  assert.ok(errors.some((e) => e.startsWith('config.pppAuth:')));
+  assert.ok(errors.some((e) => e.startsWith('config.remoteTs[0]: expected an IPv4 CIDR')));
+});
+
+test('proposal words are checked against the crypto suites', () => {
+  const errors = errorsOf({ ...minimal, ikeProposals: ['aes128gcm16-prfsha256-x25519', 'aes128-sha1-modp1024'], espProposals: [] });
+  assert.ok(errors.some((e) => e.startsWith('config.ikeProposals[1]:') && e.includes("unknown algorithm 'sha1'")), errors.join('\n'));
+  assert.ok(errors.some((e) => e.startsWith('config.espProposals: expected a non-empty array')));
+});
+
+test('identities: FQDN, email or IPv4', () => {
+  assert.ok(checkConfig({ ...minimal, localId: 'dev@example.com', remoteId: '198.51.100.7' }).ok);
+  assert.ok(errorsOf({ ...minimal, localId: 'not an id' }).some((e) => e.startsWith('config.localId: expected an IKE identity')));
+});
+
+test('UART pins: ranges, input-only pins, duplicates, RTS/CTS pairs', () => {
+  const errors = errorsOf({ ...minimal, uartTx: 34, uartRx: 40 });
+  assert.ok(errors.some((e) => e.startsWith('config.uartTx:') && e.includes('not 34..39')));
+  assert.ok(errors.some((e) => e.startsWith('config.uartRx:')));
+  assert.ok(errorsOf({ ...minimal, uartRx: 17 }).some((e) => e.startsWith('config.uartRx: expected a GPIO different from config.uartTx')));
+  assert.ok(errorsOf({ ...minimal, uartRts: 18 }).some((e) => e.startsWith('config.uartRts: expected RTS and CTS both set')));
+});
+
+test('unknown keys are errors with a suggestion', () => {
+  assert.ok(errorsOf({ ...minimal, gatway: '1.2.3.4' }).includes('config.gatway: unknown setting (did you mean gateway?)'));
+  assert.ok(checkConfig({ ...minimal, ssid: 'x' }, { ignoreKeys: ['ssid'] }).ok);
+});
+
+test('secrets never appear in messages, whatever is wrong with them', () => {
+  const raw = { ...minimal, psk: 'short', simPin: 'abcd-secret-pin', pppPassword: 'p'.repeat(80), gatway: PSK };
+  const all = errorsOf(raw).join('\n');
+  for (const secret of ['short', 'abcd-secret-pin', 'p'.repeat(80), PSK]) assert.ok(!all.includes(secret), `leaked ${secret}`);
+  assert.match(all, /config\.psk: expected a pre-shared key string of 8\.\.256 characters \(got a string of 5 characters\)/);
+  assert.throws(() => validateConfig(raw, 'test'), (e: Error) => !e.message.includes('abcd-secret-pin') && e.message.startsWith('invalid test:'));
+});
+
+test('non-objects are refused', () => {
+  assert.deepEqual(errorsOf([1]), ['config: expected an object of settings']);
+  assert.deepEqual(errorsOf(null), ['config: expected an object of settings']);
+});
+
+test('parseCidr', () => {
+  assert.deepEqual(parseCidr('198.51.100.0/24')?.prefix, 24);
+  assert.equal(parseCidr('0.0.0.0/0')?.prefix, 0);
+  assert.equal(parseCidr('198.51.100.1/24'), undefined);
+  assert.equal(parseCidr('198.51.100.0/33'), undefined);
+});

@@ -1,0 +1,91 @@
+/**
+ * Manifests: the shipped ones load, build:esp32 produces a folder mcconfig can take
+ * (checked against Moddable's manifest format, since neither the SDK nor ESP-IDF is here),
+ * and bad manifests are refused naming the field, never echoing the PSK.
+ */
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import { buildEsp32 } from '../../scripts/build-esp32.ts';
+import { MANIFEST_KEYS, checkManifestShape, loadManifest } from '../../scripts/manifest.ts';
+
+const OUT = fs.mkdtempSync(path.join(os.tmpdir(), 'ikelet-esp32-'));
+const tmpManifest = (manifest: object): string => {
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ikelet-manifest-')), 'manifest.json');
+  fs.writeFileSync(file, JSON.stringify(manifest));
+  return file;
+};
+const esp32Template = JSON.parse(fs.readFileSync('manifests/esp32/manifest.json', 'utf8'));
+
+test('the lab manifest gives the lab settings', () => {
+  const { config } = loadManifest('manifests/lab/manifest.json');
+  assert.equal(config.gateway, '10.0.2.2');
+  assert.equal(config.localId, 'device1.example.com');
+  assert.equal(config.remoteId, 'gateway.example.net');
+  assert.equal(config.psk, 'lab-psk-not-secret-0123456789');
+});
+
+test('the esp32 manifest names every AgentConfig setting explicitly', () => {
+  const { config } = loadManifest('manifests/esp32/manifest.json', { platform: 'esp32' });
+  assert.deepEqual(Object.keys(esp32Template.config).sort(), Object.keys(config).sort());
+});
+
+test('build:esp32 output matches the Moddable manifest format', async () => {
+  await buildEsp32('manifests/esp32/manifest.json', OUT);
+  const file = path.join(OUT, 'manifest.json');
+  assert.deepEqual(checkManifestShape(file, { requirePlatforms: ['esp32'], followIncludes: true }), []);
+  const m = JSON.parse(fs.readFileSync(file, 'utf8'));
+  for (const key of Object.keys(m)) assert.ok((MANIFEST_KEYS as readonly string[]).includes(key), key);
+  assert.ok('esp32' in m.platforms);
+  assert.equal(m.creation.main, 'main');
+  for (const f of ['main.js', 'ikelet.js', 'uart/uart.c', 'uart/uart.js', 'uart/manifest.json', 'random/random.c', 'random/random.js', 'random/manifest.json']) assert.ok(fs.existsSync(path.join(OUT, f)), f);
+  assert.ok(m.include.includes('./uart/manifest.json') && m.include.includes('./random/manifest.json'));
+  // main.js leaves Moddable modules to mcconfig and never touches Node.
+  const main = fs.readFileSync(path.join(OUT, 'main.js'), 'utf8');
+  for (const spec of ['mc/config', 'timer', 'time', 'ikelet/uart', 'ikelet/random', 'ikelet']) assert.ok(main.includes(`from "${spec}"`), spec);
+  assert.doesNotMatch(main, /node:|require\(/);
+});
+
+test('a user manifest overrides the template config; its errors name the field', async () => {
+  const user = tmpManifest({ config: { gateway: '198.51.100.20', uartBaud: 230400 } });
+  await buildEsp32(user, OUT);
+  const m = JSON.parse(fs.readFileSync(path.join(OUT, 'manifest.json'), 'utf8'));
+  assert.equal(m.config.gateway, '198.51.100.20');
+  assert.equal(m.config.uartBaud, 230400);
+  assert.equal(m.config.localId, esp32Template.config.localId);
+  await assert.rejects(buildEsp32(tmpManifest({ config: { uartBaud: 'fast' } }), OUT), /config\.uartBaud: expected one of 9600\.\.921600/);
+});
+
+test('bad manifests are refused, naming the field, without the PSK', () => {
+  const psk = 'do-not-print-this-psk-0001';
+  const cases: [object, RegExp][] = [
+    [{ mru: "1500" }, /config\.mru: expected an integer 576\.\.1500 .*\(got "1500"\)/],
+    [{ gateway: '10.0.2' }, /config\.gateway: expected an IPv4 literal/],
+    [{ ikeProposals: ['aes128gcm16-prfsha256-curve448'] }, /config\.ikeProposals\[0\]: .*unknown algorithm 'curve448'/],
+    [{ uartBaud: 12345 }, /config\.uartBaud: expected one of 9600\.\.921600/],
+    [{ psk: 42 }, /config\.psk: expected a pre-shared key string of 8\.\.256 characters \(got a number\)/],
+  ];
+  for (const [bad, pattern] of cases) {
+    const file = tmpManifest({ ...esp32Template, config: { ...esp32Template.config, psk, ...bad } });
+    assert.throws(() => loadManifest(file, { platform: 'esp32' }), (e: Error) => pattern.test(e.message) && !e.message.includes(psk), JSON.stringify(bad));
+  }
+});
+
+test('shape errors: unknown top-level keys, missing module files, undeclared preloads, no esp32', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ikelet-shape-'));
+  const file = path.join(dir, 'manifest.json');
+  fs.writeFileSync(file, JSON.stringify({ modulez: {}, modules: { '*': ['./missing'] }, preload: ['nothing'], platforms: { lin: {} } }));
+  const errors = checkManifestShape(file, { requirePlatforms: ['esp32'], followIncludes: true }).join('\n');
+  assert.match(errors, /modulez: not a Moddable manifest property/);
+  assert.match(errors, /modules\.\*: no file for \.\/missing/);
+  assert.match(errors, /preload: nothing is not a module of this manifest/);
+  assert.match(errors, /platforms: no entry for esp32/);
+});
+
+test('platform config overrides apply for that platform only', () => {
+  const file = tmpManifest({ ...esp32Template, platforms: { esp32: { config: { logLevel: 'debug' } } } });
+  assert.equal(loadManifest(file, { platform: 'esp32' }).config.logLevel, 'debug');
+  assert.equal(loadManifest(file).config.logLevel, 'info');
+});
