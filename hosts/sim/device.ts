@@ -7,6 +7,7 @@ import type { AgentConfig } from '../../src/config.ts';
 import type { Agent, AgentEvent } from '../../src/agent/agent.ts';
 import { startAgent, type StartedAgent } from '../../src/agent/start.ts';
 import type { LogSink } from '../../src/platform.ts';
+import { EventLog } from './event-log.ts';
 import { WiresharkKeyLog } from './keylog.ts';
 import { consoleLog, nodePlatform } from './node-platform.ts';
 import { PcapTap } from './pcap-tap.ts';
@@ -24,12 +25,12 @@ type Listener = (event: AgentEvent, now: number) => void;
 
 export class SimDevice {
   readonly serial: PtySerial;
-  readonly events: AgentEvent[] = [];
+  private readonly log = new EventLog();
+  readonly events: AgentEvent[] = this.log.events;
   private readonly platform: ReturnType<typeof nodePlatform>;
   private readonly pcap?: PcapTap;
   private started?: StartedAgent;
   private readonly listeners: Listener[] = [];
-  private waiters: Array<{ match: (e: AgentEvent) => boolean; resolve: (e: AgentEvent) => void }> = [];
 
   constructor(options: SimDeviceOptions) {
     this.serial = new PtySerial(options.serialPath);
@@ -65,22 +66,14 @@ export class SimDevice {
   }
 
   /** Resolves with the first event (past or future) that matches. */
-  waitFor(match: (e: AgentEvent) => boolean, timeoutMs: number, what = 'an agent event'): Promise<AgentEvent> {
-    const seen = this.events.find(match);
-    if (seen) return Promise.resolve(seen);
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}; events: ${this.events.map((e) => e.type).join(', ')}`)), timeoutMs);
-      this.waiters.push({ match, resolve: (e) => (clearTimeout(timer), resolve(e)) });
-    });
+  waitFor(match: (e: AgentEvent) => boolean, timeoutMs: number, what?: string): Promise<AgentEvent> {
+    return this.log.waitFor(match, timeoutMs, what);
   }
 
   private record(e: AgentEvent): void {
-    this.events.push(e);
     const now = this.platform.clock.now();
     for (const l of this.listeners) l(e, now);
-    const ready = this.waiters.filter((w) => w.match(e));
-    this.waiters = this.waiters.filter((w) => !w.match(e));
-    for (const w of ready) w.resolve(e);
+    this.log.push(e);
   }
 
   /** Stops gracefully (IKE DELETE, LCP terminate, hang-up) and waits for it, then closes the serial line. */

@@ -106,6 +106,12 @@ export class XsAgentHost {
     return this.queue;
   }
 
+  /** Asks the agent in XS for its graceful stop (IKE DELETE, LCP terminate, hang-up); it keeps running turns. */
+  stopAgent(): void {
+    this.enqueue(frame(ToXs.stop), 'stop');
+  }
+
+  /** Ends the XS worker (after asking the agent to stop, if it still runs). */
   async stop(): Promise<void> {
     if (!this.worker) return;
     if (this.running) this.enqueue(frame(ToXs.stop), 'stop');

@@ -96,8 +96,8 @@ export function installXsHost(entry: AgentEntry): void {
       } else if (op === ToXs.timer) {
         host?.fireTimer(payloadJson<{ id: number }>(message).id);
       } else if (op === ToXs.stop) {
+        // Graceful: the agent deletes its SA, ends PPP and hangs up, which takes more turns.
         agent?.stop?.();
-        host = undefined;
       }
     } catch (e) {
       fault(`command ${String.fromCharCode(op ?? 63)}`, e);

@@ -5,12 +5,15 @@
 import type { AgentEvent } from '../../src/agent/agent.ts';
 import type { AgentConfig } from '../../src/config.ts';
 import { SimDevice } from '../../hosts/sim/device.ts';
+import { PtySerial } from '../../hosts/sim/pty-serial.ts';
+import { consoleLog } from '../../hosts/sim/node-platform.ts';
+import { EventLog } from '../../hosts/sim/event-log.ts';
 
 export interface DeviceUnderTest {
   readonly events: AgentEvent[];
-  start(): void;
+  start(): Promise<void> | void;
   waitFor(match: (e: AgentEvent) => boolean, timeoutMs: number, what?: string): Promise<AgentEvent>;
-  /** Internal errors caught by the runner (bugs): always expected to be 0. */
+  /** Internal errors caught by the runner or the host (bugs): always expected to be 0. */
   unexpectedErrors(): number;
   stop(timeoutMs?: number): Promise<void>;
   close(): void;
@@ -21,13 +24,42 @@ export interface DeviceHost {
   make(options: { config: AgentConfig; serialPath: string }): Promise<DeviceUnderTest>;
 }
 
-const quiet = () => {};
+const log = process.env.IKELET_LOG ? consoleLog : () => {};
 
 export const nodeHost: DeviceHost = {
   name: 'node',
   async make(options) {
-    return new SimDevice({ ...options, log: process.env.IKELET_LOG ? undefined : quiet });
+    return new SimDevice({ ...options, log });
   },
 };
 
-export const DEVICE_HOSTS: DeviceHost[] = [nodeHost];
+/** The agent inside XS (xsnap), on the same pty serial line. Loading it locks down this process (SES). */
+export const xsHost: DeviceHost = {
+  name: 'xs',
+  async make({ config, serialPath }) {
+    const { XsAgentHost } = await import('../../hosts/xs/agent-host.ts');
+    const serial = new PtySerial(serialPath);
+    const events = new EventLog();
+    const host = new XsAgentHost({ config, serial, log, report: (e) => events.push(e) });
+    let closed = false;
+    const close = () => {
+      if (closed) return;
+      closed = true;
+      void host.stop().finally(() => serial.close());
+    };
+    return {
+      events: events.events,
+      start: () => host.start(),
+      waitFor: (m, t, w) => events.waitFor(m, t, w),
+      unexpectedErrors: () => host.faults.length,
+      async stop(timeoutMs = 10_000) {
+        host.stopAgent();
+        await events.waitFor((e) => e.type === 'link-stopped', timeoutMs, 'the link to stop').catch(() => {});
+        await host.stop();
+        serial.close();
+        closed = true;
+      },
+      close,
+    };
+  },
+};

@@ -1,0 +1,146 @@
+/**
+ * The tunnel end to end, on the mission's path: agent → modem emulator → slirp (PPP, carrier
+ * NAT) → strongSwan (IKEv2, ESP in UDP 4500) → private network (DNS, UDP echo).
+ * The same cases run for every device host: tunnel.test.ts (Node), tunnel-xs.test.ts (XS).
+ */
+import assert from 'node:assert/strict';
+import type { TestContext } from 'node:test';
+import type { AgentEvent } from '../../src/agent/agent.ts';
+import type { AgentConfig } from '../../src/config.ts';
+import { labTest, startLab } from '../lab/harness.ts';
+import { labDeviceConfig } from '../lab/device-config.ts';
+import type { Lab } from '../lab/lab.ts';
+import type { GatewayOptions } from '../lab/strongswan.ts';
+import { ikeSas, type ViciSection } from '../lab/vici-text.ts';
+import type { DeviceHost, DeviceUnderTest } from './device-hosts.ts';
+
+type Ev<T extends AgentEvent['type']> = Extract<AgentEvent, { type: T }>;
+
+async function bringUp(t: TestContext, host: DeviceHost, gateway: Partial<GatewayOptions>, config: Partial<AgentConfig>): Promise<{ lab: Lab; device: DeviceUnderTest }> {
+  const lab = await startLab(t, { gateway, modem: { registrationDelayMs: 100 } });
+  const device = await host.make({ config: labDeviceConfig(config), serialPath: lab.serialPath });
+  t.after(() => device.close());
+  await device.start();
+  return { lab, device };
+}
+
+function child(sa: ViciSection): ViciSection {
+  const children = sa['child-sas'] as ViciSection | undefined;
+  const first = children && Object.values(children)[0];
+  assert.ok(first, `the gateway lists a CHILD SA: ${JSON.stringify(sa)}`);
+  return first as ViciSection;
+}
+
+const SUITES: Array<{ name: string; ike: string; esp: string; gatewayEncr: RegExp }> = [
+  { name: 'a', ike: 'aes128gcm16-prfsha256-x25519', esp: 'aes128gcm16', gatewayEncr: /AES_GCM_16/ },
+  { name: 'b', ike: 'aes256gcm16-prfsha384-ecp256', esp: 'aes256gcm16', gatewayEncr: /AES_GCM_16/ },
+  { name: 'c', ike: 'chacha20poly1305-prfsha256-x25519', esp: 'chacha20poly1305', gatewayEncr: /CHACHA20_POLY1305/ },
+  { name: 'd', ike: 'aes128gcm16-prfsha256-x25519', esp: 'aes128-sha256', gatewayEncr: /AES_CBC/ },
+];
+
+export function defineTunnelTests(host: DeviceHost): void {
+  for (const suite of SUITES) {
+    labTest(`tunnel [${host.name}] (${suite.name}) ${suite.ike} / ESP ${suite.esp}: gateway lists the SAs, 100 datagrams echoed byte-exact from the virtual IP`, async (t) => {
+      const { lab, device } = await bringUp(
+        t,
+        host,
+        { ikeProposals: [suite.ike], espProposals: [suite.esp] },
+        { ikeProposals: [suite.ike], espProposals: [suite.esp], probeTarget: 'echo.lab.example:7', probeCount: 100 },
+      );
+      const up = (await device.waitFor((e) => e.type === 'child-up', 60_000, 'the tunnel')) as Ev<'child-up'>;
+      assert.match(up.virtualIp, /^192\.0\.2\.\d+$/, 'a virtual IP from the gateway pool');
+      assert.deepEqual(up.dns, ['198.51.100.53'], 'the DNS server the gateway hands out');
+      assert.equal(up.udpEncap, true, 'ESP in UDP across the carrier NAT');
+
+      const sas = ikeSas(await lab.gateway.listSas());
+      assert.equal(sas.length, 1, 'the gateway has one IKE SA');
+      const sa = sas[0]!.sa;
+      assert.equal(sa['state'], 'ESTABLISHED');
+      assert.deepEqual(sa['remote-vips'], [up.virtualIp], 'the gateway assigned the same virtual IP');
+      const c = child(sa);
+      assert.equal(c['state'], 'INSTALLED');
+      assert.equal(c['encap'], 'yes', 'the CHILD SA is UDP encapsulated');
+      assert.match(String(c['encr-alg']), suite.gatewayEncr);
+
+      const result = (await device.waitFor((e) => e.type === 'probe-result' || e.type === 'probe-error', 60_000, 'the probe')) as Ev<'probe-result'>;
+      assert.equal(result.type, 'probe-result', JSON.stringify(result));
+      assert.deepEqual({ sent: result.sent, received: result.received, lost: result.lost, corrupted: result.corrupted }, { sent: 100, received: 100, lost: 0, corrupted: 0 });
+      const fromVip = lab.echoLog().filter((l) => l.startsWith(`from ${up.virtualIp}:`));
+      assert.equal(fromVip.length, 100, 'the echo service saw 100 datagrams from the virtual IP');
+      assert.ok(lab.dnsLog().some((l) => l === `query echo.lab.example from ${up.virtualIp}`), 'DNS went through the tunnel');
+      assert.equal(device.unexpectedErrors(), 0);
+
+      await device.stop();
+      assert.equal(ikeSas(await lab.gateway.listSas()).length, 0, 'the device deleted its IKE SA at the gateway on stop');
+    });
+  }
+
+  const failures: Array<{ name: string; gateway: Partial<GatewayOptions>; config: Partial<AgentConfig>; cause: RegExp }> = [
+    { name: 'a wrong PSK', gateway: { psk: 'the-gateway-has-another-key' }, config: {}, cause: /AUTHENTICATION_FAILED/ },
+    { name: 'a gateway ID that does not match (IDr sent: the gateway refuses)', gateway: {}, config: { remoteId: 'other-gateway.example.net' }, cause: /AUTHENTICATION_FAILED/ },
+    { name: 'a gateway ID that does not match (the gateway proves another identity)', gateway: { localId: 'impostor.example.net' }, config: {}, cause: /PEER_ID_MISMATCH|AUTHENTICATION_FAILED/ },
+    { name: 'no common IKE proposal', gateway: { ikeProposals: ['aes256-sha512-modp2048'] }, config: {}, cause: /NO_PROPOSAL_CHOSEN/ },
+    { name: 'no common ESP proposal', gateway: { espProposals: ['aes256-sha512'] }, config: {}, cause: /NO_PROPOSAL_CHOSEN/ },
+  ];
+  for (const f of failures) {
+    labTest(`tunnel [${host.name}]: ${f.name} ends in a clear error after bounded attempts, no crash`, async (t) => {
+      const maxAttempts = 2;
+      const { device } = await bringUp(t, host, f.gateway, { ...f.config, maxAttempts });
+      const fatal = (await device.waitFor((e) => e.type === 'ike-error' && e.fatal, 60_000, 'a final IKE error')) as Ev<'ike-error'>;
+      assert.match(`${fatal.cause} ${fatal.detail}`, f.cause);
+      const attempts = device.events.filter((e) => e.type === 'ike-connecting').length;
+      assert.ok(attempts >= 1 && attempts <= maxAttempts, `bounded attempts: ${attempts} of at most ${maxAttempts}`);
+      // Nothing more happens after giving up: no busy loop of attempts.
+      await new Promise((r) => setTimeout(r, 2500));
+      assert.equal(device.events.filter((e) => e.type === 'ike-connecting').length, attempts, 'no attempts after the final error');
+      assert.ok(!device.events.some((e) => e.type === 'child-up'));
+      assert.equal(device.unexpectedErrors(), 0, 'no crash');
+      await device.stop();
+    });
+  }
+
+  labTest(`tunnel [${host.name}]: a gateway under load that demands a COOKIE still yields a tunnel`, async (t) => {
+    // strongSwan 5.9 turns cookies off at threshold 0; at 1, one half-open SA makes it demand them.
+    const lab = await startLab(t, { gateway: { cookieThreshold: 1, cookieThresholdIp: 1 }, modem: { registrationDelayMs: 100 } });
+    assert.ok(await lab.leaveHalfOpenIkeSa(), 'the decoy IKE_SA_INIT was answered and left half open');
+    const device = await host.make({ config: labDeviceConfig({ probeTarget: '198.51.100.10:7', probeCount: 10 }), serialPath: lab.serialPath });
+    t.after(() => device.close());
+    await device.start();
+    await device.waitFor((e) => e.type === 'child-up', 60_000, 'the tunnel');
+    const result = (await device.waitFor((e) => e.type === 'probe-result', 30_000, 'the probe')) as Ev<'probe-result'>;
+    assert.equal(result.received, 10);
+    assert.match(lab.gateway.log(), /sending COOKIE notify/i, 'the gateway did demand a cookie');
+    await device.stop();
+  });
+
+  labTest(`tunnel [${host.name}]: gateway DPD is answered; a gateway-side delete makes the device re-establish`, async (t) => {
+    const { lab, device } = await bringUp(t, host, { dpdDelay: 1 }, { probeTarget: '198.51.100.10:7', probeCount: 5 });
+    const first = (await device.waitFor((e) => e.type === 'child-up', 60_000, 'the tunnel')) as Ev<'child-up'>;
+    await device.waitFor((e) => e.type === 'probe-result', 30_000, 'the first probe');
+    await new Promise((r) => setTimeout(r, 3500));
+    assert.match(lab.gateway.log(), /sending DPD request/, 'the gateway checked liveness');
+    assert.equal(ikeSas(await lab.gateway.listSas())[0]?.sa['state'], 'ESTABLISHED', 'still up after the DPD checks');
+
+    await lab.gateway.swanctlCmd('--terminate', '--ike', 'device');
+    await device.waitFor((e) => e.type === 'ike-down' || e.type === 'child-down', 10_000, 'the device to notice the delete');
+    const again = (await device.waitFor((e) => e.type === 'child-up' && e !== first, 30_000, 'the tunnel again')) as Ev<'child-up'>;
+    assert.match(again.virtualIp, /^192\.0\.2\.\d+$/);
+    const probes = await device.waitFor((e) => e.type === 'probe-result' && device.events.filter((x) => x.type === 'probe-result').length >= 2, 30_000, 'the second probe');
+    assert.equal((probes as Ev<'probe-result'>).received, 5, 'traffic flows again after re-establishing');
+    assert.equal(device.unexpectedErrors(), 0);
+    await device.stop();
+  });
+
+  labTest(`tunnel [${host.name}]: INVALID_KE_PAYLOAD makes the device retry with the group the gateway names`, async (t) => {
+    const { device } = await bringUp(
+      t,
+      host,
+      { ikeProposals: ['aes128gcm16-prfsha256-ecp256'] },
+      { ikeProposals: ['aes128gcm16-prfsha256-x25519-ecp256'], probeTarget: '198.51.100.10:7', probeCount: 5 },
+    );
+    const up = (await device.waitFor((e) => e.type === 'ike-up', 60_000, 'the IKE SA')) as Ev<'ike-up'>;
+    assert.match(up.suite, /ecp256/);
+    await device.waitFor((e) => e.type === 'probe-result', 30_000, 'the probe');
+    await device.stop();
+  });
+}
