@@ -47,6 +47,7 @@ export const DEFAULT_CONFIG: Omit<AgentConfig, 'apn' | 'gateway' | 'localId' | '
   logLevel: 'info',
   probeTarget: '',
   probeCount: 0,
+  probeSize: 0,
 };
 
 /** Baud rates the ESP32 UART and common cellular modems (AT+IPR) both offer. */
@@ -146,6 +147,7 @@ const CHECKS: Record<keyof AgentConfig, Check | ((v: unknown, key: string) => st
   logLevel: oneOf(LOG_LEVELS),
   probeTarget: (v: unknown) => (typeof v === 'string' && (v === '' || /^[A-Za-z0-9.-]{1,253}:\d{1,5}$/.test(v)) ? undefined : "'' (off) or host:port of a UDP echo service, like 'echo.lab.example:7'"),
   probeCount: intIn(0, 100000, ' datagrams, 0 = off'),
+  probeSize: (v: unknown) => (v === 0 || (Number.isInteger(v) && (v as number) >= 8 && (v as number) <= 1400) ? undefined : 'payload bytes 8..1400, or 0 for varied sizes'),
 };
 
 /** Suggests a known key for a typo (edit distance <= 2). */

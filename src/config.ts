@@ -47,4 +47,5 @@ export interface AgentConfig {
   // Connectivity probe (boot self-check through the tunnel)
   probeTarget: string; // 'host:port' of a UDP echo in the private network ('' = off); host may be a DNS name
   probeCount: number; // datagrams to send once the tunnel is up (0 = off)
+  probeSize: number; // payload bytes per datagram (0 = sizes varying from 16 to 215)
 }

@@ -18,15 +18,17 @@ export interface ProbeConfig {
   probeTarget: string;
   /** Datagrams to send; 0 disables the probe. */
   probeCount: number;
+  /** Payload bytes per datagram; 0 = sizes varying from 16 to 215. */
+  probeSize: number;
 }
 
 const WINDOW = 8;
 const REPLY_TIMEOUT_MS = 3000;
 const MAGIC = [0x69, 0x6b, 0x6c, 0x74]; // "iklt"
 
-/** Payload of datagram `n`: magic, number, then a pattern whose length varies with n. */
-export function probePayload(n: number): Uint8Array {
-  const length = 16 + ((n * 37) % 200);
+/** Payload of datagram `n`: magic, number, then a pattern; its length varies with n unless `size` is set. */
+export function probePayload(n: number, size = 0): Uint8Array {
+  const length = size || 16 + ((n * 37) % 200);
   const p = new Uint8Array(length);
   p.set(MAGIC);
   p[4] = (n >>> 24) & 0xff;
@@ -112,7 +114,7 @@ export class Probe {
     if (src !== this.address || payload.length < 8) return;
     const n = ((payload[4]! << 24) | (payload[5]! << 16) | (payload[6]! << 8) | payload[7]!) >>> 0;
     if (!this.outstanding.delete(n)) return; // duplicate or too late
-    const expected = probePayload(n);
+    const expected = probePayload(n, this.config.probeSize);
     let same = expected.length === payload.length;
     for (let i = 0; same && i < expected.length; i++) same = expected[i] === payload[i];
     if (same) this.received++;
@@ -125,7 +127,7 @@ export class Probe {
     while (this.outstanding.size < WINDOW && this.next < this.config.probeCount) {
       const n = this.next++;
       this.outstanding.set(n, now + REPLY_TIMEOUT_MS);
-      this.socket.sendTo(this.address, this.port, probePayload(n), now);
+      this.socket.sendTo(this.address, this.port, probePayload(n, this.config.probeSize), now);
     }
     if (this.outstanding.size === 0 && this.next >= this.config.probeCount) {
       const sent = this.next;

@@ -131,6 +131,13 @@ export function defineTunnelTests(host: DeviceHost): void {
     await device.stop();
   });
 
+  labTest(`tunnel [${host.name}]: 1400-byte datagrams cross the tunnel whole (PPP MRU 1500, ESP in UDP)`, async (t) => {
+    const { device } = await bringUp(t, host, {}, { probeTarget: '198.51.100.10:7', probeCount: 30, probeSize: 1400 });
+    const result = (await device.waitFor((e) => e.type === 'probe-result' || e.type === 'probe-error', 60_000, 'the probe')) as Ev<'probe-result'>;
+    assert.deepEqual({ received: result.received, lost: result.lost, corrupted: result.corrupted }, { received: 30, lost: 0, corrupted: 0 });
+    await device.stop();
+  });
+
   labTest(`tunnel [${host.name}]: INVALID_KE_PAYLOAD makes the device retry with the group the gateway names`, async (t) => {
     const { device } = await bringUp(
       t,

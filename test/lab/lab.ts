@@ -123,6 +123,9 @@ export class Lab {
     await nsRun(this.priv, 'ip', 'addr', 'add', `${ECHO_ADDRESS}/24`, 'dev', 'ikl-priv');
     await nsRun(this.priv, 'ip', 'addr', 'add', `${DNS_ADDRESS}/24`, 'dev', 'ikl-priv');
     await nsRun(this.priv, 'ip', 'link', 'set', 'ikl-priv', 'up');
+    // The gateway's userspace tunnel (ipsec0) has a smaller MTU than the veth: without this the
+    // services' first large reply carries DF and dies in path-MTU discovery instead of being fragmented.
+    await nsRun(this.priv, 'sysctl', '-q', '-w', 'net.ipv4.ip_no_pmtu_disc=1');
     // Replies to the virtual IPs go back through the gateway.
     const pool = this.gateway.options.pool.includes('/') ? this.gateway.options.pool : `${this.gateway.options.pool.split('-')[0]}/32`;
     await nsRun(this.priv, 'ip', 'route', 'add', pool, 'via', GATEWAY_INNER);
