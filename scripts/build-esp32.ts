@@ -25,6 +25,10 @@ export async function buildEsp32(configManifest = ESP32_TEMPLATE, out = ESP32_OU
   const checked = checkConfig(raw);
   if (!checked.ok) throw new Error(formatConfigErrors(checked.errors, `config for ${out} (from ${configManifest})`));
   const { config, warnings } = checked;
+  // A device shipped with the template's PSK would share a published secret with every other one.
+  if (config.psk === (template.config as { psk?: unknown } | undefined)?.psk) {
+    throw new Error(`config.psk: still the placeholder of ${ESP32_TEMPLATE}; set this deployment's own pre-shared key (in your manifest, or mcconfig psk=...)`);
+  }
 
   fs.rmSync(out, { recursive: true, force: true });
   fs.mkdirSync(out, { recursive: true });

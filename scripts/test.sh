@@ -5,6 +5,7 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 npx tsc -p tsconfig.json
 npx tsc -p tsconfig.device.json
+npx tsc -p hosts/esp32/tsconfig.json
 node --import tsx scripts/build.ts
 mapfile -t files < <(find test -name '*.test.ts' | sort)
 # Lab tests share a machine with 2 cores: run files one at a time.

@@ -32,8 +32,16 @@ test('the esp32 manifest names every AgentConfig setting explicitly', () => {
   assert.deepEqual(Object.keys(esp32Template.config).sort(), Object.keys(config).sort());
 });
 
+test('build:esp32 refuses to build a device with the template placeholder PSK, without printing it', async () => {
+  await assert.rejects(buildEsp32('manifests/esp32/manifest.json', OUT), (e: Error) => {
+    assert.match(e.message, /config\.psk: still the placeholder/);
+    assert.ok(!e.message.includes(esp32Template.config.psk), 'the PSK is not printed');
+    return true;
+  });
+});
+
 test('build:esp32 output matches the Moddable manifest format', async () => {
-  await buildEsp32('manifests/esp32/manifest.json', OUT);
+  await buildEsp32(tmpManifest({ config: { psk: 'this-deployments-own-secret-42' } }), OUT);
   const file = path.join(OUT, 'manifest.json');
   assert.deepEqual(checkManifestShape(file, { requirePlatforms: ['esp32'], followIncludes: true }), []);
   const m = JSON.parse(fs.readFileSync(file, 'utf8'));
@@ -49,13 +57,13 @@ test('build:esp32 output matches the Moddable manifest format', async () => {
 });
 
 test('a user manifest overrides the template config; its errors name the field', async () => {
-  const user = tmpManifest({ config: { gateway: '198.51.100.20', uartBaud: 230400 } });
+  const user = tmpManifest({ config: { gateway: '198.51.100.20', uartBaud: 230400, psk: 'this-deployments-own-secret-42' } });
   await buildEsp32(user, OUT);
   const m = JSON.parse(fs.readFileSync(path.join(OUT, 'manifest.json'), 'utf8'));
   assert.equal(m.config.gateway, '198.51.100.20');
   assert.equal(m.config.uartBaud, 230400);
   assert.equal(m.config.localId, esp32Template.config.localId);
-  await assert.rejects(buildEsp32(tmpManifest({ config: { uartBaud: 'fast' } }), OUT), /config\.uartBaud: expected one of 9600\.\.921600/);
+  await assert.rejects(buildEsp32(tmpManifest({ config: { uartBaud: 'fast', psk: 'this-deployments-own-secret-42' } }), OUT), /config\.uartBaud: expected one of 9600\.\.921600/);
 });
 
 test('bad manifests are refused, naming the field, without the PSK', () => {
