@@ -131,6 +131,25 @@ export function defineTunnelTests(host: DeviceHost): void {
     await device.stop();
   });
 
+  for (const fault of ['carrier lost (NO CARRIER)', 'modem rebooted (RDY)'] as const) {
+    labTest(`tunnel [${host.name}]: ${fault}: the device redials and the tunnel comes back, with no stale SA left at the gateway`, async (t) => {
+      const { lab, device } = await bringUp(t, host, {}, { probeTarget: '198.51.100.10:7', probeCount: 5 });
+      const first = (await device.waitFor((e) => e.type === 'probe-result', 60_000, 'the first probe')) as Ev<'probe-result'>;
+      assert.equal(first.received, 5);
+      if (fault.startsWith('carrier')) lab.modem!.dropCarrier();
+      else lab.modem!.reboot();
+      await device.waitFor((e) => e.type === 'link-down', 20_000, 'the device to notice');
+      const ups = () => device.events.filter((e) => e.type === 'child-up').length;
+      await device.waitFor(() => ups() >= 2, 60_000, 'the tunnel to come back');
+      const again = (await device.waitFor((e) => e.type === 'probe-result' && e !== first, 30_000, 'the probe after redialling')) as Ev<'probe-result'>;
+      assert.equal(again.received, 5, 'traffic flows again');
+      const sas = ikeSas(await lab.gateway.listSas());
+      assert.equal(sas.length, 1, `INITIAL_CONTACT replaced the old IKE SA at the gateway: ${sas.map((s) => s.sa['remote-port']).join(', ')}`);
+      assert.equal(device.unexpectedErrors(), 0);
+      await device.stop();
+    }, 180_000);
+  }
+
   labTest(`tunnel [${host.name}]: 1400-byte datagrams cross the tunnel whole (PPP MRU 1500, ESP in UDP)`, async (t) => {
     const { device } = await bringUp(t, host, {}, { probeTarget: '198.51.100.10:7', probeCount: 30, probeSize: 1400 });
     const result = (await device.waitFor((e) => e.type === 'probe-result' || e.type === 'probe-error', 60_000, 'the probe')) as Ev<'probe-result'>;
