@@ -66,8 +66,9 @@ labTest('capture: tshark decrypts IKE_AUTH and the inner datagrams with the --ke
   assert.ok(keepalives.trim().split('\n').filter(Boolean).length >= 2, `NAT keepalives while idle: ${keepalives}`);
 
   // Secrets stay out of the normal log, even at debug level.
-  const keyHex = fs.readFileSync(path.join(keys, 'esp_sa'), 'utf8').match(/0x([0-9a-f]{32,})/g) ?? [];
-  assert.ok(keyHex.length >= 2);
-  for (const k of keyHex) assert.ok(!out.includes(k.slice(2)), 'ESP keys are not in the log');
+  const espKeys = (fs.readFileSync(path.join(keys, 'esp_sa'), 'utf8').match(/0x[0-9a-f]{32,}/g) ?? []).map((k) => k.slice(2));
+  const ikeKeys = fs.readFileSync(path.join(keys, 'ikev2_decryption_table'), 'utf8').split(',').filter((f) => /^[0-9a-f]{32,}$/.test(f));
+  assert.ok(espKeys.length >= 2 && ikeKeys.length >= 2, 'the key tables hold ESP and IKE keys');
+  for (const k of [...espKeys, ...ikeKeys]) assert.ok(!out.includes(k) && !out.includes(k.slice(0, 16)), 'no key (nor a prefix of one) is in the log');
   assert.ok(!out.includes('lab-psk-not-secret'), 'the PSK is not in the log');
 }, 120_000);
