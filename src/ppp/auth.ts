@@ -36,20 +36,24 @@ function papMessage(data: Uint8Array): string {
   return printable(data.subarray(1, 1 + n));
 }
 
-export class PapClient implements Authenticator {
+/** What both authentication protocols are built from: credentials, timers, logging, ports. */
+abstract class AuthPeer {
+  constructor(
+    protected readonly user: string,
+    protected readonly password: string,
+    protected readonly timing: AuthTiming,
+    protected readonly log: Logger,
+    protected readonly drops: DropCounter,
+    protected readonly ports: AuthPorts,
+  ) {}
+}
+
+export class PapClient extends AuthPeer implements Authenticator {
   private id = 0;
   private triesLeft = 0;
   private timerAt: number | undefined;
   private done = true;
 
-  constructor(
-    private readonly user: string,
-    private readonly password: string,
-    private readonly timing: AuthTiming,
-    private readonly log: Logger,
-    private readonly drops: DropCounter,
-    private readonly ports: AuthPorts,
-  ) {}
 
   start(now: number): void {
     this.done = false;
@@ -102,20 +106,12 @@ export function chapMd5Response(id: number, secret: Uint8Array, challenge: Uint8
   return md5(concatBytes(Uint8Array.of(id), secret, challenge));
 }
 
-export class ChapResponder implements Authenticator {
+export class ChapResponder extends AuthPeer implements Authenticator {
   private timerAt: number | undefined;
   private authenticated = false;
   private active = false;
   private lastId = -1;
 
-  constructor(
-    private readonly user: string,
-    private readonly password: string,
-    private readonly timing: AuthTiming,
-    private readonly log: Logger,
-    private readonly drops: DropCounter,
-    private readonly ports: AuthPorts,
-  ) {}
 
   /** The authenticator drives CHAP; we only bound how long we wait for its verdict. */
   start(now: number): void {
