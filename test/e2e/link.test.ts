@@ -9,6 +9,8 @@ import { CARRIER_ECHO_VIA_SLIRP } from '../lab/lab.ts';
 import { labDeviceConfig } from '../lab/device-config.ts';
 import { SimDevice } from '../../hosts/sim/device.ts';
 import type { AgentEvent } from '../../src/agent/agent.ts';
+import { encodeFrame, HdlcDecoder, parseFrame, DEFAULT_FRAMING } from '../../src/ppp/hdlc.ts';
+import { DropCounter, silentLogger } from '../../src/util/log.ts';
 
 const quiet = () => {};
 
@@ -48,6 +50,19 @@ labTest('link: modem → PPP → IPv4/UDP through slirp, byte-exact echo, clean 
   assert.equal(got.size, sent.length, `all ${sent.length} datagrams came back`);
   for (let i = 0; i < sent.length; i++) assert.deepEqual(got.get(i), sent[i], `datagram ${i} byte-exact`);
   assert.ok(lab.carrierEchoLog().length >= sent.length, 'the internet-side echo saw the datagrams');
+
+  // The network side checks the device is alive: an LCP Echo-Request must get its Echo-Reply.
+  const replies: number[] = [];
+  const decoder = new HdlcDecoder(2048, new DropCounter(silentLogger()), (frame) => {
+    const p = parseFrame(frame);
+    if (p && p.protocol === 0xc021 && p.info[0] === 10) replies.push(p.info[1]!);
+  });
+  decoder.rxAccm = 0;
+  device.serial.tap = (dir, bytes) => dir === 'tx' && decoder.push(bytes);
+  lab.modem!.sendToAgent(encodeFrame(0xc021, Uint8Array.of(9, 0x42, 0, 8, 0, 0, 0, 0), DEFAULT_FRAMING));
+  const until = Date.now() + 3000;
+  while (!replies.includes(0x42) && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+  assert.ok(replies.includes(0x42), 'the device answered the LCP Echo-Request with an Echo-Reply of the same identifier');
 
   // Our own LCP echo supervision ran every second over several seconds without declaring the link dead.
   await new Promise((r) => setTimeout(r, 3500));

@@ -470,6 +470,11 @@ export class ModemEmulator {
     this.model.injectUrc(text);
   }
 
+  /** Puts raw bytes on the line toward the agent, as if the network side sent them (e.g. a PPP frame). */
+  sendToAgent(bytes: Uint8Array): void {
+    this.toAgent(bytes);
+  }
+
   dropCarrier(): void {
     this.model.dropCarrier();
     this.kick();
