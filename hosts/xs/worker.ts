@@ -4,7 +4,7 @@
  * it locks down the intrinsics of the whole Node process that imports this module.
  */
 import '@endo/init';
-import { xsnap, type XsnapWorker } from '@agoric/xsnap';
+import { xsnap, type MeterUsage, type XsnapWorker } from '@agoric/xsnap';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -16,12 +16,22 @@ export interface TurnUsage {
   compute: number;
 }
 
+/** XS heap figures as xsnap reports them at the end of a turn (levels, not per-turn deltas). */
+export interface XsMemory {
+  /** Slots in use (XS's fixed-size value cells): live at the last GC plus those allocated since. */
+  currentHeapCount: number;
+  /** Bytes of slot and chunk space XS has taken from the OS since the worker started; never shrinks. */
+  allocate: number;
+}
+
 export interface MeterSummary {
   turns: number;
   totalCompute: number;
   /** The longest synchronous turn: what bounds the device's event-loop latency. */
   longest: TurnUsage | undefined;
   last: TurnUsage | undefined;
+  /** Heap figures after the last turn. */
+  memory?: XsMemory;
 }
 
 export interface XsWorkerOptions {
@@ -57,21 +67,22 @@ export class XsWorker {
   /** Evaluates a script as one turn. */
   async evaluate(code: string, kind = 'eval'): Promise<TurnUsage> {
     const r = await this.worker.evaluate(code);
-    return this.record(kind, r.meterUsage.compute);
+    return this.record(kind, r.meterUsage);
   }
 
   /** Delivers one command to XS's `handleCommand` as one turn. */
   async command(message: Uint8Array, kind: string): Promise<TurnUsage> {
     const r = await this.worker.issueCommand(message);
-    return this.record(kind, r.meterUsage.compute);
+    return this.record(kind, r.meterUsage);
   }
 
   close(): Promise<void> {
     return this.worker.close().catch(() => this.worker.terminate());
   }
 
-  private record(kind: string, compute: number | null): TurnUsage {
-    const turn = { kind, compute: compute ?? 0 };
+  private record(kind: string, usage: MeterUsage): TurnUsage {
+    const turn = { kind, compute: usage.compute ?? 0 };
+    if (usage.currentHeapCount !== null && usage.allocate !== null) this.meter.memory = { currentHeapCount: usage.currentHeapCount, allocate: usage.allocate };
     this.meter.turns++;
     this.meter.totalCompute += turn.compute;
     this.meter.last = turn;
