@@ -20,7 +20,7 @@ import { ECHO_ADDRESS, ECHO_PORT, Lab, labUnavailableReason } from '../../test/l
 import { describeTurn, longestTurn, runInLab, turnOf, type LabRunResult, type TurnRecord } from './bench/lab-run.ts';
 import { bundleForXs } from './bundle.ts';
 import { XsScript } from './script.ts';
-import { x25519FirstUse, type X25519FirstUse } from './bench/x25519-table.ts';
+import { keyPairCosts } from './bench/key-pair-cost.ts';
 import type { XsMemory } from './worker.ts';
 
 const ITER = Number(process.env.XS_BENCH_ITER ?? 16);
@@ -43,6 +43,7 @@ const PRIMITIVES: [string, string][] = [
 const out: string[] = [];
 /** Thousands separators by hand: SES (loaded with xsnap) tames toLocaleString. */
 const num = (n: number): string => Math.round(n).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+const kib = (slots: number, bytes: number) => `${num((slots * bytes) / 1024)} KiB`;
 const section = (title: string, ...lines: string[]) => out.push('', title, ...lines.map((l) => `  ${l}`));
 const row = (label: string, computrons: number | string, beside = '', ratio = '', note = '') =>
   out.push(`  ${label.padEnd(58)} ${(typeof computrons === 'number' ? num(computrons) : computrons).padStart(13)} ${beside.padStart(13)} ${ratio.padStart(11)}${note ? `  ${note}` : ''}`.trimEnd());
@@ -120,7 +121,7 @@ async function inLab(): Promise<LabFigures> {
   }
 }
 
-function bringUpRows({ turns, faults }: LabRunResult, x: X25519FirstUse): void {
+function bringUpRows({ turns, faults }: LabRunResult): void {
   const load = turns.find((t) => t.kind === 'load');
   const ike = turnOf(turns, 'ike-connecting');
   const up = turnOf(turns, 'child-up', ike);
@@ -143,10 +144,6 @@ function bringUpRows({ turns, faults }: LabRunResult, x: X25519FirstUse): void {
   const longest = longestTurn(afterLoad);
   row(`longest single turn, start → 'child-up' (load excluded)`, longest.compute, longest.kind);
   detail(describeTurn(longest));
-  if (longest.events.includes('ike-connecting')) {
-    detail(`this turn makes the boot's first x25519 key (IKE_SA_INIT's KE payload). In a bare XS worker the first`);
-    detail(`x25519.getPublicKey costs ${num(x.firstCompute)}, later ones ${num(x.laterCompute)}: noble builds its cached base-point table`);
-  }
   row(`all turns start → 'child-up'`, sum(afterLoad), `${afterLoad.length} turns`);
   if (faults.length) detail(`XS faults: ${faults.map((f) => `${f.where}: ${f.message.split('\n')[0]}`).join(' | ')}`);
 }
@@ -180,14 +177,13 @@ function streamRows({ turns, events, faults }: LabRunResult): void {
   if (faults.length) detail(`XS faults: ${faults.map((f) => `${f.where}: ${f.message.split('\n')[0]}`).join(' | ')}`);
 }
 
-function heapRows(bringUp: LabRunResult, stream: LabRunResult, live: LabRunResult, x: X25519FirstUse): void {
+function heapRows(bringUp: LabRunResult, stream: LabRunResult, live: LabRunResult): void {
   const { turns } = bringUp;
   const up = turns[turnOf(turns, 'child-up')]!;
   const load = turns.find((t) => t.kind === 'load');
   const upto = turns.slice(0, up.index + 1);
   const gcs = upto.filter((t, i) => i > 0 && (t.memory?.currentHeapCount ?? 0) < (upto[i - 1]!.memory?.currentHeapCount ?? 0)).length;
   const probeEnd = stream.turns.find((t) => t.events.includes('probe-result'));
-  const kib = (slots: number, bytes: number) => `${num((slots * bytes) / 1024)} KiB`;
   const slotsRow = (label: string, m: XsMemory | undefined, note = '') =>
     row(label, m ? `${num(m.currentHeapCount)} slots` : 'n/a', m ? kib(m.currentHeapCount, 32) : '', m ? kib(m.currentHeapCount, 16) : '', note);
   section(
@@ -203,7 +199,6 @@ function heapRows(bringUp: LabRunResult, stream: LabRunResult, live: LabRunResul
   const a = live.liveHeap?.afterStart?.currentHeapCount;
   const b = live.liveHeap?.atUntil?.currentHeapCount;
   if (a !== undefined && b !== undefined) row(`  added by bring-up`, `${num(b - a)} slots`, kib(b - a, 32), kib(b - a, 16));
-  row(`  noble's x25519 base table (bare XS: gc() around 1st key)`, `${num(x.retainedSlots)} slots`, kib(x.retainedSlots, 32), kib(x.retainedSlots, 16), 'kept for the life of the program');
   slotsRow(`after 'probe-result' (run 3), as xsnap reports it`, probeEnd?.memory);
   const grew = load?.memory && up.memory ? up.memory.allocate - load.memory.allocate : undefined;
   row(`allocate after the 'child-up' turn (run 1)`, up.memory ? `${num(up.memory.allocate)} B` : 'n/a', '', '',
@@ -216,7 +211,7 @@ const labReason = labUnavailableReason();
 let failure: unknown;
 let labFigures: LabFigures | undefined;
 const { esp, primitives, fixed } = await espAndPrimitives();
-const x25519 = await x25519FirstUse();
+const keyPairs = await keyPairCosts();
 if (!labReason) {
   try {
     labFigures = await inLab();
@@ -233,7 +228,7 @@ out.push(
   'bundled as for the device (esbuild, ES2020). A turn is synchronous: the device serves nothing else meanwhile.',
 );
 if (labFigures) {
-  bringUpRows(labFigures.bringUp, x25519);
+  bringUpRows(labFigures.bringUp);
 } else section('1. Tunnel bring-up in XS against the lab', `skipped: ${labReason ?? `the lab run failed (${String(failure)})`}`);
 
 section(
@@ -249,7 +244,7 @@ out.push(...esp);
 
 if (labFigures) {
   streamRows(labFigures.stream);
-  heapRows(labFigures.bringUp, labFigures.stream, labFigures.live, x25519);
+  heapRows(labFigures.bringUp, labFigures.stream, labFigures.live);
 } else {
   section('3. Longest turn during a 1400-byte packet stream', 'skipped (see 1)');
   section('4. XS heap after child-up', 'skipped (see 1)');
@@ -257,5 +252,14 @@ if (labFigures) {
 
 section('5. noble primitives in XS, one call per turn (turn overhead included; first calls include lazy table setup)');
 out.push(...primitives);
+
+section(
+  '6. One key pair in XS: the agent\'s table-free path beside noble\'s fixed-base getPublicKey, each in a fresh worker',
+  'retained: live slots after the first key minus before it (gc() around it); a base table stays for the life of the program.',
+);
+out.push(`  ${''.padEnd(44)} ${'first key'.padStart(12)} ${'later key'.padStart(12)} ${'retained'.padStart(14)} ${'× 16 B'.padStart(11)}`);
+for (const k of keyPairs) {
+  out.push(`  ${k.label.padEnd(44)} ${num(k.firstCompute).padStart(12)} ${num(k.laterCompute).padStart(12)} ${`${num(k.retainedSlots)} slots`.padStart(14)} ${kib(k.retainedSlots, 16).padStart(11)}`);
+}
 process.stdout.write(`${out.join('\n')}\n`);
 if (failure) throw failure;

@@ -44,6 +44,10 @@ export class XsScript {
     return { value: this.results[0] as T, compute: turn.compute };
   }
 
+  liveSlots(): Promise<number> {
+    return this.worker.liveSlots();
+  }
+
   close(): Promise<void> {
     return this.worker.close();
   }

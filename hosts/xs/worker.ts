@@ -76,6 +76,14 @@ export class XsWorker {
     return this.record(kind, r.meterUsage);
   }
 
+  /** Live heap slots right after a full collection (xsnap's `gc()`); the turn is not counted. */
+  async liveSlots(): Promise<number> {
+    const r = await this.worker.evaluate('gc()');
+    const slots = r.meterUsage.currentHeapCount;
+    if (slots === null || slots === undefined) throw new Error('xsnap reported no heap count');
+    return slots;
+  }
+
   close(): Promise<void> {
     return this.worker.close().catch(() => this.worker.terminate());
   }

@@ -2,11 +2,21 @@
  * Key exchange groups: Curve25519 (RFC 8031, group 31) and NIST P-256 (RFC 5903, group 19).
  * KE payload data: x25519 = the 32-byte u-coordinate; ecp256 = x | y (64 bytes, no 0x04 prefix),
  * and the ecp256 shared secret is the x coordinate only (RFC 5903 7).
+ *
+ * Public keys come from noble's table-free constant-time paths. Its fixed-base getPublicKey
+ * first builds a base-point table: in XS one turn of 13.7 M (x25519) / 16.4 M (P-256)
+ * computrons and 110 / 88 KiB of device heap kept for good, to speed up a key the agent
+ * makes once per IKE SA (table-free: 0.96 M / 2.3 M; see `npm run bench:xs`).
  */
 import { x25519 } from '@noble/curves/ed25519.js';
 import { p256 } from '@noble/curves/nist.js';
 import type { Random } from '../platform.ts';
 import { DhId } from './ids.ts';
+
+/** u = 9, the Curve25519 base point (RFC 7748 4.1), for the Montgomery ladder. */
+const X25519_BASE_U = Uint8Array.of(9, ...new Array<number>(31).fill(0));
+/** The P-256 generator as a point noble has no precomputed table for. */
+const P256_GENERATOR_UNCACHED = p256.Point.fromAffine(p256.Point.BASE.toAffine());
 
 export interface DhKeyPair {
   readonly group: DhGroup;
@@ -40,7 +50,7 @@ export const CURVE25519: DhGroup = {
     const group = this;
     return {
       group,
-      publicKey: x25519.getPublicKey(secret),
+      publicKey: x25519.scalarMult(secret, X25519_BASE_U),
       computeShared(peer) {
         if (peer.length !== 32) return undefined;
         try {
@@ -72,7 +82,7 @@ export const ECP256: DhGroup = {
     const group = this;
     return {
       group,
-      publicKey: p256.getPublicKey(secret, false).slice(1),
+      publicKey: P256_GENERATOR_UNCACHED.multiply(p256.Point.Fn.fromBytes(secret)).toBytes(false).slice(1),
       computeShared(peer) {
         if (peer.length !== 64) return undefined;
         const point = new Uint8Array(65);
