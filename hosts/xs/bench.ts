@@ -166,7 +166,7 @@ function streamRows({ turns, events, faults }: LabRunResult): void {
   detail(describeTurn(longest));
   row(`the 'child-up' turn itself (the probe starts in it)`, turns[up]!.compute, turns[up]!.kind);
   detail(describeTurn(turns[up]!));
-  detail(`the probe sends its first window of datagrams inside the turn that installs the CHILD_SA`);
+  detail(`the probe sends its first datagram inside the turn that installs the CHILD_SA, then one per turn`);
   row(`all turns after 'child-up' through '${endType}'`, sum(stream), `${stream.length} turns`);
   const rx = stream.filter((t) => t.kind === 'receive');
   row(`  per datagram echoed (out + back): ÷ ${PROBE.probeCount}`, sum(stream) / PROBE.probeCount);
