@@ -212,7 +212,6 @@ function crossChecks(c: AgentConfig, errors: string[], warnings: string[]): void
   }
   if (c.uartTx === -1 || c.uartRx === -1) errors.push('config.uartTx: expected both uartTx and uartRx to be GPIO numbers (the modem needs both lines)');
   if (c.pppAuth !== 'none' && c.pppUser === '') warnings.push(`config.pppUser: empty with pppAuth '${c.pppAuth}'; most networks accept any user name`);
-  if (c.childLifetime > c.ikeLifetime) warnings.push('config.childLifetime: longer than ikeLifetime; the CHILD SA is rekeyed with the IKE SA');
   if (c.uartRts === -1 && c.uartBaud > 115200) warnings.push(`config.uartBaud: ${c.uartBaud} without RTS/CTS flow control risks receive overruns`);
 }
 

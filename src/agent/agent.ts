@@ -131,6 +131,10 @@ export function describe(event: AgentEvent): string {
       return `tunnel up: virtual IP ${event.virtualIp}, DNS ${event.dns.join(', ') || 'none'}, reaching ${event.ts.remote.join(', ')} with ESP ${event.suite}${event.udpEncap ? ' in UDP 4500' : ''}`;
     case 'child-down':
       return `tunnel down: ${event.reason}`;
+    case 'child-rekeyed':
+      return `tunnel rekeyed: new ESP keys (SPI in ${hex8(event.espSpiIn)}, out ${hex8(event.espSpiOut)}), no interruption`;
+    case 'ike-rekeyed':
+      return `IKE SA rekeyed: new keys (SPIs ${event.spiI}/${event.spiR})`;
     case 'ike-error':
       return `IKE error${event.fatal ? ' (giving up)' : ''}: ${event.cause}: ${event.detail}`;
     case 'ike-down':
@@ -143,3 +147,5 @@ export function describe(event: AgentEvent): string {
       return `probe: ${event.target}: ${event.error}`;
   }
 }
+
+const hex8 = (n: number): string => n.toString(16).padStart(8, '0');

@@ -12,6 +12,7 @@ import type { IkeEvent } from '../ike/session-types.ts';
 import { PROTO_ESP } from '../ip/ipv4.ts';
 import { IpStack, type UdpHandler, type UdpSocket } from '../ip/stack.ts';
 import type { KeyLog, Random } from '../platform.ts';
+import { readU32 } from '../util/bytes.ts';
 import { DropCounter, type Logger } from '../util/log.ts';
 import { earliest } from './deadlines.ts';
 
@@ -39,7 +40,10 @@ export class Tunnel {
   readonly ike: IkeSession;
   readonly drops: DropCounter;
   readonly traffic: TunnelTraffic = { ikeBytesOut: 0, ikeBytesIn: 0, espBytesOut: 0, espBytesIn: 0 };
+  /** The pair all outbound traffic uses. */
   private child: ChildSa | undefined;
+  /** Every pair that may still receive: the current one and those a rekey replaced, until deleted. */
+  private inbound: ChildSa[] = [];
   private ikeSocket: UdpSocket | undefined;
   private nattSocket: UdpSocket | undefined;
   private now = 0;
@@ -63,6 +67,10 @@ export class Tunnel {
         },
         onEvent: (ev) => this.ikeEvent(ev),
         onChildSa: (child) => this.install(child),
+        onChildSaInbound: (child) => this.addInbound(child),
+        onChildSaRetired: (child) => {
+          this.inbound = this.inbound.filter((c) => c !== child);
+        },
       },
     );
   }
@@ -141,8 +149,11 @@ export class Tunnel {
   }
 
   private unprotect(packet: Uint8Array, now: number): void {
-    const child = this.child;
-    if (!child) return this.drops.drop('ESP before the CHILD SA is up');
+    const current = this.child;
+    if (!current) return this.drops.drop('ESP before the CHILD SA is up');
+    const spi = packet.length >= 4 ? readU32(packet, 0) : -1;
+    // An unknown SPI goes to the current SA, which counts it.
+    const child = this.inbound.find((c) => c.spiIn === spi) ?? current;
     const inner = child.inbound.open(packet);
     if (!inner) return; // counted by the SA (ICV, replay, padding, SPI)
     this.ike.noteEspActivity('in', now);
@@ -161,13 +172,19 @@ export class Tunnel {
   }
 
   private install(child: ChildSa): void {
+    this.addInbound(child);
     this.child = child;
     this.ip.setLocalAddress(child.virtualIp);
     this.dns.setServers(child.dns);
   }
 
+  private addInbound(child: ChildSa): void {
+    if (!this.inbound.includes(child)) this.inbound.push(child);
+  }
+
   private uninstall(): void {
     this.child = undefined;
+    this.inbound = [];
     this.ip.setLocalAddress(undefined);
   }
 

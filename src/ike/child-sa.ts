@@ -1,9 +1,9 @@
 /**
- * The first CHILD SA: its ESP SAs keyed from KEYMAT (RFC 7296 2.17) and what the agent needs
- * to route through it. We are the initiator, so outbound uses the initiator-to-responder keys
- * under the gateway's SPI, and inbound the responder-to-initiator keys under ours.
+ * A CHILD SA (the first, from IKE_AUTH, or a rekeyed one): its ESP SAs keyed from KEYMAT
+ * (RFC 7296 2.17) and what the agent needs to route through it: outbound under the gateway's
+ * SPI, inbound under ours, each with the KEYMAT half for its direction.
  */
-import { formatEspSuite, type PrfAlgorithm } from '../crypto/index.ts';
+import { formatEspSuite, type EspSuite, type PrfAlgorithm } from '../crypto/index.ts';
 import { EspInboundSa, EspOutboundSa, hexSpi } from '../esp/index.ts';
 import type { KeyLog, Random } from '../platform.ts';
 import { readU32 } from '../util/bytes.ts';
@@ -19,6 +19,8 @@ export interface ChildSa {
   spiOut: number;
   /** swanctl name of the negotiated ESP suite, e.g. 'aes128gcm16'. */
   suite: string;
+  /** The suite itself: a rekey offers it again. */
+  espSuite: EspSuite;
   /** The inner source address assigned by the gateway (CP INTERNAL_IP4_ADDRESS). */
   virtualIp: string;
   dns: string[];
@@ -30,6 +32,8 @@ export interface ChildSa {
 }
 
 export interface ChildSaBuild {
+  /** We initiated the exchange that creates it (IKE_AUTH, our rekey) or the gateway did (its rekey). */
+  initiator: boolean;
   prf: PrfAlgorithm;
   skD: Uint8Array;
   nonceI: Uint8Array;
@@ -47,13 +51,16 @@ export function buildChildSa(b: ChildSaBuild, deps: { random: Random; drops: Dro
   const keys = deriveChildSaKeys(b.prf, b.skD, suite, b.nonceI, b.nonceR);
   const spiIn = readU32(b.spiIn, 0);
   const spiOut = readU32(b.result.espSpiOut, 0);
+  // KEYMAT's first keys protect what the exchange's initiator sends (RFC 7296 2.17).
+  const out = b.initiator ? keys.initiatorToResponder : keys.responderToInitiator;
+  const into = b.initiator ? keys.responderToInitiator : keys.initiatorToResponder;
   const integ = (k: Uint8Array): Uint8Array | undefined => (suite.integ ? k : undefined);
-  const outbound = new EspOutboundSa({ spi: spiOut, suite, encrKey: keys.initiatorToResponder.encr, integKey: integ(keys.initiatorToResponder.integ) }, deps);
-  const inbound = new EspInboundSa({ spi: spiIn, suite, encrKey: keys.responderToInitiator.encr, integKey: integ(keys.responderToInitiator.integ) }, deps);
+  const outbound = new EspOutboundSa({ spi: spiOut, suite, encrKey: out.encr, integKey: integ(out.integ) }, deps);
+  const inbound = new EspInboundSa({ spi: spiIn, suite, encrKey: into.encr, integKey: integ(into.integ) }, deps);
   if (deps.keyLog) {
     const integrity = suite.integ?.name ?? 'none';
-    deps.keyLog.espSa({ spi: spiOut, source: b.localAddress, destination: b.gateway, encryption: suite.encr.name, encryptionKey: keys.initiatorToResponder.encr, integrity, integrityKey: keys.initiatorToResponder.integ });
-    deps.keyLog.espSa({ spi: spiIn, source: b.gateway, destination: b.localAddress, encryption: suite.encr.name, encryptionKey: keys.responderToInitiator.encr, integrity, integrityKey: keys.responderToInitiator.integ });
+    deps.keyLog.espSa({ spi: spiOut, source: b.localAddress, destination: b.gateway, encryption: suite.encr.name, encryptionKey: out.encr, integrity, integrityKey: out.integ });
+    deps.keyLog.espSa({ spi: spiIn, source: b.gateway, destination: b.localAddress, encryption: suite.encr.name, encryptionKey: into.encr, integrity, integrityKey: into.integ });
   }
   return {
     inbound,
@@ -61,6 +68,7 @@ export function buildChildSa(b: ChildSaBuild, deps: { random: Random; drops: Dro
     spiIn,
     spiOut,
     suite: formatEspSuite(suite),
+    espSuite: suite,
     virtualIp: b.result.virtualIp,
     dns: b.result.dns,
     tsLocal: b.result.tsi,
@@ -72,3 +80,12 @@ export function buildChildSa(b: ChildSaBuild, deps: { random: Random; drops: Dro
 export function describeChildSa(c: ChildSa): string {
   return `${c.suite} in ${hexSpi(c.spiIn)} out ${hexSpi(c.spiOut)} ${c.tsLocal.map(formatSelector).join(',')} === ${c.tsRemote.map(formatSelector).join(',')}`;
 }
+
+/** A new inbound SPI; 1-255 are reserved (RFC 4303 2.1), so the top byte is never 0. */
+export function newEspSpi(random: Random): Uint8Array {
+  const spi = random.bytes(4).slice(0, 4);
+  if (spi[0] === 0) spi[0] = 1;
+  return spi;
+}
+
+export const spiBytes = (n: number): Uint8Array => Uint8Array.of(n >>> 24, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff);

@@ -5,7 +5,7 @@
 import { createAuthCipher, type AuthCipher, type IkeSaKeymat, type IkeSuite } from '../crypto/index.ts';
 import type { KeyLog, Random } from '../platform.ts';
 import { encodeMessage, type Payload } from './codec/index.ts';
-import { deriveIkeSaKeys } from './keys.ts';
+import { deriveIkeSaKeys, deriveRekeyedIkeSaKeys } from './keys.ts';
 import type { AuthContext } from './tasks/ike-auth.ts';
 import type { IkeSaInitTask, InitOutcome } from './tasks/ike-sa-init.ts';
 
@@ -29,18 +29,34 @@ type Done = Extract<InitOutcome, { kind: 'done' }>;
 export function createIkeSa(task: IkeSaInitTask, out: Done, initRequest: Uint8Array, initResponse: Uint8Array, random: Random, keyLog?: KeyLog): IkeSa {
   const { suite } = out;
   const keys = deriveIkeSaKeys(suite, task.nonceI, out.nonceR, out.sharedSecret, task.spiI, out.spiR);
+  const natT = out.nat !== undefined && (out.nat.localBehindNat || out.nat.remoteBehindNat);
+  const auth = { prf: suite.prf, skPi: keys.skPi, skPr: keys.skPr, initRequest, initResponse, nonceI: task.nonceI, nonceR: out.nonceR };
+  return ikeSaFromKeys({ spiI: task.spiI, spiR: out.spiR, suite, keys, natT, nextId: 1, auth }, random, keyLog);
+}
+
+/** The IKE SA that replaces `old` after our CREATE_CHILD_SA rekey (RFC 7296 2.18): we initiated, so we stay the original initiator. */
+export function rekeyedIkeSa(old: IkeSa, suite: IkeSuite, spiI: Uint8Array, spiR: Uint8Array, ni: Uint8Array, nr: Uint8Array, sharedSecret: Uint8Array, random: Random, keyLog?: KeyLog): IkeSa {
+  const keys = deriveRekeyedIkeSaKeys({ prf: old.suite.prf, skD: old.keys.skD }, suite, ni, nr, sharedSecret, spiI, spiR);
+  // Message IDs start again at 0 in the new IKE SA.
+  return ikeSaFromKeys({ spiI, spiR, suite, keys, natT: old.natT, nextId: 0, auth: old.auth }, random, keyLog);
+}
+
+function ikeSaFromKeys(
+  f: { spiI: Uint8Array; spiR: Uint8Array; suite: IkeSuite; keys: IkeSaKeymat; natT: boolean; nextId: number; auth: AuthContext },
+  random: Random,
+  keyLog?: KeyLog,
+): IkeSa {
+  const { suite, keys } = f;
   const cipher = (encrKey: Uint8Array, integKey: Uint8Array): AuthCipher =>
     suite.integ ? createAuthCipher({ encr: suite.encr, encrKey, integ: suite.integ, integKey, random }) : createAuthCipher({ encr: suite.encr, encrKey, random });
   keyLog?.ikeSa({
-    spiI: task.spiI, spiR: out.spiR, skEi: keys.skEi, skEr: keys.skEr, skAi: keys.skAi, skAr: keys.skAr,
+    spiI: f.spiI, spiR: f.spiR, skEi: keys.skEi, skEr: keys.skEr, skAi: keys.skAi, skAr: keys.skAr,
     encryption: suite.encr.name, integrity: suite.integ?.name ?? 'none',
   });
   return {
-    spiI: task.spiI, spiR: out.spiR, suite, keys,
+    spiI: f.spiI, spiR: f.spiR, suite, keys,
     cipherOut: cipher(keys.skEi, keys.skAi), cipherIn: cipher(keys.skEr, keys.skAr),
-    natT: out.nat !== undefined && (out.nat.localBehindNat || out.nat.remoteBehindNat),
-    nextId: 1, peerNextId: 0,
-    auth: { prf: suite.prf, skPi: keys.skPi, skPr: keys.skPr, initRequest, initResponse, nonceI: task.nonceI, nonceR: out.nonceR },
+    natT: f.natT, nextId: f.nextId, peerNextId: 0, auth: f.auth,
   };
 }
 

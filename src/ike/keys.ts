@@ -2,7 +2,9 @@
  * Key derivation for the IKE SA (RFC 7296 2.14) and its first CHILD SA (2.17).
  *   SKEYSEED = prf(Ni | Nr, g^ir)
  *   SK_d | SK_ai | SK_ar | SK_ei | SK_er | SK_pi | SK_pr = prf+(SKEYSEED, Ni | Nr | SPIi | SPIr)
- *   KEYMAT = prf+(SK_d, Ni | Nr)   (no PFS for the CHILD SA created with IKE_AUTH)
+ *   KEYMAT = prf+(SK_d, Ni | Nr)   (no PFS: neither the CHILD SA of IKE_AUTH nor our rekeys use it)
+ * and a rekeyed IKE SA (2.18): SKEYSEED = prf(SK_d (old), g^ir (new) | Ni | Nr), with the old
+ * IKE SA's PRF; the rest as in 2.14 with the new SPIs and the new SA's PRF.
  */
 import { childKeymatLength, ikeKeymatLength, prfPlus, splitChildKeymat, splitIkeKeymat } from '../crypto/index.ts';
 import type { ChildSaKeymat, EspSuite, IkeSaKeymat, IkeSuite, PrfAlgorithm } from '../crypto/index.ts';
@@ -17,6 +19,23 @@ export function deriveIkeSaKeys(
   spiR: Uint8Array,
 ): IkeSaKeymat {
   const skeyseed = suite.prf.compute(concatBytes(ni, nr), sharedSecret);
+  return ikeKeysFromSeed(suite, skeyseed, ni, nr, spiI, spiR);
+}
+
+export function deriveRekeyedIkeSaKeys(
+  old: { prf: PrfAlgorithm; skD: Uint8Array },
+  suite: IkeSuite,
+  ni: Uint8Array,
+  nr: Uint8Array,
+  sharedSecret: Uint8Array,
+  spiI: Uint8Array,
+  spiR: Uint8Array,
+): IkeSaKeymat {
+  const skeyseed = old.prf.compute(old.skD, concatBytes(sharedSecret, ni, nr));
+  return ikeKeysFromSeed(suite, skeyseed, ni, nr, spiI, spiR);
+}
+
+function ikeKeysFromSeed(suite: IkeSuite, skeyseed: Uint8Array, ni: Uint8Array, nr: Uint8Array, spiI: Uint8Array, spiR: Uint8Array): IkeSaKeymat {
   const keymat = prfPlus(suite.prf, skeyseed, concatBytes(ni, nr, spiI, spiR), ikeKeymatLength(suite));
   return splitIkeKeymat(suite, keymat);
 }

@@ -33,8 +33,18 @@ export function offeredGroup(offered: readonly ProposalSpec[], groupId: number):
   return undefined;
 }
 
-export function ikeProposals(offered: readonly ProposalSpec[]): Proposal[] {
-  return proposals(ProtocolId.IKE, new Uint8Array(0), offered.map(proposalTransforms));
+/** IKE proposals: no SPI in IKE_SA_INIT, the new 8-byte SPI when rekeying (RFC 7296 3.3.1). */
+export function ikeProposals(offered: readonly ProposalSpec[], spi: Uint8Array = new Uint8Array(0)): Proposal[] {
+  return proposals(ProtocolId.IKE, spi, offered.map(proposalTransforms));
+}
+
+/** A rekey offers exactly what is in use (RFC 7296 2.18 / 1.3.3 allow any; keeping it avoids surprises). */
+export function ikeSuiteSpec(s: IkeSuite): ProposalSpec {
+  return { protocol: 'ike', encr: [s.encr], prf: [s.prf], integ: s.integ ? [s.integ] : [], dh: [s.dh] };
+}
+
+export function espSuiteSpec(s: EspSuite): ProposalSpec {
+  return { protocol: 'esp', encr: [s.encr], prf: [], integ: s.integ ? [s.integ] : [], dh: [] };
 }
 
 export function espProposals(offered: readonly ProposalSpec[], spi: Uint8Array): Proposal[] {
@@ -53,10 +63,12 @@ function chosenProposal(offered: readonly ProposalSpec[], sa: PayloadOf<'SA'> | 
   return { ok: true, value: { spec, proposal } };
 }
 
-export function acceptIkeChoice(offered: readonly ProposalSpec[], sa: PayloadOf<'SA'> | undefined): Result<IkeSuite> {
-  const c = chosenProposal(offered, sa, ProtocolId.IKE, 0);
+/** `spiLength`: 0 in IKE_SA_INIT, 8 when rekeying; the SPI is returned with the suite. */
+export function acceptIkeChoice(offered: readonly ProposalSpec[], sa: PayloadOf<'SA'> | undefined, spiLength = 0): Result<IkeSuite & { spi: Uint8Array }> {
+  const c = chosenProposal(offered, sa, ProtocolId.IKE, spiLength);
   if (!c.ok) return c;
-  return acceptIkeProposal([c.value.spec], c.value.proposal.transforms);
+  const suite = acceptIkeProposal([c.value.spec], c.value.proposal.transforms);
+  return suite.ok ? { ok: true, value: { ...suite.value, spi: c.value.proposal.spi.slice() } } : suite;
 }
 
 export function acceptEspChoice(offered: readonly ProposalSpec[], sa: PayloadOf<'SA'> | undefined): Result<{ suite: EspSuite; spi: Uint8Array }> {
@@ -64,6 +76,6 @@ export function acceptEspChoice(offered: readonly ProposalSpec[], sa: PayloadOf<
   if (!c.ok) return c;
   const suite = acceptEspProposal([c.value.spec], c.value.proposal.transforms);
   if (!suite.ok) return suite;
-  if (suite.value.dh) return { ok: false, error: `responder chose PFS group ${suite.value.dh.name} for the first CHILD SA` };
+  if (suite.value.dh) return { ok: false, error: `responder chose PFS group ${suite.value.dh.name}, which we did not offer` };
   return { ok: true, value: { suite: suite.value, spi: c.value.proposal.spi } };
 }

@@ -41,8 +41,14 @@ export interface IkeSessionPorts {
   /** A datagram to the gateway (config.gateway) at port 500 or 4500; on 'nat-t' it already carries the non-ESP marker. */
   sendUdp(port: IkePort, payload: Uint8Array): void;
   onEvent(event: IkeEvent): void;
-  /** Install these ESP SAs (replacing any older pair); a 'child-down' event removes them. */
+  /**
+   * Install these ESP SAs: they carry all outbound traffic from now on. A pair they replace by a
+   * rekey keeps taking inbound ESP until onChildSaRetired; a 'child-down' event removes all.
+   */
   onChildSa(child: ChildSa): void;
+  /** Install only the inbound SA of this pair (a rekey collision's redundant SA, until deleted). */
+  onChildSaInbound(child: ChildSa): void;
+  onChildSaRetired(child: ChildSa): void;
 }
 
 export type IkeEvent =
@@ -54,6 +60,9 @@ export type IkeEvent =
       espSpiIn: number; espSpiOut: number; suite: string; udpEncap: boolean;
     }
   | { type: 'child-down'; espSpiIn: number; espSpiOut: number; reason: string }
+  /** Make-before-break: the new pair carries traffic; the previous one is being deleted. */
+  | { type: 'child-rekeyed'; espSpiIn: number; espSpiOut: number; previousSpiIn: number; previousSpiOut: number; by: 'device' | 'gateway' }
+  | { type: 'ike-rekeyed'; spiI: string; spiR: string; previousSpiI: string; previousSpiR: string }
   | { type: 'ike-error'; cause: IkeErrorCause; detail: string; fatal: boolean; attempt: number }
   | { type: 'ike-down'; reason: string };
 

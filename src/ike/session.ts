@@ -1,10 +1,14 @@
 /**
  * One IKEv2 SA (initiator, PSK) and its CHILD SA to the gateway, sans-IO (docs/design.md).
  *
- *   start() ─► IKE_SA_INIT ─► IKE_AUTH ─► established ─► (DPD, keepalives, gateway requests)
+ *   start() ─► IKE_SA_INIT ─► IKE_AUTH ─► established ─► (DPD, keepalives, rekeys, gateway requests)
  *                 │  COOKIE / INVALID_KE: same exchange again     │ gateway DELETE, DPD timeout,
- *                 ▼                                               ▼ lifetime: start over
+ *                 ▼                                               ▼ failed rekey: start over
  *   failure ─► 'waiting' (backoff) ─► next attempt … maxAttempts ─► 'failed' (final ike-error)
+ *
+ * Rekeying is make-before-break (tasks/create-child-sa.ts): at childLifetime, or when the gateway
+ * asks, a new CHILD SA replaces the old one, whose inbound SA stays until the old pair is deleted;
+ * at ikeLifetime (or when the gateway asks) we rekey the IKE SA and delete the old one.
  *
  * Our requests have one outstanding message at a time (window 1), retransmitted with
  * exponential backoff. The gateway's requests are answered and the last answer is kept
@@ -14,8 +18,11 @@ import { formatIkeSuite } from '../crypto/index.ts';
 import { classifyUdp4500, IKE_PORT, natKeepalive, wrapIkeForNatt } from '../esp/index.ts';
 import { toHex, utf8 } from '../util/bytes.ts';
 import { DropCounter } from '../util/log.ts';
-import { buildChildSa, describeChildSa, type ChildSa } from './child-sa.ts';
-import { decodeHeader, decodeMessage, encodeMessage, exchangeName, ExchangeType, type IkeHeader, type IkeMessage, type Payload } from './codec/index.ts';
+import { buildChildSa, describeChildSa, newEspSpi, type ChildSa } from './child-sa.ts';
+import { ChildSaSet } from './child-sa-set.ts';
+import {
+  decodeHeader, decodeMessage, encodeMessage, exchangeName, ExchangeType, type IkeHeader, type IkeMessage, type Payload,
+} from './codec/index.ts';
 import { createIkeSa, encodeProtected, type IkeSa } from './ike-sa.ts';
 import { failure, type IkeFailure } from './errors.ts';
 import { identityFromString } from './identity.ts';
@@ -24,13 +31,18 @@ import { attemptDelay, Retransmitter } from './retransmit.ts';
 import type { IkeCounters, IkeEvent, IkePhase, IkePort, IkeSessionConfig, IkeSessionDeps, IkeSessionOptions, IkeSessionPorts } from './session-types.ts';
 import { buildAuthPayloads, processAuthResponse, type AuthParams } from './tasks/ike-auth.ts';
 import { IkeSaInitTask, type Endpoint } from './tasks/ike-sa-init.ts';
-import { answerInformational, deleteIkeSaPayloads, dpdPayloads, refuseCreateChildSa } from './tasks/informational.ts';
+import { answerInformational, deleteChildSaPayloads, deleteIkeSaPayloads, dpdPayloads } from './tasks/informational.ts';
+import { Rekeying } from './rekeying.ts';
 import { ANY_IPV4, formatSelector, selectorFromCidr, type Ipv4Selector } from './traffic-selectors.ts';
 
-type Purpose = 'init' | 'auth' | 'dpd';
+type Purpose = 'init' | 'auth' | 'dpd' | 'rekey-child' | 'rekey-ike' | 'delete-child' | 'delete-old-ike';
 
 interface Pending {
   purpose: Purpose;
+  /** The IKE SA the request went out on (none for IKE_SA_INIT). */
+  sa: IkeSa | undefined;
+  /** 'delete-child': the pair being deleted. */
+  child?: ChildSa;
   exchange: number;
   messageId: number;
   /** The IKE message as encoded (the non-ESP marker is added per transmission). */
@@ -43,14 +55,14 @@ export class IkeSession {
   private attempt = 0;
   private attemptStartedAt = 0;
   private retryAt: number | undefined;
-  private reauthAt: number | undefined;
+  private readonly rekeying: Rekeying;
   private local: Endpoint = { address: '0.0.0.0', port: IKE_PORT };
   private readonly remote: Endpoint;
   private init: IkeSaInitTask | undefined;
   private initRequest: Uint8Array = new Uint8Array(0);
   private sa: IkeSa | undefined;
   private authParams: AuthParams | undefined;
-  private child: ChildSa | undefined;
+  private readonly children: ChildSaSet;
   private pending: Pending | undefined;
   private readonly rtx: Retransmitter;
   /** Our last DELETE, so its response is recognised rather than counted as a stray message. */
@@ -72,8 +84,23 @@ export class IkeSession {
   ) {
     this.remote = { address: config.gateway, port: IKE_PORT };
     this.rtx = new Retransmitter(options.retransmit);
+    this.children = new ChildSaSet(ports);
     this.drops = new DropCounter(deps.log);
     this.espDrops = deps.espDrops ?? new DropCounter(deps.log.child('esp'));
+    this.rekeying = new Rekeying({
+      config,
+      deps: { ...deps, espDrops: this.espDrops },
+      children: this.children,
+      sa: () => this.sa!,
+      replaceSa: (sa) => (this.sa = sa),
+      addresses: () => ({ local: this.local.address, gateway: this.remote.address }),
+      request: (purpose, payloads, now) => this.sendEncrypted(purpose, ExchangeType.CREATE_CHILD_SA, payloads, now),
+      deleteChild: (child, now) => this.sendDeleteChild(child, now),
+      deleteIkeSa: (old, now) => this.sendDeleteOldIkeSa(old, now),
+      answer: (h, payloads, now) => this.answer(h, payloads, now),
+      restart: (now, reason) => this.tearDown(now, reason, true, 0),
+      emit: (ev) => this.emit(ev),
+    });
     const proposals = parseConfiguredProposals(config.ikeProposals, config.espProposals);
     if (proposals.ok) this.offered = proposals.value;
     let error = proposals.ok ? undefined : proposals.error;
@@ -93,7 +120,7 @@ export class IkeSession {
   }
 
   get childSa(): ChildSa | undefined {
-    return this.child;
+    return this.children.current;
   }
 
   /** Drops by reason (malformed, wrong SPI, ICV, stale message IDs ...). */
@@ -128,7 +155,7 @@ export class IkeSession {
   /** ESP traffic seen by the agent: inbound proves the gateway alive (DPD), outbound on 4500 refreshes the NAT mapping. */
   noteEspActivity(direction: 'in' | 'out', now: number): void {
     if (direction === 'in') this.lastInboundAt = now;
-    else if (this.child?.udpEncap) this.lastNatTOutAt = now;
+    else if (this.children.current?.udpEncap) this.lastNatTOutAt = now;
   }
 
   onTimer(now: number): void {
@@ -148,7 +175,7 @@ export class IkeSession {
     if (this.pending) consider(this.rtx.deadline());
     if (this.phase === 'waiting') consider(this.retryAt);
     if (this.phase === 'established') {
-      consider(this.reauthAt);
+      if (!this.pending) consider(this.rekeying.deadline());
       if (this.config.dpdInterval > 0 && !this.pending) consider(this.lastInboundAt + this.config.dpdInterval * 1000);
     }
     if (this.keepaliveDue()) consider(this.lastNatTOutAt + this.config.natKeepalive * 1000);
@@ -181,7 +208,7 @@ export class IkeSession {
   private sendInit(now: number): void {
     this.initRequest = encodeMessage(this.init!.buildRequest());
     this.deps.log.debug(`IKE_SA_INIT request, KE ${this.init!.group.name}, attempt ${this.attempt}`);
-    this.sendRequest({ purpose: 'init', exchange: ExchangeType.IKE_SA_INIT, messageId: 0, wire: this.initRequest, port: 'ike' }, now);
+    this.sendRequest({ purpose: 'init', sa: undefined, exchange: ExchangeType.IKE_SA_INIT, messageId: 0, wire: this.initRequest, port: 'ike' }, now);
   }
 
   private onInitResponse(msg: IkeMessage, raw: Uint8Array, now: number): void {
@@ -211,7 +238,7 @@ export class IkeSession {
       sendRemoteId: this.options.sendRemoteId ?? true,
       psk: utf8(this.config.psk),
       esp: this.offered!.esp,
-      espSpiIn: espSpi(random.bytes(4)),
+      espSpiIn: newEspSpi(random),
       tsi: [ANY_IPV4],
       tsr: this.tsr,
     };
@@ -227,19 +254,17 @@ export class IkeSession {
     }
     const child = buildChildSa(
       {
-        prf: sa.suite.prf, skD: sa.keys.skD, nonceI: sa.auth.nonceI, nonceR: sa.auth.nonceR, spiIn: this.authParams!.espSpiIn,
+        initiator: true, prf: sa.suite.prf, skD: sa.keys.skD, nonceI: sa.auth.nonceI, nonceR: sa.auth.nonceR, spiIn: this.authParams!.espSpiIn,
         result: out.child, udpEncap: sa.natT, localAddress: this.local.address, gateway: this.remote.address,
       },
       { random: this.deps.random, drops: this.espDrops, keyLog: this.deps.keyLog },
     );
-    this.child = child;
+    this.children.use(child);
     this.phase = 'established';
     this.lastInboundAt = now;
-    const lifetimes = [this.config.ikeLifetime, this.config.childLifetime].filter((s) => s > 0);
-    this.reauthAt = lifetimes.length ? now + Math.min(...lifetimes) * 1000 : undefined;
+    this.rekeying.established(now);
     this.deps.log.info(`IKE SA up (${formatIkeSuite(sa.suite)}), CHILD SA ${describeChildSa(child)}, virtual IP ${child.virtualIp}`);
     this.emit({ type: 'ike-up', spiI: toHex(sa.spiI), spiR: toHex(sa.spiR), suite: formatIkeSuite(sa.suite), natT: sa.natT, attempt: this.attempt, elapsedMs: now - this.attemptStartedAt });
-    this.ports.onChildSa(child);
     this.emit({
       type: 'child-up', virtualIp: child.virtualIp, dns: child.dns,
       ts: { local: child.tsLocal.map(formatSelector), remote: child.tsRemote.map(formatSelector) },
@@ -263,7 +288,7 @@ export class IkeSession {
 
   /** The established SA is gone (or going): tell the agent, optionally DELETE it, and maybe start over. */
   private tearDown(now: number, reason: string, sendDelete: boolean, restartDelayMs: number | undefined): void {
-    const child = this.child;
+    const child = this.children.current;
     if (sendDelete) this.sendDeleteOnce(now);
     this.reset();
     this.attempt = 0;
@@ -281,11 +306,11 @@ export class IkeSession {
     this.init = undefined;
     this.sa = undefined;
     this.authParams = undefined;
-    this.child = undefined;
+    this.children.clear();
     this.pending = undefined;
     this.rtx.stop();
     this.retryAt = undefined;
-    this.reauthAt = undefined;
+    this.rekeying.reset();
   }
 
   // ---- timers ----
@@ -299,13 +324,15 @@ export class IkeSession {
         this.transmit(pending.port, pending.wire, now);
       } else {
         this.pending = undefined;
-        if (pending.purpose === 'dpd') this.tearDown(now, 'gateway stopped answering (DPD)', false, this.restartDelay());
-        else this.failAttempt(now, failure('TIMEOUT', `no response to ${exchangeName(pending.exchange)} after ${this.rtx.transmissions || 'all'} transmissions`), false);
+        if (pending.purpose === 'init' || pending.purpose === 'auth') {
+          this.failAttempt(now, failure('TIMEOUT', `no response to ${exchangeName(pending.exchange)} after ${this.rtx.transmissions || 'all'} transmissions`), false);
+        } else if (pending.purpose !== 'delete-old-ike') {
+          // (An unanswered DELETE of the replaced IKE SA is let go: the new one works, the gateway expires the old.)
+          this.tearDown(now, `gateway stopped answering (${pending.purpose === 'dpd' ? 'DPD' : exchangeName(pending.exchange)})`, false, this.restartDelay());
+        }
       }
     }
-    if (this.phase === 'established' && this.reauthAt !== undefined && now >= this.reauthAt) {
-      this.tearDown(now, 'lifetime expired: re-establishing', true, 0);
-    }
+    if (this.phase === 'established' && !this.pending) this.rekeying.onTimer(now);
     if (this.phase === 'waiting' && this.retryAt !== undefined && now >= this.retryAt) this.beginAttempt(now);
     if (this.phase === 'established' && this.config.dpdInterval > 0 && !this.pending && now >= this.lastInboundAt + this.config.dpdInterval * 1000) {
       this.counters.dpdRequests++;
@@ -354,14 +381,15 @@ export class IkeSession {
       return;
     }
     const p = this.pending;
-    const ourSpi = this.sa?.spiI ?? this.init?.spiI;
-    if (!ourSpi || !same(h.spiI, ourSpi) || (this.sa && !same(h.spiR, this.sa.spiR))) return this.drop('unknown IKE SPI');
+    const sa = p?.sa ?? this.sa;
+    const ourSpi = sa?.spiI ?? this.init?.spiI;
+    if (!ourSpi || !same(h.spiI, ourSpi) || (sa && !same(h.spiR, sa.spiR))) return this.drop('unknown IKE SPI');
     if (!p || h.messageId !== p.messageId) {
       const expected = p?.messageId ?? this.sa?.nextId ?? 1;
       return this.drop(h.messageId < expected ? 'duplicate response' : 'response with a wrong message ID', `#${h.messageId}`);
     }
     if (h.exchange !== p.exchange) return this.drop('response to another exchange', exchangeName(h.exchange));
-    const decoded = decodeMessage(bytes, p.purpose === 'init' ? undefined : this.sa!.cipherIn);
+    const decoded = decodeMessage(bytes, p.sa?.cipherIn);
     if (!decoded.ok) return this.drop(decoded.error.code === 'icv' ? 'ICV check failed' : 'malformed IKE message', decoded.error.message);
     const msg = decoded.value.message;
     if (p.purpose !== 'init' && msg.encrypted === undefined) return this.drop('unprotected response');
@@ -373,7 +401,10 @@ export class IkeSession {
     this.pending = undefined;
     this.rtx.stop();
     if (p.purpose === 'auth') this.onAuthResponse(msg, now);
+    else if (p.purpose === 'rekey-child' || p.purpose === 'rekey-ike') this.rekeying.onResponse(p.purpose, msg, now);
+    else if (p.purpose === 'delete-child' && p.child) this.children.retire(p.child);
     // 'dpd': the answer itself is the proof of life.
+    if (!this.pending) this.onTimer(now); // a rekey that fell due meanwhile goes now
   }
 
   private handleRequest(bytes: Uint8Array, h: IkeHeader, now: number): void {
@@ -395,14 +426,15 @@ export class IkeSession {
     this.counters.messagesIn++;
     this.counters.peerRequests++;
     if (h.exchange === ExchangeType.INFORMATIONAL) {
-      const answer = answerInformational(msg, this.child);
+      const answer = answerInformational(msg, this.children.all());
       this.answer(h, answer.response, now);
       if (answer.event.kind === 'delete-ike') this.tearDown(now, 'gateway deleted the IKE SA', false, this.restartDelay());
+      // A pair a rekey replaced (the gateway initiated it, or won a collision): gone at both ends now.
+      else if (answer.event.kind === 'delete-child' && this.children.isRetiring(answer.event.child!)) this.children.retire(answer.event.child!);
       // One CHILD SA per IKE SA: without it the IKE SA is of no use, so both go and we start over.
       else if (answer.event.kind === 'delete-child') this.tearDown(now, 'gateway deleted the CHILD SA', true, this.restartDelay());
     } else if (h.exchange === ExchangeType.CREATE_CHILD_SA) {
-      this.deps.log.info('gateway requested CREATE_CHILD_SA (rekey): refused, the SA is re-established when it expires');
-      this.answer(h, refuseCreateChildSa(), now);
+      this.rekeying.answerCreateChildSa(h, msg, now);
     } else {
       this.answer(h, [], now);
     }
@@ -423,7 +455,22 @@ export class IkeSession {
     const sa = this.sa!;
     const messageId = sa.nextId++;
     const wire = encodeProtected(sa, exchange, messageId, false, payloads);
-    this.sendRequest({ purpose, exchange, messageId, wire, port: this.ikePort() }, now);
+    this.sendRequest({ purpose, sa, exchange, messageId, wire, port: this.ikePort() }, now);
+  }
+
+  /** DELETE of a CHILD SA pair we created (RFC 7296 1.4.1); its inbound SA goes when answered. */
+  private sendDeleteChild(child: ChildSa, now: number): void {
+    const sa = this.sa!;
+    const messageId = sa.nextId++;
+    const wire = encodeProtected(sa, ExchangeType.INFORMATIONAL, messageId, false, deleteChildSaPayloads(child.spiIn));
+    this.sendRequest({ purpose: 'delete-child', sa, child, exchange: ExchangeType.INFORMATIONAL, messageId, wire, port: this.ikePort() }, now);
+  }
+
+  /** DELETE of the IKE SA a rekey replaced, on that SA (RFC 7296 1.3.2). */
+  private sendDeleteOldIkeSa(old: IkeSa, now: number): void {
+    const messageId = old.nextId++;
+    const wire = encodeProtected(old, ExchangeType.INFORMATIONAL, messageId, false, deleteIkeSaPayloads());
+    this.sendRequest({ purpose: 'delete-old-ike', sa: old, exchange: ExchangeType.INFORMATIONAL, messageId, wire, port: this.ikePort() }, now);
   }
 
   /** A DELETE of the IKE SA, sent once and not awaited: the SA is gone for us either way. */
@@ -468,11 +515,4 @@ export class IkeSession {
 
 function same(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
-}
-
-/** SPIs 1-255 are reserved (RFC 4303 2.1): force the top byte non-zero. */
-function espSpi(b: Uint8Array): Uint8Array {
-  const spi = b.slice(0, 4);
-  if (spi[0] === 0) spi[0] = 1;
-  return spi;
 }

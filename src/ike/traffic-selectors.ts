@@ -3,6 +3,7 @@
  * checked when the responder narrows (2.9): every returned selector must lie inside one we asked for.
  */
 import { ipv4ToString, parseIpv4 } from '../util/bytes.ts';
+import { ipv4Selector, TsType, type IkeMessage, type Payload, type TrafficSelector } from './codec/index.ts';
 
 export interface Ipv4Selector {
   protocol: number; // 0 = any
@@ -55,4 +56,17 @@ export function formatSelector(s: Ipv4Selector): string {
   if (s.startPort !== 0 || s.endPort !== 65535) text += `${s.protocol !== 0 ? '/' : '['}${s.startPort}-${s.endPort}`;
   if (s.protocol !== 0 || s.startPort !== 0 || s.endPort !== 65535) text += ']';
   return text;
+}
+
+export function selectorToWire(s: Ipv4Selector): TrafficSelector {
+  return ipv4Selector(u32ToBytes(s.start), u32ToBytes(s.end), s.protocol, s.startPort, s.endPort);
+}
+
+/** The IPv4 range selectors of a message's TSi or TSr payload; IPv6 ones (never asked for) are ignored. */
+export function messageSelectors(msg: IkeMessage, kind: 'TSi' | 'TSr'): Ipv4Selector[] {
+  // findPayload(msg, 'TSi') is typed `never` by the codec (TSi/TSr share one union member with IDi/IDr).
+  const ts = [...msg.payloads, ...(msg.encrypted ?? [])].find((p): p is Extract<Payload, { kind: 'TSi' | 'TSr' }> => p.kind === kind);
+  return (ts?.selectors ?? [])
+    .filter((t) => t.tsType === TsType.IPV4_ADDR_RANGE && t.startAddress.length === 4 && t.endAddress.length === 4)
+    .map((t) => ({ protocol: t.ipProtocol, startPort: t.startPort, endPort: t.endPort, start: u32(t.startAddress), end: u32(t.endAddress) }));
 }

@@ -15,6 +15,7 @@ import { ikeSas, type ViciSection } from '../lab/vici-text.ts';
 import type { DeviceHost, DeviceUnderTest } from './device-hosts.ts';
 
 type Ev<T extends AgentEvent['type']> = Extract<AgentEvent, { type: T }>;
+const hex8 = (n: number): string => n.toString(16).padStart(8, '0');
 
 async function bringUp(t: TestContext, host: DeviceHost, gateway: Partial<GatewayOptions>, config: Partial<AgentConfig>): Promise<{ lab: Lab; device: DeviceUnderTest }> {
   const lab = await startLab(t, { gateway, modem: { registrationDelayMs: 100 } });
@@ -149,6 +150,94 @@ export function defineTunnelTests(host: DeviceHost): void {
       await device.stop();
     }, 180_000);
   }
+
+  // Lifetimes compressed from hours to seconds. strongSwan's kernel-libipsec cannot rekey SAs younger
+  // than ~5 s (its soft expiry rounds away), hence 10 s / 16 s. The IKE SA's over_time (how long it
+  // may outlive rekey_time while a refused rekey is retried) defaults to 10% of rekey_time: 24 min
+  // for a 4 h IKE SA, but only 1.6 s here, shorter than one retry; 10 s keeps the real proportions.
+  const rekeyDrivers: Array<{ who: string; gateway: Partial<GatewayOptions>; config: Partial<AgentConfig> }> = [
+    { who: 'the device (childLifetime 10 s, ikeLifetime 16 s)', gateway: {}, config: { childLifetime: 10, ikeLifetime: 16 } },
+    { who: 'the gateway (CHILD rekey_time 10 s, IKE 16 s)', gateway: { childRekeyTime: 10, ikeRekeyTime: 16, ikeOverTime: 10 }, config: { childLifetime: 3600, ikeLifetime: 3600 } },
+  ];
+  for (const driver of rekeyDrivers) {
+    labTest(`tunnel [${host.name}]: rekeys driven by ${driver.who} are make-before-break: 1500 datagrams across them all echoed, the gateway keeps only the newest SAs`, async (t) => {
+      const { lab, device } = await bringUp(t, host, driver.gateway, { ...driver.config, probeTarget: '198.51.100.10:7', probeCount: 1500 });
+      await device.waitFor((e) => e.type === 'child-up', 60_000, 'the tunnel');
+      const count = (type: AgentEvent['type']) => device.events.filter((e) => e.type === type).length;
+      const result = (await device.waitFor((e) => e.type === 'probe-result' || e.type === 'probe-error', 180_000, 'the probe')) as Ev<'probe-result'>;
+      assert.deepEqual({ type: result.type, received: result.received, lost: result.lost, corrupted: result.corrupted }, { type: 'probe-result', received: 1500, lost: 0, corrupted: 0 });
+      const rekeysDuringProbe = count('child-rekeyed');
+      assert.ok(rekeysDuringProbe >= 1, 'the CHILD SA was rekeyed while the datagrams flowed');
+      await device.waitFor(() => count('ike-rekeyed') >= 1 && count('child-rekeyed') >= 2, 40_000, 'rekeys of the IKE SA and (twice) the CHILD SA');
+      const teardowns = device.events.filter((e) => e.type === 'child-down' || e.type === 'ike-down' || e.type === 'ike-error');
+      assert.deepEqual(teardowns, [], 'no SA was torn down to renew it');
+      assert.equal(count('child-up'), 1, 'the tunnel came up once and stayed up');
+
+      // The gateway ends with exactly the newest IKE SA and CHILD SA (the replaced ones deleted).
+      // Rekeys go on every few seconds, so compare with the device's newest SAs at the moment of listing.
+      let seen = '';
+      const deadline = Date.now() + 10_000;
+      for (;;) {
+        const before = device.events.length;
+        const sas = ikeSas(await lab.gateway.listSas());
+        const ike = [...device.events].reverse().find((e) => e.type === 'ike-rekeyed') as Ev<'ike-rekeyed'>;
+        const esp = [...device.events].reverse().find((e) => e.type === 'child-rekeyed') as Ev<'child-rekeyed'>;
+        const children = sas.length === 1 ? Object.values((sas[0]!.sa['child-sas'] as ViciSection | undefined) ?? {}) as ViciSection[] : [];
+        seen = JSON.stringify(sas.map((s) => ({ i: s.sa['initiator-spi'], r: s.sa['responder-spi'], children: children.map((c) => [c['spi-in'], c['spi-out'], c['state']]) })));
+        // strongSwan keeps a deleted CHILD SA listed as DELETED for a few seconds (delete_rekeyed_delay).
+        const live = children.filter((c) => c['state'] !== 'DELETED');
+        const matches =
+          sas.length === 1 && sas[0]!.sa['initiator-spi'] === ike.spiI && sas[0]!.sa['responder-spi'] === ike.spiR &&
+          live.length === 1 && live[0]!['state'] === 'INSTALLED' && live[0]!['spi-in'] === hex8(esp.espSpiOut) && live[0]!['spi-out'] === hex8(esp.espSpiIn);
+        if (matches && device.events.length === before) break;
+        assert.ok(Date.now() < deadline, `the gateway should list only the device's newest SAs (IKE ${ike.spiI}/${ike.spiR}, ESP in ${hex8(esp.espSpiIn)} out ${hex8(esp.espSpiOut)}): ${seen}`);
+        await new Promise((r) => setTimeout(r, 300));
+      }
+      if (driver.gateway.childRekeyTime) {
+        assert.ok(device.events.some((e) => e.type === 'child-rekeyed' && e.by === 'gateway'), 'the device answered the gateway\'s CHILD SA rekeys');
+        // The gateway's IKE SA rekey is answered TEMPORARY_FAILURE and the device rekeys it at once.
+        assert.match(lab.gateway.log(), /IKE_SA rekeying failed, trying again/, 'the gateway asked to rekey the IKE SA first');
+      }
+      assert.equal(device.unexpectedErrors(), 0);
+      await device.stop();
+      assert.equal(ikeSas(await lab.gateway.listSas()).length, 0, 'the rekeyed IKE SA was deleted on stop');
+    }, 300_000);
+  }
+
+  labTest(`tunnel [${host.name}]: both ends rekey the CHILD SA at once (RFC 7296 2.8.1): one replacement survives at both ends, no datagram lost`, async (t) => {
+    const childLifetime = 12;
+    const { lab, device } = await bringUp(t, host, {}, { childLifetime, probeTarget: '198.51.100.10:7', probeCount: 900 });
+    const up = (await device.waitFor((e) => e.type === 'child-up', 60_000, 'the tunnel')) as Ev<'child-up'>;
+    const upAt = Date.now();
+    // Hold the device's uplink across its rekey, so its CREATE_CHILD_SA waits while the gateway starts its own.
+    await new Promise((r) => setTimeout(r, (childLifetime - 1) * 1000 - (Date.now() - upAt)));
+    const release = lab.modem!.holdUplink();
+    await new Promise((r) => setTimeout(r, 1500));
+    await lab.gateway.swanctlCmd('--rekey', '--child', 'net');
+    await new Promise((r) => setTimeout(r, 700));
+    release();
+    const result = (await device.waitFor((e) => e.type === 'probe-result' || e.type === 'probe-error', 180_000, 'the probe')) as Ev<'probe-result'>;
+    assert.deepEqual({ type: result.type, received: result.received, lost: result.lost, corrupted: result.corrupted }, { type: 'probe-result', received: 900, lost: 0, corrupted: 0 });
+    assert.match(lab.gateway.log(), /collision/i, 'the gateway saw the two rekeys cross');
+    assert.deepEqual(device.events.filter((e) => e.type === 'child-down' || e.type === 'ike-down'), [], 'nothing was torn down');
+    const first = device.events.find((e) => e.type === 'child-rekeyed') as Ev<'child-rekeyed'> | undefined;
+    assert.ok(first && first.previousSpiIn === up.espSpiIn, 'the first CHILD SA was replaced');
+    // The gateway ends with the device's current pair only (the device may have rekeyed again since).
+    let seen = '';
+    for (const deadline = Date.now() + 10_000; ; ) {
+      const current = [...device.events].reverse().find((e) => e.type === 'child-rekeyed') as Ev<'child-rekeyed'>;
+      const sas = ikeSas(await lab.gateway.listSas());
+      const children = Object.values((sas[0]?.sa['child-sas'] as ViciSection | undefined) ?? {}) as ViciSection[];
+      const live = children.filter((c) => c['state'] !== 'DELETED');
+      seen = JSON.stringify(children.map((c) => [c['spi-in'], c['spi-out'], c['state']]));
+      const settled = live.length === 1 && live[0]!['spi-in'] === hex8(current.espSpiOut) && live[0]!['spi-out'] === hex8(current.espSpiIn);
+      if (settled && current === [...device.events].reverse().find((e) => e.type === 'child-rekeyed')) break;
+      assert.ok(Date.now() < deadline, `the gateway should keep only the device's current pair (in ${hex8(current.espSpiIn)} out ${hex8(current.espSpiOut)}): ${seen}`);
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    assert.equal(device.unexpectedErrors(), 0);
+    await device.stop();
+  }, 300_000);
 
   labTest(`tunnel [${host.name}]: 1400-byte datagrams cross the tunnel whole (PPP MRU 1500, ESP in UDP)`, async (t) => {
     const { device } = await bringUp(t, host, {}, { probeTarget: '198.51.100.10:7', probeCount: 30, probeSize: 1400 });

@@ -2,12 +2,15 @@
  * `npm run lab`: starts the lab (modem emulator, slirp, strongSwan, private network) and keeps
  * it up until Ctrl-C, so the simulator can be run against it by hand:
  *   npm run sim -- --serial <the path printed here> [--pcap link.pcap] [--keylog keys/]
- * Gateway options can be set as flags, e.g. --ike aes256gcm16-prfsha384-ecp256 --esp aes256gcm16.
+ * Gateway options can be set as flags, e.g. --ike aes256gcm16-prfsha384-ecp256 --esp aes256gcm16,
+ * --dpd 10 (s), --ike-rekey 7 --child-rekey 4 (s: the gateway starts the rekeys).
  */
 import { parseArgs } from 'node:util';
 import { Lab, labUnavailableReason } from './lab.ts';
 
-const { values } = parseArgs({ options: { ike: { type: 'string' }, esp: { type: 'string' }, dpd: { type: 'string' } } });
+const { values } = parseArgs({
+  options: { ike: { type: 'string' }, esp: { type: 'string' }, dpd: { type: 'string' }, 'ike-rekey': { type: 'string' }, 'child-rekey': { type: 'string' } },
+});
 const reason = labUnavailableReason();
 if (reason) {
   process.stderr.write(`cannot start the lab: ${reason}\n`);
@@ -19,6 +22,8 @@ const lab = await Lab.start({
     ...(values.ike ? { ikeProposals: [values.ike] } : {}),
     ...(values.esp ? { espProposals: [values.esp] } : {}),
     ...(values.dpd ? { dpdDelay: Number(values.dpd) } : {}),
+    ...(values['ike-rekey'] ? { ikeRekeyTime: Number(values['ike-rekey']) } : {}),
+    ...(values['child-rekey'] ? { childRekeyTime: Number(values['child-rekey']) } : {}),
   },
 });
 process.stdout.write(

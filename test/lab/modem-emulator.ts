@@ -423,6 +423,7 @@ export class ModemEmulator {
   private lastPace = 0;
   private credit = 0;
   private stalledUntil = 0;
+  private uplinkHold: Uint8Array[] | undefined;
   private faults: Required<ModemFaults>;
   private readonly random: () => number;
   private readonly logLine: (line: string) => void;
@@ -489,6 +490,20 @@ export class ModemEmulator {
   /** Sends nothing toward the agent for `ms` (bytes queue up meanwhile). */
   stall(ms: number): void {
     this.stalledUntil = now() + ms;
+  }
+
+  /**
+   * Holds what the agent sends toward the network (a congested uplink) until the returned
+   * function releases it all, in order. The downlink keeps flowing.
+   */
+  holdUplink(): () => void {
+    const held: Uint8Array[] = [];
+    this.uplinkHold = held;
+    return () => {
+      if (this.uplinkHold !== held) return;
+      this.uplinkHold = undefined;
+      for (const b of held) this.toPeer(b);
+    };
   }
 
   /** Kills socat and the bridge (by PID) and removes the link. */
@@ -570,6 +585,7 @@ export class ModemEmulator {
   }
 
   private toPeer(bytes: Uint8Array): void {
+    if (this.uplinkHold) return void this.uplinkHold.push(bytes.slice());
     const b = this.damage(bytes, 'Peer');
     this.counters.bytesToPeer += b.length;
     if (b.length && this.bridge?.stdin?.writable) this.bridge.stdin.write(b);

@@ -22,6 +22,8 @@ export interface GatewayOptions {
   /** The private network behind the gateway. */
   localTs: string[];
   ikeRekeyTime: number; // s, 0 = never
+  /** s the IKE SA may outlive rekey_time while a rekey is retried (strongSwan default, 0 here: 10% of rekey_time). */
+  ikeOverTime: number;
   childRekeyTime: number; // s, 0 = never
   dpdDelay: number; // s, 0 = off
   /** RFC 7296 2.6: half-open IKE SAs at which the gateway demands COOKIEs (strongSwan: 0 = never). */
@@ -42,6 +44,7 @@ export const DEFAULT_GATEWAY: GatewayOptions = {
   dns: ['198.51.100.53'],
   localTs: ['198.51.100.0/24'],
   ikeRekeyTime: 0,
+  ikeOverTime: 0,
   childRekeyTime: 0,
   dpdDelay: 0,
   // Every client arrives from one address through slirp: the stock limits (3/5) would
@@ -95,6 +98,7 @@ export function swanctlConf(o: GatewayOptions): string {
     `    proposals = ${o.ikeProposals.join(',')}`,
     '    pools = lab',
     `    rekey_time = ${o.ikeRekeyTime}s`,
+    ...(o.ikeOverTime ? [`    over_time = ${o.ikeOverTime}s`] : []),
     `    dpd_delay = ${o.dpdDelay}s`,
     '    local {',
     '      auth = psk',

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import {
-  createAuthCipher, findDhGroup, ikeSuiteFromTransforms, espSuiteFromTransforms, type AuthCipher, type EspSuite, type IkeSaKeymat, type IkeSuite,
+  createAuthCipher, findDhGroup, ikeSuiteFromTransforms, espSuiteFromTransforms, proposalTransforms, type AuthCipher, type EspSuite, type IkeSaKeymat, type IkeSuite,
 } from '../../src/crypto/index.ts';
 import {
   AuthMethod, CfgType, CpAttributeType, decodeMessage, deletePayload, encodeMessage, ExchangeType, findNotify, findPayload,
@@ -16,6 +16,7 @@ import { pskAuth, signedOctets, verifyPskAuth } from '../../src/ike/auth.ts';
 import { identityBody, identityFromString } from '../../src/ike/identity.ts';
 import { deriveChildSaKeys, deriveIkeSaKeys } from '../../src/ike/keys.ts';
 import { natDetectionHash } from '../../src/ike/nat.ts';
+import { espSuiteSpec } from '../../src/ike/proposals.ts';
 import { EspInboundSa } from '../../src/esp/index.ts';
 import { concatBytes, readU32, utf8 } from '../../src/util/bytes.ts';
 import { DropCounter, silentLogger } from '../../src/util/log.ts';
@@ -43,6 +44,10 @@ export interface FakeGatewayOptions {
   gatewayAddress?: string;
   /** Narrowed TSr to return (default: what was asked). */
   tsr?: [string, string];
+  /** Answer CREATE_CHILD_SA (rekeys) with this error notify (default: NO_PROPOSAL_CHOSEN; strongSwan does them in the lab). */
+  rekeyError?: number;
+  /** Instead, accept CHILD SA rekeys with this responder nonce (tests choose it to decide collisions). */
+  rekeyNonceR?: Uint8Array;
 }
 
 interface GwSa {
@@ -80,6 +85,8 @@ export class FakeGateway {
     if (msg.response) return undefined;
     if (isInit) return this.init(msg, bytes);
     if (msg.exchange === ExchangeType.IKE_AUTH) return this.auth(msg);
+    if (msg.exchange === ExchangeType.CREATE_CHILD_SA && this.o.rekeyNonceR) return this.acceptChildRekey(msg, this.o.rekeyNonceR);
+    if (msg.exchange === ExchangeType.CREATE_CHILD_SA) return this.encrypted(msg.exchange, msg.messageId, true, [notifyPayload(this.o.rekeyError ?? NotifyType.NO_PROPOSAL_CHOSEN)]);
     // INFORMATIONAL from the initiator: empty answer.
     return this.encrypted(msg.exchange, msg.messageId, true, []);
   }
@@ -156,8 +163,7 @@ export class FakeGateway {
     sa.espSpiI = espProposal.spi;
     sa.espSpiR = random.bytes(4);
     const chosen: Proposal = { ...espProposal, spi: sa.espSpiR, transforms: espProposal.transforms.filter((t, i, all) => all.findIndex((u) => u.type === t.type) === i) };
-    const vip = this.o.vip ?? '192.0.2.7';
-    const vipBytes = Uint8Array.from(vip.split('.').map(Number));
+    const vipBytes = this.vipBytes();
     const tsr = this.o.tsr ?? ['198.51.100.0', '198.51.100.255'];
     payloads.push(
       { kind: 'CP', cfgType: CfgType.REPLY, attributes: [
@@ -195,6 +201,45 @@ export class FakeGateway {
     const keys = deriveChildSaKeys(sa.suite.prf, sa.keys.skD, sa.espSuite!, sa.nonceI, sa.nonceR);
     return new EspInboundSa(
       { spi: readU32(sa.espSpiR!, 0), suite: sa.espSuite!, encrKey: keys.initiatorToResponder.encr, integKey: sa.espSuite!.integ ? keys.initiatorToResponder.integ : undefined },
+      { random, drops: new DropCounter(silentLogger()) },
+    );
+  }
+
+  private vipBytes(): Uint8Array {
+    return Uint8Array.from((this.o.vip ?? '192.0.2.7').split('.').map(Number));
+  }
+
+  /** The SPI this gateway gave the last CHILD SA rekey it accepted (the device's new outbound SPI). */
+  acceptedRekeySpi: Uint8Array | undefined;
+
+  private acceptChildRekey(msg: IkeMessage, nonceR: Uint8Array): Uint8Array {
+    const proposal = findPayload(msg, 'SA')!.proposals[0]!;
+    this.acceptedRekeySpi = random.bytes(4);
+    const ts = msg.encrypted!.filter((p) => p.kind === 'TSi' || p.kind === 'TSr');
+    return this.encrypted(msg.exchange, msg.messageId, true, [saPayload([{ ...proposal, spi: this.acceptedRekeySpi }]), noncePayload(nonceR), ...ts]);
+  }
+
+  /** Our own rekey of the CHILD SA (RFC 7296 1.3.3), as strongSwan sends it: same suite, no KE. */
+  rekeyChildRequest(nonce: Uint8Array = random.bytes(32)): { request: Uint8Array; spi: Uint8Array; nonce: Uint8Array } {
+    const sa = this.sa!;
+    const spi = random.bytes(4);
+    const vip = this.vipBytes();
+    const request = this.request([
+      notifyPayload(NotifyType.REKEY_SA, new Uint8Array(0), ProtocolId.ESP, sa.espSpiR!),
+      saPayload([{ number: 1, protocolId: ProtocolId.ESP, spi, transforms: proposalTransforms(espSuiteSpec(sa.espSuite!)) }]),
+      noncePayload(nonce),
+      tsPayload('TSi', [ipv4Selector(Uint8Array.of(198, 51, 100, 0), Uint8Array.of(198, 51, 100, 255))]),
+      tsPayload('TSr', [ipv4Selector(vip, vip)]),
+    ], ExchangeType.CREATE_CHILD_SA);
+    return { request, spi, nonce };
+  }
+
+  /** The gateway's inbound ESP SA after its rekey: it initiated, so the initiator sends with the first keys and receives with the second. */
+  rekeyedInbound(spi: Uint8Array, nonceI: Uint8Array, nonceR: Uint8Array): EspInboundSa {
+    const sa = this.sa!;
+    const keys = deriveChildSaKeys(sa.suite.prf, sa.keys.skD, sa.espSuite!, nonceI, nonceR);
+    return new EspInboundSa(
+      { spi: readU32(spi, 0), suite: sa.espSuite!, encrKey: keys.responderToInitiator.encr, integKey: sa.espSuite!.integ ? keys.responderToInitiator.integ : undefined },
       { random, drops: new DropCounter(silentLogger()) },
     );
   }

@@ -1,7 +1,8 @@
 /** IkeSession flows against the in-process fake gateway, on a fake clock. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { decodeMessage, ExchangeType, findPayload, NotifyType, ProtocolId } from '../../src/ike/codec/index.ts';
+import { decodeMessage, deletePayload, ExchangeType, findNotify, findPayload, kePayload, noncePayload, NotifyType, ProtocolId, saPayload } from '../../src/ike/codec/index.ts';
+import { readU32 } from '../../src/util/bytes.ts';
 import { buildIpv4Packet, parseIpv4Packet, PROTO_UDP } from '../../src/ip/ipv4.ts';
 import { buildUdp } from '../../src/ip/udp.ts';
 import { Rig, withMarker } from './ike-session-rig.ts';
@@ -257,12 +258,73 @@ test('configuration errors: one fatal CONFIG event, nothing sent', () => {
   assert.equal(r.sent.length, 0);
 });
 
-test('lifetime: re-established from scratch when the shorter lifetime expires', () => {
-  const r = new Rig({}, { ikeLifetime: 3600, childLifetime: 1200 }).start();
+test('lifetime: the CHILD SA is rekeyed when childLifetime ends; a gateway refusing the rekey makes it start over', () => {
+  const r = new Rig({ rekeyError: NotifyType.NO_PROPOSAL_CHOSEN }, { ikeLifetime: 3600, childLifetime: 1200 }).start();
+  r.runUntil(1_199_999);
+  assert.equal(r.events.filter((e) => e.type === 'child-up').length, 1, 'nothing before the lifetime ends');
   r.runUntil(1_200_000);
-  assert.equal(r.last('ike-down')!.reason, 'lifetime expired: re-establishing');
+  const rekey = r.gw.received.find((m) => m.exchange === ExchangeType.CREATE_CHILD_SA);
+  assert.ok(rekey && findNotify(rekey, NotifyType.REKEY_SA), 'a CREATE_CHILD_SA with REKEY_SA went out');
+  assert.match(r.last('ike-down')!.reason, /rekey failed \(NO_PROPOSAL_CHOSEN\)/);
   assert.equal(r.session.state, 'established');
   assert.equal(r.events.filter((e) => e.type === 'child-up').length, 2);
+});
+
+test('lifetime: TEMPORARY_FAILURE to our rekey → asked again 3 s later, the tunnel stays up meanwhile', () => {
+  const r = new Rig({ rekeyError: NotifyType.TEMPORARY_FAILURE }, { ikeLifetime: 0, childLifetime: 600 }).start();
+  r.runUntil(600_000);
+  r.runUntil(602_999);
+  const rekeys = () => r.gw.received.filter((m) => m.exchange === ExchangeType.CREATE_CHILD_SA && !m.response).length;
+  assert.equal(rekeys(), 1);
+  r.runUntil(603_000);
+  assert.equal(rekeys(), 2);
+  assert.ok(!r.events.some((e) => e.type === 'child-down'));
+});
+
+test("the gateway's IKE SA rekey gets TEMPORARY_FAILURE and we send our own IKE rekey at once", () => {
+  const r = new Rig({ rekeyError: NotifyType.TEMPORARY_FAILURE }).start();
+  const before = r.sent.length;
+  const ikeProposal = { number: 1, protocolId: ProtocolId.IKE, spi: new Uint8Array(8).fill(7), transforms: [] };
+  r.inject(r.gw.request([saPayload([ikeProposal]), noncePayload(new Uint8Array(32)), kePayload(31, new Uint8Array(32).fill(9))], ExchangeType.CREATE_CHILD_SA));
+  const answer = r.gw.decodeResponse(r.sent[before]!.payload.subarray(4));
+  assert.ok(findNotify(answer, NotifyType.TEMPORARY_FAILURE), 'answered TEMPORARY_FAILURE');
+  r.runUntil(r.now);
+  const ours = r.gw.received.filter((m) => m.exchange === ExchangeType.CREATE_CHILD_SA && !m.response);
+  assert.equal(ours.length, 1, 'our own IKE SA rekey went out');
+  assert.equal(findPayload(ours[0]!, 'SA')!.proposals[0]!.protocolId, ProtocolId.IKE);
+  assert.ok(findPayload(ours[0]!, 'KE'), 'with a fresh KE');
+});
+
+test("the gateway's CHILD SA rekey is answered: new SPIs, the other KEYMAT half outbound, the old pair receives until deleted", () => {
+  const r = new Rig().start();
+  const old = r.child!;
+  const before = r.sent.length;
+  const { request, spi, nonce } = r.gw.rekeyChildRequest();
+  r.inject(request);
+  const answer = r.gw.decodeResponse(r.sent[before]!.payload.subarray(4));
+  const sa = findPayload(answer, 'SA')!;
+  assert.equal(sa.proposals.length, 1);
+  assert.equal(sa.proposals[0]!.protocolId, ProtocolId.ESP);
+  const nonceR = findPayload(answer, 'Nonce')!.data;
+  const rekeyed = r.last('child-rekeyed')!;
+  assert.equal(rekeyed.by, 'gateway');
+  assert.equal(rekeyed.previousSpiIn, old.spiIn);
+  const child = r.child!;
+  assert.notEqual(child, old);
+  assert.equal(child.spiOut, readU32(spi, 0), "outbound goes under the gateway's new SPI");
+  assert.equal(child.spiIn, readU32(sa.proposals[0]!.spi, 0));
+  // The gateway initiated: what we send uses the responder-to-initiator keys.
+  const src = Uint8Array.of(192, 0, 2, 7), dst = Uint8Array.of(198, 51, 100, 10);
+  const inner = buildIpv4Packet({ src, dst, protocol: PROTO_UDP, identification: 1 }, buildUdp(src, dst, 1000, 7, Uint8Array.of(1, 2, 3)));
+  assert.deepEqual(r.gw.rekeyedInbound(spi, nonce, nonceR).open(child.outbound.protect(inner)!), inner, 'the gateway decrypts what the device sends on the new SA');
+  assert.ok(!r.events.some((e) => e.type === 'child-down'), 'no teardown');
+  // The gateway then deletes the old pair: we answer with our old inbound SPI.
+  const del = r.sent.length;
+  r.inject(r.gw.request([deletePayload(ProtocolId.ESP, [r.gw.sa!.espSpiR!])]));
+  const delAnswer = r.gw.decodeResponse(r.sent[del]!.payload.subarray(4));
+  assert.equal(readU32(findPayload(delAnswer, 'D')!.spis[0]!, 0), old.spiIn);
+  assert.equal(r.session.state, 'established');
+  assert.equal(r.child, child);
 });
 
 test('keys reach only the KeyLog; the log never carries the PSK or key bytes', async () => {
@@ -287,6 +349,8 @@ test('keys reach only the KeyLog; the log never carries the PSK or key bytes', a
     },
     onEvent: () => {},
     onChildSa: () => {},
+    onChildSaInbound: () => {},
+      onChildSaRetired: () => {},
   });
   s.start(0, '10.0.2.15', 500);
   for (let i = 0; queue.length && i < 10; i++) s.input(queue.shift()!, i === 0 ? 'ike' : 'nat-t', 0);
@@ -313,5 +377,57 @@ test('a late duplicate INVALID_KE_PAYLOAD (answer to the replaced request) is ig
   r.inject(r.gw.handle(r.sent[1]!.payload)!, 'ike');
   r.gatewayAlive = true;
   r.runUntil(1000); // the IKE_AUTH retransmission reaches the gateway now
+  assert.equal(r.session.state, 'established');
+});
+
+/**
+ * RFC 7296 2.8.1: both ends rekey the same CHILD SA at once. The gateway's request reaches us while
+ * ours is in flight; both are answered; the SA whose exchange holds the lowest nonce is redundant and
+ * deleted by whoever created it. The gateway's nonces are chosen to decide who wins.
+ */
+function rekeyCollision(gatewayNonceI: number, gatewayNonceR: number) {
+  const r = new Rig({ rekeyNonceR: new Uint8Array(32).fill(gatewayNonceR) }, { childLifetime: 600 }).start();
+  const old = r.child!;
+  r.gatewayAlive = false; // our rekey request goes out but is not answered yet
+  r.runUntil(600_000);
+  const ourRequest = r.sent.at(-1)!.payload;
+  const ourNewSpiIn = readU32(findPayload(r.gw.decodeResponse(ourRequest.subarray(4)), 'SA')!.proposals[0]!.spi, 0);
+  r.gatewayAlive = true;
+  const crossing = r.gw.rekeyChildRequest(new Uint8Array(32).fill(gatewayNonceI));
+  const beforeAnswer = r.sent.length;
+  r.inject(crossing.request);
+  const answered = r.gw.decodeResponse(r.sent[beforeAnswer]!.payload.subarray(4));
+  assert.ok(findPayload(answered, 'SA'), "the gateway's crossing rekey is answered, not refused");
+  const deletesBefore = r.sent.length;
+  r.inject(r.gw.handle(ourRequest.subarray(4))!); // now the gateway answers ours
+  const deletes = r.sent.slice(deletesBefore).map((x) => r.gw.decodeResponse(x.payload.subarray(4))).filter((m) => !m.response && findPayload(m, 'D'));
+  assert.equal(deletes.length, 1, 'we delete exactly one pair');
+  return { r, old, crossing, ourNewSpiIn, deleted: readU32(findPayload(deletes[0]!, 'D')!.spis[0]!, 0) };
+}
+
+test('rekey collision, our exchange holds no lowest nonce: ours wins, we delete the old pair, the gateway deletes its redundant one', () => {
+  const { r, old, crossing, deleted } = rekeyCollision(0x00, 0xff);
+  assert.equal(deleted, old.spiIn, 'we delete the replaced pair');
+  assert.equal(r.child!.spiOut, readU32(r.gw.acceptedRekeySpi!, 0), 'traffic goes on our replacement');
+  assert.equal(r.last('child-rekeyed')!.by, 'device');
+  // The gateway deletes its redundant replacement; we answer with our side of it, nothing is torn down.
+  const del = r.sent.length;
+  r.inject(r.gw.request([deletePayload(ProtocolId.ESP, [crossing.spi])]));
+  assert.ok(findPayload(r.gw.decodeResponse(r.sent[del]!.payload.subarray(4)), 'D'), 'answered with our inbound SPI of it');
+  assert.equal(r.events.filter((e) => e.type === 'child-rekeyed').length, 1);
+  assert.ok(!r.events.some((e) => e.type === 'child-down'));
+  assert.equal(r.session.state, 'established');
+});
+
+test("rekey collision, our exchange holds the lowest nonce: the gateway's replacement wins, we delete ours", () => {
+  const { r, old, crossing, ourNewSpiIn, deleted } = rekeyCollision(0xff, 0x00);
+  assert.equal(deleted, ourNewSpiIn, 'we delete our redundant replacement; the old pair is left for the gateway');
+  assert.equal(r.child!.spiOut, readU32(crossing.spi, 0), "traffic goes on the gateway's replacement");
+  assert.equal(r.last('child-rekeyed')!.by, 'gateway');
+  // The gateway, as the winner, deletes the old pair.
+  const del = r.sent.length;
+  r.inject(r.gw.request([deletePayload(ProtocolId.ESP, [r.gw.sa!.espSpiR!])]));
+  assert.equal(readU32(findPayload(r.gw.decodeResponse(r.sent[del]!.payload.subarray(4)), 'D')!.spis[0]!, 0), old.spiIn);
+  assert.ok(!r.events.some((e) => e.type === 'child-down'));
   assert.equal(r.session.state, 'established');
 });

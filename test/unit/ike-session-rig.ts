@@ -46,6 +46,8 @@ export class Rig {
       },
       onEvent: (ev) => this.events.push(ev),
       onChildSa: (c) => (this.child = c),
+      onChildSaInbound: () => {},
+      onChildSaRetired: () => {},
     }, options);
   }
 

@@ -6,15 +6,15 @@
  */
 import type { EspSuite, PrfAlgorithm, ProposalSpec } from '../../crypto/index.ts';
 import {
-  AuthMethod, CfgType, CpAttributeType, cpRequest, findErrorNotify, findPayload, idPayload, ipv4Selector,
-  notifyName, notifyPayload, NotifyType, saPayload, tsPayload, authPayload, TsType,
-  type IkeMessage, type Payload, type TrafficSelector,
+  AuthMethod, CfgType, CpAttributeType, cpRequest, findErrorNotify, findPayload, idPayload,
+  notifyName, notifyPayload, NotifyType, saPayload, tsPayload, authPayload,
+  type IkeMessage, type Payload,
 } from '../codec/index.ts';
 import { verifyPskAuth, pskAuth, signedOctets } from '../auth.ts';
 import { causeOfNotify, failure, type IkeFailure } from '../errors.ts';
 import { identityBody, identityToString, sameIdentity, type Identity } from '../identity.ts';
 import { acceptEspChoice, espProposals } from '../proposals.ts';
-import { addressToU32, formatSelector, narrowingAcceptable, u32ToBytes, type Ipv4Selector } from '../traffic-selectors.ts';
+import { addressToU32, formatSelector, messageSelectors, narrowingAcceptable, selectorToWire, type Ipv4Selector } from '../traffic-selectors.ts';
 import { ipv4ToString } from '../../util/bytes.ts';
 
 export interface AuthContext {
@@ -66,8 +66,8 @@ export function buildAuthPayloads(ctx: AuthContext, p: AuthParams): Payload[] {
     authPayload(AuthMethod.SHARED_KEY_MIC, pskAuth(ctx.prf, p.psk, octets)),
     cpRequest([CpAttributeType.INTERNAL_IP4_ADDRESS, CpAttributeType.INTERNAL_IP4_DNS]),
     saPayload(espProposals(p.esp, p.espSpiIn)),
-    tsPayload('TSi', p.tsi.map(toWire)),
-    tsPayload('TSr', p.tsr.map(toWire)),
+    tsPayload('TSi', p.tsi.map(selectorToWire)),
+    tsPayload('TSr', p.tsr.map(selectorToWire)),
   );
   return payloads;
 }
@@ -75,7 +75,7 @@ export function buildAuthPayloads(ctx: AuthContext, p: AuthParams): Payload[] {
 export function processAuthResponse(ctx: AuthContext, p: AuthParams, msg: IkeMessage): AuthOutcome {
   const error = findErrorNotify(msg);
   if (error?.notifyType === NotifyType.AUTHENTICATION_FAILED) return failed('AUTHENTICATION_FAILED', 'gateway rejected our authentication (PSK or identity)', false);
-  const idr = findIdOrTs(msg, 'IDr');
+  const idr = findIdr(msg);
   const auth = findPayload(msg, 'AUTH');
   if (!idr || !auth) {
     if (error) return failed(causeOfNotify(notifyName(error.notifyType)), `gateway answered IKE_AUTH with ${notifyName(error.notifyType)}`, false);
@@ -90,8 +90,8 @@ export function processAuthResponse(ctx: AuthContext, p: AuthParams, msg: IkeMes
   if (error) return failed(causeOfNotify(notifyName(error.notifyType)), `gateway refused the CHILD SA: ${notifyName(error.notifyType)}`, true);
   const esp = acceptEspChoice(p.esp, findPayload(msg, 'SA'));
   if (!esp.ok) return failed('PROPOSAL_MISMATCH', esp.error, true);
-  const tsi = selectors(findIdOrTs(msg, 'TSi')?.selectors);
-  const tsr = selectors(findIdOrTs(msg, 'TSr')?.selectors);
+  const tsi = messageSelectors(msg, 'TSi');
+  const tsr = messageSelectors(msg, 'TSr');
   if (!narrowingAcceptable(tsi, p.tsi) || !narrowingAcceptable(tsr, p.tsr)) {
     return failed('TS_MISMATCH', `gateway narrowed to TSi ${tsi.map(formatSelector).join(',') || 'none'} TSr ${tsr.map(formatSelector).join(',') || 'none'}`, true);
   }
@@ -107,28 +107,11 @@ export function processAuthResponse(ctx: AuthContext, p: AuthParams, msg: IkeMes
   return { kind: 'done', child: { suite: esp.value.suite, espSpiOut: esp.value.spi.slice(), virtualIp, dns, tsi, tsr } };
 }
 
-/**
- * findPayload(msg, 'IDr') is typed `never` by the codec (IDi/IDr and TSi/TSr share one union member),
- * so these two kinds are looked up here.
- */
-function findIdOrTs(msg: IkeMessage, kind: 'IDr'): Extract<Payload, { kind: 'IDi' | 'IDr' }> | undefined;
-function findIdOrTs(msg: IkeMessage, kind: 'TSi' | 'TSr'): Extract<Payload, { kind: 'TSi' | 'TSr' }> | undefined;
-function findIdOrTs(msg: IkeMessage, kind: 'IDr' | 'TSi' | 'TSr'): Payload | undefined {
-  return [...msg.payloads, ...(msg.encrypted ?? [])].find((p) => p.kind === kind);
+/** findPayload(msg, 'IDr') is typed `never` by the codec (IDi/IDr share one union member with TSi/TSr). */
+function findIdr(msg: IkeMessage): Extract<Payload, { kind: 'IDi' | 'IDr' }> | undefined {
+  return [...msg.payloads, ...(msg.encrypted ?? [])].find((p): p is Extract<Payload, { kind: 'IDi' | 'IDr' }> => p.kind === 'IDr');
 }
 
 function failed(cause: IkeFailure['cause'], detail: string, ikeSaUp: boolean): AuthOutcome {
   return { kind: 'failed', failure: failure(cause, detail), ikeSaUp };
 }
-
-function toWire(s: Ipv4Selector): TrafficSelector {
-  return ipv4Selector(u32ToBytes(s.start), u32ToBytes(s.end), s.protocol, s.startPort, s.endPort);
-}
-
-/** IPv4 range selectors only; IPv6 ones (which we never ask for) are ignored. */
-function selectors(list: readonly TrafficSelector[] | undefined): Ipv4Selector[] {
-  return (list ?? [])
-    .filter((t) => t.tsType === TsType.IPV4_ADDR_RANGE && t.startAddress.length === 4 && t.endAddress.length === 4)
-    .map((t) => ({ protocol: t.ipProtocol, startPort: t.startPort, endPort: t.endPort, start: addressToU32(t.startAddress), end: addressToU32(t.endAddress) }));
-}
-

@@ -1,0 +1,179 @@
+/**
+ * CREATE_CHILD_SA (RFC 7296 1.3) for rekeying:
+ *   CHILD SA (1.3.3): HDR, SK {N(REKEY_SA), SA, Ni, TSi, TSr}  -->  <--  HDR, SK {SA, Nr, TSi, TSr}
+ *   IKE SA (1.3.2):   HDR, SK {SA, Ni, KEi}                    -->  <--  HDR, SK {SA, Nr, KEr}
+ * We initiate both at our lifetimes, offering exactly the suite in use, and answer the gateway's
+ * CHILD SA rekeys with that suite. No PFS (no KE) for CHILD SAs. The gateway's IKE SA rekeys get
+ * TEMPORARY_FAILURE and we rekey at once (session.ts): as the rekey's initiator we stay the
+ * original initiator of the new IKE SA, so the session never switches IKE roles.
+ */
+import type { DhKeyPair, EspSuite, IkeSuite } from '../../crypto/index.ts';
+import type { Random } from '../../platform.ts';
+import { proposalTransforms, TransformType } from '../../crypto/index.ts';
+import {
+  findErrorNotify, findNotify, findPayload, kePayload, noncePayload, notifyName, notifyPayload, NotifyType,
+  ProtocolId, saPayload, tsPayload, type IkeMessage, type Payload,
+} from '../codec/index.ts';
+import { causeOfNotify, failure, type IkeFailure } from '../errors.ts';
+import { acceptEspChoice, acceptIkeChoice, espProposals, espSuiteSpec, ikeProposals, ikeSuiteSpec } from '../proposals.ts';
+import { formatSelector, messageSelectors, narrowingAcceptable, selectorToWire, type Ipv4Selector } from '../traffic-selectors.ts';
+import { NONCE_LENGTH } from './ike-sa-init.ts';
+
+export type RekeyFailure = { kind: 'failed'; failure: IkeFailure; temporary: boolean };
+
+export interface ChildRekeyRequest {
+  suite: EspSuite;
+  /** Our inbound SPI of the SA being replaced (REKEY_SA) and of the new one. */
+  oldSpiIn: Uint8Array;
+  newSpiIn: Uint8Array;
+  nonceI: Uint8Array;
+  tsi: readonly Ipv4Selector[];
+  tsr: readonly Ipv4Selector[];
+}
+
+export interface ChildRekeyResult {
+  kind: 'done';
+  suite: EspSuite;
+  espSpiOut: Uint8Array;
+  nonceR: Uint8Array;
+  tsi: Ipv4Selector[];
+  tsr: Ipv4Selector[];
+}
+
+export function newChildRekey(random: Random, suite: EspSuite, oldSpiIn: Uint8Array, newSpiIn: Uint8Array, tsi: readonly Ipv4Selector[], tsr: readonly Ipv4Selector[]): ChildRekeyRequest {
+  return { suite, oldSpiIn, newSpiIn, nonceI: random.bytes(NONCE_LENGTH), tsi, tsr };
+}
+
+export function buildChildRekeyPayloads(r: ChildRekeyRequest): Payload[] {
+  return [
+    notifyPayload(NotifyType.REKEY_SA, new Uint8Array(0), ProtocolId.ESP, r.oldSpiIn),
+    saPayload(espProposals([espSuiteSpec(r.suite)], r.newSpiIn)),
+    noncePayload(r.nonceI),
+    tsPayload('TSi', r.tsi.map(selectorToWire)),
+    tsPayload('TSr', r.tsr.map(selectorToWire)),
+  ];
+}
+
+export function processChildRekeyResponse(r: ChildRekeyRequest, msg: IkeMessage): ChildRekeyResult | RekeyFailure {
+  const refused = refusal(msg, 'CHILD SA');
+  if (refused) return refused;
+  const esp = acceptEspChoice([espSuiteSpec(r.suite)], findPayload(msg, 'SA'));
+  if (!esp.ok) return fail('PROPOSAL_MISMATCH', esp.error);
+  const nonceR = responderNonce(msg);
+  if (!nonceR) return fail('PROTOCOL_ERROR', 'CREATE_CHILD_SA response without a valid Nonce');
+  const tsi = messageSelectors(msg, 'TSi');
+  const tsr = messageSelectors(msg, 'TSr');
+  if (!narrowingAcceptable(tsi, r.tsi) || !narrowingAcceptable(tsr, r.tsr)) {
+    return fail('TS_MISMATCH', `rekey narrowed to TSi ${tsi.map(formatSelector).join(',') || 'none'} TSr ${tsr.map(formatSelector).join(',') || 'none'}`);
+  }
+  return { kind: 'done', suite: esp.value.suite, espSpiOut: esp.value.spi.slice(), nonceR, tsi, tsr };
+}
+
+export interface IkeRekeyRequest {
+  suite: IkeSuite;
+  spiI: Uint8Array;
+  nonceI: Uint8Array;
+  keyPair: DhKeyPair;
+}
+
+export interface IkeRekeyResult {
+  kind: 'done';
+  suite: IkeSuite;
+  spiR: Uint8Array;
+  nonceR: Uint8Array;
+  sharedSecret: Uint8Array;
+}
+
+export function newIkeRekey(random: Random, suite: IkeSuite): IkeRekeyRequest {
+  let spiI = random.bytes(8);
+  while (spiI.every((b) => b === 0)) spiI = random.bytes(8);
+  return { suite, spiI, nonceI: random.bytes(NONCE_LENGTH), keyPair: suite.dh.generate(random) };
+}
+
+export function buildIkeRekeyPayloads(r: IkeRekeyRequest): Payload[] {
+  return [saPayload(ikeProposals([ikeSuiteSpec(r.suite)], r.spiI)), noncePayload(r.nonceI), kePayload(r.keyPair.group.id, r.keyPair.publicKey)];
+}
+
+export function processIkeRekeyResponse(r: IkeRekeyRequest, msg: IkeMessage): IkeRekeyResult | RekeyFailure {
+  const refused = refusal(msg, 'IKE SA');
+  if (refused) return refused;
+  const chosen = acceptIkeChoice([ikeSuiteSpec(r.suite)], findPayload(msg, 'SA'), 8);
+  if (!chosen.ok) return fail('PROPOSAL_MISMATCH', chosen.error);
+  if (chosen.value.spi.every((b) => b === 0)) return fail('PROTOCOL_ERROR', 'IKE rekey response with a zero SPI');
+  const nonceR = responderNonce(msg);
+  const ke = findPayload(msg, 'KE');
+  if (!nonceR || !ke || ke.group !== r.keyPair.group.id) return fail('PROTOCOL_ERROR', 'IKE rekey response without a valid Nonce or KE');
+  const sharedSecret = r.keyPair.computeShared(ke.data);
+  if (!sharedSecret) return fail('PROTOCOL_ERROR', `invalid ${r.keyPair.group.name} public value in the IKE rekey response`);
+  const { spi, ...suite } = chosen.value;
+  return { kind: 'done', suite, spiR: spi, nonceR, sharedSecret };
+}
+
+/** The gateway's CHILD SA rekey as we accept it; TSi is the gateway's side, TSr ours (it initiates). */
+export interface GatewayChildRekey {
+  kind: 'accept';
+  proposalNumber: number;
+  /** The gateway's inbound SPI of the new SA: our outbound. */
+  espSpiOut: Uint8Array;
+  nonceI: Uint8Array;
+  tsi: Ipv4Selector[];
+  tsr: Ipv4Selector[];
+}
+
+export type GatewayChildRekeyRefusal = { kind: 'refuse'; notify: number; reason: string };
+
+/**
+ * Checks the gateway's rekey of our CHILD SA: a proposal with exactly the suite in use (no
+ * PFS), a nonce, and selectors inside the current ones (`local` = ours, `remote` = the gateway's).
+ */
+export function acceptGatewayChildRekey(msg: IkeMessage, suite: EspSuite, local: readonly Ipv4Selector[], remote: readonly Ipv4Selector[]): GatewayChildRekey | GatewayChildRekeyRefusal {
+  if (findPayload(msg, 'KE')) return { kind: 'refuse', notify: NotifyType.NO_PROPOSAL_CHOSEN, reason: 'PFS (a KE payload) is not supported for CHILD SAs' };
+  const ours = proposalTransforms(espSuiteSpec(suite));
+  const same = (a: { type: number; id: number; keyLength?: number }, b: typeof a) => a.type === b.type && a.id === b.id && a.keyLength === b.keyLength;
+  const proposal = findPayload(msg, 'SA')?.proposals.find(
+    (p) => p.protocolId === ProtocolId.ESP && p.spi.length === 4 && ours.every((t) => p.transforms.some((u) => same(t, u))) &&
+      p.transforms.every((u) => u.type !== TransformType.DH || u.id === 0), // DH only NONE: no PFS
+  );
+  if (!proposal) return { kind: 'refuse', notify: NotifyType.NO_PROPOSAL_CHOSEN, reason: `no proposal with the suite in use` };
+  const nonce = findPayload(msg, 'Nonce');
+  if (!nonce || nonce.data.length < 16 || nonce.data.length > 256) return { kind: 'refuse', notify: NotifyType.INVALID_SYNTAX, reason: 'no valid Nonce' };
+  const tsi = messageSelectors(msg, 'TSi');
+  const tsr = messageSelectors(msg, 'TSr');
+  if (!narrowingAcceptable(tsi, remote) || !narrowingAcceptable(tsr, local)) return { kind: 'refuse', notify: NotifyType.TS_UNACCEPTABLE, reason: 'traffic selectors outside the current CHILD SA' };
+  return { kind: 'accept', proposalNumber: proposal.number, espSpiOut: proposal.spi.slice(), nonceI: nonce.data.slice(), tsi, tsr };
+}
+
+export function gatewayChildRekeyResponse(accepted: GatewayChildRekey, suite: EspSuite, newSpiIn: Uint8Array, nonceR: Uint8Array): Payload[] {
+  return [
+    saPayload([{ number: accepted.proposalNumber, protocolId: ProtocolId.ESP, spi: newSpiIn, transforms: proposalTransforms(espSuiteSpec(suite)) }]),
+    noncePayload(nonceR),
+    tsPayload('TSi', accepted.tsi.map(selectorToWire)),
+    tsPayload('TSr', accepted.tsr.map(selectorToWire)),
+  ];
+}
+
+export type GatewayCreateChildSa = 'rekey-child' | 'rekey-ike' | 'new-child';
+
+/** What the gateway's CREATE_CHILD_SA request asks for. */
+export function classifyCreateChildSa(msg: IkeMessage): GatewayCreateChildSa {
+  if (findNotify(msg, NotifyType.REKEY_SA)) return 'rekey-child';
+  const sa = findPayload(msg, 'SA');
+  return sa?.proposals.some((p) => p.protocolId === ProtocolId.IKE) ? 'rekey-ike' : 'new-child';
+}
+
+function refusal(msg: IkeMessage, what: string): RekeyFailure | undefined {
+  const error = findErrorNotify(msg);
+  if (!error) return undefined;
+  const name = notifyName(error.notifyType);
+  // RFC 7296 2.25: TEMPORARY_FAILURE (the gateway is busy, e.g. rekeying itself) means try again later.
+  return { kind: 'failed', failure: failure(causeOfNotify(name), `gateway refused to rekey the ${what}: ${name}`), temporary: error.notifyType === NotifyType.TEMPORARY_FAILURE };
+}
+
+function responderNonce(msg: IkeMessage): Uint8Array | undefined {
+  const nonce = findPayload(msg, 'Nonce');
+  return nonce && nonce.data.length >= 16 && nonce.data.length <= 256 ? nonce.data.slice() : undefined;
+}
+
+function fail(cause: IkeFailure['cause'], detail: string): RekeyFailure {
+  return { kind: 'failed', failure: failure(cause, detail), temporary: false };
+}
