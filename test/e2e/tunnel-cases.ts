@@ -204,40 +204,60 @@ export function defineTunnelTests(host: DeviceHost): void {
     }, 300_000);
   }
 
-  labTest(`tunnel [${host.name}]: both ends rekey the CHILD SA at once (RFC 7296 2.8.1): one replacement survives at both ends, no datagram lost`, async (t) => {
-    const childLifetime = 12;
-    const { lab, device } = await bringUp(t, host, {}, { childLifetime, probeTarget: '198.51.100.10:7', probeCount: 900 });
-    const up = (await device.waitFor((e) => e.type === 'child-up', 60_000, 'the tunnel')) as Ev<'child-up'>;
-    const upAt = Date.now();
-    // Hold the device's uplink across its rekey, so its CREATE_CHILD_SA waits while the gateway starts its own.
-    await new Promise((r) => setTimeout(r, (childLifetime - 1) * 1000 - (Date.now() - upAt)));
-    const release = lab.modem!.holdUplink();
-    await new Promise((r) => setTimeout(r, 1500));
-    await lab.gateway.swanctlCmd('--rekey', '--child', 'net');
-    await new Promise((r) => setTimeout(r, 700));
-    release();
-    const result = (await device.waitFor((e) => e.type === 'probe-result' || e.type === 'probe-error', 180_000, 'the probe')) as Ev<'probe-result'>;
-    assert.deepEqual({ type: result.type, received: result.received, lost: result.lost, corrupted: result.corrupted }, { type: 'probe-result', received: 900, lost: 0, corrupted: 0 });
-    assert.match(lab.gateway.log(), /collision/i, 'the gateway saw the two rekeys cross');
-    assert.deepEqual(device.events.filter((e) => e.type === 'child-down' || e.type === 'ike-down'), [], 'nothing was torn down');
-    const first = device.events.find((e) => e.type === 'child-rekeyed') as Ev<'child-rekeyed'> | undefined;
-    assert.ok(first && first.previousSpiIn === up.espSpiIn, 'the first CHILD SA was replaced');
-    // The gateway ends with the device's current pair only (the device may have rekeyed again since).
-    let seen = '';
-    for (const deadline = Date.now() + 10_000; ; ) {
-      const current = [...device.events].reverse().find((e) => e.type === 'child-rekeyed') as Ev<'child-rekeyed'>;
-      const sas = ikeSas(await lab.gateway.listSas());
-      const children = Object.values((sas[0]?.sa['child-sas'] as ViciSection | undefined) ?? {}) as ViciSection[];
-      const live = children.filter((c) => c['state'] !== 'DELETED');
-      seen = JSON.stringify(children.map((c) => [c['spi-in'], c['spi-out'], c['state']]));
-      const settled = live.length === 1 && live[0]!['spi-in'] === hex8(current.espSpiOut) && live[0]!['spi-out'] === hex8(current.espSpiIn);
-      if (settled && current === [...device.events].reverse().find((e) => e.type === 'child-rekeyed')) break;
-      assert.ok(Date.now() < deadline, `the gateway should keep only the device's current pair (in ${hex8(current.espSpiIn)} out ${hex8(current.espSpiOut)}): ${seen}`);
-      await new Promise((r) => setTimeout(r, 300));
-    }
-    assert.equal(device.unexpectedErrors(), 0);
-    await device.stop();
-  }, 300_000);
+  // Both ends rekey the same SA at once: the device's uplink is held across its own rekey, so its
+  // CREATE_CHILD_SA waits while the gateway (swanctl --rekey) starts one; then both cross.
+  const collisions = [
+    { sa: 'CHILD', config: { childLifetime: 12, ikeLifetime: 3600 }, swanctl: ['--child', 'net'], outcome: 'one replacement survives at both ends (lowest nonce, RFC 7296 2.8.1)' },
+    { sa: 'IKE', config: { childLifetime: 3600, ikeLifetime: 12 }, swanctl: ['--ike', 'device'], outcome: "the gateway's is refused (TEMPORARY_FAILURE) and the device's completes" },
+  ] as const;
+  for (const c of collisions) {
+    labTest(`tunnel [${host.name}]: both ends rekey the ${c.sa} SA at once: ${c.outcome}, no datagram lost`, async (t) => {
+      const lifetime = c.sa === 'CHILD' ? c.config.childLifetime : c.config.ikeLifetime;
+      const { lab, device } = await bringUp(t, host, {}, { ...c.config, probeTarget: '198.51.100.10:7', probeCount: 900 });
+      const up = (await device.waitFor((e) => e.type === 'child-up', 60_000, 'the tunnel')) as Ev<'child-up'>;
+      const upAt = Date.now();
+      await new Promise((r) => setTimeout(r, (lifetime - 1) * 1000 - (Date.now() - upAt)));
+      const release = lab.modem!.holdUplink();
+      await new Promise((r) => setTimeout(r, 1500));
+      await lab.gateway.swanctlCmd('--rekey', ...c.swanctl);
+      await new Promise((r) => setTimeout(r, 700));
+      release();
+      const result = (await device.waitFor((e) => e.type === 'probe-result' || e.type === 'probe-error', 180_000, 'the probe')) as Ev<'probe-result'>;
+      assert.deepEqual({ type: result.type, received: result.received, lost: result.lost, corrupted: result.corrupted }, { type: 'probe-result', received: 900, lost: 0, corrupted: 0 });
+      assert.deepEqual(device.events.filter((e) => e.type === 'child-down' || e.type === 'ike-down'), [], 'nothing was torn down');
+      if (c.sa === 'CHILD') {
+        assert.match(lab.gateway.log(), /CHILD_REKEY collision/, 'the gateway saw the two rekeys cross');
+        const first = device.events.find((e) => e.type === 'child-rekeyed') as Ev<'child-rekeyed'> | undefined;
+        assert.ok(first && first.previousSpiIn === up.espSpiIn, 'the first CHILD SA was replaced');
+      } else {
+        assert.match(lab.gateway.log(), /IKE_REKEY collision/, 'the gateway saw the two rekeys cross');
+        assert.match(lab.gateway.log(), /TEMPORARY_FAILURE/, "the device refused the gateway's, so the gateway kept the device's");
+        assert.ok(device.events.some((e) => e.type === 'ike-rekeyed'), 'the device rekeyed the IKE SA');
+      }
+      // The gateway ends with the device's current SAs only (the device may have rekeyed again since).
+      let seen = '';
+      for (const deadline = Date.now() + 10_000; ; ) {
+        const newest = <T extends 'child-rekeyed' | 'ike-rekeyed'>(type: T) => [...device.events].reverse().find((e) => e.type === type) as Ev<T> | undefined;
+        const before = device.events.length;
+        const esp = newest('child-rekeyed');
+        const ike = newest('ike-rekeyed');
+        const sas = ikeSas(await lab.gateway.listSas());
+        const children = Object.values((sas[0]?.sa['child-sas'] as ViciSection | undefined) ?? {}) as ViciSection[];
+        const live = children.filter((x) => x['state'] !== 'DELETED');
+        seen = JSON.stringify(sas.map((x) => [x.sa['initiator-spi'], x.sa['responder-spi'], children.map((y) => [y['spi-in'], y['spi-out'], y['state']])]));
+        const spiIn = esp?.espSpiIn ?? up.espSpiIn;
+        const spiOut = esp?.espSpiOut ?? up.espSpiOut;
+        const settled =
+          sas.length === 1 && (!ike || (sas[0]!.sa['initiator-spi'] === ike.spiI && sas[0]!.sa['responder-spi'] === ike.spiR)) &&
+          live.length === 1 && live[0]!['spi-in'] === hex8(spiOut) && live[0]!['spi-out'] === hex8(spiIn);
+        if (settled && device.events.length === before) break;
+        assert.ok(Date.now() < deadline, `the gateway should keep only the device's current SAs (ESP in ${hex8(spiIn)} out ${hex8(spiOut)}${ike ? `, IKE ${ike.spiI}/${ike.spiR}` : ''}): ${seen}`);
+        await new Promise((r) => setTimeout(r, 300));
+      }
+      assert.equal(device.unexpectedErrors(), 0);
+      await device.stop();
+    }, 300_000);
+  }
 
   labTest(`tunnel [${host.name}]: 1400-byte datagrams cross the tunnel whole (PPP MRU 1500, ESP in UDP)`, async (t) => {
     const { device } = await bringUp(t, host, {}, { probeTarget: '198.51.100.10:7', probeCount: 30, probeSize: 1400 });
