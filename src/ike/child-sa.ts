@@ -38,6 +38,8 @@ export interface ChildSaBuild {
   skD: Uint8Array;
   nonceI: Uint8Array;
   nonceR: Uint8Array;
+  /** g^ir of a PFS rekey's key exchange. */
+  pfsSecret?: Uint8Array;
   spiIn: Uint8Array;
   result: ChildSaResult;
   udpEncap: boolean;
@@ -48,7 +50,7 @@ export interface ChildSaBuild {
 
 export function buildChildSa(b: ChildSaBuild, deps: { random: Random; drops: DropCounter; keyLog?: KeyLog }): ChildSa {
   const suite = b.result.suite;
-  const keys = deriveChildSaKeys(b.prf, b.skD, suite, b.nonceI, b.nonceR);
+  const keys = deriveChildSaKeys(b.prf, b.skD, suite, b.nonceI, b.nonceR, b.pfsSecret);
   const spiIn = readU32(b.spiIn, 0);
   const spiOut = readU32(b.result.espSpiOut, 0);
   // KEYMAT's first keys protect what the exchange's initiator sends (RFC 7296 2.17).

@@ -2,7 +2,7 @@
  * Key derivation for the IKE SA (RFC 7296 2.14) and its first CHILD SA (2.17).
  *   SKEYSEED = prf(Ni | Nr, g^ir)
  *   SK_d | SK_ai | SK_ar | SK_ei | SK_er | SK_pi | SK_pr = prf+(SKEYSEED, Ni | Nr | SPIi | SPIr)
- *   KEYMAT = prf+(SK_d, Ni | Nr)   (no PFS: neither the CHILD SA of IKE_AUTH nor our rekeys use it)
+ *   KEYMAT = prf+(SK_d, [g^ir (new) |] Ni | Nr)   (g^ir only for a CHILD SA rekeyed with PFS, 2.17)
  * and a rekeyed IKE SA (2.18): SKEYSEED = prf(SK_d (old), g^ir (new) | Ni | Nr), with the old
  * IKE SA's PRF; the rest as in 2.14 with the new SPIs and the new SA's PRF.
  */
@@ -40,7 +40,8 @@ function ikeKeysFromSeed(suite: IkeSuite, skeyseed: Uint8Array, ni: Uint8Array, 
   return splitIkeKeymat(suite, keymat);
 }
 
-export function deriveChildSaKeys(prf: PrfAlgorithm, skD: Uint8Array, suite: EspSuite, ni: Uint8Array, nr: Uint8Array): ChildSaKeymat {
-  const keymat = prfPlus(prf, skD, concatBytes(ni, nr), childKeymatLength(suite));
+export function deriveChildSaKeys(prf: PrfAlgorithm, skD: Uint8Array, suite: EspSuite, ni: Uint8Array, nr: Uint8Array, pfsSecret?: Uint8Array): ChildSaKeymat {
+  const seed = pfsSecret ? concatBytes(pfsSecret, ni, nr) : concatBytes(ni, nr);
+  const keymat = prfPlus(prf, skD, seed, childKeymatLength(suite));
   return splitChildKeymat(suite, keymat);
 }

@@ -12,6 +12,8 @@ export interface OfferedProposals {
   ike: ProposalSpec[];
   /** Without DH groups: the CHILD SA of IKE_AUTH never does PFS (RFC 7296 1.2). */
   esp: ProposalSpec[];
+  /** The DH groups of espProposals, in order: CHILD SA rekeys use them for PFS (none: no PFS). */
+  pfsGroups: DhGroup[];
 }
 
 export function parseConfiguredProposals(ike: readonly string[], esp: readonly string[]): Result<OfferedProposals> {
@@ -19,7 +21,8 @@ export function parseConfiguredProposals(ike: readonly string[], esp: readonly s
   if (!i.ok) return i;
   const e = parseProposals(esp, 'esp');
   if (!e.ok) return e;
-  return { ok: true, value: { ike: i.value, esp: e.value.map((s) => ({ ...s, dh: [] })) } };
+  const pfsGroups = e.value.flatMap((s) => s.dh).filter((g, i, all) => all.findIndex((x) => x.id === g.id) === i);
+  return { ok: true, value: { ike: i.value, esp: e.value.map((s) => ({ ...s, dh: [] })), pfsGroups } };
 }
 
 /** The group of our first KE: the first group of the first proposal. */
@@ -43,8 +46,9 @@ export function ikeSuiteSpec(s: IkeSuite): ProposalSpec {
   return { protocol: 'ike', encr: [s.encr], prf: [s.prf], integ: s.integ ? [s.integ] : [], dh: [s.dh] };
 }
 
-export function espSuiteSpec(s: EspSuite): ProposalSpec {
-  return { protocol: 'esp', encr: [s.encr], prf: [], integ: s.integ ? [s.integ] : [], dh: [] };
+/** `pfs`: the group of a rekey's key exchange, if any. */
+export function espSuiteSpec(s: EspSuite, pfs?: DhGroup): ProposalSpec {
+  return { protocol: 'esp', encr: [s.encr], prf: [], integ: s.integ ? [s.integ] : [], dh: pfs ? [pfs] : [] };
 }
 
 export function espProposals(offered: readonly ProposalSpec[], spi: Uint8Array): Proposal[] {
@@ -76,6 +80,7 @@ export function acceptEspChoice(offered: readonly ProposalSpec[], sa: PayloadOf<
   if (!c.ok) return c;
   const suite = acceptEspProposal([c.value.spec], c.value.proposal.transforms);
   if (!suite.ok) return suite;
-  if (suite.value.dh) return { ok: false, error: `responder chose PFS group ${suite.value.dh.name}, which we did not offer` };
+  const dh = suite.value.dh;
+  if (dh && !c.value.spec.dh.some((g) => g.id === dh.id)) return { ok: false, error: `responder chose PFS group ${dh.name}, which we did not offer` };
   return { ok: true, value: { suite: suite.value, spi: c.value.proposal.spi } };
 }

@@ -7,7 +7,7 @@
  * - TEMPORARY_FAILURE to ours: try again shortly; any other refusal: a fresh IKE SA (restart).
  * The session owns the wire; this part decides what to send and which SAs to use.
  */
-import { formatIkeSuite } from '../crypto/index.ts';
+import { formatIkeSuite, type DhGroup } from '../crypto/index.ts';
 import { hexSpi } from '../esp/index.ts';
 import { readU32, toHex } from '../util/bytes.ts';
 import { buildChildSa, describeChildSa, newEspSpi, spiBytes, type ChildSa } from './child-sa.ts';
@@ -32,6 +32,8 @@ export interface RekeyContext {
   readonly config: IkeSessionConfig;
   readonly deps: IkeSessionDeps & { espDrops: DropCounter };
   readonly children: ChildSaSet;
+  /** The DH groups of espProposals: CHILD SA rekeys use PFS exactly when there are any. */
+  readonly pfsGroups: readonly DhGroup[];
   sa(): IkeSa;
   replaceSa(sa: IkeSa): void;
   /** Outer addresses, for key-log entries. */
@@ -53,8 +55,12 @@ export class Rekeying {
   private childRekey: ChildRekeyRequest | undefined;
   /** The gateway's rekey of the same CHILD SA that crossed ours, until ours is answered. */
   private collision: { child: ChildSa; lowerNonce: Uint8Array } | undefined;
+  /** The KE group of our CHILD SA rekeys (the gateway may name another of ours: INVALID_KE_PAYLOAD). */
+  private pfsGroup: DhGroup | undefined;
 
-  constructor(private readonly ctx: RekeyContext) {}
+  constructor(private readonly ctx: RekeyContext) {
+    this.pfsGroup = ctx.pfsGroups[0];
+  }
 
   /** The IKE SA and its CHILD SA just came up. */
   established(now: number): void {
@@ -105,7 +111,7 @@ export class Rekeying {
     const child = this.ctx.children.current!;
     this.childRekeyAt = undefined;
     const random = this.ctx.deps.random;
-    this.childRekey = newChildRekey(random, child.espSuite, spiBytes(child.spiIn), newEspSpi(random), child.tsLocal, child.tsRemote);
+    this.childRekey = newChildRekey(random, child.espSuite, spiBytes(child.spiIn), newEspSpi(random), child.tsLocal, child.tsRemote, this.pfsGroup);
     this.ctx.deps.log.debug(`rekeying the CHILD SA ${describeChildSa(child)}`);
     this.ctx.request('rekey-child', buildChildRekeyPayloads(this.childRekey), now);
   }
@@ -123,7 +129,7 @@ export class Rekeying {
       if (collision) return this.switchTo(collision.child, old, 'gateway', now);
       return this.failed(out, 'child', now);
     }
-    const ours = this.newChild(true, request.nonceI, out.nonceR, request.newSpiIn, { ...out, virtualIp: old.virtualIp, dns: old.dns });
+    const ours = this.newChild(true, request.nonceI, out.nonceR, out.pfsSecret, request.newSpiIn, { ...out, virtualIp: old.virtualIp, dns: old.dns });
     if (collision && compareNonces(lowerNonce(request.nonceI, out.nonceR), collision.lowerNonce) < 0) {
       // RFC 7296 2.8.1: the SA whose exchange holds the lowest nonce is redundant; its creator (us) deletes it.
       deps.log.info("CHILD SA rekey collision: the gateway's replacement wins, deleting ours");
@@ -152,16 +158,23 @@ export class Rekeying {
     }
     // A pair already replaced and being deleted: the expected answer is TEMPORARY_FAILURE.
     if (child !== children.current || this.collision) return this.ctx.answer(h, temporaryFailure(), now);
-    const accepted = acceptGatewayChildRekey(msg, child.espSuite, child.tsLocal, child.tsRemote);
+    const accepted = acceptGatewayChildRekey(msg, child.espSuite, this.ctx.pfsGroups, child.tsLocal, child.tsRemote);
     if (accepted.kind === 'refuse') {
       deps.log.warn(`gateway's CHILD SA rekey refused (${notifyName(accepted.notify)}): ${accepted.reason}`);
-      return this.ctx.answer(h, [notifyPayload(accepted.notify)], now);
+      return this.ctx.answer(h, [notifyPayload(accepted.notify, accepted.data)], now);
+    }
+    const keyPair = accepted.ke?.group.generate(deps.random);
+    const pfsSecret = keyPair?.computeShared(accepted.ke!.data);
+    if (keyPair && !pfsSecret) {
+      deps.log.warn(`gateway's CHILD SA rekey refused: invalid ${keyPair.group.name} public value`);
+      return this.ctx.answer(h, [notifyPayload(NotifyType.INVALID_SYNTAX)], now);
     }
     const spiIn = newEspSpi(deps.random);
     const nonceR = deps.random.bytes(NONCE_LENGTH);
-    this.ctx.answer(h, gatewayChildRekeyResponse(accepted, child.espSuite, spiIn, nonceR), now);
-    const result = { suite: child.espSuite, espSpiOut: accepted.espSpiOut, virtualIp: child.virtualIp, dns: child.dns, tsi: accepted.tsr, tsr: accepted.tsi };
-    const theirs = this.newChild(false, accepted.nonceI, nonceR, spiIn, result);
+    this.ctx.answer(h, gatewayChildRekeyResponse(accepted, child.espSuite, spiIn, nonceR, keyPair), now);
+    const suite = { ...child.espSuite, dh: keyPair?.group };
+    const result = { suite, espSpiOut: accepted.espSpiOut, virtualIp: child.virtualIp, dns: child.dns, tsi: accepted.tsr, tsr: accepted.tsi };
+    const theirs = this.newChild(false, accepted.nonceI, nonceR, pfsSecret, spiIn, result);
     if (this.childRekey) {
       // Both sides rekey the same SA at once: decided when our own exchange is answered.
       deps.log.info('CHILD SA rekey collision: the gateway rekeys it too');
@@ -172,12 +185,12 @@ export class Rekeying {
     this.switchTo(theirs, child, 'gateway', now);
   }
 
-  private newChild(initiator: boolean, nonceI: Uint8Array, nonceR: Uint8Array, spiIn: Uint8Array, result: ChildSaResult): ChildSa {
+  private newChild(initiator: boolean, nonceI: Uint8Array, nonceR: Uint8Array, pfsSecret: Uint8Array | undefined, spiIn: Uint8Array, result: ChildSaResult): ChildSa {
     const sa = this.ctx.sa();
     const { local, gateway } = this.ctx.addresses();
     const { random, espDrops, keyLog } = this.ctx.deps;
     return buildChildSa(
-      { initiator, prf: sa.suite.prf, skD: sa.keys.skD, nonceI, nonceR, spiIn, result, udpEncap: sa.natT, localAddress: local, gateway },
+      { initiator, prf: sa.suite.prf, skD: sa.keys.skD, nonceI, nonceR, pfsSecret, spiIn, result, udpEncap: sa.natT, localAddress: local, gateway },
       { random, drops: espDrops, keyLog },
     );
   }
@@ -216,6 +229,13 @@ export class Rekeying {
 
   private failed(out: RekeyFailure, what: 'ike' | 'child', now: number): void {
     const { cause, detail } = out.failure;
+    const group = what === 'child' ? this.ctx.pfsGroups.find((g) => g.id === out.group) : undefined;
+    if (group && group !== this.pfsGroup) {
+      this.ctx.deps.log.info(`${detail}: trying again with KE ${group.name}`);
+      this.pfsGroup = group;
+      this.childRekeyAt = now;
+      return;
+    }
     if (out.temporary) {
       this.ctx.deps.log.info(`${detail}: trying again in ${REKEY_RETRY_MS / 1000} s`);
       if (what === 'ike') this.ikeRekeyAt = now + REKEY_RETRY_MS;

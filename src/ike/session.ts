@@ -87,10 +87,13 @@ export class IkeSession {
     this.children = new ChildSaSet(ports);
     this.drops = new DropCounter(deps.log);
     this.espDrops = deps.espDrops ?? new DropCounter(deps.log.child('esp'));
+    const proposals = parseConfiguredProposals(config.ikeProposals, config.espProposals);
+    if (proposals.ok) this.offered = proposals.value;
     this.rekeying = new Rekeying({
       config,
       deps: { ...deps, espDrops: this.espDrops },
       children: this.children,
+      pfsGroups: this.offered?.pfsGroups ?? [],
       sa: () => this.sa!,
       replaceSa: (sa) => (this.sa = sa),
       addresses: () => ({ local: this.local.address, gateway: this.remote.address }),
@@ -101,8 +104,6 @@ export class IkeSession {
       restart: (now, reason) => this.tearDown(now, reason, true, 0),
       emit: (ev) => this.emit(ev),
     });
-    const proposals = parseConfiguredProposals(config.ikeProposals, config.espProposals);
-    if (proposals.ok) this.offered = proposals.value;
     let error = proposals.ok ? undefined : proposals.error;
     for (const cidr of config.remoteTs) {
       const s = selectorFromCidr(cidr);

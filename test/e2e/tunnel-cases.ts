@@ -155,9 +155,12 @@ export function defineTunnelTests(host: DeviceHost): void {
   // than ~5 s (its soft expiry rounds away), hence 10 s / 16 s. The IKE SA's over_time (how long it
   // may outlive rekey_time while a refused rekey is retried) defaults to 10% of rekey_time: 24 min
   // for a 4 h IKE SA, but only 1.6 s here, shorter than one retry; 10 s keeps the real proportions.
+  const pfs = { espProposals: ['aes128gcm16-x25519'] };
   const rekeyDrivers: Array<{ who: string; gateway: Partial<GatewayOptions>; config: Partial<AgentConfig> }> = [
     { who: 'the device (childLifetime 10 s, ikeLifetime 16 s)', gateway: {}, config: { childLifetime: 10, ikeLifetime: 16 } },
     { who: 'the gateway (CHILD rekey_time 10 s, IKE 16 s)', gateway: { childRekeyTime: 10, ikeRekeyTime: 16, ikeOverTime: 10 }, config: { childLifetime: 3600, ikeLifetime: 3600 } },
+    { who: 'the device with PFS (ESP aes128gcm16-x25519)', gateway: pfs, config: { ...pfs, childLifetime: 10, ikeLifetime: 16 } },
+    { who: 'the gateway with PFS (ESP aes128gcm16-x25519)', gateway: { ...pfs, childRekeyTime: 10, ikeRekeyTime: 16, ikeOverTime: 10 }, config: { ...pfs, childLifetime: 3600, ikeLifetime: 3600 } },
   ];
   for (const driver of rekeyDrivers) {
     labTest(`tunnel [${host.name}]: rekeys driven by ${driver.who} are make-before-break: 1500 datagrams across them all echoed, the gateway keeps only the newest SAs`, async (t) => {
@@ -197,6 +200,9 @@ export function defineTunnelTests(host: DeviceHost): void {
         assert.ok(device.events.some((e) => e.type === 'child-rekeyed' && e.by === 'gateway'), 'the device answered the gateway\'s CHILD SA rekeys');
         // The gateway's IKE SA rekey is answered TEMPORARY_FAILURE and the device rekeys it at once.
         assert.match(lab.gateway.log(), /IKE_SA rekeying failed, trying again/, 'the gateway asked to rekey the IKE SA first');
+      }
+      if (driver.config.espProposals) {
+        assert.match(lab.gateway.log(), /CREATE_CHILD_SA (request|response) \d+ \[ (N\(REKEY_SA\) )?SA No KE TSi TSr \]/, 'CHILD SA rekeys carried a key exchange (PFS)');
       }
       assert.equal(device.unexpectedErrors(), 0);
       await device.stop();

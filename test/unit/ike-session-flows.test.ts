@@ -431,3 +431,18 @@ test("rekey collision, our exchange holds the lowest nonce: the gateway's replac
   assert.ok(!r.events.some((e) => e.type === 'child-down'));
   assert.equal(r.session.state, 'established');
 });
+
+test('espProposals with a DH group: our CHILD SA rekey carries a KE in it (PFS); a gateway rekey without one is refused', () => {
+  const r = new Rig({ rekeyError: NotifyType.TEMPORARY_FAILURE }, { espProposals: ['aes128gcm16-x25519'], childLifetime: 600 }).start();
+  const auth = r.gw.received.find((m) => m.exchange === ExchangeType.IKE_AUTH)!;
+  assert.ok(findPayload(auth, 'SA')!.proposals[0]!.transforms.every((t) => t.type !== 4), 'the CHILD SA of IKE_AUTH offers no DH (RFC 7296 1.2)');
+  r.runUntil(600_000);
+  const rekey = r.gw.received.find((m) => m.exchange === ExchangeType.CREATE_CHILD_SA && !m.response)!;
+  assert.equal(findPayload(rekey, 'KE')?.group, 31, 'KE x25519');
+  assert.ok(findPayload(rekey, 'SA')!.proposals[0]!.transforms.some((t) => t.type === 4 && t.id === 31), 'the proposal names x25519');
+  const before = r.sent.length;
+  r.inject(r.gw.rekeyChildRequest().request);
+  const answer = r.gw.decodeResponse(r.sent[before]!.payload.subarray(4));
+  assert.ok(findNotify(answer, NotifyType.NO_PROPOSAL_CHOSEN), 'refused: no PFS offered');
+  assert.equal(r.session.state, 'established');
+});

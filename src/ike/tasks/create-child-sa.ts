@@ -3,11 +3,12 @@
  *   CHILD SA (1.3.3): HDR, SK {N(REKEY_SA), SA, Ni, TSi, TSr}  -->  <--  HDR, SK {SA, Nr, TSi, TSr}
  *   IKE SA (1.3.2):   HDR, SK {SA, Ni, KEi}                    -->  <--  HDR, SK {SA, Nr, KEr}
  * We initiate both at our lifetimes, offering exactly the suite in use, and answer the gateway's
- * CHILD SA rekeys with that suite. No PFS (no KE) for CHILD SAs. The gateway's IKE SA rekeys get
+ * CHILD SA rekeys with that suite. CHILD SA rekeys carry a KE (PFS) exactly when espProposals name
+ * DH groups; the CHILD SA of IKE_AUTH never has one (1.2). The gateway's IKE SA rekeys get
  * TEMPORARY_FAILURE and we rekey at once (session.ts): as the rekey's initiator we stay the
  * original initiator of the new IKE SA, so the session never switches IKE roles.
  */
-import type { DhKeyPair, EspSuite, IkeSuite } from '../../crypto/index.ts';
+import type { DhGroup, DhKeyPair, EspSuite, IkeSuite } from '../../crypto/index.ts';
 import type { Random } from '../../platform.ts';
 import { proposalTransforms, TransformType } from '../../crypto/index.ts';
 import {
@@ -19,7 +20,8 @@ import { acceptEspChoice, acceptIkeChoice, espProposals, espSuiteSpec, ikePropos
 import { formatSelector, messageSelectors, narrowingAcceptable, selectorToWire, type Ipv4Selector } from '../traffic-selectors.ts';
 import { NONCE_LENGTH } from './ike-sa-init.ts';
 
-export type RekeyFailure = { kind: 'failed'; failure: IkeFailure; temporary: boolean };
+/** `temporary`: try again later; `group`: try again now with this PFS group (INVALID_KE_PAYLOAD). */
+export type RekeyFailure = { kind: 'failed'; failure: IkeFailure; temporary: boolean; group?: number };
 
 export interface ChildRekeyRequest {
   suite: EspSuite;
@@ -27,6 +29,8 @@ export interface ChildRekeyRequest {
   oldSpiIn: Uint8Array;
   newSpiIn: Uint8Array;
   nonceI: Uint8Array;
+  /** The PFS key exchange, when espProposals ask for one. */
+  keyPair: DhKeyPair | undefined;
   tsi: readonly Ipv4Selector[];
   tsr: readonly Ipv4Selector[];
 }
@@ -36,19 +40,23 @@ export interface ChildRekeyResult {
   suite: EspSuite;
   espSpiOut: Uint8Array;
   nonceR: Uint8Array;
+  pfsSecret: Uint8Array | undefined;
   tsi: Ipv4Selector[];
   tsr: Ipv4Selector[];
 }
 
-export function newChildRekey(random: Random, suite: EspSuite, oldSpiIn: Uint8Array, newSpiIn: Uint8Array, tsi: readonly Ipv4Selector[], tsr: readonly Ipv4Selector[]): ChildRekeyRequest {
-  return { suite, oldSpiIn, newSpiIn, nonceI: random.bytes(NONCE_LENGTH), tsi, tsr };
+export function newChildRekey(
+  random: Random, suite: EspSuite, oldSpiIn: Uint8Array, newSpiIn: Uint8Array, tsi: readonly Ipv4Selector[], tsr: readonly Ipv4Selector[], pfs: DhGroup | undefined,
+): ChildRekeyRequest {
+  return { suite, oldSpiIn, newSpiIn, nonceI: random.bytes(NONCE_LENGTH), keyPair: pfs?.generate(random), tsi, tsr };
 }
 
 export function buildChildRekeyPayloads(r: ChildRekeyRequest): Payload[] {
   return [
     notifyPayload(NotifyType.REKEY_SA, new Uint8Array(0), ProtocolId.ESP, r.oldSpiIn),
-    saPayload(espProposals([espSuiteSpec(r.suite)], r.newSpiIn)),
+    saPayload(espProposals([espSuiteSpec(r.suite, r.keyPair?.group)], r.newSpiIn)),
     noncePayload(r.nonceI),
+    ...(r.keyPair ? [kePayload(r.keyPair.group.id, r.keyPair.publicKey)] : []),
     tsPayload('TSi', r.tsi.map(selectorToWire)),
     tsPayload('TSr', r.tsr.map(selectorToWire)),
   ];
@@ -57,16 +65,23 @@ export function buildChildRekeyPayloads(r: ChildRekeyRequest): Payload[] {
 export function processChildRekeyResponse(r: ChildRekeyRequest, msg: IkeMessage): ChildRekeyResult | RekeyFailure {
   const refused = refusal(msg, 'CHILD SA');
   if (refused) return refused;
-  const esp = acceptEspChoice([espSuiteSpec(r.suite)], findPayload(msg, 'SA'));
+  const esp = acceptEspChoice([espSuiteSpec(r.suite, r.keyPair?.group)], findPayload(msg, 'SA'));
   if (!esp.ok) return fail('PROPOSAL_MISMATCH', esp.error);
   const nonceR = responderNonce(msg);
   if (!nonceR) return fail('PROTOCOL_ERROR', 'CREATE_CHILD_SA response without a valid Nonce');
+  let pfsSecret: Uint8Array | undefined;
+  if (r.keyPair) {
+    const ke = findPayload(msg, 'KE');
+    if (esp.value.suite.dh?.id !== r.keyPair.group.id || ke?.group !== r.keyPair.group.id) return fail('PROPOSAL_MISMATCH', `rekey response without PFS ${r.keyPair.group.name}`);
+    pfsSecret = r.keyPair.computeShared(ke.data);
+    if (!pfsSecret) return fail('PROTOCOL_ERROR', `invalid ${r.keyPair.group.name} public value in the rekey response`);
+  }
   const tsi = messageSelectors(msg, 'TSi');
   const tsr = messageSelectors(msg, 'TSr');
   if (!narrowingAcceptable(tsi, r.tsi) || !narrowingAcceptable(tsr, r.tsr)) {
     return fail('TS_MISMATCH', `rekey narrowed to TSi ${tsi.map(formatSelector).join(',') || 'none'} TSr ${tsr.map(formatSelector).join(',') || 'none'}`);
   }
-  return { kind: 'done', suite: esp.value.suite, espSpiOut: esp.value.spi.slice(), nonceR, tsi, tsr };
+  return { kind: 'done', suite: esp.value.suite, espSpiOut: esp.value.spi.slice(), nonceR, pfsSecret, tsi, tsr };
 }
 
 export interface IkeRekeyRequest {
@@ -116,37 +131,59 @@ export interface GatewayChildRekey {
   /** The gateway's inbound SPI of the new SA: our outbound. */
   espSpiOut: Uint8Array;
   nonceI: Uint8Array;
+  /** The gateway's KE, when it rekeys with PFS: we answer in the same group. */
+  ke: { group: DhGroup; data: Uint8Array } | undefined;
   tsi: Ipv4Selector[];
   tsr: Ipv4Selector[];
 }
 
-export type GatewayChildRekeyRefusal = { kind: 'refuse'; notify: number; reason: string };
+export type GatewayChildRekeyRefusal = { kind: 'refuse'; notify: number; reason: string; data?: Uint8Array };
 
 /**
- * Checks the gateway's rekey of our CHILD SA: a proposal with exactly the suite in use (no
- * PFS), a nonce, and selectors inside the current ones (`local` = ours, `remote` = the gateway's).
+ * Checks the gateway's rekey of our CHILD SA: a proposal with exactly the suite in use and, when
+ * espProposals name DH groups (`pfsGroups`), a KE in one of them (else none); a nonce; and
+ * selectors inside the current ones (`local` = ours, `remote` = the gateway's).
  */
-export function acceptGatewayChildRekey(msg: IkeMessage, suite: EspSuite, local: readonly Ipv4Selector[], remote: readonly Ipv4Selector[]): GatewayChildRekey | GatewayChildRekeyRefusal {
-  if (findPayload(msg, 'KE')) return { kind: 'refuse', notify: NotifyType.NO_PROPOSAL_CHOSEN, reason: 'PFS (a KE payload) is not supported for CHILD SAs' };
+export function acceptGatewayChildRekey(
+  msg: IkeMessage, suite: EspSuite, pfsGroups: readonly DhGroup[], local: readonly Ipv4Selector[], remote: readonly Ipv4Selector[],
+): GatewayChildRekey | GatewayChildRekeyRefusal {
   const ours = proposalTransforms(espSuiteSpec(suite));
   const same = (a: { type: number; id: number; keyLength?: number }, b: typeof a) => a.type === b.type && a.id === b.id && a.keyLength === b.keyLength;
-  const proposal = findPayload(msg, 'SA')?.proposals.find(
-    (p) => p.protocolId === ProtocolId.ESP && p.spi.length === 4 && ours.every((t) => p.transforms.some((u) => same(t, u))) &&
-      p.transforms.every((u) => u.type !== TransformType.DH || u.id === 0), // DH only NONE: no PFS
+  const groupsOf = (p: { transforms: readonly { type: number; id: number }[] }) => p.transforms.filter((t) => t.type === TransformType.DH).map((t) => t.id);
+  const candidates = (findPayload(msg, 'SA')?.proposals ?? []).filter(
+    (p) => p.protocolId === ProtocolId.ESP && p.spi.length === 4 && ours.every((t) => p.transforms.some((u) => same(t, u))),
   );
-  if (!proposal) return { kind: 'refuse', notify: NotifyType.NO_PROPOSAL_CHOSEN, reason: `no proposal with the suite in use` };
+  const ke = findPayload(msg, 'KE');
+  let proposal: (typeof candidates)[number] | undefined;
+  let pfs: DhGroup | undefined;
+  if (pfsGroups.length === 0) {
+    proposal = candidates.find((p) => groupsOf(p).every((id) => id === 0)) ?? candidates.find((p) => groupsOf(p).includes(0));
+    if (!proposal) return { kind: 'refuse', notify: NotifyType.NO_PROPOSAL_CHOSEN, reason: candidates.length ? 'the gateway wants PFS, espProposals name no DH group' : 'no proposal with the suite in use' };
+  } else {
+    pfs = pfsGroups.find((g) => g.id === ke?.group);
+    proposal = pfs && candidates.find((p) => groupsOf(p).includes(pfs!.id));
+    if (!proposal) {
+      // A group we take offered with another KE: ask for ours (RFC 7296 1.3: INVALID_KE_PAYLOAD).
+      const wanted = pfsGroups.find((g) => candidates.some((p) => groupsOf(p).includes(g.id)));
+      if (wanted) return { kind: 'refuse', notify: NotifyType.INVALID_KE_PAYLOAD, reason: `KE must be ${wanted.name}`, data: Uint8Array.of(wanted.id >> 8, wanted.id & 0xff) };
+      return { kind: 'refuse', notify: NotifyType.NO_PROPOSAL_CHOSEN, reason: `no proposal with the suite in use and PFS ${pfsGroups.map((g) => g.name).join('/')}` };
+    }
+  }
   const nonce = findPayload(msg, 'Nonce');
   if (!nonce || nonce.data.length < 16 || nonce.data.length > 256) return { kind: 'refuse', notify: NotifyType.INVALID_SYNTAX, reason: 'no valid Nonce' };
   const tsi = messageSelectors(msg, 'TSi');
   const tsr = messageSelectors(msg, 'TSr');
   if (!narrowingAcceptable(tsi, remote) || !narrowingAcceptable(tsr, local)) return { kind: 'refuse', notify: NotifyType.TS_UNACCEPTABLE, reason: 'traffic selectors outside the current CHILD SA' };
-  return { kind: 'accept', proposalNumber: proposal.number, espSpiOut: proposal.spi.slice(), nonceI: nonce.data.slice(), tsi, tsr };
+  const keData = pfs && ke ? { group: pfs, data: ke.data.slice() } : undefined;
+  return { kind: 'accept', proposalNumber: proposal.number, espSpiOut: proposal.spi.slice(), nonceI: nonce.data.slice(), ke: keData, tsi, tsr };
 }
 
-export function gatewayChildRekeyResponse(accepted: GatewayChildRekey, suite: EspSuite, newSpiIn: Uint8Array, nonceR: Uint8Array): Payload[] {
+/** `keyPair`: ours, in the gateway's PFS group, when it sent a KE. */
+export function gatewayChildRekeyResponse(accepted: GatewayChildRekey, suite: EspSuite, newSpiIn: Uint8Array, nonceR: Uint8Array, keyPair: DhKeyPair | undefined): Payload[] {
   return [
-    saPayload([{ number: accepted.proposalNumber, protocolId: ProtocolId.ESP, spi: newSpiIn, transforms: proposalTransforms(espSuiteSpec(suite)) }]),
+    saPayload([{ number: accepted.proposalNumber, protocolId: ProtocolId.ESP, spi: newSpiIn, transforms: proposalTransforms(espSuiteSpec(suite, keyPair?.group)) }]),
     noncePayload(nonceR),
+    ...(keyPair ? [kePayload(keyPair.group.id, keyPair.publicKey)] : []),
     tsPayload('TSi', accepted.tsi.map(selectorToWire)),
     tsPayload('TSr', accepted.tsr.map(selectorToWire)),
   ];
@@ -165,8 +202,9 @@ function refusal(msg: IkeMessage, what: string): RekeyFailure | undefined {
   const error = findErrorNotify(msg);
   if (!error) return undefined;
   const name = notifyName(error.notifyType);
+  const group = error.notifyType === NotifyType.INVALID_KE_PAYLOAD && error.data.length === 2 ? (error.data[0]! << 8) | error.data[1]! : undefined;
   // RFC 7296 2.25: TEMPORARY_FAILURE (the gateway is busy, e.g. rekeying itself) means try again later.
-  return { kind: 'failed', failure: failure(causeOfNotify(name), `gateway refused to rekey the ${what}: ${name}`), temporary: error.notifyType === NotifyType.TEMPORARY_FAILURE };
+  return { kind: 'failed', failure: failure(causeOfNotify(name), `gateway refused to rekey the ${what}: ${name}`), temporary: error.notifyType === NotifyType.TEMPORARY_FAILURE, group };
 }
 
 function responderNonce(msg: IkeMessage): Uint8Array | undefined {
