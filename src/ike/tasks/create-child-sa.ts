@@ -18,7 +18,7 @@ import {
 import { causeOfNotify, failure, type IkeFailure } from '../errors.ts';
 import { acceptEspChoice, acceptIkeChoice, espProposals, espSuiteSpec, ikeProposals, ikeSuiteSpec } from '../proposals.ts';
 import { formatSelector, messageSelectors, narrowingAcceptable, selectorToWire, type Ipv4Selector } from '../traffic-selectors.ts';
-import { NONCE_LENGTH } from './ike-sa-init.ts';
+import { NONCE_LENGTH, newIkeSpi } from './ike-sa-init.ts';
 
 /** `temporary`: try again later; `group`: try again now with this PFS group (INVALID_KE_PAYLOAD). */
 export type RekeyFailure = { kind: 'failed'; failure: IkeFailure; temporary: boolean; group?: number };
@@ -100,9 +100,7 @@ export interface IkeRekeyResult {
 }
 
 export function newIkeRekey(random: Random, suite: IkeSuite): IkeRekeyRequest {
-  let spiI = random.bytes(8);
-  while (spiI.every((b) => b === 0)) spiI = random.bytes(8);
-  return { suite, spiI, nonceI: random.bytes(NONCE_LENGTH), keyPair: suite.dh.generate(random) };
+  return { suite, spiI: newIkeSpi(random), nonceI: random.bytes(NONCE_LENGTH), keyPair: suite.dh.generate(random) };
 }
 
 export function buildIkeRekeyPayloads(r: IkeRekeyRequest): Payload[] {

@@ -49,7 +49,7 @@ export class IkeSaInitTask {
     /** Like strongSwan's encap=yes: a bogus source hash makes the gateway see a NAT and encapsulate. */
     private readonly forceEncap = false,
   ) {
-    this.spiI = nonZero(random, 8);
+    this.spiI = newIkeSpi(random);
     this.nonceI = random.bytes(NONCE_LENGTH);
     this.keyPair = group.generate(random);
   }
@@ -122,9 +122,10 @@ function failed(cause: IkeFailure['cause'], detail: string): InitOutcome {
   return { kind: 'failed', failure: failure(cause, detail) };
 }
 
-function nonZero(random: Random, n: number): Uint8Array {
+/** An IKE SPI: 8 random bytes, never all zero (zero means "not yet known", RFC 7296 3.1). */
+export function newIkeSpi(random: Random): Uint8Array {
   for (;;) {
-    const b = random.bytes(n);
+    const b = random.bytes(8);
     if (b.some((x) => x !== 0)) return b;
   }
 }
