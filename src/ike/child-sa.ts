@@ -89,5 +89,3 @@ export function newEspSpi(random: Random): Uint8Array {
   if (spi[0] === 0) spi[0] = 1;
   return spi;
 }
-
-export const spiBytes = (n: number): Uint8Array => Uint8Array.of(n >>> 24, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff);

@@ -5,7 +5,7 @@
 import { createAuthCipher, type AuthCipher, type IkeSaKeymat, type IkeSuite } from '../crypto/index.ts';
 import type { KeyLog, Random } from '../platform.ts';
 import { encodeMessage, type Payload } from './codec/index.ts';
-import { deriveIkeSaKeys, deriveRekeyedIkeSaKeys } from './keys.ts';
+import { deriveIkeSaKeys } from './keys.ts';
 import type { AuthContext } from './tasks/ike-auth.ts';
 import type { IkeSaInitTask, InitOutcome } from './tasks/ike-sa-init.ts';
 
@@ -36,7 +36,7 @@ export function createIkeSa(task: IkeSaInitTask, out: Done, initRequest: Uint8Ar
 
 /** The IKE SA that replaces `old` after our CREATE_CHILD_SA rekey (RFC 7296 2.18): we initiated, so we stay the original initiator. */
 export function rekeyedIkeSa(old: IkeSa, suite: IkeSuite, spiI: Uint8Array, spiR: Uint8Array, ni: Uint8Array, nr: Uint8Array, sharedSecret: Uint8Array, random: Random, keyLog?: KeyLog): IkeSa {
-  const keys = deriveRekeyedIkeSaKeys({ prf: old.suite.prf, skD: old.keys.skD }, suite, ni, nr, sharedSecret, spiI, spiR);
+  const keys = deriveIkeSaKeys(suite, ni, nr, sharedSecret, spiI, spiR, { prf: old.suite.prf, skD: old.keys.skD });
   // Message IDs start again at 0 in the new IKE SA.
   return ikeSaFromKeys({ spiI, spiR, suite, keys, natT: old.natT, nextId: 0, auth: old.auth }, random, keyLog);
 }

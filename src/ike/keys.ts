@@ -10,6 +10,7 @@ import { childKeymatLength, ikeKeymatLength, prfPlus, splitChildKeymat, splitIke
 import type { ChildSaKeymat, EspSuite, IkeSaKeymat, IkeSuite, PrfAlgorithm } from '../crypto/index.ts';
 import { concatBytes } from '../util/bytes.ts';
 
+/** `rekeyOf`: the IKE SA a CREATE_CHILD_SA rekey replaces (its PRF and SK_d seed the new SKEYSEED). */
 export function deriveIkeSaKeys(
   suite: IkeSuite,
   ni: Uint8Array,
@@ -17,25 +18,9 @@ export function deriveIkeSaKeys(
   sharedSecret: Uint8Array,
   spiI: Uint8Array,
   spiR: Uint8Array,
+  rekeyOf?: { prf: PrfAlgorithm; skD: Uint8Array },
 ): IkeSaKeymat {
-  const skeyseed = suite.prf.compute(concatBytes(ni, nr), sharedSecret);
-  return ikeKeysFromSeed(suite, skeyseed, ni, nr, spiI, spiR);
-}
-
-export function deriveRekeyedIkeSaKeys(
-  old: { prf: PrfAlgorithm; skD: Uint8Array },
-  suite: IkeSuite,
-  ni: Uint8Array,
-  nr: Uint8Array,
-  sharedSecret: Uint8Array,
-  spiI: Uint8Array,
-  spiR: Uint8Array,
-): IkeSaKeymat {
-  const skeyseed = old.prf.compute(old.skD, concatBytes(sharedSecret, ni, nr));
-  return ikeKeysFromSeed(suite, skeyseed, ni, nr, spiI, spiR);
-}
-
-function ikeKeysFromSeed(suite: IkeSuite, skeyseed: Uint8Array, ni: Uint8Array, nr: Uint8Array, spiI: Uint8Array, spiR: Uint8Array): IkeSaKeymat {
+  const skeyseed = rekeyOf ? rekeyOf.prf.compute(rekeyOf.skD, concatBytes(sharedSecret, ni, nr)) : suite.prf.compute(concatBytes(ni, nr), sharedSecret);
   const keymat = prfPlus(suite.prf, skeyseed, concatBytes(ni, nr, spiI, spiR), ikeKeymatLength(suite));
   return splitIkeKeymat(suite, keymat);
 }

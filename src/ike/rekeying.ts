@@ -9,8 +9,8 @@
  */
 import { formatIkeSuite, type DhGroup } from '../crypto/index.ts';
 import { hexSpi } from '../esp/index.ts';
-import { readU32, toHex } from '../util/bytes.ts';
-import { buildChildSa, describeChildSa, newEspSpi, spiBytes, type ChildSa } from './child-sa.ts';
+import { readU32, toHex, u32ToBytes } from '../util/bytes.ts';
+import { buildChildSa, describeChildSa, newEspSpi, type ChildSa } from './child-sa.ts';
 import type { ChildSaSet } from './child-sa-set.ts';
 import { findNotify, notifyName, notifyPayload, NotifyType, type IkeHeader, type IkeMessage, type Payload } from './codec/index.ts';
 import { rekeyedIkeSa, type IkeSa } from './ike-sa.ts';
@@ -111,7 +111,7 @@ export class Rekeying {
     const child = this.ctx.children.current!;
     this.childRekeyAt = undefined;
     const random = this.ctx.deps.random;
-    this.childRekey = newChildRekey(random, child.espSuite, spiBytes(child.spiIn), newEspSpi(random), child.tsLocal, child.tsRemote, this.pfsGroup);
+    this.childRekey = newChildRekey(random, child.espSuite, u32ToBytes(child.spiIn), newEspSpi(random), child.tsLocal, child.tsRemote, this.pfsGroup);
     this.ctx.deps.log.debug(`rekeying the CHILD SA ${describeChildSa(child)}`);
     this.ctx.request('rekey-child', buildChildRekeyPayloads(this.childRekey), now);
   }

@@ -6,7 +6,7 @@
  *                 ▼                                               ▼ failed rekey: start over
  *   failure ─► 'waiting' (backoff) ─► next attempt … maxAttempts ─► 'failed' (final ike-error)
  *
- * Rekeying is make-before-break (tasks/create-child-sa.ts): at childLifetime, or when the gateway
+ * Rekeying is make-before-break (rekeying.ts): at childLifetime, or when the gateway
  * asks, a new CHILD SA replaces the old one, whose inbound SA stays until the old pair is deleted;
  * at ikeLifetime (or when the gateway asks) we rekey the IKE SA and delete the old one.
  *
@@ -431,7 +431,7 @@ export class IkeSession {
       this.answer(h, answer.response, now);
       if (answer.event.kind === 'delete-ike') this.tearDown(now, 'gateway deleted the IKE SA', false, this.restartDelay());
       // A pair a rekey replaced (the gateway initiated it, or won a collision): gone at both ends now.
-      else if (answer.event.kind === 'delete-child' && this.children.isRetiring(answer.event.child!)) this.children.retire(answer.event.child!);
+      else if (answer.event.kind === 'delete-child' && this.children.isRetiring(answer.event.child)) this.children.retire(answer.event.child);
       // One CHILD SA per IKE SA: without it the IKE SA is of no use, so both go and we start over.
       else if (answer.event.kind === 'delete-child') this.tearDown(now, 'gateway deleted the CHILD SA', true, this.restartDelay());
     } else if (h.exchange === ExchangeType.CREATE_CHILD_SA) {

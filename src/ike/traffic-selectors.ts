@@ -2,7 +2,7 @@
  * IPv4 traffic selectors as numeric ranges (RFC 7296 3.13.1), built from config CIDRs and
  * checked when the responder narrows (2.9): every returned selector must lie inside one we asked for.
  */
-import { ipv4ToString, parseIpv4 } from '../util/bytes.ts';
+import { ipv4ToString, parseIpv4, u32ToBytes } from '../util/bytes.ts';
 import { ipv4Selector, TsType, type IkeMessage, type Payload, type TrafficSelector } from './codec/index.ts';
 
 export interface Ipv4Selector {
@@ -14,7 +14,6 @@ export interface Ipv4Selector {
 }
 
 const u32 = (b: Uint8Array): number => ((b[0]! << 24) >>> 0) + (b[1]! << 16) + (b[2]! << 8) + b[3]!;
-export const u32ToBytes = (n: number): Uint8Array => Uint8Array.of(n >>> 24, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff);
 export const u32ToAddress = (n: number): string => ipv4ToString(u32ToBytes(n));
 export const addressToU32 = (b: Uint8Array): number => u32(b);
 

@@ -32,6 +32,13 @@ export function writeU32(b: Uint8Array, offset: number, value: number): void {
   b[offset + 3] = value & 0xff;
 }
 
+/** A 32-bit value as 4 big-endian bytes (SPIs, IPv4 addresses). */
+export function u32ToBytes(value: number): Uint8Array {
+  const b = new Uint8Array(4);
+  writeU32(b, 0, value);
+  return b;
+}
+
 export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
