@@ -10,7 +10,7 @@ import { Logger } from '../util/log.ts';
 import { CellularLink, type LinkEvent } from './cellular-link.ts';
 import { Tunnel, type TunnelEvent } from './tunnel.ts';
 import { Probe, type ProbeEvent } from '../app/probe.ts';
-import { earliest } from './deadlines.ts';
+import { earliest } from '../util/time.ts';
 import type { DrivenAgent } from './runner.ts';
 
 export type AgentEvent = LinkEvent | TunnelEvent | ProbeEvent;

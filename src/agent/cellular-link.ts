@@ -9,7 +9,7 @@ import { Modem, type ModemEvent } from '../modem/index.ts';
 import { PppLink, type PppEvent } from '../ppp/link.ts';
 import type { Random } from '../platform.ts';
 import { Logger } from '../util/log.ts';
-import { earliest } from './deadlines.ts';
+import { earliest } from '../util/time.ts';
 
 export type LinkEvent =
   | { type: 'modem'; event: ModemEvent }

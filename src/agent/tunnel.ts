@@ -14,7 +14,7 @@ import { IpStack, type UdpHandler, type UdpSocket } from '../ip/stack.ts';
 import type { KeyLog, Random } from '../platform.ts';
 import { readU32 } from '../util/bytes.ts';
 import { DropCounter, type Logger } from '../util/log.ts';
-import { earliest } from './deadlines.ts';
+import { earliest } from '../util/time.ts';
 
 export type TunnelEvent = IkeEvent;
 
