@@ -1,7 +1,7 @@
 /** The Platform on Node: real monotonic clock, setTimeout, OS randomness, console logging. */
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import type { AgentConfig } from '../../src/config.ts';
+import type { ManifestConfig } from '../../src/config/validate.ts';
 import type { Clock, KeyLog, LogSink, Platform, Random, Serial, Timer } from '../../src/platform.ts';
 
 export const nodeClock: Clock = { now: () => performance.now() };
@@ -26,6 +26,6 @@ export const consoleLog: LogSink = (level, component, message) => {
   process.stderr.write(`${t} ${level.padEnd(5)} ${component}: ${message}\n`);
 };
 
-export function nodePlatform(config: AgentConfig, serial: Serial, log: LogSink = consoleLog, keyLog?: KeyLog): Platform & { timer: NodeTimer } {
+export function nodePlatform(config: ManifestConfig, serial: Serial, log: LogSink = consoleLog, keyLog?: KeyLog): Platform & { timer: NodeTimer } {
   return { config, serial, clock: nodeClock, timer: new NodeTimer(), random: nodeRandom, log, keyLog };
 }
