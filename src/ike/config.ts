@@ -108,8 +108,8 @@ export const ikeSection: ConfigSection<IkeManifest, IkeSettings> = {
     psk: (v) => (typeof v === 'string' && v.length >= PSK_MIN && v.length <= 256 ? undefined : `a pre-shared key string of ${PSK_MIN}..256 characters (whoever answers IKE_SA_INIT can try to guess a weak one offline)`),
     ikeProposals: proposals('ike', 'aes128gcm16-prfsha256-x25519'),
     espProposals: proposals('esp', 'aes128gcm16'),
-    ikeLifetime: intIn(300, 604800, ' seconds'),
-    childLifetime: intIn(60, 604800, ' seconds'),
+    ikeLifetime: intIn(10, 604800, ' seconds'),
+    childLifetime: intIn(10, 604800, ' seconds'),
     childRekeyBytes: (v) => (isInt(v) && v >= 0 && v <= 2 ** 50 ? (v === 0 || v >= 65536 ? undefined : '0 (off) or at least 65536 bytes') : '0 (off) or a byte count'),
     childRekeyPackets: (v) => (isInt(v) && v >= 0 && v <= 0xf0000000 ? (v === 0 || v >= 1000 ? undefined : '0 (off) or at least 1000 packets') : `0 (off) or a packet count up to ${0xf0000000}`),
     dpdInterval: intIn(0, 3600, ' seconds, 0 = off'),
@@ -120,6 +120,9 @@ export const ikeSection: ConfigSection<IkeManifest, IkeSettings> = {
     ikeRetransmitTries: intIn(1, 10),
   },
   cross: (r, issues) => {
+    for (const key of ['ikeLifetime', 'childLifetime'] as const) {
+      if (r[key] < 300) issues.warn(`config.${key}: ${r[key]} s; each rekey costs bytes on a metered link (hours are usual)`);
+    }
     if (r.psk.length < PSK_WARN) issues.warn(`config.psk: ${r.psk.length} characters; use ${PSK_WARN} or more random characters (whoever answers IKE_SA_INIT can try to guess a PSK offline)`);
   },
   parse: (r) => {
