@@ -241,8 +241,11 @@ export class FakeNetwork {
     return class {
       resolve(r: ResolveRequest): void {
         net.lookups.push(r.host);
-        const address = net.names.get(r.host);
-        net.clock.defer(() => (address ? r.onResolved(r.host, address) : r.onError(r.host)));
+        net.clock.defer(() => {
+          const address = net.names.get(r.host);
+          if (address) r.onResolved(r.host, address);
+          else r.onError(r.host);
+        });
       }
       close(): void {}
     };

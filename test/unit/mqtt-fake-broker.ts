@@ -4,6 +4,9 @@ import { CONNECT, PINGREQ, PINGRESP, PUBACK, PUBLISH, SUBSCRIBE, UNSUBACK, UNSUB
 import { utf8 } from '../../src/util/bytes.ts';
 import type { FakeNetwork, ServerConnection } from './fake-ecma419.ts';
 
+/** The packet shapes whose `type` can be T (IdPacket covers several types). */
+export type PacketOf<T extends number> = Packet extends infer P ? (P extends { type: infer U } ? (T extends U ? P : never) : never) : never;
+
 export class BrokerConnection {
   readonly packets: Packet[] = [];
   private readonly reader = new PacketReader(1 << 20);
@@ -69,7 +72,7 @@ export class FakeBroker {
   }
 
   /** Every packet of a type the client sent, over all connections. */
-  sent<T extends Packet['type']>(type: T): Extract<Packet, { type: T }>[] {
-    return this.connections.flatMap((c) => c.packets.filter((p): p is Extract<Packet, { type: T }> => p.type === type));
+  sent<T extends Packet['type']>(type: T): PacketOf<T>[] {
+    return this.connections.flatMap((c) => c.packets.filter((p) => p.type === type) as PacketOf<T>[]);
   }
 }
