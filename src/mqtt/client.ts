@@ -13,7 +13,8 @@
 import { silentLogger, type Logger } from '../util/log.ts';
 import { utf8 } from '../util/bytes.ts';
 import { wellFormed } from '../util/utf8.ts';
-import { bytesOf, toArrayBuffer, type ByteSource, type ClientRuntime, type DnsOption, type SocketOption, type TcpSocket } from '../io/ecma419.ts';
+import { bytesOf, toArrayBuffer, type ByteSource, type ClientRuntime, type DnsOption, type SocketOption } from '../io/ecma419.ts';
+import { Connection } from '../io/connection.ts';
 import type { Timer } from '../platform.ts';
 import * as K from './constants.ts';
 import { DEFAULT_LIMITS, MqttSession, type ControlMessage, type InboundMessage, type MqttCounters, type MqttError, type MqttEvent, type MqttLimits } from './session.ts';
@@ -93,12 +94,7 @@ export class MQTTClient {
   private readonly timer: Timer;
   private readonly log: Logger;
   private readonly limits: MqttLimits;
-  private socket: TcpSocket | undefined;
-  private generation = 0; // callbacks of an older socket or lookup are ignored
-  private socketWritable = 0;
-  private socketUp = false;
-  private readonly outbox: Uint8Array[] = [];
-  private outboxBytes = 0;
+  private connection: Connection | undefined;
   private current: { payload: Uint8Array; offset: number } | undefined;
   private closed = false;
 
@@ -132,10 +128,10 @@ export class MQTTClient {
       },
       { log: this.log, random: this.runtime.random },
       {
-        open: (now) => this.open(now),
+        open: () => this.open(),
         shut: () => this.shut(),
-        send: (bytes) => this.send(bytes),
-        room: () => Math.max(0, this.limits.queueBytes + CONTROL_SLACK - this.outboxBytes),
+        send: (bytes) => this.connection?.send(bytes),
+        room: () => Math.max(0, this.limits.queueBytes + CONTROL_SLACK - (this.connection?.pending ?? 0)),
         deliver: (m) => this.deliver(m),
         control: (m) => {
           this.callApp('onControl', () => this.options.onControl?.call(this, m));
@@ -224,119 +220,38 @@ export class MQTTClient {
 
   // ---- the transport ----
 
-  private open(now: number): void {
-    const gen = ++this.generation;
-    const host = this.options.host;
-    if (/^\d{1,3}(\.\d{1,3}){3}$/.test(host) || !this.options.dns) return this.connect(gen, host, host);
-    try {
-      const resolver = new this.options.dns.io({ ...this.options.dns });
-      resolver.resolve({
-        host,
-        onResolved: (name, address) => {
-          resolver.close();
-          if (gen === this.generation) this.connect(gen, name, address);
-        },
-        onError: () => {
-          resolver.close();
-          if (gen === this.generation) this.step((t) => this.session.transportDown('dns-failed', t, `could not resolve ${host}`));
-        },
-      });
-    } catch (e) {
-      this.session.transportDown('dns-failed', now, `resolver: ${String(e)}`);
-    }
-  }
-
-  private connect(gen: number, host: string, address: string): void {
-    const client = this;
-    try {
-      this.socketUp = false;
-      this.socketWritable = 0;
-      this.socket = new this.options.socket.io({
-        ...this.options.socket,
-        address,
-        host,
-        port: this.options.port ?? 1883,
-        onReadable(count) {
-          if (gen === client.generation) client.step((now) => client.readable(count, now));
-        },
-        onWritable(count) {
-          if (gen === client.generation) client.step((now) => client.writableSocket(count, now));
-        },
-        onError() {
-          if (gen === client.generation) client.step((now) => { client.dropSocket(); client.session.transportDown('connection-lost', now); });
-        },
-      });
-    } catch (e) {
-      this.socket = undefined;
-      this.step((now) => this.session.transportDown('socket-failed', now, String(e)));
-    }
+  private open(): void {
+    this.connection?.close();
+    this.connection = new Connection(
+      { host: this.options.host, port: this.options.port ?? 1883, socket: this.options.socket, dns: this.options.dns, log: this.log, step: (work) => this.step(work) },
+      {
+        up: (now) => this.session.transportUp(now),
+        readable: (count, now) => this.readable(count, now),
+        writable: (now) => this.writable(now),
+        down: (failure, detail, now) => this.session.transportDown(failure, now, detail),
+      },
+    );
   }
 
   private readable(count: number, now: number): void {
-    const socket = this.socket;
-    while (count > 0 && socket && socket === this.socket) {
-      const chunk = socket.read(Math.min(count, READ_CHUNK));
-      if (!chunk || chunk.byteLength === 0) return;
-      count -= chunk.byteLength;
-      this.session.input(new Uint8Array(chunk), now);
+    const connection = this.connection;
+    while (count > 0 && connection && connection === this.connection) {
+      const chunk = connection.read(Math.min(count, READ_CHUNK));
+      if (!chunk) return;
+      count -= chunk.length;
+      this.session.input(chunk, now);
     }
   }
 
-  private writableSocket(count: number, now: number): void {
-    this.socketWritable = count;
-    if (!this.socketUp) {
-      this.socketUp = true; // ECMA-419: the first onWritable says the connection is established
-      this.session.transportUp(now);
-    }
-    this.flush();
+  private writable(now: number): void {
     this.session.writable(now);
     const n = this.writableCount();
     if (this.session.state === 'connected' && n > 0) this.callApp('onWritable', () => this.options.onWritable?.call(this, n));
   }
 
-  private send(bytes: Uint8Array): void {
-    this.outbox.push(bytes);
-    this.outboxBytes += bytes.length;
-    this.flush();
-  }
-
-  /** Writes what fits the socket now; the rest waits for onWritable. */
-  private flush(): void {
-    const socket = this.socket;
-    while (socket && this.socketUp && this.outbox.length && this.socketWritable > 0) {
-      const head = this.outbox[0]!;
-      const n = Math.min(head.length, this.socketWritable);
-      let left: number | void;
-      try {
-        left = socket.write(n === head.length ? head : head.subarray(0, n));
-      } catch (e) {
-        this.log.warn(`socket write failed: ${String(e)}`);
-        return;
-      }
-      this.socketWritable = typeof left === 'number' ? left : this.socketWritable - n;
-      this.outboxBytes -= n;
-      if (n === head.length) this.outbox.shift();
-      else this.outbox[0] = head.subarray(n);
-    }
-  }
-
   private shut(): void {
-    const socket = this.socket;
-    this.dropSocket();
-    try {
-      socket?.close();
-    } catch {
-      /* closing a broken socket may throw: it is gone either way */
-    }
-  }
-
-  private dropSocket(): void {
-    this.generation++;
-    this.socket = undefined;
-    this.socketUp = false;
-    this.socketWritable = 0;
-    this.outbox.length = 0;
-    this.outboxBytes = 0;
+    this.connection?.close();
+    this.connection = undefined;
   }
 
   // ---- the app side ----
@@ -354,7 +269,7 @@ export class MQTTClient {
   }
 
   private writableCount(): number {
-    return Math.max(0, this.limits.queueBytes - this.outboxBytes);
+    return Math.max(0, this.limits.queueBytes - (this.connection?.pending ?? 0));
   }
 
   /** An app callback that throws is logged; it never breaks the session. */

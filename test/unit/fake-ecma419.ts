@@ -135,6 +135,7 @@ export class FakeTcp implements TcpSocket {
   private inboundBytes = 0;
   private writableLeft: number;
   private state: 'connecting' | 'open' | 'failed' | 'closed' = 'connecting';
+  private errorPending = false;
   server: ServerConnection | undefined;
   readonly written: Uint8Array[] = [];
 
@@ -170,6 +171,7 @@ export class FakeTcp implements TcpSocket {
       else this.inbound[0] = head.subarray(take);
     }
     this.inboundBytes -= n;
+    if (this.errorPending && this.inboundBytes === 0) this.net.clock.defer(() => this.fail());
     return out.buffer;
   }
 
@@ -207,6 +209,9 @@ export class FakeTcp implements TcpSocket {
   /** @internal */
   fail(): void {
     if (this.state === 'closed' || this.state === 'failed') return;
+    // As Moddable's sockets do: the error comes after the bytes received before it are read.
+    this.errorPending = this.inboundBytes > 0;
+    if (this.errorPending) return;
     this.state = 'failed';
     this.options.onError?.call(this);
   }
