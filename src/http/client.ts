@@ -97,7 +97,8 @@ export class HTTPClient {
     this.sink = {
       head: (head) => this.onHead(head),
       body: (bytes) => {
-        const req = this.current!;
+        const req = this.current;
+        if (!req) return; // closed from a callback of this same chunk
         req.carry.push(bytes.slice());
         req.carryBytes += bytes.length;
       },
