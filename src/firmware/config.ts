@@ -28,7 +28,7 @@ export const firmwareSection: ConfigSection<FirmwareRaw, FirmwareConfig> = {
     firmwareManifest: '/firmware/manifest.json',
     firmwareVersion: '0.0.0',
     firmwareRange: 65536,
-    firmwareTurnBytes: 4096,
+    firmwareTurnBytes: 2048, // SHA-256 of 2 KiB ≈ 1 M XS computrons, about one 1400-byte ESP open
     firmwareMaxImage: 4 << 20,
     firmwareCheckInterval: 86400,
     firmwareRetryMin: 5,
