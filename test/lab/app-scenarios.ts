@@ -83,17 +83,27 @@ export async function mqttExchange(io: DeviceIo, o: { count: number; timeoutMs: 
   }
 }
 
-/** A wrong password: named errors, and retries that back off (attempts counted over `watchMs`). */
-export async function mqttWrongPassword(io: DeviceIo, watchMs: number): Promise<{ errors: string[]; attempts: number }> {
+/** A wrong password: named errors, and retries that back off (attempts and waits over `watchMs`). */
+export async function mqttWrongPassword(io: DeviceIo, watchMs: number): Promise<{ errors: string[]; attempts: number; waits: number[] }> {
   const errors: string[] = [];
+  const waits: number[] = [];
   const client = new MQTTClient({
     ...io, host: 'broker.lab.example', id: MQTT_DEVICE.user, user: MQTT_DEVICE.user, password: 'not-the-password', clean: true,
     limits: { retryMinMs: 1000, retryMaxMs: 4000 },
     onError: (e) => errors.push(e.name),
+    onEvent: (e) => { if (e.type === 'mqtt-retry') waits.push(e.inMs); },
   });
   await sleep(watchMs);
   client.close();
-  return { errors, attempts: client.counters.failures };
+  return { errors, attempts: client.counters.failures, waits };
+}
+
+/** Waits of a 1 s .. 4 s backoff: each in the upper half of 1, 2, 4, 4 ... seconds. */
+export function backsOff(waits: number[]): boolean {
+  return waits.every((w, k) => {
+    const ceiling = Math.min(4000, 1000 * 2 ** k);
+    return w >= ceiling / 2 && w <= ceiling;
+  });
 }
 
 /** The hostile broker in each mode: the first named error, and whether the client recovered to try again. */
