@@ -193,7 +193,7 @@ export class HTTPClient {
     this.socketReadable = 0;
     this.reuse = false;
     const connection: Connection = new Connection(
-      { host: this.options.host, port: this.options.port ?? 80, socket: this.options.socket, dns: this.options.dns, log: this.log, step: (work) => this.step(work) },
+      { host: this.options.host, port: this.options.port ?? 80, socket: this.options.socket, dns: this.options.dns, log: this.log, step: (work, now) => this.step(work, now) },
       {
         up: () => {
           this.reuse = true;
@@ -314,9 +314,9 @@ export class HTTPClient {
     }
   }
 
-  private step(work: (now: number) => void): void {
+  private step(work: (now: number) => void, now?: number): void {
     try {
-      work(this.runtime.now());
+      work(now ?? this.runtime.now());
     } catch (e) {
       this.log.error(`internal error: ${e instanceof Error ? `${e.message}\n${e.stack ?? ''}` : String(e)}`);
     }

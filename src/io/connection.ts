@@ -25,8 +25,8 @@ export interface ConnectionOptions {
   socket: SocketOption;
   dns?: DnsOption;
   log: Logger;
-  /** The owner's turn: runs work with `now`, then re-arms the owner's timer. */
-  step(work: (now: number) => void): void;
+  /** The owner's turn: runs work with `now` (the socket's, when its callback carries one), then re-arms the owner's timer. */
+  step(work: (now: number) => void, now?: number): void;
 }
 
 const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
@@ -108,14 +108,15 @@ export class Connection {
           address,
           host,
           port: this.options.port,
-          onReadable(count) {
-            if (self.live) self.options.step((now) => self.events.readable(count, now));
+          // ikelet's tunnel sockets pass the agent turn's `now` last; other sockets do not.
+          onReadable(count, now?: number) {
+            if (self.live) self.options.step((t) => self.events.readable(count, t), now);
           },
-          onWritable(count) {
-            if (self.live) self.options.step((now) => self.onWritable(count, now));
+          onWritable(count, now?: number) {
+            if (self.live) self.options.step((t) => self.onWritable(count, t), now);
           },
-          onError() {
-            self.fail('connection-lost', 'the connection broke');
+          onError(error?: unknown, now?: number) {
+            self.fail('connection-lost', error instanceof Error ? error.message : 'the connection broke', now);
           },
         });
       } catch (e) {
@@ -153,12 +154,12 @@ export class Connection {
     }
   }
 
-  private fail(failure: ConnectionFailure, detail: string): void {
+  private fail(failure: ConnectionFailure, detail: string, now?: number): void {
     if (!this.live) return;
-    this.options.step((now) => {
+    this.options.step((t) => {
       if (!this.live) return;
       this.close();
-      this.events.down(failure, detail, now);
-    });
+      this.events.down(failure, detail, t);
+    }, now);
   }
 }

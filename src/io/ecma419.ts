@@ -24,9 +24,9 @@ export interface TcpOptions {
   host?: string;
   nodelay?: boolean;
   format?: 'buffer';
-  onReadable?: (this: TcpSocket, count: number) => void;
-  onWritable?: (this: TcpSocket, count: number) => void;
-  onError?: (this: TcpSocket, error?: unknown) => void;
+  onReadable?: (this: TcpSocket, count: number, now?: number) => void;
+  onWritable?: (this: TcpSocket, count: number, now?: number) => void;
+  onError?: (this: TcpSocket, error?: unknown, now?: number) => void;
 }
 
 export type TcpClass = new (options: TcpOptions) => TcpSocket;

@@ -223,7 +223,7 @@ export class MQTTClient {
   private open(): void {
     this.connection?.close();
     this.connection = new Connection(
-      { host: this.options.host, port: this.options.port ?? 1883, socket: this.options.socket, dns: this.options.dns, log: this.log, step: (work) => this.step(work) },
+      { host: this.options.host, port: this.options.port ?? 1883, socket: this.options.socket, dns: this.options.dns, log: this.log, step: (work, now) => this.step(work, now) },
       {
         up: (now) => this.session.transportUp(now),
         readable: (count, now) => this.readable(count, now),
@@ -282,9 +282,9 @@ export class MQTTClient {
   }
 
   /** Runs one turn with the time of now and re-arms the timer for the session's next deadline. */
-  private step<T>(work: (now: number) => T): void {
+  private step<T>(work: (now: number) => T, now?: number): void {
     try {
-      work(this.runtime.now());
+      work(now ?? this.runtime.now());
     } catch (e) {
       this.log.error(`internal error: ${e instanceof Error ? `${e.message}\n${e.stack ?? ''}` : String(e)}`);
     }

@@ -16,7 +16,7 @@ import { labTest, startLab } from '../lab/harness.ts';
 import { labDeviceConfig } from '../lab/device-config.ts';
 import { MQTT_OPS, firmwareImage } from '../lab/app-services.ts';
 import { run, startProcess, stopProcess, waitFor } from '../lab/processes.ts';
-import { nodeRuntime } from '../lab/node-ecma419.ts';
+import { nodeClientRuntime } from '../../hosts/sim/node-platform.ts';
 import { backsOff, firmwareUpdate, mqttExchange, mqttHostile, mqttWrongPassword, type DeviceIo } from '../lab/app-scenarios.ts';
 import { FileSink } from '../../hosts/sim/firmware-file-sink.ts';
 import type { AgentConfig } from '../../src/config.ts';
@@ -52,7 +52,7 @@ async function bringUp(t: TestContext, host: DeviceHost, config: Partial<AgentCo
   await device.start();
   await device.waitFor((e) => e.type === 'child-up', 60_000, 'the tunnel');
   const { TCP, Resolver } = socketsOf(device);
-  return { lab, device, io: { socket: { io: TCP }, dns: { io: Resolver }, runtime: nodeRuntime() } };
+  return { lab, device, io: { socket: { io: TCP }, dns: { io: Resolver }, runtime: nodeClientRuntime } };
 }
 
 /** QoS 1 commands from the private network through mosquitto_pub, one connection for all. */

@@ -11,13 +11,13 @@ import { createHash } from 'node:crypto';
 import { FileSink } from '../../hosts/sim/firmware-file-sink.ts';
 import { DNS_ADDRESS } from './lab.ts';
 import { MQTT_OPS } from './app-services.ts';
-import { NodeResolverClass, NodeTcp, nodeRuntime } from './node-ecma419.ts';
+import { NodeResolverClass, NodeTcp, nodeClientRuntime } from './node-ecma419.ts';
 import { firmwareUpdate, mqttExchange, mqttHostile, mqttWrongPassword, type DeviceIo } from './app-scenarios.ts';
 
 const io: DeviceIo = {
   socket: { io: NodeTcp },
   dns: { io: NodeResolverClass, servers: [DNS_ADDRESS] },
-  runtime: nodeRuntime(),
+  runtime: nodeClientRuntime,
 };
 
 /** QoS 1 commands from the private network, one mosquitto_pub connection for all of them. */

@@ -8,8 +8,7 @@
  */
 import net from 'node:net';
 import { Resolver as NodeResolver } from 'node:dns/promises';
-import type { ClientRuntime, ResolveRequest, TcpOptions, TcpSocket } from '../../src/io/ecma419.ts';
-import type { Timer } from '../../src/platform.ts';
+import type { ResolveRequest, TcpOptions, TcpSocket } from '../../src/io/ecma419.ts';
 
 const SEND_BUFFER = 16384;
 const RECEIVE_BUFFER = 65536;
@@ -102,19 +101,5 @@ export class NodeResolverClass {
   close(): void {}
 }
 
-/** Clock and timers from Node's event loop. */
-export function nodeRuntime(): ClientRuntime {
-  return {
-    now: () => performance.now(),
-    timer(): Timer {
-      let handle: NodeJS.Timeout | undefined;
-      return {
-        schedule(at, fire) {
-          if (handle) clearTimeout(handle);
-          handle = at === undefined ? undefined : setTimeout(fire, Math.max(0, at - performance.now()));
-        },
-      };
-    },
-    random: { bytes: (n) => new Uint8Array(n).map(() => Math.floor(Math.random() * 256)) },
-  };
-}
+/** Clock and timers from Node's event loop: the simulator's, the same clock as its agent. */
+export { nodeClientRuntime } from '../../hosts/sim/node-platform.ts';
