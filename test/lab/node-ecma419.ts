@@ -9,6 +9,7 @@
 import net from 'node:net';
 import { Resolver as NodeResolver } from 'node:dns/promises';
 import type { ResolveRequest, TcpOptions, TcpSocket } from '../../src/io/ecma419.ts';
+import { ByteQueue } from '../unit/byte-queue.ts';
 
 const SEND_BUFFER = 16384;
 const RECEIVE_BUFFER = 65536;
@@ -16,8 +17,7 @@ const RECEIVE_BUFFER = 65536;
 export class NodeTcp implements TcpSocket {
   format = 'buffer';
   private readonly socket: net.Socket;
-  private inbound: Buffer[] = [];
-  private inboundBytes = 0;
+  private readonly inbound = new ByteQueue();
   private connected = false;
   private failed = false;
   private errorPending = false;
@@ -30,9 +30,8 @@ export class NodeTcp implements TcpSocket {
     });
     this.socket.on('data', (d: Buffer) => {
       this.inbound.push(d);
-      this.inboundBytes += d.length;
-      if (this.inboundBytes >= RECEIVE_BUFFER) this.socket.pause(); // TCP's window does the rest
-      this.options.onReadable?.call(this, this.inboundBytes);
+      if (this.inbound.length >= RECEIVE_BUFFER) this.socket.pause(); // TCP's window does the rest
+      this.options.onReadable?.call(this, this.inbound.length);
     });
     this.socket.on('drain', () => this.connected && this.options.onWritable?.call(this, this.writable()));
     this.socket.on('error', () => this.fail());
@@ -40,22 +39,10 @@ export class NodeTcp implements TcpSocket {
   }
 
   read(count?: number): ArrayBuffer | undefined {
-    if (this.inboundBytes === 0) return undefined;
-    const n = Math.min(count ?? this.inboundBytes, this.inboundBytes);
-    const out = new Uint8Array(n);
-    let o = 0;
-    while (o < n) {
-      const head = this.inbound[0]!;
-      const take = Math.min(head.length, n - o);
-      out.set(head.subarray(0, take), o);
-      o += take;
-      if (take === head.length) this.inbound.shift();
-      else this.inbound[0] = head.subarray(take);
-    }
-    this.inboundBytes -= n;
-    if (this.inboundBytes < RECEIVE_BUFFER / 2) this.socket.resume();
-    if (this.errorPending && this.inboundBytes === 0) setImmediate(() => this.fail());
-    return out.buffer;
+    const out = this.inbound.take(count);
+    if (this.inbound.length < RECEIVE_BUFFER / 2) this.socket.resume();
+    if (this.errorPending && this.inbound.length === 0) setImmediate(() => this.fail());
+    return out;
   }
 
   write(data: ArrayBuffer | ArrayBufferView): number {
@@ -77,7 +64,7 @@ export class NodeTcp implements TcpSocket {
 
   private fail(): void {
     if (this.failed) return;
-    if (this.inboundBytes > 0) {
+    if (this.inbound.length > 0) {
       this.errorPending = true;
       return;
     }

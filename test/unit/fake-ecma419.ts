@@ -5,6 +5,7 @@
  */
 import type { ClientRuntime, ResolveRequest, TcpOptions, TcpSocket } from '../../src/io/ecma419.ts';
 import type { Timer } from '../../src/platform.ts';
+import { ByteQueue } from './byte-queue.ts';
 
 export class FakeClock {
   now = 0;
@@ -131,8 +132,7 @@ interface Endpoint { accept?: Accept; refuse?: boolean }
 
 export class FakeTcp implements TcpSocket {
   format = 'buffer';
-  private inbound: Uint8Array[] = [];
-  private inboundBytes = 0;
+  private readonly inbound = new ByteQueue();
   private writableLeft: number;
   private state: 'connecting' | 'open' | 'failed' | 'closed' = 'connecting';
   private errorPending = false;
@@ -158,21 +158,9 @@ export class FakeTcp implements TcpSocket {
   get open(): boolean { return this.state === 'open'; }
 
   read(count?: number): ArrayBuffer | undefined {
-    if (this.inboundBytes === 0) return undefined;
-    const n = Math.min(count ?? this.inboundBytes, this.inboundBytes);
-    const out = new Uint8Array(n);
-    let o = 0;
-    while (o < n) {
-      const head = this.inbound[0]!;
-      const take = Math.min(head.length, n - o);
-      out.set(head.subarray(0, take), o);
-      o += take;
-      if (take === head.length) this.inbound.shift();
-      else this.inbound[0] = head.subarray(take);
-    }
-    this.inboundBytes -= n;
-    if (this.errorPending && this.inboundBytes === 0) this.net.clock.defer(() => this.fail());
-    return out.buffer;
+    const out = this.inbound.take(count);
+    if (this.errorPending && this.inbound.length === 0) this.net.clock.defer(() => this.fail());
+    return out;
   }
 
   write(data: ArrayBuffer | ArrayBufferView): number {
@@ -202,15 +190,14 @@ export class FakeTcp implements TcpSocket {
   deliver(bytes: Uint8Array): void {
     if (this.state !== 'open') return;
     this.inbound.push(bytes);
-    this.inboundBytes += bytes.length;
-    this.options.onReadable?.call(this, this.inboundBytes);
+    this.options.onReadable?.call(this, this.inbound.length);
   }
 
   /** @internal */
   fail(): void {
     if (this.state === 'closed' || this.state === 'failed') return;
     // As Moddable's sockets do: the error comes after the bytes received before it are read.
-    this.errorPending = this.inboundBytes > 0;
+    this.errorPending = this.inbound.length > 0;
     if (this.errorPending) return;
     this.state = 'failed';
     this.options.onError?.call(this);

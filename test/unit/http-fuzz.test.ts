@@ -2,16 +2,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DEFAULT_HTTP_LIMITS, ResponseParser, type ResponseSink } from '../../src/http/response.ts';
+import { prng } from './prng.ts';
 
-function prng(seed: number) {
-  let x = seed >>> 0;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 0x100000000;
-  };
-}
 
 const SEEDS = [
   'HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello',

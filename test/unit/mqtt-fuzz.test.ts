@@ -6,16 +6,8 @@ import { PINGRESP, PUBACK, UNSUBACK } from '../../src/mqtt/constants.ts';
 import { MQTTClient } from '../../src/mqtt/client.ts';
 import { FakeClock, FakeNetwork } from './fake-ecma419.ts';
 import { FakeBroker } from './mqtt-fake-broker.ts';
+import { prng } from './prng.ts';
 
-function prng(seed: number) {
-  let x = seed >>> 0;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 0x100000000;
-  };
-}
 
 const BUDGET_MS = 3000;
 
