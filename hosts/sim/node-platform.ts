@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { ManifestConfig } from '../../src/config/validate.ts';
 import type { Clock, KeyLog, LogSink, Platform, Random, Serial, Timer } from '../../src/platform.ts';
+import type { ClientRuntime } from '../../src/io/ecma419.ts';
 
 export const nodeClock: Clock = { now: () => performance.now() };
 
@@ -20,6 +21,9 @@ export class NodeTimer implements Timer {
     this.schedule(undefined, () => {});
   }
 }
+
+/** What the app clients (MQTT, HTTP, firmware) get beside their sockets: the agent's clock, a timer each, randomness. */
+export const nodeClientRuntime: ClientRuntime = { now: () => nodeClock.now(), timer: () => new NodeTimer(), random: nodeRandom };
 
 export const consoleLog: LogSink = (level, component, message) => {
   const t = new Date().toISOString().slice(11, 23);

@@ -33,3 +33,9 @@ export const listOf = (form: string, item: (s: string) => string | undefined) =>
 };
 
 export const bool: Check = (v) => (typeof v === 'boolean' ? undefined : 'true or false');
+
+/** A host name or an IPv4 literal, or '' for "off". */
+export const hostOrOff: Check = (v) =>
+  typeof v === 'string' && (v === '' || /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?$/.test(v)) ? undefined : "'' (off) or a host name such as broker.lab.example";
+
+export const urlPath: Check = (v) => (typeof v === 'string' && /^\/[\x21-\x7e]{0,254}$/.test(v) ? undefined : "an absolute path such as '/firmware/manifest.json'");

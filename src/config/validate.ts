@@ -8,6 +8,9 @@
  * secrets (psk, simPin, pppPassword) are described by type and length only.
  */
 import { probeSection } from '../app/config.ts';
+import { firmwareSection, type FirmwareConfig, type FirmwareRaw } from '../firmware/config.ts';
+import { httpSection, type HttpRaw, type HttpSettings } from '../http/config.ts';
+import { mqttSection, type MqttRaw, type MqttSettings } from '../mqtt/config.ts';
 import { ikeSection, type IkeManifest, type IkeSettings } from '../ike/config.ts';
 import { modemSection, type ModemManifest, type ModemSettings } from '../modem/config.ts';
 import type { LogLevel } from '../platform.ts';
@@ -37,12 +40,15 @@ const SECTIONS = {
   ike: ikeSection,
   retry: retrySection,
   probe: probeSection,
+  mqtt: mqttSection,
+  http: httpSection,
+  firmware: firmwareSection,
   uart: uartSection,
   logLevel: logSection,
 } as const;
 
 /** The manifest's `config` object: flat keys in manifest units. */
-export type ManifestConfig = ModemManifest & PppManifest & IkeManifest & RetryManifest & ProbeConfig & UartManifest & LogManifest;
+export type ManifestConfig = ModemManifest & PppManifest & IkeManifest & RetryManifest & ProbeConfig & MqttRaw & HttpRaw & FirmwareRaw & UartManifest & LogManifest;
 
 /** What the layers receive: each section parsed (ms, bytes, parsed addresses and selectors). */
 export interface Settings {
@@ -51,6 +57,9 @@ export interface Settings {
   ike: IkeSettings;
   retry: BackoffSettings;
   probe: ProbeConfig;
+  mqtt: MqttSettings;
+  http: HttpSettings;
+  firmware: FirmwareConfig;
   uart: UartSettings;
   logLevel: LogLevel;
 }

@@ -6,6 +6,9 @@
  */
 import type { Random } from '../platform.ts';
 
+/** Plain capped exponential backoff: min, 2·min, 4·min … max (the app clients' reconnects). */
+export const cappedBackoff = (minMs: number, maxMs: number): BackoffSettings => ({ quickAttempts: 0, quickMs: 0, intervalMs: minMs, maxIntervalMs: maxMs });
+
 export interface BackoffSettings {
   /** Attempts that follow each other quickly (first wait `quickMs`, doubling). */
   quickAttempts: number;
@@ -18,7 +21,8 @@ export interface BackoffSettings {
 export class Backoff {
   private failures = 0;
 
-  constructor(private readonly settings: BackoffSettings, private readonly random: Random) {}
+  /** Without `random` there is no jitter (tests that need exact waits). */
+  constructor(private readonly settings: BackoffSettings, private readonly random?: Random) {}
 
   /** Failures since the last success or reset. */
   get count(): number {
@@ -40,7 +44,7 @@ export class Backoff {
     let base: number;
     if (this.failures < s.quickAttempts) base = Math.min(s.quickMs * 2 ** (this.failures - 1), s.intervalMs);
     else if (permanent) base = s.maxIntervalMs;
-    else base = Math.min(s.intervalMs * 2 ** Math.min(this.failures - s.quickAttempts, 30), s.maxIntervalMs);
+    else base = Math.min(s.intervalMs * 2 ** Math.min(this.failures - Math.max(s.quickAttempts, 1), 30), s.maxIntervalMs);
     return Math.round(base * (0.8 + 0.4 * this.unit()));
   }
 
@@ -50,6 +54,7 @@ export class Backoff {
   }
 
   private unit(): number {
+    if (!this.random) return 0.5;
     const b = this.random.bytes(2);
     return ((b[0]! << 8) | b[1]!) / 0xffff;
   }

@@ -6,16 +6,8 @@ import { DEFAULT_FRAMING, encodeFrame } from '../../src/ppp/hdlc.ts';
 import { PppLink } from '../../src/ppp/link.ts';
 import { PROTO_CHAP, PROTO_IPCP, PROTO_IPV4, PROTO_LCP, PROTO_PAP } from '../../src/ppp/protocols.ts';
 import { silentLogger } from '../../src/util/log.ts';
+import { prng } from './prng.ts';
 
-function prng(seed: number) {
-  let x = seed >>> 0;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 0x100000000;
-  };
-}
 
 // Valid-looking control packets to mutate: LCP/IPCP requests with options, echo, auth replies.
 const SEEDS: [number, number[]][] = [
