@@ -134,10 +134,10 @@ export function replay(t: AnyTarget, seed: number, index: number, gcFirst = fals
 }
 
 /** The biggest parts of a state, for a retained-state finding. */
-function breakdown(root: unknown): string {
+function breakdown(root: unknown, skip: ReadonlySet<object>): string {
   if (typeof root !== 'object' || root === null) return '';
   return Object.entries(root)
-    .map(([k, v]) => [k, retainedBytes(v)] as const)
+    .map(([k, v]) => [k, retainedBytes(v, skip)] as const)
     .sort((a, b) => b[1] - a[1])
     .slice(0, 6)
     .map(([k, n]) => `${k} ${n}`)
@@ -175,10 +175,11 @@ export function runTarget(t: AnyTarget, o: RunOptions): Report {
 
   const sampleRetained = (index: number, input: unknown): boolean => {
     if (!t.retained) return true;
-    const bytes = retainedBytes(t.retained(state));
+    const skip = new Set(t.retainedSkip?.(state) ?? []);
+    const bytes = retainedBytes(t.retained(state), skip);
     report.peakRetainedBytes = Math.max(report.peakRetainedBytes, bytes);
     if (bytes <= retainedLimit) return true;
-    find('retained', index, `the state holds ${bytes} bytes (limit ${retainedLimit}): ${breakdown(t.retained(state))}`, input);
+    find('retained', index, `the state holds ${bytes} bytes (limit ${retainedLimit}): ${breakdown(t.retained(state), skip)}`, input);
     return false;
   };
   const endEpisode = (index: number): boolean => {

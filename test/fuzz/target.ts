@@ -24,6 +24,8 @@ export interface FuzzTarget<S, I> {
   check?(state: S, input: I): void;
   /** The layer's own state, whose size is bounded by retainedLimit. */
   retained?(state: S): unknown;
+  /** Harness objects reachable from it that are not the layer's (fake sockets, clocks): not counted. */
+  retainedSkip?(state: S): readonly object[];
   /** Invariants at the end of an episode (liveness: the layer still recovers). */
   end?(state: S): void;
   /** A coverage label after each input (a phase, an outcome), counted in the report. */

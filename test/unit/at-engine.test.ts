@@ -161,22 +161,3 @@ test('commands queued during data mode wait; leaveDataMode sends them', () => {
   h.engine.input(utf8('\r\nOK\r\n'), 1000);
   assert.equal(h.results[1]!.r.kind, 'ok');
 });
-
-test('random bytes and random lines never throw', () => {
-  let seed = 12345;
-  const rnd = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
-  const pieces = ['OK', 'ERROR', 'CONNECT', 'NO CARRIER', '+CME ERROR: ', '+CEREG: ', 'RDY', '\r', '\n', '~', ',', '"', '1', '99', 'AT'];
-  for (let round = 0; round < 300; round++) {
-    const h = harness();
-    h.send('ATD*99#', 0, { dial: true, timeoutMs: 10 });
-    h.send('AT+CEREG?', 0, { expect: '+CEREG:', timeoutMs: 10 });
-    for (let k = 0; k < 20; k++) {
-      const bytes = rnd() < 0.5
-        ? Uint8Array.from({ length: Math.floor(rnd() * 64) }, () => Math.floor(rnd() * 256))
-        : utf8(Array.from({ length: 8 }, () => pieces[Math.floor(rnd() * pieces.length)]).join(''));
-      h.engine.input(bytes, k);
-      h.engine.onTimer(k * 5);
-      if (rnd() < 0.1) h.engine.leaveDataMode(k);
-    }
-  }
-});

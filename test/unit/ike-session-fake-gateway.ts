@@ -20,11 +20,14 @@ import { espSuiteSpec } from '../../src/ike/proposals.ts';
 import { EspInboundSa, EspOutboundSa } from '../../src/esp/index.ts';
 import { concatBytes, readU32, utf8 } from '../../src/util/bytes.ts';
 import { DropCounter, silentLogger } from '../../src/util/log.ts';
+import type { Random } from '../../src/platform.ts';
 
 export const random = { bytes: (n: number) => new Uint8Array(randomBytes(n)) };
 
 export interface FakeGatewayOptions {
   psk: string;
+  /** Where its SPIs, nonces and keys come from (default: node:crypto); the fuzzer passes a seeded one. */
+  random?: Random;
   id: string;
   /** Ask for a COOKIE until the request carries one. */
   cookie?: boolean;
@@ -76,8 +79,11 @@ export class FakeGateway {
   received: IkeMessage[] = [];
   authOk: boolean | undefined;
   private readonly cookieValue = utf8('fake-cookie-0123');
+  readonly random: Random;
 
-  constructor(readonly o: FakeGatewayOptions) {}
+  constructor(readonly o: FakeGatewayOptions) {
+    this.random = o.random ?? random;
+  }
 
   /** One IKE message (marker already stripped) in, the response (if any) out. */
   handle(bytes: Uint8Array): Uint8Array | undefined {
@@ -110,14 +116,14 @@ export class FakeGateway {
     if (this.o.group !== undefined && ke.group !== this.o.group) {
       return this.plain(msg.spiI, zero, [notifyPayload(NotifyType.INVALID_KE_PAYLOAD, Uint8Array.of(this.o.group >> 8, this.o.group & 0xff))]);
     }
-    const spiR = random.bytes(8);
+    const spiR = this.random.bytes(8);
     if (this.o.initError !== undefined) return this.plain(msg.spiI, spiR, [notifyPayload(this.o.initError)]);
     const offered = findPayload(msg, 'SA')!.proposals;
     const chosen = this.o.ikeChoice ? this.o.ikeChoice(offered) : pickIke(offered, ke.group);
     const suite = ikeSuiteFromTransforms(chosen.transforms);
     if (!suite.ok) throw new Error(suite.error);
-    const dh = findDhGroup(ke.group)!.generate(random);
-    const nonceR = random.bytes(32);
+    const dh = findDhGroup(ke.group)!.generate(this.random);
+    const nonceR = this.random.bytes(32);
     const nonceI = findPayload(msg, 'Nonce')!.data;
     const shared = dh.computeShared(ke.data)!;
     const keys = deriveIkeSaKeys(suite.value, nonceI, nonceR, shared, msg.spiI, spiR);
@@ -130,8 +136,8 @@ export class FakeGateway {
       notifyPayload(NotifyType.NAT_DETECTION_DESTINATION_IP, natDetectionHash(msg.spiI, spiR, observed.address, observed.port)),
     ]);
     const cipher = (e: Uint8Array, a: Uint8Array): AuthCipher => suite.value.integ
-      ? createAuthCipher({ encr: suite.value.encr, encrKey: e, integ: suite.value.integ, integKey: a, random })
-      : createAuthCipher({ encr: suite.value.encr, encrKey: e, random });
+      ? createAuthCipher({ encr: suite.value.encr, encrKey: e, integ: suite.value.integ, integKey: a, random: this.random })
+      : createAuthCipher({ encr: suite.value.encr, encrKey: e, random: this.random });
     this.sa = {
       spiI: msg.spiI, spiR, suite: suite.value, keys, cipherIn: cipher(keys.skEi, keys.skAi), cipherOut: cipher(keys.skEr, keys.skAr),
       nonceI, nonceR, initRequest: raw, initResponse: response, nextRequestId: 0,
@@ -167,7 +173,7 @@ export class FakeGateway {
     if (!espSuite.ok) throw new Error(espSuite.error);
     sa.espSuite = espSuite.value;
     sa.espSpiI = espProposal.spi;
-    sa.espSpiR = this.o.espSpi ?? random.bytes(4);
+    sa.espSpiR = this.o.espSpi ?? this.random.bytes(4);
     const chosen: Proposal = { ...espProposal, spi: sa.espSpiR, transforms: espProposal.transforms.filter((t, i, all) => all.findIndex((u) => u.type === t.type) === i) };
     const vipBytes = this.vipBytes();
     const tsr = this.o.tsr ?? ['198.51.100.0', '198.51.100.255'];
@@ -207,7 +213,7 @@ export class FakeGateway {
     const keys = deriveChildSaKeys(sa.suite.prf, sa.keys.skD, sa.espSuite!, sa.nonceI, sa.nonceR);
     return new EspInboundSa(
       { spi: readU32(sa.espSpiR!, 0), suite: sa.espSuite!, encrKey: keys.initiatorToResponder.encr, integKey: sa.espSuite!.integ ? keys.initiatorToResponder.integ : undefined },
-      { random, drops: new DropCounter(silentLogger()) },
+      { random: this.random, drops: new DropCounter(silentLogger()) },
     );
   }
 
@@ -217,7 +223,7 @@ export class FakeGateway {
     const keys = deriveChildSaKeys(sa.suite.prf, sa.keys.skD, sa.espSuite!, sa.nonceI, sa.nonceR);
     return new EspOutboundSa(
       { spi: readU32(sa.espSpiI!, 0), suite: sa.espSuite!, encrKey: keys.responderToInitiator.encr, integKey: sa.espSuite!.integ ? keys.responderToInitiator.integ : undefined },
-      { random, drops: new DropCounter(silentLogger()) },
+      { random: this.random, drops: new DropCounter(silentLogger()) },
     );
   }
 
@@ -230,15 +236,15 @@ export class FakeGateway {
 
   private acceptChildRekey(msg: IkeMessage, nonceR: Uint8Array): Uint8Array {
     const proposal = findPayload(msg, 'SA')!.proposals[0]!;
-    this.acceptedRekeySpi = random.bytes(4);
+    this.acceptedRekeySpi = this.random.bytes(4);
     const ts = msg.encrypted!.filter((p) => p.kind === 'TSi' || p.kind === 'TSr');
     return this.encrypted(msg.exchange, msg.messageId, true, [saPayload([{ ...proposal, spi: this.acceptedRekeySpi }]), noncePayload(nonceR), ...ts]);
   }
 
   /** Our own rekey of the CHILD SA (RFC 7296 1.3.3), as strongSwan sends it: same suite, no KE. */
-  rekeyChildRequest(nonce: Uint8Array = random.bytes(32)): { request: Uint8Array; spi: Uint8Array; nonce: Uint8Array } {
+  rekeyChildRequest(nonce: Uint8Array = this.random.bytes(32)): { request: Uint8Array; spi: Uint8Array; nonce: Uint8Array } {
     const sa = this.sa!;
-    const spi = random.bytes(4);
+    const spi = this.random.bytes(4);
     const vip = this.vipBytes();
     const request = this.request([
       notifyPayload(NotifyType.REKEY_SA, new Uint8Array(0), ProtocolId.ESP, sa.espSpiR!),
@@ -256,7 +262,7 @@ export class FakeGateway {
     const keys = deriveChildSaKeys(sa.suite.prf, sa.keys.skD, sa.espSuite!, nonceI, nonceR);
     return new EspInboundSa(
       { spi: readU32(spi, 0), suite: sa.espSuite!, encrKey: keys.responderToInitiator.encr, integKey: sa.espSuite!.integ ? keys.responderToInitiator.integ : undefined },
-      { random, drops: new DropCounter(silentLogger()) },
+      { random: this.random, drops: new DropCounter(silentLogger()) },
     );
   }
 

@@ -7,7 +7,7 @@ import { IkeSession, type IkeTuning } from '../../src/ike/session.ts';
 import type { KeyLog } from '../../src/platform.ts';
 import type { BackoffSettings } from '../../src/util/backoff.ts';
 import { DropCounter, silentLogger, type Logger } from '../../src/util/log.ts';
-import { FakeGateway, random, type FakeGatewayOptions } from './ike-session-fake-gateway.ts';
+import { FakeGateway, type FakeGatewayOptions } from './ike-session-fake-gateway.ts';
 
 export const PSK = 'unit-test-psk-0123456789';
 
@@ -45,7 +45,7 @@ export class Rig {
 
   constructor(gw: Partial<FakeGatewayOptions> = {}, cfg: Partial<IkeManifest> = {}, tuning: IkeTuning = {}, backoff: Partial<BackoffSettings> = {}, log: Logger = silentLogger(), keyLog?: KeyLog) {
     this.gw = new FakeGateway({ psk: PSK, id: 'gateway.example.net', ...gw });
-    this.session = new IkeSession(ikeSettings(cfg), retry(backoff), { random, log, keyLog, espDrops: new DropCounter(log) }, this.children, {
+    this.session = new IkeSession(ikeSettings(cfg), retry(backoff), { random: this.gw.random, log, keyLog, espDrops: new DropCounter(log) }, this.children, {
       sendUdp: (port, payload) => {
         this.sent.push({ at: this.now, port, payload: payload.slice() });
         if (!this.gatewayAlive) return;

@@ -189,7 +189,7 @@ const passThrough: AuthCipher = {
 };
 
 /** A cipher that mutates the plaintext (same length) before sealing it: authentic but malformed inside. */
-function corrupting(rand: Rand, cipher: AuthCipher): AuthCipher {
+export function corrupting(rand: Rand, cipher: AuthCipher): AuthCipher {
   return {
     ...cipher,
     seal: (prefix, iv, plaintext) => {

@@ -1,13 +1,22 @@
-/** Every fuzz target, by name: each parser of the agent and each stateful entry point. */
+/**
+ * Every fuzz target, by name: each parser of the agent and each stateful entry point.
+ * Slowest first, so that processes running them in this order finish together.
+ */
 import type { AnyTarget } from '../target.ts';
 import { dnsMessage, dnsResolver } from './dns.ts';
 import { espOpen } from './esp.ts';
+import { httpClient, httpResponse } from './http.ts';
 import { ikeDecode, ikeDecodeSk } from './ike-codec.ts';
+import { ikeSession } from './ike-session.ts';
 import { ipParsers, ipStack } from './ip.ts';
 import { atParse, modemDriver } from './modem.ts';
+import { mqttClient, mqttCodec } from './mqtt.ts';
 import { pppHdlc, pppLink } from './ppp.ts';
 
-export const TARGETS: readonly AnyTarget[] = [ikeDecode, ikeDecodeSk, espOpen, ipParsers, ipStack, dnsMessage, dnsResolver, pppHdlc, pppLink, atParse, modemDriver];
+export const TARGETS: readonly AnyTarget[] = [
+  ikeSession, mqttClient, mqttCodec, ikeDecodeSk, pppLink, dnsResolver, pppHdlc, ipStack, espOpen, httpClient,
+  ikeDecode, dnsMessage, httpResponse, ipParsers, atParse, modemDriver,
+];
 
 export function findTarget(name: string): AnyTarget | undefined {
   return TARGETS.find((t) => t.name === name);
