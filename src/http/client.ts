@@ -276,6 +276,8 @@ export class HTTPClient {
     this.headSeen = false;
     this.doneDue = false;
     req.finished = true;
+    // Bytes beyond the response that wait unread would pass for the next response: not on this connection.
+    if (this.socketReadable > 0) this.reuse = false;
     if (error) {
       this.log.info(`request failed: ${error.name} (${error.message})`);
       this.connection?.close();

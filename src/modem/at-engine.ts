@@ -54,6 +54,9 @@ export const DEFAULT_URC_PREFIXES: readonly string[] = [
   'NORMAL POWER DOWN', 'POWERED DOWN', 'NO CARRIER',
 ];
 
+/** Lines kept for one command's answer: ours are a line or two; the rest is a module talking over it (dropped, counted). */
+const MAX_ANSWER_LINES = 16;
+
 interface Command {
   text: string;
   options: AtCommandOptions;
@@ -172,9 +175,10 @@ export class AtEngine {
       return connect;
     }
     const upper = line.toUpperCase();
-    if (p.options.expect && upper.startsWith(p.options.expect.toUpperCase())) p.lines.push(line);
-    else if (this.urcPrefixes.some((u) => upper.startsWith(u))) this.unsolicited(line, now);
-    else p.lines.push(line);
+    const expected = p.options.expect !== undefined && upper.startsWith(p.options.expect.toUpperCase());
+    if (!expected && this.urcPrefixes.some((u) => upper.startsWith(u))) this.unsolicited(line, now);
+    else if (p.lines.length < MAX_ANSWER_LINES) p.lines.push(line);
+    else this.drops.drop('answer lines over the limit', p.options.secret ? '' : this.shown(p));
     return false;
   }
 

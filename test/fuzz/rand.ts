@@ -87,7 +87,13 @@ export class Rand implements Random {
 
   bytes(length: number): Uint8Array {
     const out = new Uint8Array(length);
-    for (let i = 0; i < length; i++) out[i] = this.u32() & 0xff;
+    for (let i = 0; i < length; i += 4) {
+      const v = this.u32();
+      out[i] = v;
+      if (i + 1 < length) out[i + 1] = v >>> 8;
+      if (i + 2 < length) out[i + 2] = v >>> 16;
+      if (i + 3 < length) out[i + 3] = v >>> 24;
+    }
     return out;
   }
 }

@@ -161,3 +161,14 @@ test('commands queued during data mode wait; leaveDataMode sends them', () => {
   h.engine.input(utf8('\r\nOK\r\n'), 1000);
   assert.equal(h.results[1]!.r.kind, 'ok');
 });
+
+test('a module that keeps talking while a command waits cannot grow its answer without bound', () => {
+  // Found by the fuzzer (modem): every line before the final result was kept, for as long as ATD may wait (60 s).
+  const h = harness();
+  h.send('ATD*99#', 0, { dial: true, timeoutMs: 60_000 });
+  for (let i = 0; i < 1000; i++) h.engine.input(utf8(`\r\n+QNWINFO: "FDD LTE","26201","LTE BAND 3",${i}\r\n`), i);
+  h.engine.input(utf8('\r\nCONNECT 150000000\r\n'), 1000);
+  assert.equal(h.results[0]!.r.kind, 'connect');
+  assert.ok(h.results[0]!.r.lines.length <= 16, `${h.results[0]!.r.lines.length} lines kept`);
+  assert.ok(h.engine.drops.count('answer lines over the limit') > 0);
+});

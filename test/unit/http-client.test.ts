@@ -221,3 +221,20 @@ test('headersMask keeps only the named headers', () => {
   clock.settle();
   assert.deepEqual([...r.headers!.keys()], ['etag']);
 });
+
+test('bytes a server sent beyond a response are never taken for the next one: that connection is not reused', () => {
+  // Found by the fuzzer (http-client): the stray bytes arrived after the response, before the app read its body.
+  const { get, clock, connections } = rig((_, conn, i) => {
+    if (i === 0) {
+      conn.write(ok('hello'));
+      conn.write(ok('evil')); // nobody asked for it: the server is out of step
+    } else conn.write(ok('good'));
+  });
+  const a = get();
+  clock.settle();
+  const b = get();
+  clock.settle();
+  assert.deepEqual([a.body, a.error], ['hello', null]);
+  assert.deepEqual([b.body, b.error], ['good', null]);
+  assert.equal(connections.length, 2);
+});

@@ -51,6 +51,8 @@ interface EspInput {
   /** What open() must return when the window lets the packet in. */
   inner?: Uint8Array;
   from: string;
+  /** The authentic packet a forgery was made from. */
+  original?: Uint8Array;
   outcome?: string;
 }
 
@@ -130,7 +132,7 @@ export const espOpen = fuzzTarget<EspState, EspInput>({
     if ((kind === 'replay' || kind === 'forged') && s.recent.length) {
       const original = rand.pick(s.recent);
       if (kind === 'replay') return { packet: original, from: 'a replay' };
-      return { packet: mutate(rand, original, { fields: [{ at: 0, size: 4 }, { at: 4, size: 4 }] }), from: `forged from ${hex(original, 48)}` };
+      return { packet: mutate(rand, original, { fields: [{ at: 0, size: 4 }, { at: 4, size: 4 }] }), from: 'a forgery', original };
     }
     if (kind === 'noise') {
       const packet = noise(rand, 200);
@@ -165,5 +167,5 @@ export const espOpen = fuzzTarget<EspState, EspInput>({
   },
   retained: (s) => s.sa,
   label: (s, i) => `${s.suite} ${i.outcome ?? ''}`,
-  show: (i) => `${hex(i.packet)} (${i.from})`,
+  show: (i) => `${hex(i.packet)} (${i.from}${i.original ? ` of ${hex(i.original)}` : ''})`,
 });

@@ -17,7 +17,7 @@ import {
   tsPayload, type Payload,
 } from '../../../src/ike/codec/index.ts';
 import { DpdTask } from '../../../src/ike/tasks/informational.ts';
-import { concatBytes, equalBytes, u32ToBytes } from '../../../src/util/bytes.ts';
+import { concatBytes, equalBytes, readU32, u32ToBytes } from '../../../src/util/bytes.ts';
 import { Rig } from '../../unit/ike-session-rig.ts';
 import { hex, mutate, noise, type Field } from '../mutate.ts';
 import type { Rand } from '../rand.ts';
@@ -32,7 +32,7 @@ interface SessionState {
   rand: Rand;
   /** The session's request the gateway has not answered, as the gateway received it. */
   outstanding: Uint8Array | undefined;
-  /** Authentic datagrams delivered before, for replays. */
+  /** Authentic datagrams the session took before, for replays. */
   delivered: Uint8Array[];
   reestablished: number;
 }
@@ -250,12 +250,16 @@ export const ikeSession = fuzzTarget<SessionState, SessionInput>({
       violated(rig.child === b.child, 'an input that is not authentic changed the CHILD SA');
       violated(rig.events.length === b.events, `an input that is not authentic made events: ${rig.types().slice(b.events).join(', ')}`);
     }
-    if (input.authentic) {
-      s.delivered.push(input.bytes);
-      if (s.delivered.length > 8) s.delivered.shift();
-      if (input.kind === 'response') s.outstanding = undefined;
-    }
+    if (input.authentic && input.kind === 'response') s.outstanding = undefined;
+    const nextRequestId = rig.gw.sa?.nextRequestId;
     listen(s);
+    // Replays are of messages the session took (a request it answered, the answer to its request): a message
+    // it dropped when it came (a request sealed for a later message ID) would be fresh when replayed.
+    const taken = input.form === 'as sent' && (input.kind === 'response' || (rig.gw.sa?.nextRequestId !== nextRequestId && readU32(ikeBytes(input), 20) < rig.gw.sa!.nextRequestId));
+    if (taken) {
+      s.delivered.push(ikeBytes(input));
+      if (s.delivered.length > 8) s.delivered.shift();
+    }
     if (rig.session.state !== 'established') reestablish(s);
     rig.events.length = 0;
     rig.gw.received.length = 0; // the fake gateway keeps every message it decoded

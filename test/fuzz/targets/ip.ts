@@ -160,7 +160,7 @@ export const ipStack = fuzzTarget<StackState, StackInput>({
       transmit: (packet, now) => {
         const p = parseIpv4Packet(packet);
         violated(p.ok, 'the stack sent a packet it cannot parse');
-        if (p.value.header.protocol === PROTO_ICMP && p.value.payload[0] === 3) {
+        if (p.value.header.protocol === PROTO_ICMP && p.value.header.fragmentOffset === 0 && p.value.payload[0] === 3) {
           violated(now - s.lastIcmpError >= 1000, `two ICMP errors within ${now - s.lastIcmpError} ms`);
           s.lastIcmpError = now;
         }
