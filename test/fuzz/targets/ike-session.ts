@@ -219,6 +219,8 @@ export const ikeSession = fuzzTarget<SessionState, SessionInput>({
   about: 'an established IkeSession fed the gateway\'s real requests and responses as sent, mutated before the ICV, corrupt inside, resealed under other IDs/exchanges, replayed, unprotected, and noise with its SPIs; not authentic = no change, never a throw, established again after anything authentic',
   episode: 2_000,
   retainedLimit: 128 * 1024,
+  // A key pair or a shared secret (X25519 over BigInts) allocates about 0.95 MB of short-lived numbers.
+  allocationLimit: 4 * 1024 * 1024,
   setup(rand) {
     const rig = new Rig(
       { random: rand, rekeyNonceR: rand.bytes(32) },
