@@ -14,6 +14,7 @@ import { silentLogger } from '../../../src/util/log.ts';
 import { hex, mutate, noise, type Field } from '../mutate.ts';
 import type { Rand } from '../rand.ts';
 import { fuzzTarget, violated } from '../target.ts';
+import { runDue } from './harness.ts';
 
 function label(rand: Rand): string {
   const n = rand.chance(0.05) ? 63 : 1 + rand.int(12);
@@ -245,8 +246,7 @@ export const dnsResolver = fuzzTarget<ResolverState, ResolverInput>({
   feed(s, input) {
     s.now += input.advance;
     const a = input.action;
-    const d = s.resolver.deadline();
-    if (d !== undefined && d <= s.now) s.resolver.onTimer(s.now);
+    runDue(s.resolver, s.now, 'resolver');
     switch (a.kind) {
       case 'lookup': {
         const before = s.sockets.length;

@@ -8,11 +8,11 @@
 import { HTTPClient, type HttpRequest } from '../../../src/http/client.ts';
 import { DEFAULT_HTTP_LIMITS, ResponseParser, type HttpError, type HttpLimits, type ResponseSink } from '../../../src/http/response.ts';
 import { concatBytes, equalBytes, latin1 } from '../../../src/util/bytes.ts';
-import { Logger } from '../../../src/util/log.ts';
 import { FakeClock, FakeNetwork, type ServerConnection } from '../../unit/fake-ecma419.ts';
 import { ascii, hex, mutate, noise, pieces } from '../mutate.ts';
 import type { Rand } from '../rand.ts';
 import { fuzzTarget, violated } from '../target.ts';
+import { forgetHistory, internalErrorLog } from './harness.ts';
 
 const ERROR_NAMES = new Set([
   'bad-status-line', 'line-too-long', 'headers-too-large', 'too-many-headers', 'bad-header', 'bad-content-length',
@@ -248,9 +248,7 @@ export const httpClient = fuzzTarget<ClientState, ClientInput>({
         }
       };
     });
-    const log = new Logger((level, _c, message) => {
-      if (level === 'error' && message.startsWith('internal error')) s.internalErrors.push(message);
-    }, 'http', 'error');
+    const log = internalErrorLog('http', s.internalErrors);
     s.client = new HTTPClient({ host: SERVER, socket: { io: net.TCP }, runtime: clock.runtime(), timeoutMs: 10_000, log, limits: rand.chance(0.5) ? {} : { maxHeaderBytes: 512, maxHeaders: 8 } });
     return s;
   },
@@ -263,11 +261,7 @@ export const httpClient = fuzzTarget<ClientState, ClientInput>({
       if (p.error) violated(ERROR_NAMES.has(p.error.name), `unknown error ${p.error.name}`);
     }
     s.requests = s.requests.filter((p, i) => p.dones === 0 || i >= s.requests.length - 8); // ended ones kept a while: a second end shows
-    for (let i = s.net.sockets.length - 1; i >= 0; i--) {
-      const socket = s.net.sockets[i]!;
-      socket.written.length = 0;
-      if (!socket.open && s.net.sockets.length > 1) s.net.sockets.splice(i, 1);
-    }
+    forgetHistory(s.net);
   },
   end(s) {
     // The server behaves from now on: every waiting request ends, then a new one gets its body intact.

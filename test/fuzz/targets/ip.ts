@@ -16,6 +16,7 @@ import { silentLogger } from '../../../src/util/log.ts';
 import { hex, mutate, noise, type Field } from '../mutate.ts';
 import type { Rand } from '../rand.ts';
 import { fuzzTarget, violated } from '../target.ts';
+import { runDue } from './harness.ts';
 
 const LOCAL = '10.0.0.1';
 const LOCAL_BYTES = addressToBytes(LOCAL)!;
@@ -207,8 +208,7 @@ export const ipStack = fuzzTarget<StackState, StackInput>({
   },
   feed(s, input) {
     s.now += input.advance;
-    const d = s.stack.deadline();
-    if (d !== undefined && d <= s.now) s.stack.onTimer(s.now);
+    runDue(s.stack, s.now, 'stack');
     for (const p of input.packets) s.stack.input(p, s.now);
   },
   check(s, input) {

@@ -16,6 +16,7 @@ import { DropCounter, silentLogger } from '../../../src/util/log.ts';
 import { ascii, hex, mutate, noise, pieces } from '../mutate.ts';
 import type { Rand } from '../rand.ts';
 import { fuzzTarget, violated } from '../target.ts';
+import { runDue } from './harness.ts';
 
 const URCS = [
   'RDY', '+CFUN: 1', '+CPIN: READY', 'SMS DONE', 'RING', 'NO CARRIER', '+CEREG: 1', '+CEREG: 5,"1A2B","01A2B3C4",7', '+CEREG: 2',
@@ -171,12 +172,7 @@ function modemInput(rand: Rand, s: ModemState, hostile: boolean): ModemInput {
 
 function feedModem(s: ModemState, input: ModemInput): void {
   s.now += input.advance;
-  for (let turns = 0; ; turns++) {
-    const d = s.modem.deadline();
-    if (d === undefined || d > s.now) break;
-    violated(turns < 100, 'busy loop: the modem\'s deadline does not move');
-    s.modem.onTimer(s.now);
-  }
+  runDue(s.modem, s.now, 'modem');
   if (input.action === 'dial') s.modem.dial(s.now);
   if (input.action === 'hangUp') s.modem.hangUp(s.now);
   if (input.action === 'start') s.modem.start(s.now);

@@ -13,11 +13,11 @@ import {
 } from '../../../src/mqtt/codec.ts';
 import { CONNECT, DISCONNECT, PINGREQ, PINGRESP, PUBACK, PUBCOMP, PUBLISH, PUBREC, PUBREL, SUBSCRIBE, UNSUBACK, UNSUBSCRIBE } from '../../../src/mqtt/constants.ts';
 import { concatBytes, equalBytes, utf8 } from '../../../src/util/bytes.ts';
-import { Logger } from '../../../src/util/log.ts';
 import { FakeClock, FakeNetwork, type ServerConnection } from '../../unit/fake-ecma419.ts';
 import { hex, mutate, noise, pieces, type Field } from '../mutate.ts';
 import type { Rand } from '../rand.ts';
 import { fuzzTarget, violated } from '../target.ts';
+import { forgetHistory, internalErrorLog } from './harness.ts';
 
 function topic(rand: Rand): Uint8Array {
   return utf8(rand.pick(['a/b', 'sensors/1/temp', 't', 'x'.repeat(1 + rand.int(60)), 'dev/ü/€', 'a//b']));
@@ -195,9 +195,7 @@ export const mqttClient = fuzzTarget<ClientState, ClientInput>({
         violated(e === undefined, `the client sent a malformed packet (${e?.name}: ${e?.detail})`);
       };
     });
-    const log = new Logger((level, _c, message) => {
-      if (level === 'error' && message.startsWith('internal error')) s.internalErrors.push(message);
-    }, 'mqtt', 'error');
+    const log = internalErrorLog('mqtt', s.internalErrors);
     s.client = new MQTTClient({
       host: BROKER, id: 'fuzz', socket: { io: net.TCP }, runtime: clock.runtime(), keepalive: rand.pick([0, 5000, 30_000]), log,
       limits: { maxPacket: rand.pick([256, 4096]), retryMinMs: 100, retryMaxMs: 5000, queueLength: 16, queueBytes: 2048, connectTimeoutMs: 10_000, pingTimeoutMs: 5000, ackTimeoutMs: 10_000 },
@@ -212,12 +210,7 @@ export const mqttClient = fuzzTarget<ClientState, ClientInput>({
   check(s) {
     violated(s.internalErrors.length === 0, `the client caught an exception of its own: ${s.internalErrors[0]?.split('\n').slice(0, 4).join(' ')}`);
     violated(session(s).queued <= 16, 'the queue is over its length');
-    // The fake network keeps every socket and every write: the harness forgets them, the client must not need them.
-    for (let i = s.net.sockets.length - 1; i >= 0; i--) {
-      const socket = s.net.sockets[i]!;
-      socket.written.length = 0;
-      if (!socket.open && s.net.sockets.length > 1) s.net.sockets.splice(i, 1);
-    }
+    forgetHistory(s.net);
   },
   end(s) {
     for (let i = 0; i < 500 && !s.client.connected; i++) feedClient(s, clientInput(s.rand, s, false));

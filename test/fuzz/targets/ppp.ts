@@ -15,6 +15,7 @@ import { CODE, PROTO_CHAP, PROTO_IPCP, PROTO_IPV4, PROTO_LCP, PROTO_PAP } from '
 import { ascii, hex, mutate, noise, pieces, type Field } from '../mutate.ts';
 import type { Rand } from '../rand.ts';
 import { fuzzTarget, violated } from '../target.ts';
+import { runDue } from './harness.ts';
 
 const PROTOCOLS = [PROTO_LCP, PROTO_IPCP, PROTO_PAP, PROTO_CHAP, PROTO_IPV4, 0x80fd, 0x002d, 0x8057, 0xc025];
 
@@ -192,12 +193,7 @@ function linkInput(rand: Rand, s: LinkState, hostile: boolean): LinkInput {
 
 function feedLink(s: LinkState, input: LinkInput): void {
   s.now += input.advance;
-  for (let turns = 0; ; turns++) {
-    const d = s.link.deadline();
-    if (d === undefined || d > s.now) break;
-    violated(turns < 100, 'busy loop: the link\'s deadline does not move');
-    s.link.onTimer(s.now);
-  }
+  runDue(s.link, s.now, 'link');
   if (input.action === 'open') s.link.open(s.now);
   if (input.action === 'close') s.link.close(s.now);
   if (input.action === 'send') s.link.sendIpv4(Uint8Array.of(0x45, 0, 0, 20, ...new Uint8Array(16)), s.now);
