@@ -23,7 +23,7 @@ function readField(b: Uint8Array, f: Field): number {
   return v;
 }
 
-export function writeField(b: Uint8Array, f: Field, value: number): void {
+function writeField(b: Uint8Array, f: Field, value: number): void {
   let v = value;
   for (let i = f.size - 1; i >= 0; i--) {
     if (f.at + i < b.length) b[f.at + i] = v & 0xff;
@@ -32,7 +32,7 @@ export function writeField(b: Uint8Array, f: Field, value: number): void {
 }
 
 /** One edit of a named field: a boundary value, a small nudge, or random. */
-export function mutateField(rand: Rand, b: Uint8Array, f: Field): void {
+function mutateField(rand: Rand, b: Uint8Array, f: Field): void {
   const max = 2 ** (8 * f.size) - 1;
   const old = readField(b, f);
   const v = rand.weighted<() => number>([
@@ -44,7 +44,7 @@ export function mutateField(rand: Rand, b: Uint8Array, f: Field): void {
   writeField(b, f, Math.min(max, Math.max(0, v)));
 }
 
-export interface MutateOptions {
+interface MutateOptions {
   /** Fields worth special care (lengths, counts, types); edited about a third of the time when given. */
   fields?: readonly Field[];
   /** Most edits in one mutation (default 4). */

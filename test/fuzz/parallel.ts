@@ -8,7 +8,7 @@ import type { Report, RunOptions } from './runner.ts';
 
 const CHILD = fileURLToPath(new URL('./child.ts', import.meta.url));
 
-export function runInChild(target: string, options: Omit<RunOptions, 'progress'>, onStderr: (text: string) => void = (t) => process.stderr.write(t)): Promise<Report> {
+function runInChild(target: string, options: Omit<RunOptions, 'progress'>, onStderr: (text: string) => void = (t) => process.stderr.write(t)): Promise<Report> {
   return new Promise((resolve) => {
     const child = fork(CHILD, [], { execArgv: ['--import', 'tsx', '--expose-gc'], stdio: ['ignore', 'inherit', 'pipe', 'ipc'] });
     let report: Report | undefined;

@@ -29,7 +29,7 @@ export interface RunOptions {
   progress?: (line: string) => void;
 }
 
-export type FindingKind = 'exception' | 'violation' | 'slow' | 'allocation' | 'retained' | 'heap-growth' | 'crash';
+type FindingKind = 'exception' | 'violation' | 'slow' | 'allocation' | 'retained' | 'heap-growth' | 'crash';
 
 export interface Finding {
   kind: FindingKind;
@@ -71,7 +71,7 @@ const DEFAULT_HEAP_GROWTH_LIMIT = 16 * 1024 * 1024;
 const RETAINED_EVERY = 16;
 const GC_EVERY_MS = 2000;
 
-export function collectGarbage(): () => void {
+function collectGarbage(): () => void {
   const exposed = (globalThis as { gc?: () => void }).gc;
   if (exposed) return exposed;
   v8.setFlagsFromString('--expose-gc');
@@ -83,7 +83,7 @@ function heapBytes(): number {
   return h.used_heap_size + h.external_memory;
 }
 
-export interface Measured {
+interface Measured {
   ms: number;
   allocated: number;
   error: unknown;

@@ -23,7 +23,7 @@ function label(rand: Rand): string {
   return s;
 }
 
-export function hostName(rand: Rand): string {
+function hostName(rand: Rand): string {
   const labels = rand.chance(0.05) ? 4 : 1 + rand.int(4);
   const name = Array.from({ length: labels }, () => label(rand)).join('.');
   return encodeName(name) ? name : 'broker.example.org';
@@ -46,7 +46,7 @@ interface Answer {
 }
 
 /** A response as a server writes it: the question, then A and CNAME records (owners and targets compressed or not). */
-export function buildResponse(rand: Rand, a: Answer): Built {
+function buildResponse(rand: Rand, a: Answer): Built {
   const fields: Field[] = [{ at: 2, size: 2 }, { at: 4, size: 2 }, { at: 6, size: 2 }, { at: 8, size: 2 }, { at: 10, size: 2 }];
   const parts: Uint8Array[] = [];
   let length = 12;

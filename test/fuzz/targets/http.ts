@@ -28,7 +28,7 @@ interface Built {
 }
 
 /** A response as a server writes it. `head`: the request was HEAD; `plain`: no headers beyond the framing ones. */
-export function buildResponse(rand: Rand, head: boolean, plain = false): Built {
+function buildResponse(rand: Rand, head: boolean, plain = false): Built {
   const bodyLength = rand.chance(0.05) ? rand.int(6000) : rand.int(300);
   const status = rand.weighted([[6, 200], [2, 206], [1, 204], [1, 304], [1, 404], [0.5, 500]] as const);
   const noBody = head || status === 204 || status === 304;

@@ -53,7 +53,7 @@ export function samplePayloads(rand: Rand): Payload[] {
   return Array.from({ length: n }, () => rand.pick(all)());
 }
 
-export function sampleMessage(rand: Rand, response: boolean): IkeMessage {
+function sampleMessage(rand: Rand, response: boolean): IkeMessage {
   return {
     spiI: SPI_I, spiR: rand.chance(0.2) ? new Uint8Array(8) : SPI_R,
     exchange: rand.pick([ExchangeType.IKE_SA_INIT, ExchangeType.IKE_AUTH, ExchangeType.CREATE_CHILD_SA, ExchangeType.INFORMATIONAL, 99]),
@@ -67,7 +67,7 @@ export function sampleMessage(rand: Rand, response: boolean): IkeMessage {
  * and the length/count fields inside SA, N, D, TS and CP bodies. `chainStart`/`firstType` locate a
  * chain (the message's, or an SK plaintext's).
  */
-export function ikeFields(b: Uint8Array, chainStart = 28, firstType = b[16] ?? 0, header = true): Field[] {
+function ikeFields(b: Uint8Array, chainStart = 28, firstType = b[16] ?? 0, header = true): Field[] {
   const fields: Field[] = header
     ? [{ at: 16, size: 1 }, { at: 17, size: 1 }, { at: 18, size: 1 }, { at: 19, size: 1 }, { at: 20, size: 4 }, { at: 24, size: 4 }]
     : [];
