@@ -1,5 +1,5 @@
 /**
- * npm run fuzz -- --target NAME[,NAME|all] --inputs N [--seed S] [--first I] [--jobs J] [--json FILE]
+ * npm run fuzz -- --target NAME[,NAME|all] --inputs N [--seed S] [--first I] [--jobs J] [--json FILE] [--retime K]
  * npm run fuzz -- --target NAME --seed S --replay I      (feeds input I again, in the state it met)
  * npm run fuzz -- --list
  * One target runs in this process; several run in child processes, --jobs at a time (default 2).
@@ -58,6 +58,7 @@ async function main(): Promise<number> {
   const options = {
     seed, inputs: count(a.get('inputs') ?? '100000'), first: count(a.get('first') ?? '0'),
     timeBoundMs: a.has('time-bound') ? Number(a.get('time-bound')) : undefined,
+    retime: count(a.get('retime') ?? '4'),
   };
   const reports = names.length === 1
     ? [runTarget(findTarget(names[0]!)!, { ...options, progress: (line) => console.error(line) })]
@@ -65,7 +66,8 @@ async function main(): Promise<number> {
   console.log(table(reports));
   for (const r of reports) {
     const top = Object.entries(r.coverage).slice(0, 12).map(([k, n]) => `${k} ${n}`).join(', ');
-    console.log(`${r.target}: slowest input ${r.maxInputAt} (${r.maxInputMs.toFixed(2)} ms), ${r.rechecked} re-measured; time buckets ≤0.1/≤1/≤10/≤50/over ms: ${r.timeBuckets.join('/')}`);
+    const retimed = r.retimedAt >= 0 ? `; the ${options.retime} slowest timed again: at most ${r.retimedMs.toFixed(2)} ms (input ${r.retimedAt})` : '';
+    console.log(`${r.target}: slowest input ${r.maxInputAt} (${r.maxInputMs.toFixed(2)} ms), ${r.rechecked} re-measured${retimed}; time buckets ≤0.1/≤1/≤10/≤50/over ms: ${r.timeBuckets.join('/')}`);
     if (top) console.log(`${r.target} coverage: ${top}`);
   }
   for (const f of reports.flatMap((r) => r.findings)) console.log(describeFinding(f));

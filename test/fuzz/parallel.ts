@@ -21,7 +21,7 @@ function runInChild(target: string, options: Omit<RunOptions, 'progress'>, onStd
     child.on('exit', (code, signal) => {
       if (report) return resolve(report);
       resolve({
-        target, seed: options.seed, first: options.first ?? 0, inputs: 0, elapsedMs: 0, perSecond: 0, maxInputMs: 0, maxInputAt: -1,
+        target, seed: options.seed, first: options.first ?? 0, inputs: 0, elapsedMs: 0, perSecond: 0, maxInputMs: 0, maxInputAt: -1, retimedMs: -1, retimedAt: -1,
         timeBuckets: [0, 0, 0, 0, 0], rechecked: 0, maxAllocationBytes: 0, allocationLimit: 0, peakRetainedBytes: 0, retainedLimit: 0,
         heapGrowthBytes: 0, peakHeapBytes: 0, coverage: {},
         findings: [{ kind: 'crash', target, seed: options.seed, index: -1, message: `the fuzz process ended (${signal ?? `exit ${code}`}) without a report`, stack: stderr }],
