@@ -178,7 +178,7 @@ export class AtEngine {
     const expected = p.options.expect !== undefined && upper.startsWith(p.options.expect.toUpperCase());
     if (!expected && this.urcPrefixes.some((u) => upper.startsWith(u))) this.unsolicited(line, now);
     else if (p.lines.length < MAX_ANSWER_LINES) p.lines.push(line);
-    else this.drops.drop('answer lines over the limit', p.options.secret ? '' : this.shown(p));
+    else this.drops.drop('answer lines over the limit', this.shown(p));
     return false;
   }
 
