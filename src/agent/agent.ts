@@ -145,6 +145,8 @@ export function describe(event: AgentEvent): string {
       return `tunnel rekeyed: new ESP keys (SPI in ${hex8(event.espSpiIn)}, out ${hex8(event.espSpiOut)}), no interruption`;
     case 'ike-rekeyed':
       return `IKE SA rekeyed: new keys (SPIs ${event.spiI}/${event.spiR})`;
+    case 'ike-reauthenticated':
+      return `IKE SA re-authenticated before the gateway's limit: new IKE SA ${event.spiI}/${event.spiR}, no interruption`;
     case 'ike-error':
       return `IKE error: ${event.cause}: ${event.detail}; next attempt in ${Math.round(event.retryInMs / 1000)} s${event.permanent ? ' (the gateway refuses this configuration)' : ''}`;
     case 'ike-down':
