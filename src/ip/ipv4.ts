@@ -4,6 +4,7 @@ import { internetChecksum } from './checksum.ts';
 import { fail, ok, type Parsed } from './result.ts';
 
 export const PROTO_ICMP = 1;
+export const PROTO_TCP = 6;
 export const PROTO_UDP = 17;
 export const PROTO_ESP = 50;
 

@@ -22,7 +22,8 @@ export interface IpStackDeps {
 }
 
 export interface IpStackPorts {
-  transmit(packet: Uint8Array): void;
+  /** Hands a packet to the layer below; `false` means that layer refused it (e.g. outside the tunnel's selectors). */
+  transmit(packet: Uint8Array): unknown;
 }
 
 export interface IpStackOptions {
@@ -63,6 +64,9 @@ export interface UdpSocket {
 export interface RawDatagram {
   srcAddr: Ipv4Address;
   dstAddr: Ipv4Address;
+  /** The same addresses as 4-byte views into the packet (for pseudo-header checksums). */
+  src: Uint8Array;
+  dst: Uint8Array;
   protocol: number;
   ttl: number;
   payload: Uint8Array;
@@ -108,7 +112,7 @@ export class IpStack {
   private identification: number;
   private nextEphemeral: number;
   private lastIcmpError = -Infinity;
-  private readonly mtu: number;
+  private mtu: number;
   private readonly ttl: number;
   private readonly icmpErrors: boolean;
   private readonly icmpErrorInterval: number;
@@ -146,6 +150,21 @@ export class IpStack {
     return this.local && addressFromBytes(this.local);
   }
 
+  /** Our address as 4 bytes (do not modify); undefined while we have none. */
+  localAddressBytes(): Uint8Array | undefined {
+    return this.local;
+  }
+
+  /** Largest packet sent whole; larger ones are fragmented (the tunnel lowers it to what fits one ESP packet). */
+  setMtu(mtu: number): void {
+    if (!Number.isInteger(mtu) || mtu < 68) throw new Error(`mtu below the IPv4 minimum of 68: ${mtu}`);
+    this.mtu = mtu;
+  }
+
+  get currentMtu(): number {
+    return this.mtu;
+  }
+
   // ---- receive path ----
 
   input(packet: Uint8Array, now: number): void {
@@ -177,7 +196,7 @@ export class IpStack {
       return this.sendIcmpError(UNREACH_PROTOCOL, d, now);
     }
     this.stats.delivered++;
-    raw({ srcAddr: addressFromBytes(d.header.src), dstAddr: addressFromBytes(d.header.dst), protocol, ttl: d.header.ttl, payload: d.payload }, now);
+    raw({ srcAddr: addressFromBytes(d.header.src), dstAddr: addressFromBytes(d.header.dst), src: d.header.src, dst: d.header.dst, protocol, ttl: d.header.ttl, payload: d.payload }, now);
   }
 
   private inputUdp(d: Datagram, now: number): void {
@@ -279,8 +298,9 @@ export class IpStack {
     else this.rawHandlers.delete(protocol);
   }
 
-  sendRaw(protocol: number, addr: Ipv4Address, payload: Uint8Array, _now: number): boolean {
-    const dst = addressToBytes(addr);
+  /** Sends `payload` as one IP datagram of `protocol`; false when it was not sent (counted). */
+  sendRaw(protocol: number, addr: Ipv4Address | Uint8Array, payload: Uint8Array, _now: number): boolean {
+    const dst = typeof addr === 'string' ? addressToBytes(addr) : addr.length === 4 ? addr : undefined;
     if (!dst) return this.refuse('send bad address');
     if (payload.length > 0xffff - IPV4_HEADER_LENGTH) return this.refuse('send too long');
     return this.send(protocol, dst, payload);
@@ -316,21 +336,20 @@ export class IpStack {
     if (!this.local) return this.refuse('send without local address');
     const fields = { src: this.local, dst, protocol, identification: this.identification, ttl: this.ttl };
     this.identification = (this.identification + 1) & 0xffff;
-    if (IPV4_HEADER_LENGTH + payload.length <= this.mtu) {
-      this.transmit(buildIpv4Packet(fields, payload));
-      return true;
-    }
+    if (IPV4_HEADER_LENGTH + payload.length <= this.mtu) return this.transmit(buildIpv4Packet(fields, payload));
+    let sent = true;
     for (const f of splitForMtu(payload, this.mtu)) {
       this.stats.fragmentsOut++;
-      this.transmit(buildIpv4Packet({ ...fields, fragmentOffset: f.offset, moreFragments: f.more }, f.data));
+      sent = this.transmit(buildIpv4Packet({ ...fields, fragmentOffset: f.offset, moreFragments: f.more }, f.data)) && sent;
     }
-    return true;
+    return sent;
   }
 
-  private transmit(packet: Uint8Array): void {
+  private transmit(packet: Uint8Array): boolean {
+    if (this.ports.transmit(packet) === false) return this.refuse('send refused below');
     this.stats.packetsOut++;
     this.stats.bytesOut += packet.length;
-    this.ports.transmit(packet);
+    return true;
   }
 
   private refuse(reason: string): false {
