@@ -10,6 +10,9 @@ import { Logger } from '../util/log.ts';
 import { CellularLink, type LinkEvent } from './cellular-link.ts';
 import { Tunnel, type TunnelEvent } from './tunnel.ts';
 import { Probe, type ProbeEvent } from '../app/probe.ts';
+import { netSettingsFrom } from '../net/config.ts';
+import { Network } from '../net/network.ts';
+import { socketsFor } from '../net/sockets/index.ts';
 import { earliest } from '../util/time.ts';
 import type { DrivenAgent } from './runner.ts';
 
@@ -24,6 +27,8 @@ export interface AgentDeps {
 
 export interface AgentPorts {
   writeSerial(bytes: Uint8Array): void;
+  /** Bytes the serial line has queued but not sent (0 when the host cannot tell). */
+  serialQueued?(): number;
   setDtr?(asserted: boolean): void;
   onEvent?(event: AgentEvent, now: number): void;
 }
@@ -32,7 +37,10 @@ export interface AgentPorts {
 export class Agent implements DrivenAgent {
   readonly link: CellularLink;
   readonly tunnel: Tunnel;
+  /** The app's network over the tunnel: TCP, UDP, DNS (socketsFor(network) gives the ECMA-419 classes). */
+  readonly network: Network;
   readonly probe: Probe;
+  private act: ((work: (now: number) => void) => void) | undefined;
   private readonly log: Logger;
   private readonly listeners: Array<(event: AgentEvent, now: number) => void> = [];
 
@@ -50,21 +58,50 @@ export class Agent implements DrivenAgent {
       { random: deps.random, log: this.log, keyLog: deps.keyLog },
       { onEvent: (ev, now) => this.tunnelEvent(ev, now) },
     );
-    this.probe = new Probe(deps.config, this.tunnel, (ev, now) => this.emit(ev, now));
+    this.network = new Network(
+      { ip: this.tunnel.ip, dns: this.tunnel.dns, random: deps.random, log: this.log.child('net'), settings: netSettingsFrom(deps.config, (m) => this.log.warn(m)) },
+      { enter: (work) => this.enter(work), serialQueued: () => ports.serialQueued?.() ?? 0 },
+    );
+    this.probe = new Probe(deps.config, socketsFor(this.network), (ev, now) => this.emit(ev, now));
+  }
+
+  attach(act: (work: (now: number) => void) => void): void {
+    this.act = act;
+  }
+
+  /** App work outside the agent's turns (a socket call from the app's timer) becomes a turn. */
+  private enter(work: (now: number) => void): void {
+    if (!this.act) throw new Error('socket call before the agent runs (no Runner attached)');
+    this.act(work);
+  }
+
+  serialWritable(now: number): void {
+    this.network.serialWritable(now);
+  }
+
+  /** The network learns the tunnel's address, ESP suite and selectors whenever a CHILD SA is installed. */
+  private tunnelInstalled(now: number): void {
+    const child = this.tunnel.childSa;
+    if (!child) return;
+    // The PPP peer's MRU would be exact; the outer stack sends 1500-byte packets today.
+    this.network.tunnelUp({ address: child.virtualIp, suite: child.espSuite, udpEncap: child.udpEncap, linkMtu: 1500, remote: child.tsRemote }, now);
   }
 
   private tunnelEvent(ev: TunnelEvent, now: number): void {
+    if (ev.type === 'child-up' || ev.type === 'child-rekeyed') this.tunnelInstalled(now);
+    if (ev.type === 'child-down' || ev.type === 'ike-down') this.network.tunnelDown(now);
     this.emit(ev, now);
-    if (ev.type === 'child-up') this.probe.start(now);
-    if (ev.type === 'child-down' || ev.type === 'ike-down') this.probe.stop();
+    if (ev.type === 'child-up') this.network.within(now, () => this.probe.start(now));
+    if (ev.type === 'child-down' || ev.type === 'ike-down') this.network.within(now, () => this.probe.stop());
   }
 
   private linkEvent(ev: LinkEvent, now: number): void {
     this.emit(ev, now);
     if (ev.type === 'link-up') this.tunnel.linkUp(ev.localAddress, now);
     if (ev.type === 'link-down') {
-      this.probe.stop();
+      this.network.within(now, () => this.probe.stop());
       this.tunnel.linkDown(now);
+      this.network.tunnelDown(now);
     }
   }
 
@@ -88,13 +125,14 @@ export class Agent implements DrivenAgent {
   }
 
   deadline(): number | undefined {
-    return earliest(this.link.deadline(), this.tunnel.deadline(), this.probe.deadline());
+    return earliest(this.link.deadline(), this.tunnel.deadline(), this.network.deadline(), this.probe.deadline());
   }
 
   onTimer(now: number): void {
     this.link.onTimer(now);
     this.tunnel.onTimer(now);
-    this.probe.onTimer(now);
+    this.network.onTimer(now);
+    this.network.within(now, () => this.probe.onTimer(now));
   }
 
   private emit(event: AgentEvent, now: number): void {

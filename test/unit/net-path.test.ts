@@ -5,17 +5,12 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseProposal, type EspSuite } from '../../src/crypto/suites.ts';
+import type { EspSuite } from '../../src/crypto/suites.ts';
+import { parseSuite as suiteOf } from './net-suites.ts';
 import { EspOutboundSa } from '../../src/esp/index.ts';
 import { innerMtu, linkBytes, pathOf, tcpMss } from '../../src/net/path.ts';
 import { DropCounter, silentLogger } from '../../src/util/log.ts';
 import { seededRandom } from './tcp-rig.ts';
-
-function suiteOf(text: string): EspSuite {
-  const r = parseProposal(text, 'esp');
-  assert.ok(r.ok);
-  return { encr: r.value.encr[0]!, integ: r.value.integ[0], dh: undefined };
-}
 
 function espLength(suite: EspSuite, inner: number): number {
   const random = seededRandom(3);
