@@ -390,8 +390,14 @@ export interface ModemFaults {
 export interface ModemEmulatorOptions extends ModemModelOptions, ModemFaults {
   /** Path of the pty symlink the agent opens. */
   link: string;
-  /** Bytes toward the agent leave at baud/10 bytes per second. */
+  /** Bytes leave at baud/10 bytes per second, both ways (the agent's side of the UART). */
   baud?: number;
+  /**
+   * The module's receive buffer for bytes from the agent, drained at the baud rate: an agent that
+   * writes faster than the line overruns it and the excess is lost (counted), as on a modem
+   * without flow control. Default 16 KiB.
+   */
+  uplinkBuffer?: number;
   /** PPP peer started on CONNECT: a shell command line (run with `sh -c 'exec …'`) or argv. */
   bridge?: string | string[];
   random?: () => number;
@@ -407,6 +413,10 @@ export interface ModemEmulatorStats {
   droppedToAgent: number;
   corruptedToPeer: number;
   droppedToPeer: number;
+  /** Bytes from the agent lost because they came faster than the baud rate and the buffer was full. */
+  uplinkOverrun: number;
+  /** Most bytes ever waiting in the uplink buffer. */
+  uplinkPeak: number;
   calls: number;
 }
 
@@ -419,6 +429,11 @@ export class ModemEmulator {
   private bridge: ChildProcess | undefined;
   private readonly out: Uint8Array[] = [];
   private outTimer: NodeJS.Timeout | undefined;
+  private readonly up: Uint8Array[] = [];
+  private upBytes = 0;
+  private upTimer: NodeJS.Timeout | undefined;
+  private upCredit = 0;
+  private upLast = 0;
   private modelTimer: NodeJS.Timeout | undefined;
   private lastPace = 0;
   private credit = 0;
@@ -429,7 +444,7 @@ export class ModemEmulator {
   private readonly logLine: (line: string) => void;
   private readonly counters: ModemEmulatorStats = {
     bytesToAgent: 0, bytesFromAgent: 0, bytesToPeer: 0, bytesFromPeer: 0,
-    corruptedToAgent: 0, droppedToAgent: 0, corruptedToPeer: 0, droppedToPeer: 0, calls: 0,
+    corruptedToAgent: 0, droppedToAgent: 0, corruptedToPeer: 0, droppedToPeer: 0, uplinkOverrun: 0, uplinkPeak: 0, calls: 0,
   };
   private stopped = false;
   private readonly bytesPerMs: number;
@@ -483,6 +498,8 @@ export class ModemEmulator {
 
   reboot(): void {
     this.out.length = 0; // a rebooting module forgets what it had not sent yet
+    this.up.length = 0;
+    this.upBytes = 0;
     this.model.reboot(now());
     this.kick();
   }
@@ -510,6 +527,7 @@ export class ModemEmulator {
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.outTimer);
+    clearTimeout(this.upTimer);
     clearTimeout(this.modelTimer);
     const { bridge, socat } = this;
     this.bridge = undefined; // its exit is ours, not the peer hanging up
@@ -553,8 +571,50 @@ export class ModemEmulator {
 
   private fromAgent(bytes: Uint8Array): void {
     this.counters.bytesFromAgent += bytes.length;
-    this.model.fromAgent(bytes, now());
-    this.kick();
+    const room = (this.options.uplinkBuffer ?? 16384) - this.upBytes;
+    const kept = bytes.length <= room ? bytes : bytes.subarray(0, Math.max(0, room));
+    this.counters.uplinkOverrun += bytes.length - kept.length;
+    if (kept.length) {
+      this.up.push(kept.slice());
+      this.upBytes += kept.length;
+      this.counters.uplinkPeak = Math.max(this.counters.uplinkPeak, this.upBytes);
+    }
+    this.paceUp();
+  }
+
+  /** Hands the model what the baud rate let through since the last call. */
+  private paceUp(): void {
+    if (this.stopped) return;
+    const t = now();
+    if (this.up.length === 0) {
+      this.upCredit = 0;
+      this.upLast = t;
+      return;
+    }
+    this.upCredit = Math.min(this.upCredit + (t - this.upLast) * this.bytesPerMs, Math.max(1, PACE_TICK_MS * this.bytesPerMs * 2));
+    this.upLast = t;
+    let budget = Math.floor(this.upCredit);
+    const chunks: Uint8Array[] = [];
+    while (budget > 0 && this.up.length) {
+      const head = this.up[0]!;
+      const n = Math.min(head.length, budget);
+      chunks.push(head.subarray(0, n));
+      if (n === head.length) this.up.shift();
+      else this.up[0] = head.subarray(n);
+      budget -= n;
+      this.upCredit -= n;
+      this.upBytes -= n;
+    }
+    if (chunks.length) {
+      this.model.fromAgent(Buffer.concat(chunks), t);
+      this.kick();
+    }
+    if (this.up.length && !this.upTimer) {
+      this.upTimer = setTimeout(() => {
+        this.upTimer = undefined;
+        this.paceUp();
+      }, PACE_TICK_MS);
+    }
   }
 
   private faultsApply(): boolean {

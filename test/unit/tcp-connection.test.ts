@@ -323,18 +323,33 @@ test('RTT samples set the RTO (RFC 6298): a 3 s path gets an RTO above 3 s', () 
   assert.ok(at - sentAt > 3000 && at - sentAt <= 60_000, `RTO ${at - sentAt} ms`);
 });
 
-test('fast retransmit: three duplicate ACKs resend the first unacknowledged segment before the RTO', () => {
+test('fast retransmit: three duplicate ACKs resend the first unacknowledged segment before the RTO; the first two let new data out (limited transmit)', () => {
   const rig = new DeviceRig();
   const { conn, peer } = rig.established();
-  conn.write(pattern(1398 * 4), rig.now);
+  conn.write(pattern(1398 * 6), rig.now);
   rig.advance(0);
   const out = rig.take();
   assert.equal(out.length, 3, 'the initial window: 3 segments');
-  // The peer got the 2nd..4th segments but not the 1st.
-  for (let i = 0; i < 3; i++) peer.send(ACK);
+  // The peer got the 2nd and 3rd segments but not the 1st.
+  peer.send(ACK);
+  rig.advance(0);
+  const limited = rig.take();
+  assert.deepEqual(limited.map((s) => s.seq), [seqAdd(out[2]!.seq, 1398)], 'limited transmit: one new segment');
+  peer.send(ACK);
+  peer.send(ACK);
   const re = rig.take();
-  assert.equal(re.length >= 1, true);
-  assert.equal(re[0]!.seq, out[0]!.seq, 'the lost segment, at once');
+  assert.ok(re.some((s) => s.seq === out[0]!.seq), 'the lost segment, at once');
+  assert.equal(rig.layer.counters().fastRetransmits, 1);
+});
+
+test('early retransmit: with two segments out and nothing more to send, one duplicate ACK is enough', () => {
+  const rig = new DeviceRig();
+  const { conn, peer } = rig.established();
+  conn.write(pattern(1398 * 2), rig.now);
+  const out = rig.take();
+  assert.equal(out.length, 2);
+  peer.send(ACK);
+  assert.equal(rig.take()[0]?.seq, out[0]!.seq);
   assert.equal(rig.layer.counters().fastRetransmits, 1);
 });
 

@@ -88,6 +88,7 @@ function transfer(c: ReturnType<typeof channel>, size: number, limitMs = 10 * 60
   const got = { a: [] as Uint8Array[], b: [] as Uint8Array[] };
   let sentA = 0;
   let sentB = 0;
+  let dataAt: number | undefined;
   const readAll = (conn: TcpConnection, into: Uint8Array[]) => {
     while (conn.readable) into.push(conn.read(4096, c.now));
   };
@@ -103,9 +104,11 @@ function transfer(c: ReturnType<typeof channel>, size: number, limitMs = 10 * 60
     }
     readAll(client, got.a);
     if (server) readAll(server, got.b);
+    const have = (parts: Uint8Array[]) => parts.reduce((n, p) => n + p.length, 0);
+    if (dataAt === undefined && have(got.a) === size && have(got.b) === size) dataAt = c.now;
     const done = client.state === 'TIME_WAIT' || client.state === 'CLOSED';
     if (done && server?.state === 'CLOSED') {
-      if (process.env.TCP_DEBUG) console.log('ended', c.now, client.state, sentA, sentB, JSON.stringify(c.a.counters()), JSON.stringify(c.b.counters()));
+      if (process.env.TCP_DEBUG) console.log('ended', c.now, 'data at', dataAt, client.state, sentA, sentB, JSON.stringify(c.a.counters()), JSON.stringify(c.b.counters()));
       break;
     }
     if (!c.step()) {

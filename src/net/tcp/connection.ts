@@ -533,17 +533,29 @@ export class TcpConnection {
     if (dataAcked && this.events && this.canQueueData()) this.events.writable(now);
   }
 
+  /**
+   * Three duplicate ACKs mean a lost segment (RFC 5681 3.2); with fewer than four segments out
+   * and nothing new to send, one fewer will ever come, so fewer suffice (early retransmit, RFC
+   * 5827). The first two let a new segment out beyond cwnd (limited transmit, RFC 3042): small
+   * windows then still produce enough duplicates.
+   */
   private duplicateAck(now: number): void {
     this.dupAcks++;
-    if (this.dupAcks === 3 && this.recover === undefined) {
+    if (this.recover !== undefined) {
+      this.cwnd += this.mss(); // each duplicate: a segment left the network
+      return;
+    }
+    const mss = this.mss();
+    const outstanding = Math.ceil(this.flightSize() / mss);
+    const unsent = (this.sendBuf?.length ?? 0) - this.dataOffset(this.sndMax) > 0;
+    const threshold = outstanding < 4 && !unsent ? Math.max(1, outstanding - 1) : 3;
+    if (this.dupAcks >= threshold) {
       this.ctx.count('fastRetransmits');
-      this.ssthresh = Math.max(Math.floor(this.flightSize() / 2), 2 * this.mss());
+      this.ssthresh = Math.max(Math.floor(this.flightSize() / 2), 2 * mss);
       this.recover = this.sndMax;
       this.timing = undefined;
       this.retransmitFirst(now);
-      this.cwnd = this.ssthresh + 3 * this.mss();
-    } else if (this.dupAcks > 3 && this.recover !== undefined) {
-      this.cwnd += this.mss(); // each duplicate: a segment left the network
+      this.cwnd = this.ssthresh + this.dupAcks * mss;
     }
   }
 
@@ -677,7 +689,9 @@ export class TcpConnection {
       const offset = this.dataOffset(this.sndNxt);
       if (this.finQueued && seqGt(this.sndNxt, this.finSeq)) break; // all sent, FIN too
       const unsent = Math.max(0, buf.length - offset);
-      const window = Math.min(this.sndWnd, this.cwnd);
+      // Limited transmit (RFC 3042): up to two segments beyond cwnd on the first duplicate ACKs.
+      const extra = this.recover === undefined && this.dupAcks > 0 && this.dupAcks < 3 ? this.dupAcks * this.mss() : 0;
+      const window = Math.min(this.sndWnd, this.cwnd + extra);
       const usable = Math.max(0, seqDiff(seqAdd(this.sndUna, window), this.sndNxt));
       const len = Math.min(unsent, this.mss(), usable);
       const fin = this.finQueued && seqAdd(this.sndNxt, len) === this.finSeq;
