@@ -16,6 +16,8 @@ export interface PtySerialOptions {
 }
 
 const TICK_MS = 4;
+/** A late timer may catch up on this much line time: a UART keeps sending while the process is busy. */
+const CATCH_UP_MS = 25;
 /** onWritable fires after this many bytes left the queue (and when it empties). */
 const SIGNAL_STEP = 512;
 
@@ -92,8 +94,8 @@ export class PtySerial implements Serial {
     if (this.bytesPerMs === undefined) return Infinity;
     const now = performance.now();
     if (this.lastPace === 0) this.lastPace = now - TICK_MS;
-    // An idle line earns no burst beyond two ticks, like a real UART's FIFO.
-    this.credit = Math.min(this.credit + (now - this.lastPace) * this.bytesPerMs, Math.max(1, 2 * TICK_MS * this.bytesPerMs));
+    // A late timer catches up (the UART kept sending), but never beyond CATCH_UP_MS of line time.
+    this.credit = Math.min(this.credit + (now - this.lastPace) * this.bytesPerMs, Math.max(1, CATCH_UP_MS * this.bytesPerMs));
     this.lastPace = now;
     return Math.floor(this.credit);
   }

@@ -421,6 +421,11 @@ export interface ModemEmulatorStats {
 }
 
 const PACE_TICK_MS = 4;
+/**
+ * Time a late timer may catch up on: the UART kept sending while this process was busy, so the
+ * rate over any 25 ms stays the baud rate but timer jitter does not eat into it.
+ */
+const CATCH_UP_MS = 25;
 
 export class ModemEmulator {
   readonly model: ModemModel;
@@ -586,13 +591,11 @@ export class ModemEmulator {
   private paceUp(): void {
     if (this.stopped) return;
     const t = now();
-    if (this.up.length === 0) {
-      this.upCredit = 0;
-      this.upLast = t;
-      return;
-    }
-    this.upCredit = Math.min(this.upCredit + (t - this.upLast) * this.bytesPerMs, Math.max(1, PACE_TICK_MS * this.bytesPerMs * 2));
+    // The line carries at most baud/10 bytes per second; a sender that paces itself at that rate
+    // arrives in bursts with gaps, so the credit is kept across short idle gaps (up to CATCH_UP_MS).
+    this.upCredit = Math.min(this.upCredit + (t - this.upLast) * this.bytesPerMs, Math.max(1, CATCH_UP_MS * this.bytesPerMs));
     this.upLast = t;
+    if (this.up.length === 0) return;
     let budget = Math.floor(this.upCredit);
     const chunks: Uint8Array[] = [];
     while (budget > 0 && this.up.length) {
@@ -661,8 +664,8 @@ export class ModemEmulator {
       return;
     }
     if (t < this.stalledUntil) return this.armPace(this.stalledUntil - t);
-    // Idle time earns no burst credit beyond one tick, like a real UART.
-    this.credit = Math.min(this.credit + (t - this.lastPace) * this.bytesPerMs, Math.max(1, PACE_TICK_MS * this.bytesPerMs * 2));
+    // Idle time earns no burst credit (the queue was empty: credit reset above); a late timer may catch up.
+    this.credit = Math.min(this.credit + (t - this.lastPace) * this.bytesPerMs, Math.max(1, CATCH_UP_MS * this.bytesPerMs));
     this.lastPace = t;
     let budget = Math.floor(this.credit);
     const chunks: Uint8Array[] = [];

@@ -23,6 +23,8 @@ export type TcpState =
   | 'CLOSE_WAIT' | 'CLOSING' | 'LAST_ACK' | 'TIME_WAIT';
 
 export interface ConnectionSettings {
+  /** The RTO's floor (RFC 6298: 1 s). */
+  minRtoMs: number;
   sendBuffer: number;
   receiveBuffer: number;
   outOfOrderRanges: number;
@@ -118,7 +120,7 @@ export class TcpConnection {
   private closeAt: number | undefined;
   private retries = 0;
   private synRetransmitted = false;
-  private readonly rto = new RtoEstimator();
+  private readonly rto: RtoEstimator;
   private timing: { seq: number; at: number } | undefined;
 
   // Congestion control (RFC 5681, 6582).
@@ -132,6 +134,7 @@ export class TcpConnection {
 
   constructor(private readonly ctx: ConnectionContext, id: ConnectionId) {
     this.id = id;
+    this.rto = new RtoEstimator(ctx.settings.minRtoMs);
   }
 
   // ---- opening ---------------------------------------------------------------------------

@@ -1,8 +1,9 @@
 /**
  * The retransmission timeout of RFC 6298: SRTT and RTTVAR from RTT samples (the caller follows
  * Karn: no samples from retransmitted segments), RTO = SRTT + max(G, 4 RTTVAR) bounded to
- * [1 s, 60 s], 1 s before the first sample, doubled on every expiry and kept doubled until the
- * next valid sample (Karn).
+ * [minimum, 60 s], 1 s before the first sample, doubled on every expiry and kept doubled until
+ * the next valid sample (Karn). The minimum is RFC 6298's 1 s unless configured lower
+ * (tcpRtoMin; Linux uses 200 ms): with random loss most repairs wait for it.
  */
 export const INITIAL_RTO_MS = 1000;
 export const MIN_RTO_MS = 1000;
@@ -12,6 +13,8 @@ export const SYN_RETRANSMITTED_RTO_MS = 3000;
 const CLOCK_GRANULARITY_MS = 10;
 
 export class RtoEstimator {
+  constructor(private readonly minRto = MIN_RTO_MS) {}
+
   private srtt: number | undefined;
   private rttvar = 0;
   private base = INITIAL_RTO_MS;
@@ -35,7 +38,7 @@ export class RtoEstimator {
       this.rttvar = 0.75 * this.rttvar + 0.25 * Math.abs(this.srtt - r);
       this.srtt = 0.875 * this.srtt + 0.125 * r;
     }
-    this.base = Math.min(MAX_RTO_MS, Math.max(MIN_RTO_MS, this.srtt + Math.max(CLOCK_GRANULARITY_MS, 4 * this.rttvar)));
+    this.base = Math.min(MAX_RTO_MS, Math.max(this.minRto, this.srtt + Math.max(CLOCK_GRANULARITY_MS, 4 * this.rttvar)));
     this.backoff = 0;
   }
 
