@@ -70,6 +70,18 @@ function rekeysDuring(device: DeviceUnderTest, id: string, type: 'child-rekeyed'
   return device.events.slice(open, end).filter((e) => e.type === type).length;
 }
 
+/** An echo of `bytes` each way with 10 % random TCP loss at the gateway's private side: byte-exact, and the loss was real. */
+async function lossyEcho(lab: Lab, device: DeviceUnderTest, id: string, bytes: number): Promise<{ echo: AppEvent; lost: number }> {
+  await lab.setPrivateLoss(0.1);
+  app(device, { op: 'echo', id, address: ECHO_ADDRESS, port: TCP_PORTS.echo, bytes });
+  const echo = await appResult(device, id, 400_000);
+  const lost = await lab.lossDrops();
+  await lab.setPrivateLoss(0);
+  assert.ok(lost > 0, 'the gateway dropped packets');
+  assert.deepEqual({ ok: echo.ok, received: echo.received, mismatchAt: echo.mismatchAt }, { ok: true, received: bytes, mismatchAt: -1 }, JSON.stringify(echo));
+  return { echo, lost };
+}
+
 /** Payload bytes per second over the serial line's bytes per second (8N1). */
 const goodput = (bytes: number, ms: number, baud: number): string => `${((bytes * 1000) / ms / (baud / 10)).toFixed(2)} of the line`;
 
@@ -117,14 +129,8 @@ export function defineTcpTests(host: DeviceHost): void {
     assert.equal(lab.modem!.stats().uplinkOverrun, 0, 'the agent never wrote faster than the serial line');
 
     // The same echo through 10 % loss at the gateway's private side.
-    await lab.setPrivateLoss(0.1);
     const lossy = Math.min(SLOW_BYTES, 64 * KiB);
-    app(device, { op: 'echo', id: 'echo-loss', address: ECHO_ADDRESS, port: TCP_PORTS.echo, bytes: lossy });
-    const e2 = await appResult(device, 'echo-loss', 300_000);
-    const lost = await lab.lossDrops();
-    await lab.setPrivateLoss(0);
-    assert.ok(lost > 0, 'the gateway dropped packets');
-    assert.deepEqual({ ok: e2.ok, received: e2.received, mismatchAt: e2.mismatchAt }, { ok: true, received: lossy, mismatchAt: -1 }, JSON.stringify(e2));
+    const { echo: e2, lost } = await lossyEcho(lab, device, 'echo-loss', lossy);
     const c2 = await stats(device, 'stats-2');
     assert.ok(c2.tcp.retransmits > c.tcp.retransmits, 'losses were repaired by retransmission');
     t.diagnostic(`echo ${lossy / KiB} KiB each way at ${baud} with 10 % loss: ${e2.ms} ms, ${goodput(lossy, e2.ms!, baud)}; ${lost} packets dropped at the gateway, ${c2.tcp.retransmits - c.tcp.retransmits} retransmitted by the device`);
@@ -145,13 +151,7 @@ export function defineTcpTests(host: DeviceHost): void {
     assert.deepEqual({ ok: down.ok, received: down.received, mismatchAt: down.mismatchAt }, { ok: true, received: MiB, mismatchAt: -1 }, JSON.stringify(down));
     t.diagnostic(`1 MiB up ${up.ms} ms (${goodput(MiB, up.ms!, baud)}), 1 MiB down ${down.ms} ms (${goodput(MiB, down.ms!, baud)}), at once, ${baud} baud`);
 
-    await lab.setPrivateLoss(0.1);
-    app(device, { op: 'echo', id: 'echo-loss', address: ECHO_ADDRESS, port: TCP_PORTS.echo, bytes: LOSS_BYTES });
-    const echo = await appResult(device, 'echo-loss', 400_000);
-    const lost = await lab.lossDrops();
-    await lab.setPrivateLoss(0);
-    assert.ok(lost > 0, 'the gateway dropped packets');
-    assert.deepEqual({ ok: echo.ok, received: echo.received, mismatchAt: echo.mismatchAt }, { ok: true, received: LOSS_BYTES, mismatchAt: -1 }, JSON.stringify(echo));
+    const { echo, lost } = await lossyEcho(lab, device, 'echo-loss', LOSS_BYTES);
     t.diagnostic(`${LOSS_BYTES / KiB} KiB echo each way with 10 % loss: ${echo.ms} ms (${goodput(LOSS_BYTES, echo.ms!, baud)}), ${lost} packets dropped at the gateway`);
 
     const during = device.events.slice(from);

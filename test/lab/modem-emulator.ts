@@ -596,20 +596,11 @@ export class ModemEmulator {
     this.upCredit = Math.min(this.upCredit + (t - this.upLast) * this.bytesPerMs, Math.max(1, CATCH_UP_MS * this.bytesPerMs));
     this.upLast = t;
     if (this.up.length === 0) return;
-    let budget = Math.floor(this.upCredit);
-    const chunks: Uint8Array[] = [];
-    while (budget > 0 && this.up.length) {
-      const head = this.up[0]!;
-      const n = Math.min(head.length, budget);
-      chunks.push(head.subarray(0, n));
-      if (n === head.length) this.up.shift();
-      else this.up[0] = head.subarray(n);
-      budget -= n;
-      this.upCredit -= n;
-      this.upBytes -= n;
-    }
-    if (chunks.length) {
-      this.model.fromAgent(Buffer.concat(chunks), t);
+    const data = takeFront(this.up, Math.floor(this.upCredit));
+    if (data.length) {
+      this.upCredit -= data.length;
+      this.upBytes -= data.length;
+      this.model.fromAgent(data, t);
       this.kick();
     }
     if (this.up.length && !this.upTimer) {
@@ -667,19 +658,9 @@ export class ModemEmulator {
     // Idle time earns no burst credit (the queue was empty: credit reset above); a late timer may catch up.
     this.credit = Math.min(this.credit + (t - this.lastPace) * this.bytesPerMs, Math.max(1, CATCH_UP_MS * this.bytesPerMs));
     this.lastPace = t;
-    let budget = Math.floor(this.credit);
-    const chunks: Uint8Array[] = [];
-    while (budget > 0 && this.out.length) {
-      const head = this.out[0]!;
-      const n = Math.min(head.length, budget);
-      chunks.push(head.subarray(0, n));
-      if (n === head.length) this.out.shift();
-      else this.out[0] = head.subarray(n);
-      budget -= n;
-      this.credit -= n;
-    }
-    if (chunks.length) {
-      const data = Buffer.concat(chunks);
+    const data = takeFront(this.out, Math.floor(this.credit));
+    if (data.length) {
+      this.credit -= data.length;
       this.counters.bytesToAgent += data.length;
       this.socat.stdin?.write(data);
     }
@@ -747,6 +728,21 @@ export class ModemEmulator {
 
 function now(): number {
   return performance.now();
+}
+
+/** Removes up to `max` bytes from the front of a queue of chunks and returns them as one. */
+function takeFront(queue: Uint8Array[], max: number): Buffer {
+  const chunks: Uint8Array[] = [];
+  let budget = max;
+  while (budget > 0 && queue.length) {
+    const head = queue[0]!;
+    const n = Math.min(head.length, budget);
+    chunks.push(head.subarray(0, n));
+    if (n === head.length) queue.shift();
+    else queue[0] = head.subarray(n);
+    budget -= n;
+  }
+  return Buffer.concat(chunks);
 }
 
 /** SIGTERM the child by its PID, SIGKILL after 2 s. */

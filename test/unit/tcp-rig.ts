@@ -12,26 +12,16 @@ import { TcpConnection } from '../../src/net/tcp/connection.ts';
 import { TcpLayer } from '../../src/net/tcp/layer.ts';
 import { ACK, buildSegment, parseSegment, type OutgoingSegment, type Segment } from '../../src/net/tcp/segment.ts';
 import { seqAdd } from '../../src/net/tcp/seq.ts';
-import type { Random } from '../../src/platform.ts';
 import { silentLogger } from '../../src/util/log.ts';
 import { NetError } from '../../src/net/errors.ts';
+import { seededRandom } from './seeded-random.ts';
+
+export { seededRandom };
 
 export const DEVICE = '192.0.2.7';
 export const PEER = '198.51.100.10';
 export const DEVICE_BYTES = addressToBytes(DEVICE)!;
 export const PEER_BYTES = addressToBytes(PEER)!;
-
-export function seededRandom(seed: number): Random & { next(): number } {
-  let s = seed >>> 0;
-  const next = () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return { next, bytes: (n) => Uint8Array.from({ length: n }, () => Math.floor(next() * 256)) };
-}
 
 export function settings(overrides: Partial<typeof NET_DEFAULTS> = {}): NetSettings {
   return netSection.parse({ ...NET_DEFAULTS, ...overrides });

@@ -39,7 +39,7 @@ typedef struct {
 	QueueHandle_t events;
 	TaskHandle_t task;
 	uint32_t overflows;
-	uint32_t txSize;
+	uint32_t emptyFree;	// what the driver reports free in an empty transmit ring (item headers make it < its size)
 	volatile uint32_t signalFree;	// transmit ring free space at the last write or signal
 	uint8_t port;
 	volatile uint8_t watchTx;	// bytes are queued: the task watches the ring drain
@@ -87,7 +87,6 @@ void xs_ikelet_uart_constructor(xsMachine *the)
 	if (!uart) xsRangeError("no memory");
 	uart->the = the;
 	uart->port = (uint8_t)port;
-	uart->txSize = (uint32_t)txSize;
 
 	if ((ESP_OK != uart_driver_install(port, rxSize, txSize, 16, &uart->events, 0)) ||
 		(ESP_OK != uart_param_config(port, &config)) ||
@@ -98,6 +97,7 @@ void xs_ikelet_uart_constructor(xsMachine *the)
 		xsUnknownError("uart setup failed");
 	}
 
+	uart->emptyFree = uartTxFree(uart);
 	xsmcSetHostData(xsThis, uart);
 	uart->obj = xsThis;
 	uart->onReadable = xsToReference(xsArg(8));
@@ -169,13 +169,16 @@ void xs_ikelet_uart_write(xsMachine *the)
 	UART uart = xsmcGetHostData(xsThis);
 	void *data;
 	xsUnsignedValue length;
-	uint32_t free;
+	uint32_t free, room;
 
 	if (!uart) xsUnknownError("closed");
 	xsmcGetBufferReadable(xsArg(0), &data, &length);
-	// Only what fits the transmit ring: uart_write_bytes then copies without waiting.
+	// Only what surely fits the transmit ring, so uart_write_bytes copies without waiting. The
+	// driver stores each write as a header item plus data items of at most half the largest
+	// item the ring takes (uart_get_tx_buffer_free_size), each with its own item header.
 	free = uartTxFree(uart);
-	if (length > free) length = free;
+	room = (free > 64) ? (free / 2 - 32) : 0;
+	if (length > room) length = room;
 	if (length && (uart_write_bytes(uart->port, data, length) < 0)) xsUnknownError("write failed");
 	// Set after the bytes are in the ring, so the task cannot see an empty ring and stop watching.
 	uart->signalFree = free - length;
@@ -189,7 +192,7 @@ void xs_ikelet_uart_get_queued(xsMachine *the)
 	uint32_t free;
 	if (!uart) return;
 	free = uartTxFree(uart);
-	xsmcSetInteger(xsResult, (xsIntegerValue)((free < uart->txSize) ? (uart->txSize - free) : 0));
+	xsmcSetInteger(xsResult, (xsIntegerValue)((free < uart->emptyFree) ? (uart->emptyFree - free) : 0));
 }
 
 void xs_ikelet_uart_get_overflows(xsMachine *the)
@@ -218,7 +221,7 @@ static void uartTask(void *arg)
 		}
 		if (uart->watchTx) {
 			uint32_t free = uartTxFree(uart);
-			uint8_t empty = free >= uart->txSize;
+			uint8_t empty = free >= uart->emptyFree;
 			if (empty || (free >= uart->signalFree + WRITABLE_STEP)) {
 				uart->signalFree = free;
 				if (empty) uart->watchTx = 0;

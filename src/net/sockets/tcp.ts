@@ -43,8 +43,7 @@ export class TcpSocket {
   private phase: Phase = 'waiting';
   private fmt: TcpFormat = 'buffer';
   private readonly callbacks: Pick<TcpOptions, 'onReadable' | 'onWritable' | 'onError'>;
-  private readablePosted = false;
-  private writablePosted = false;
+  private readonly posted = new Set<'readable' | 'writable'>();
   private errorReported = false;
   private waitReady: ((now: number) => void) | undefined;
   private remote: { address: string; port: number } | undefined;
@@ -204,10 +203,7 @@ export class TcpSocket {
   }
 
   private postReadable(): void {
-    if (this.readablePosted) return;
-    this.readablePosted = true;
-    this.network.post((now) => {
-      this.readablePosted = false;
+    this.postOnce('readable', (now) => {
       const n = this.conn?.readable ?? 0;
       if (n > 0 && this.callbacks.onReadable) this.callbacks.onReadable.call(this, n, now);
       this.maybeEnd();
@@ -215,12 +211,19 @@ export class TcpSocket {
   }
 
   private postWritable(): void {
-    if (this.writablePosted) return;
-    this.writablePosted = true;
-    this.network.post((now) => {
-      this.writablePosted = false;
+    this.postOnce('writable', (now) => {
       const n = this.conn?.writable ?? 0;
       if (this.phase === 'open' && n > 0 && this.callbacks.onWritable) this.callbacks.onWritable.call(this, n, now);
+    });
+  }
+
+  /** One pending callback of each kind: it reports the counts as they are when it runs. */
+  private postOnce(kind: 'readable' | 'writable', callback: (now: number) => void): void {
+    if (this.posted.has(kind)) return;
+    this.posted.add(kind);
+    this.network.post((now) => {
+      this.posted.delete(kind);
+      callback(now);
     });
   }
 

@@ -21,26 +21,24 @@ const MSS_OPTION_LENGTH = 4;
 /** RFC 9293 3.7.1: without an MSS option the peer takes at most 536. */
 export const DEFAULT_MSS = 536;
 
-export interface Segment {
+/** The header fields every segment has. */
+interface SegmentHeader {
   srcPort: number;
   dstPort: number;
   seq: number;
   ack: number;
   flags: number;
   window: number;
+}
+
+export interface Segment extends SegmentHeader {
   /** MSS option when present (SYN segments). */
   mss: number | undefined;
   /** A view into the received packet: copy to keep. */
   payload: Uint8Array;
 }
 
-export interface OutgoingSegment {
-  srcPort: number;
-  dstPort: number;
-  seq: number;
-  ack: number;
-  flags: number;
-  window: number;
+export interface OutgoingSegment extends SegmentHeader {
   mss?: number;
   payload?: Uint8Array;
 }

@@ -4,33 +4,17 @@
 // Usage: tcp-client.mjs ADDRESS PORT BYTES [TIMEOUT_S]
 import net from 'node:net';
 import { createHash } from 'node:crypto';
+import { sendPattern } from './pattern.mjs';
 
 const [address, port, bytesText = '0', timeoutText = '60'] = process.argv.slice(2);
 const total = Number(bytesText);
 const hash = createHash('sha256');
 let received = 0;
-const pattern = (offset, length) => {
-  const b = Buffer.alloc(length);
-  for (let i = 0; i < length; i++) b[i] = ((offset + i) * 7 + ((offset + i) >> 8)) & 0xff;
-  return b;
-};
 const timer = setTimeout(() => {
   process.stdout.write(`client error timeout after ${received} bytes\n`);
   process.exit(1);
 }, Number(timeoutText) * 1000);
-const socket = net.connect({ host: address, port: Number(port) }, () => {
-  let sent = 0;
-  const pump = () => {
-    while (sent < total) {
-      const n = Math.min(16384, total - sent);
-      const more = socket.write(pattern(sent, n));
-      sent += n;
-      if (!more) return socket.once('drain', pump);
-    }
-    socket.end();
-  };
-  pump();
-});
+const socket = net.connect({ host: address, port: Number(port) }, () => sendPattern(socket, total, () => socket.end()));
 socket.on('data', (d) => {
   received += d.length;
   hash.update(d);

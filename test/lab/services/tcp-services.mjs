@@ -6,21 +6,13 @@
 //                  ("BYTES SHA256\n") and closes:         "sink end ADDR:PORT BYTES SHA256"
 //   source  (5002) reads a decimal count and a newline, sends that many bytes of the pattern
 //                  and closes:                            "source end ADDR:PORT BYTES"
-// The pattern (byte i = (7 i + (i >> 8)) & 255) is the one the device's test app sends and checks.
+// The pattern (pattern.mjs) is the one the device's test app sends and checks.
 import net from 'node:net';
 import { createHash } from 'node:crypto';
+import { sendPattern } from './pattern.mjs';
 
 const [address = '0.0.0.0'] = process.argv.slice(2);
 const PORTS = { echo: 7, discard: 9, sink: 5001, source: 5002 };
-
-export function pattern(offset, length) {
-  const b = Buffer.alloc(length);
-  for (let i = 0; i < length; i++) {
-    const n = offset + i;
-    b[i] = (n * 7 + (n >> 8)) & 0xff;
-  }
-  return b;
-}
 
 const say = (line) => process.stdout.write(`${line}\n`);
 const peer = (s) => `${s.remoteAddress}:${s.remotePort}`;
@@ -67,25 +59,17 @@ serve('sink', PORTS.sink, (socket, who) => {
 
 serve('source', PORTS.source, (socket, who) => {
   let request = '';
-  let sent = 0;
   let total = -1;
-  const pump = () => {
-    while (sent < total) {
-      const n = Math.min(16384, total - sent);
-      const more = socket.write(pattern(sent, n));
-      sent += n;
-      if (!more) return socket.once('drain', pump);
-    }
-    say(`source end ${who} ${sent}`);
-    socket.end();
-  };
   socket.on('data', (d) => {
     if (total >= 0) return;
     request += d.toString('latin1');
     const nl = request.indexOf('\n');
     if (nl < 0) return;
     total = Math.max(0, Math.min(64 * 1024 * 1024, Number.parseInt(request.slice(0, nl), 10) || 0));
-    pump();
+    sendPattern(socket, total, () => {
+      say(`source end ${who} ${total}`);
+      socket.end();
+    });
   });
 });
 
