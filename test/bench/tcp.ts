@@ -7,15 +7,18 @@
  *   TCP_BENCH_BYTES   bytes per transfer (default 1 MiB)
  *   TCP_BENCH_BAUDS   e.g. "115200" (default "115200,921600")
  *   TCP_BENCH_LOSS    e.g. "0" (default "0,0.1")
+ *   TCP_BENCH_RTO_MIN the device's tcpRtoMin in s (default: the config default, 1)
  */
 import { nodeHost } from '../e2e/device-hosts.ts';
 import { labUnavailableReason } from '../lab/lab.ts';
 import { NET_DEFAULTS } from '../../src/net/config.ts';
+import type { AgentConfig } from '../../src/config.ts';
 import { benchRig, counters, ratio, transfer } from './tcp-lab.ts';
 
 const BYTES = Number(process.env.TCP_BENCH_BYTES ?? 1024 * 1024);
 const BAUDS = (process.env.TCP_BENCH_BAUDS ?? '115200,921600').split(',').map(Number);
 const LOSSES = (process.env.TCP_BENCH_LOSS ?? '0,0.1').split(',').map(Number);
+const RTO_MIN = process.env.TCP_BENCH_RTO_MIN === undefined ? NET_DEFAULTS.tcpRtoMin : Number(process.env.TCP_BENCH_RTO_MIN);
 
 const reason = labUnavailableReason();
 if (reason) {
@@ -28,7 +31,7 @@ const row = (cells: string[]) => rows.push(`  ${cells[0]!.padEnd(10)} ${cells[1]
 row(['baud', 'loss', 'dir', 'seconds', 'goodput', 'line busy', 'retransmits']);
 let peaks = { send: 0, receive: 0 };
 for (const baud of BAUDS) {
-  const rig = await benchRig(nodeHost, baud);
+  const rig = await benchRig(nodeHost, baud, {}, { tcpRtoMin: RTO_MIN } as Partial<AgentConfig>);
   try {
     for (const loss of LOSSES) {
       await rig.lab.setPrivateLoss(loss);
@@ -53,7 +56,7 @@ for (const baud of BAUDS) {
 }
 
 console.log('');
-console.log(`TCP through the tunnel (agent in Node, ESP aes128gcm16 in UDP 4500, MSS 1398), ${BYTES / 1024} KiB per transfer;`);
+console.log(`TCP through the tunnel (agent in Node, ESP aes128gcm16 in UDP 4500, MSS 1398, tcpRtoMin ${RTO_MIN} s), ${BYTES / 1024} KiB per transfer;`);
 console.log('goodput = payload bytes/s ÷ (baud / 10); line busy = all bytes the line carried that way ÷ the same (PPP, IPv4, UDP, ESP, inner IPv4 and TCP headers included).');
 for (const r of rows) console.log(r);
 console.log('');

@@ -275,9 +275,9 @@ export class TcpConnection {
     if (this.state === 'FIN_WAIT_2') this.closeAt = now + FIN_WAIT_2_MS;
   }
 
-  /** Ends the connection at once with a RST (if it was synchronized). */
-  abort(now: number, error?: NetError): void {
-    if (this.state !== 'CLOSED' && this.state !== 'SYN_SENT' && this.state !== 'TIME_WAIT') {
+  /** Ends the connection at once, with a RST if it was synchronized and `reset` (no RST when the address it used is gone). */
+  abort(now: number, error?: NetError, reset = true): void {
+    if (reset && this.state !== 'CLOSED' && this.state !== 'SYN_SENT' && this.state !== 'TIME_WAIT') {
       this.transmit({ seq: this.sndNxt, ack: 0, flags: RST }, now);
     }
     this.finish(error, now);

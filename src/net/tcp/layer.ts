@@ -225,10 +225,10 @@ export class TcpLayer {
     }
   }
 
-  /** Ends every connection with `error` (e.g. the virtual IP changed). */
+  /** Ends every connection with `error`, without RSTs: the virtual IP they used is gone. */
   abortAll(error: NetError, now: number): void {
     for (const c of [...this.connections.values()]) {
-      c.abort(now, error);
+      c.abort(now, error, false);
       this.afterConnection(c, now);
     }
   }
