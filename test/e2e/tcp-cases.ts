@@ -7,7 +7,8 @@
  *  - 115200 baud: an echo both ways (IKELET_TCP_BYTES, default 128 KiB: 1 MiB takes ~100 s each
  *    way at 115200, so the 1 MiB runs are in `npm run bench:tcp`) while hostile segments hit that
  *    connection, a client in the private network uses a Listener on the device, and a closed
- *    port answers RST; then an echo with 10 % loss.
+ *    port answers RST; then an echo with 10 % loss; then an upload across a carrier loss and redial (the tunnel
+ *    comes back with the same virtual IP and the connection carries on).
  *  - 921600 baud, CHILD SA rekeyed every 10 s and the IKE SA every 16 s: 1 MiB up to the sink and
  *    1 MiB down from the source at once, then an echo with 10 % loss (IKELET_TCP_LOSS_BYTES,
  *    default 256 KiB; 1 MiB in the bench), each transfer across rekeys.
@@ -86,7 +87,7 @@ async function lossyEcho(lab: Lab, device: DeviceUnderTest, id: string, bytes: n
 const goodput = (bytes: number, ms: number, baud: number): string => `${((bytes * 1000) / ms / (baud / 10)).toFixed(2)} of the line`;
 
 export function defineTcpTests(host: DeviceHost): void {
-  labTest(`tcp [${host.name}] 115200 baud: echo both ways byte-exact while hostile segments are dropped and counted; a Listener serves the private network; a closed port is "refused"; then the echo with 10 % loss`, async (t) => {
+  labTest(`tcp [${host.name}] 115200 baud: echo both ways byte-exact while hostile segments are dropped and counted; a Listener serves the private network; a closed port is "refused"; an echo with 10 % loss; an upload survives a redial`, async (t) => {
     const baud = 115200;
     const { lab, device, vip } = await bringUp(t, host, baud, {});
     app(device, { op: 'listen', id: 'listen', port: 7 });
@@ -134,6 +135,19 @@ export function defineTcpTests(host: DeviceHost): void {
     const c2 = await stats(device, 'stats-2');
     assert.ok(c2.tcp.retransmits > c.tcp.retransmits, 'losses were repaired by retransmission');
     t.diagnostic(`echo ${lossy / KiB} KiB each way at ${baud} with 10 % loss: ${e2.ms} ms, ${goodput(lossy, e2.ms!, baud)}; ${lost} packets dropped at the gateway, ${c2.tcp.retransmits - c.tcp.retransmits} retransmitted by the device`);
+
+    // The carrier drops mid-transfer: the device redials, the tunnel comes back with the same
+    // virtual IP (the gateway's pool keeps the lease per identity) and the connection carries on.
+    app(device, { op: 'upload', id: 'redial', address: ECHO_ADDRESS, port: TCP_PORTS.sink, bytes: 48 * KiB });
+    await device.waitFor((e) => appEvent(e)?.id === 'redial' && appEvent(e)!.event === 'open', 30_000, 'the upload');
+    await new Promise((r) => setTimeout(r, 1500));
+    lab.modem!.dropCarrier();
+    await device.waitFor((e) => e.type === 'link-down', 20_000, 'the device to notice');
+    const ups = () => device.events.filter((e) => e.type === 'child-up') as Ev<'child-up'>[];
+    await device.waitFor(() => ups().length >= 2, 90_000, 'the tunnel again');
+    assert.equal(ups()[1]!.virtualIp, vip, 'the same virtual IP');
+    const redial = await appResult(device, 'redial', 300_000);
+    assert.equal(redial.record, `${48 * KiB} ${sha256(fillPattern(0, 48 * KiB))}`, `the upload finished byte-exact across the redial: ${JSON.stringify(redial)}`);
     assert.equal(device.unexpectedErrors(), 0);
     await device.stop();
   }, 600_000);
