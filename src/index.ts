@@ -6,3 +6,10 @@ export { Logger } from './util/log.ts';
 export { Agent, describe, type AgentEvent, type AgentDeps, type AgentPorts } from './agent/agent.ts';
 export { Runner, type DrivenAgent } from './agent/runner.ts';
 export { startAgent, type StartedAgent } from './agent/start.ts';
+export {
+  socketsFor, TcpSocket, UdpSocket, ListenerSocket, ResolverSocket,
+  type NetworkSockets, type TcpOptions, type TcpFormat, type UdpOptions, type UdpDatagramBuffer, type ListenerOptions, type ResolveOptions,
+} from './net/sockets/index.ts';
+export type { Network, NetCounters } from './net/network.ts';
+export { NetError, type NetErrorCode } from './net/errors.ts';
+export { netSection, type NetManifest, type NetSettings } from './net/config.ts';

@@ -5,6 +5,7 @@
  *   clock      -> Time.ticks
  *   random     -> ikelet/random (hardware RNG with entropy source)
  *   logs       -> trace()
+ *   sockets    -> device.network (ECMA-419 TCP, UDP, Listener, DNS over the tunnel)
  * build:esp32 compiles this file to build/esp32/main.js; `mc/config` is the manifest's config,
  * validated and completed with defaults at build time (src/config-check.ts).
  */
@@ -24,6 +25,22 @@ const g = globalThis as { crypto?: { getRandomValues?: <T extends ArrayBufferVie
 if (!g.crypto?.getRandomValues) g.crypto = { ...(g.crypto ?? {}), getRandomValues: (a) => fillRandom(a) };
 
 let receiver: (bytes: Uint8Array) => void = () => {};
+let drained: () => void = () => {};
+// Bytes the transmit ring could not take yet (write never waits); the agent keeps this small.
+const backlog: Uint8Array[] = [];
+let backlogBytes = 0;
+const flushBacklog = () => {
+  while (backlog.length) {
+    const head = backlog[0]!;
+    const n = uart.write(head);
+    backlogBytes -= n;
+    if (n < head.length) {
+      backlog[0] = head.subarray(n);
+      return;
+    }
+    backlog.shift();
+  }
+};
 const uart = new UART({
   port: agentConfig.uartPort,
   transmit: agentConfig.uartTx,
@@ -36,13 +53,25 @@ const uart = new UART({
     // Drain everything: the native side posts again only when new bytes arrive.
     for (let chunk = this.read(); chunk; chunk = this.read()) receiver(new Uint8Array(chunk));
   },
+  onWritable() {
+    flushBacklog();
+    drained();
+  },
 });
 
 let armed: object | undefined;
 const platform: Platform = {
   config: agentConfig,
   serial: {
-    write: (bytes) => uart.write(bytes),
+    write(bytes) {
+      const n = backlog.length ? 0 : uart.write(bytes);
+      if (n < bytes.length) {
+        backlog.push(bytes.slice(n));
+        backlogBytes += bytes.length - n;
+      }
+    },
+    queued: () => uart.queued + backlogBytes,
+    onWritable: (handler) => { drained = handler; },
     onReceive: (handler) => { receiver = handler; },
   },
   clock: { now: () => Time.ticks },
@@ -62,4 +91,26 @@ const platform: Platform = {
 };
 
 trace(`ikelet: gateway ${agentConfig.gateway}, modem on UART${agentConfig.uartPort} at ${agentConfig.uartBaud} baud\n`);
-startAgent(platform);
+const { sockets } = startAgent(platform);
+
+// The ECMA-419 network of this device is the tunnel: Moddable's ECMA-419 clients take their
+// socket and resolver classes from device.network, as on any host, so they run unchanged:
+//   import MQTTClient from "embedded:network/mqtt/client";   // mapped in the app's manifest,
+//   new MQTTClient({ ...device.network.mqtt, host: 'broker.lab.example', port: 1883, ... });
+// (like the SDK's examples/io/tcp/mqttclient; HTTPClient with device.network.http the same way).
+// DNS goes to the servers the gateway handed out; `servers` is accepted and unused.
+const dns = { io: sockets.Resolver, servers: [] as string[], socket: { io: sockets.UDP } };
+const g2 = globalThis as { device?: { network?: Record<string, unknown> } & Record<string, unknown> };
+const deepFreeze = Object.freeze as (o: object, deep?: boolean) => object;
+g2.device = deepFreeze({
+  ...g2.device,
+  network: {
+    ...g2.device?.network,
+    tcp: { io: sockets.TCP },
+    udp: { io: sockets.UDP },
+    listener: { io: sockets.Listener },
+    dns,
+    mqtt: { dns, socket: { io: sockets.TCP } },
+    http: { dns, socket: { io: sockets.TCP } },
+  },
+}, true) as typeof g2.device;

@@ -37,11 +37,16 @@ declare module 'ikelet/uart' {
     receiveBufferSize?: number;
     transmitBufferSize?: number;
     onReadable: (this: UART, count: number) => void;
+    /** Called as the transmit ring drains (every 512 bytes and when empty). */
+    onWritable?: (this: UART) => void;
   }
   export default class UART {
     constructor(options: UARTOptions);
     read(count?: number): ArrayBuffer | undefined;
-    write(buffer: ArrayBuffer | ArrayBufferView): void;
+    /** Takes what fits the transmit ring now; returns that count (never waits). */
+    write(buffer: ArrayBuffer | ArrayBufferView): number;
+    /** Bytes in the transmit ring, not yet sent. */
+    readonly queued: number;
     close(): void;
     readonly overflows: number;
     format: 'buffer';
@@ -56,5 +61,6 @@ declare module 'ikelet/random' {
 /** The device bundle (build/device/ikelet.js), module "ikelet" in the manifest. */
 declare module 'ikelet' {
   import type { Platform } from '../../src/platform.ts';
-  export function startAgent(platform: Platform): { stop?(): void } | void;
+  import type { NetworkSockets } from '../../src/net/sockets/index.ts';
+  export function startAgent(platform: Platform): { stop(): void; sockets: NetworkSockets };
 }

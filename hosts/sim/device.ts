@@ -33,7 +33,8 @@ export class SimDevice {
   private readonly listeners: Listener[] = [];
 
   constructor(options: SimDeviceOptions) {
-    this.serial = new PtySerial(options.serialPath);
+    // Paced at the configured UART rate, like the ESP32's UART: the agent sees its transmit queue.
+    this.serial = new PtySerial(options.serialPath, { baud: options.config.uartBaud });
     const keyLog = options.keylogDir ? new WiresharkKeyLog(options.keylogDir) : undefined;
     this.platform = nodePlatform(options.config, this.serial, options.log ?? consoleLog, keyLog);
     this.platform.report = (e) => this.record(e as AgentEvent);
@@ -68,6 +69,11 @@ export class SimDevice {
   /** Resolves with the first event (past or future) that matches. */
   waitFor(match: (e: AgentEvent) => boolean, timeoutMs: number, what?: string): Promise<AgentEvent> {
     return this.log.waitFor(match, timeoutMs, what);
+  }
+
+  /** Records an event of an app running beside the agent (it shows in events and waitFor). */
+  note(e: AgentEvent): void {
+    this.record(e);
   }
 
   private record(e: AgentEvent): void {

@@ -65,6 +65,7 @@ export class XsAgentHost {
   private worker: XsWorker | undefined;
   private queue: Promise<void> = Promise.resolve();
   private running = false;
+  private drainedQueued = false;
   private readonly clock: Clock;
   private readonly timer: Timer;
 
@@ -96,6 +97,12 @@ export class XsAgentHost {
     })();
     this.queue = started;
     this.options.serial.onReceive((bytes) => this.enqueue(frame(ToXs.receive, bytes), 'receive'));
+    this.options.serial.onWritable?.(() => {
+      // One drained turn queued at a time: the agent reads queued() itself when it runs.
+      if (this.drainedQueued) return;
+      this.drainedQueued = true;
+      this.enqueue(frame(ToXs.drained), 'drained', () => (this.drainedQueued = false));
+    });
     await started;
     const failed = this.faults.slice(before);
     if (failed.length) throw new Error(`XS agent failed to start: ${failed.map((f) => `${f.where}: ${f.message}`).join('; ')}`);
@@ -121,9 +128,17 @@ export class XsAgentHost {
     await this.worker.close();
   }
 
-  private enqueue(message: Uint8Array, kind: string): void {
+  /** Sends a command to the device module's appCommand (test and bench apps) as one turn. */
+  appCommand(command: unknown): void {
+    this.enqueue(jsonFrame(ToXs.app, command), 'app');
+  }
+
+  private enqueue(message: Uint8Array, kind: string, before?: () => void): void {
     if (!this.running) return;
-    this.queue = this.queue.then(() => (this.running ? this.turn(() => this.worker!.command(message, kind)) : undefined));
+    this.queue = this.queue.then(() => {
+      before?.();
+      return this.running ? this.turn(() => this.worker!.command(message, kind)) : undefined;
+    });
   }
 
   private async turn(run: () => Promise<TurnUsage>): Promise<void> {
@@ -150,6 +165,11 @@ export class XsAgentHost {
         case FromXs.write:
           this.options.serial.write(message.slice(1));
           return empty;
+        case FromXs.queued: {
+          const out = new Uint8Array(4);
+          new DataView(out.buffer).setUint32(0, Math.min(0xffffffff, this.options.serial.queued?.() ?? 0));
+          return out;
+        }
         case FromXs.now: {
           const out = new Uint8Array(8);
           new DataView(out.buffer).setFloat64(0, this.clock.now());

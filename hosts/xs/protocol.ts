@@ -12,11 +12,14 @@ export const ToXs = {
   receive: 0x52, // 'R' serial bytes from the modem
   timer: 0x54, // 'T' JSON { id } the armed timer expired
   stop: 0x58, // 'X' no payload
+  drained: 0x44, // 'D' no payload: the serial line's transmit queue shrank
+  app: 0x41, // 'A' JSON: a command for the device module's appCommand (test and bench apps)
 } as const;
 
 /** XS -> Node, through the synchronous global `issueCommand`. */
 export const FromXs = {
   write: 0x57, // 'W' serial bytes to the modem
+  queued: 0x51, // 'Q' -> reply: uint32 bytes the serial line has queued, not yet sent
   arm: 0x41, // 'A' JSON { id, at } (at null = disarm)
   now: 0x4e, // 'N' -> reply: float64 monotonic ms
   random: 0x47, // 'G' JSON { length } -> reply: that many random bytes

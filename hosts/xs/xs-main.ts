@@ -15,6 +15,8 @@ export interface AgentHandle {
 }
 export interface AgentEntry {
   startAgent?: (platform: Platform) => AgentHandle | void;
+  /** Test and bench device modules take commands from the Node side (ToXs.app). */
+  appCommand?: (command: unknown) => void;
 }
 
 declare const issueCommand: (message: ArrayBuffer) => ArrayBuffer;
@@ -30,8 +32,9 @@ function fault(where: string, e: unknown): void {
   call(jsonFrame(FromXs.fault, { where, message }));
 }
 
-export function makeXsPlatform(config: ManifestConfig, withKeyLog: boolean, withReport = false): { platform: Platform; dispatchReceive(bytes: Uint8Array): void; fireTimer(id: number): void } {
+export function makeXsPlatform(config: ManifestConfig, withKeyLog: boolean, withReport = false): { platform: Platform; dispatchReceive(bytes: Uint8Array): void; dispatchDrained(): void; fireTimer(id: number): void } {
   let receiver: (bytes: Uint8Array) => void = () => {};
+  let drained: () => void = () => {};
   let timerId = 0;
   let timerFire: (() => void) | undefined;
   const keyLog: KeyLog | undefined = withKeyLog
@@ -45,6 +48,8 @@ export function makeXsPlatform(config: ManifestConfig, withKeyLog: boolean, with
     serial: {
       write: (bytes) => void call(frame(FromXs.write, bytes)),
       onReceive: (handler) => { receiver = handler; },
+      queued: () => new DataView(call(frame(FromXs.queued)).buffer).getUint32(0),
+      onWritable: (handler) => { drained = handler; },
     },
     clock: { now: () => new DataView(call(frame(FromXs.now)).buffer).getFloat64(0) },
     timer: {
@@ -69,6 +74,7 @@ export function makeXsPlatform(config: ManifestConfig, withKeyLog: boolean, with
   return {
     platform,
     dispatchReceive: (bytes) => receiver(bytes),
+    dispatchDrained: () => drained(),
     fireTimer(id) {
       if (id !== timerId || !timerFire) return;
       const fire = timerFire;
@@ -93,6 +99,10 @@ export function installXsHost(entry: AgentEntry): void {
         agent = entry.startAgent(host.platform);
       } else if (op === ToXs.receive) {
         host?.dispatchReceive(message.slice(1));
+      } else if (op === ToXs.drained) {
+        host?.dispatchDrained();
+      } else if (op === ToXs.app) {
+        entry.appCommand?.(payloadJson<unknown>(message));
       } else if (op === ToXs.timer) {
         host?.fireTimer(payloadJson<{ id: number }>(message).id);
       } else if (op === ToXs.stop) {

@@ -8,10 +8,13 @@ import { parseSettings } from '../config/validate.ts';
 import type { Platform } from '../platform.ts';
 import { Agent, type AgentEvent } from './agent.ts';
 import { Runner } from './runner.ts';
+import { socketsFor, type NetworkSockets } from '../net/sockets/index.ts';
 
 export interface StartedAgent {
   agent: Agent;
   runner: Runner;
+  /** The ECMA-419 classes over the tunnel (TCP, UDP, Listener, Resolver) for the app. */
+  sockets: NetworkSockets;
   /** Graceful stop: IKE DELETE, LCP terminate, hang-up. */
   stop(): void;
 }
@@ -21,9 +24,14 @@ export function startAgent(platform: Platform): StartedAgent {
   const settings = parseSettings(platform.config);
   const agent = new Agent(
     { settings, random: platform.random, log: platform.log, keyLog: platform.keyLog },
-    { writeSerial: (b) => platform.serial.write(b), setDtr: platform.serial.setDtr?.bind(platform.serial), onEvent: (e: AgentEvent) => platform.report?.(e) },
+    {
+      writeSerial: (b) => platform.serial.write(b),
+      serialQueued: () => platform.serial.queued?.() ?? 0,
+      setDtr: platform.serial.setDtr?.bind(platform.serial),
+      onEvent: (e: AgentEvent) => platform.report?.(e),
+    },
   );
   const runner = new Runner(platform, agent, settings.logLevel);
   runner.start();
-  return { agent, runner, stop: () => runner.act((now) => agent.stop(now)) };
+  return { agent, runner, sockets: socketsFor(agent.network), stop: () => runner.act((now) => agent.stop(now)) };
 }

@@ -11,6 +11,7 @@ import { probeSection } from '../app/config.ts';
 import { firmwareSection, type FirmwareConfig, type FirmwareRaw } from '../firmware/config.ts';
 import { httpSection, type HttpRaw, type HttpSettings } from '../http/config.ts';
 import { mqttSection, type MqttRaw, type MqttSettings } from '../mqtt/config.ts';
+import { netSection, type NetManifest, type NetSettings } from '../net/config.ts';
 import { ikeSection, type IkeManifest, type IkeSettings } from '../ike/config.ts';
 import { modemSection, type ModemManifest, type ModemSettings } from '../modem/config.ts';
 import type { LogLevel } from '../platform.ts';
@@ -40,6 +41,7 @@ const SECTIONS = {
   ike: ikeSection,
   retry: retrySection,
   probe: probeSection,
+  net: netSection,
   mqtt: mqttSection,
   http: httpSection,
   firmware: firmwareSection,
@@ -48,7 +50,7 @@ const SECTIONS = {
 } as const;
 
 /** The manifest's `config` object: flat keys in manifest units. */
-export type ManifestConfig = ModemManifest & PppManifest & IkeManifest & RetryManifest & ProbeConfig & MqttRaw & HttpRaw & FirmwareRaw & UartManifest & LogManifest;
+export type ManifestConfig = ModemManifest & PppManifest & IkeManifest & RetryManifest & ProbeConfig & NetManifest & MqttRaw & HttpRaw & FirmwareRaw & UartManifest & LogManifest;
 
 /** What the layers receive: each section parsed (ms, bytes, parsed addresses and selectors). */
 export interface Settings {
@@ -57,6 +59,7 @@ export interface Settings {
   ike: IkeSettings;
   retry: BackoffSettings;
   probe: ProbeConfig;
+  net: NetSettings;
   mqtt: MqttSettings;
   http: HttpSettings;
   firmware: FirmwareConfig;

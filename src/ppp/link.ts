@@ -120,6 +120,11 @@ export class PppLink {
     if (settings.auth === 'chap') this.auth = new ChapResponder(settings.user, settings.password, authTiming, authLog, this.drops, authPorts);
   }
 
+  /** The largest packet the peer takes (its MRU, from LCP): the link's MTU. */
+  get peerMru(): number {
+    return this.lcp.result().peerMru;
+  }
+
   get currentPhase(): PppPhase {
     return this.phase;
   }

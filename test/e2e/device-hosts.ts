@@ -8,6 +8,8 @@ import { SimDevice } from '../../hosts/sim/device.ts';
 import { PtySerial } from '../../hosts/sim/pty-serial.ts';
 import { consoleLog } from '../../hosts/sim/node-platform.ts';
 import { EventLog } from '../../hosts/sim/event-log.ts';
+import { socketsFor } from '../../src/net/sockets/index.ts';
+import { NetApp, type AppCommand } from './net-app.ts';
 
 export interface DeviceUnderTest {
   readonly events: AgentEvent[];
@@ -15,13 +17,15 @@ export interface DeviceUnderTest {
   waitFor(match: (e: AgentEvent) => boolean, timeoutMs: number, what?: string): Promise<AgentEvent>;
   /** Internal errors caught by the runner or the host (bugs): always expected to be 0. */
   unexpectedErrors(): number;
+  /** A command for the test app (net-app.ts), when the device was made with `netApp`. */
+  command(command: AppCommand): void;
   stop(timeoutMs?: number): Promise<void>;
   close(): void;
 }
 
 export interface DeviceHost {
   name: string;
-  make(options: { config: ManifestConfig; serialPath: string }): Promise<DeviceUnderTest>;
+  make(options: { config: ManifestConfig; serialPath: string; netApp?: boolean }): Promise<DeviceUnderTest>;
 }
 
 const log = process.env.IKELET_LOG ? consoleLog : () => {};
@@ -29,18 +33,36 @@ const log = process.env.IKELET_LOG ? consoleLog : () => {};
 export const nodeHost: DeviceHost = {
   name: 'node',
   async make(options) {
-    return new SimDevice({ ...options, log });
+    const device = new SimDevice({ ...options, log });
+    let app: NetApp | undefined;
+    return {
+      events: device.events,
+      start() {
+        device.start();
+        if (options.netApp) app = new NetApp(socketsFor(device.agent.network), (e) => device.note(e as never), () => device.agent.network.counters());
+      },
+      waitFor: (m, t, w) => device.waitFor(m, t, w),
+      unexpectedErrors: () => device.unexpectedErrors(),
+      stop: (t) => device.stop(t),
+      close: () => device.close(),
+      command(c) {
+        if (!app) throw new Error('the device was made without netApp');
+        app.command(c);
+      },
+    };
   },
 };
 
 /** The agent inside XS (xsnap), on the same pty serial line. Loading it locks down this process (SES). */
 export const xsHost: DeviceHost = {
   name: 'xs',
-  async make({ config, serialPath }) {
+  async make({ config, serialPath, netApp }) {
     const { XsAgentHost } = await import('../../hosts/xs/agent-host.ts');
-    const serial = new PtySerial(serialPath);
+    const { agentBundle } = await import('../../hosts/xs/bundle.ts');
+    const serial = new PtySerial(serialPath, { baud: config.uartBaud });
     const events = new EventLog();
-    const host = new XsAgentHost({ config, serial, log, report: (e) => events.push(e) });
+    const code = netApp ? await agentBundle('test/e2e/net-device.ts') : undefined;
+    const host = new XsAgentHost({ config, serial, log, report: (e) => events.push(e), ...(code ? { code } : {}) });
     let closed = false;
     const close = () => {
       if (closed) return;
@@ -52,6 +74,7 @@ export const xsHost: DeviceHost = {
       start: () => host.start(),
       waitFor: (m, t, w) => events.waitFor(m, t, w),
       unexpectedErrors: () => host.faults.length,
+      command: (c) => host.appCommand(c),
       async stop(timeoutMs = 10_000) {
         host.stopAgent();
         await events.waitFor((e) => e.type === 'link-stopped', timeoutMs, 'the link to stop').catch(() => {});

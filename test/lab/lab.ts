@@ -9,6 +9,8 @@
  *                               ▼
  *                            private network 198.51.100.0/24               ns "priv"
  *                              echo 198.51.100.10:7, DNS 198.51.100.53 (names *.lab.example)
+ *                              TCP on Linux's stack at 198.51.100.10: echo 7, discard 9,
+ *                              sink 5001, source 5002 (services/tcp-services.mjs)
  *
  * slirp maps 10.0.2.2 to the loopback of the namespace it runs in, so the carrier and the
  * gateway's public side share the "wan" namespace; the gateway still sees the device
@@ -29,6 +31,9 @@ export const PRIVATE_NET = '198.51.100.0/24';
 export const GATEWAY_INNER = '198.51.100.1';
 export const ECHO_ADDRESS = '198.51.100.10';
 export const ECHO_PORT = 7;
+/** TCP services of services/tcp-services.mjs on ECHO_ADDRESS; CLOSED_PORT has nothing listening. */
+export const TCP_PORTS = { echo: 7, discard: 9, sink: 5001, source: 5002 } as const;
+export const CLOSED_PORT = 19;
 export const DNS_ADDRESS = '198.51.100.53';
 /** What the device dials through slirp to reach the gateway. */
 export const GATEWAY_VIA_SLIRP = '10.0.2.2';
@@ -63,6 +68,8 @@ export class Lab {
   private readonly appsOptions?: AppServicesOptions;
   apps?: AppServices;
   private echo?: LabProcess;
+  private tcp?: LabProcess;
+  private loss = 0;
   private carrierEcho?: LabProcess;
   private dns?: LabProcess;
   private stopped = false;
@@ -147,9 +154,45 @@ export class Lab {
     const dnsScript = path.resolve('test/lab/services/dns.mjs');
     this.carrierEcho = startProcess('carrier-echo', 'ip', ['netns', 'exec', this.wan, process.execPath, script, '127.0.0.1', String(ECHO_PORT)]);
     this.dns = startProcess('dns', 'ip', ['netns', 'exec', this.priv, process.execPath, dnsScript, DNS_ADDRESS, '53']);
+    this.tcp = startProcess('tcp-services', 'ip', ['netns', 'exec', this.priv, process.execPath, path.resolve('test/lab/services/tcp-services.mjs'), ECHO_ADDRESS]);
     await waitFor('the UDP echo service', () => this.echo!.output().includes('listening') || undefined, 10_000);
     await waitFor('the DNS service', () => this.dns!.output().includes('listening') || undefined, 10_000);
     await waitFor('the carrier echo', () => this.carrierEcho!.output().includes('listening') || undefined, 10_000);
+    await waitFor('the TCP services', () => this.tcp!.output().includes('listening source') || undefined, 10_000);
+  }
+
+  /** Lines the TCP services printed: "SERVICE from|end ADDR:PORT ..." (services/tcp-services.mjs). */
+  tcpLog(): string[] {
+    return (this.tcp?.output() ?? '').split('\n').filter((l) => / (from|end|error) /.test(l));
+  }
+
+  /**
+   * Random loss of TCP packets at the gateway's private side (iptables statistic on the veth,
+   * both directions), probability 0..1; 0 removes it. IKE, ESP and DNS are untouched.
+   */
+  async setPrivateLoss(probability: number): Promise<void> {
+    const rule = (op: '-A' | '-D', dir: '-i' | '-o', p: number) =>
+      this.exec('wan', 'iptables', op, 'FORWARD', dir, 'ikl-gw', '-p', 'tcp', '-m', 'statistic', '--mode', 'random', '--probability', String(p), '-j', 'DROP');
+    if (this.loss > 0) for (const dir of ['-i', '-o'] as const) await rule('-D', dir, this.loss);
+    this.loss = probability;
+    if (probability > 0) for (const dir of ['-i', '-o'] as const) await rule('-A', dir, probability);
+  }
+
+  /** Packets the loss rules dropped so far (both directions). */
+  async lossDrops(): Promise<number> {
+    const out = await this.exec('wan', 'iptables', '-L', 'FORWARD', '-v', '-n', '-x');
+    return out.split('\n').filter((l) => /statistic/.test(l)).reduce((n, l) => n + Number(l.trim().split(/\s+/)[0]), 0);
+  }
+
+  /** Connects from the private network to `address:port` (the device), sends `bytes` of the pattern; its one result line. */
+  tcpClient(address: string, port: number, bytes: number, timeoutS = 60): Promise<string> {
+    return this.exec('priv', process.execPath, path.resolve('test/lab/services/tcp-client.mjs'), address, String(port), String(bytes), String(timeoutS)).then((o) => o.trim());
+  }
+
+  /** Sends `count` hostile segments of each kind (services/tcp-hostile.py) at a device connection; "sent KIND N" lines. */
+  async hostileSegments(from: { address: string; port: number }, to: { address: string; port: number }, count: number): Promise<string[]> {
+    const out = await this.exec('priv', 'python3', path.resolve('test/lab/services/tcp-hostile.py'), from.address, String(from.port), to.address, String(to.port), String(count));
+    return out.trim().split('\n');
   }
 
   /** Lines the carrier-side echo printed for each datagram (seen through slirp's NAT). */
@@ -196,7 +239,7 @@ export class Lab {
     await this.gateway.stop().catch(() => {});
     await this.modem?.stop().catch(() => {});
     await this.apps?.stop().catch(() => {});
-    for (const p of [this.echo, this.dns, this.carrierEcho]) if (p) await stopProcess(p).catch(() => {});
+    for (const p of [this.echo, this.dns, this.carrierEcho, this.tcp]) if (p) await stopProcess(p).catch(() => {});
     await deleteNamespace(this.wan);
     await deleteNamespace(this.priv);
     for (const ns of [this.wan, this.priv]) fs.rmSync(`/etc/netns/${ns}`, { recursive: true, force: true });

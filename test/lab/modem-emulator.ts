@@ -390,8 +390,14 @@ export interface ModemFaults {
 export interface ModemEmulatorOptions extends ModemModelOptions, ModemFaults {
   /** Path of the pty symlink the agent opens. */
   link: string;
-  /** Bytes toward the agent leave at baud/10 bytes per second. */
+  /** Bytes leave at baud/10 bytes per second, both ways (the agent's side of the UART). */
   baud?: number;
+  /**
+   * The module's receive buffer for bytes from the agent, drained at the baud rate: an agent that
+   * writes faster than the line overruns it and the excess is lost (counted), as on a modem
+   * without flow control. Default 16 KiB.
+   */
+  uplinkBuffer?: number;
   /** PPP peer started on CONNECT: a shell command line (run with `sh -c 'exec …'`) or argv. */
   bridge?: string | string[];
   random?: () => number;
@@ -407,10 +413,19 @@ export interface ModemEmulatorStats {
   droppedToAgent: number;
   corruptedToPeer: number;
   droppedToPeer: number;
+  /** Bytes from the agent lost because they came faster than the baud rate and the buffer was full. */
+  uplinkOverrun: number;
+  /** Most bytes ever waiting in the uplink buffer. */
+  uplinkPeak: number;
   calls: number;
 }
 
 const PACE_TICK_MS = 4;
+/**
+ * Time a late timer may catch up on: the UART kept sending while this process was busy, so the
+ * rate over any 25 ms stays the baud rate but timer jitter does not eat into it.
+ */
+const CATCH_UP_MS = 25;
 
 export class ModemEmulator {
   readonly model: ModemModel;
@@ -419,6 +434,11 @@ export class ModemEmulator {
   private bridge: ChildProcess | undefined;
   private readonly out: Uint8Array[] = [];
   private outTimer: NodeJS.Timeout | undefined;
+  private readonly up: Uint8Array[] = [];
+  private upBytes = 0;
+  private upTimer: NodeJS.Timeout | undefined;
+  private upCredit = 0;
+  private upLast = 0;
   private modelTimer: NodeJS.Timeout | undefined;
   private lastPace = 0;
   private credit = 0;
@@ -429,7 +449,7 @@ export class ModemEmulator {
   private readonly logLine: (line: string) => void;
   private readonly counters: ModemEmulatorStats = {
     bytesToAgent: 0, bytesFromAgent: 0, bytesToPeer: 0, bytesFromPeer: 0,
-    corruptedToAgent: 0, droppedToAgent: 0, corruptedToPeer: 0, droppedToPeer: 0, calls: 0,
+    corruptedToAgent: 0, droppedToAgent: 0, corruptedToPeer: 0, droppedToPeer: 0, uplinkOverrun: 0, uplinkPeak: 0, calls: 0,
   };
   private stopped = false;
   private readonly bytesPerMs: number;
@@ -483,6 +503,8 @@ export class ModemEmulator {
 
   reboot(): void {
     this.out.length = 0; // a rebooting module forgets what it had not sent yet
+    this.up.length = 0;
+    this.upBytes = 0;
     this.model.reboot(now());
     this.kick();
   }
@@ -510,6 +532,7 @@ export class ModemEmulator {
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.outTimer);
+    clearTimeout(this.upTimer);
     clearTimeout(this.modelTimer);
     const { bridge, socat } = this;
     this.bridge = undefined; // its exit is ours, not the peer hanging up
@@ -553,8 +576,39 @@ export class ModemEmulator {
 
   private fromAgent(bytes: Uint8Array): void {
     this.counters.bytesFromAgent += bytes.length;
-    this.model.fromAgent(bytes, now());
-    this.kick();
+    const room = (this.options.uplinkBuffer ?? 16384) - this.upBytes;
+    const kept = bytes.length <= room ? bytes : bytes.subarray(0, Math.max(0, room));
+    this.counters.uplinkOverrun += bytes.length - kept.length;
+    if (kept.length) {
+      this.up.push(kept.slice());
+      this.upBytes += kept.length;
+      this.counters.uplinkPeak = Math.max(this.counters.uplinkPeak, this.upBytes);
+    }
+    this.paceUp();
+  }
+
+  /** Hands the model what the baud rate let through since the last call. */
+  private paceUp(): void {
+    if (this.stopped) return;
+    const t = now();
+    // The line carries at most baud/10 bytes per second; a sender that paces itself at that rate
+    // arrives in bursts with gaps, so the credit is kept across short idle gaps (up to CATCH_UP_MS).
+    this.upCredit = Math.min(this.upCredit + (t - this.upLast) * this.bytesPerMs, Math.max(1, CATCH_UP_MS * this.bytesPerMs));
+    this.upLast = t;
+    if (this.up.length === 0) return;
+    const data = takeFront(this.up, Math.floor(this.upCredit));
+    if (data.length) {
+      this.upCredit -= data.length;
+      this.upBytes -= data.length;
+      this.model.fromAgent(data, t);
+      this.kick();
+    }
+    if (this.up.length && !this.upTimer) {
+      this.upTimer = setTimeout(() => {
+        this.upTimer = undefined;
+        this.paceUp();
+      }, PACE_TICK_MS);
+    }
   }
 
   private faultsApply(): boolean {
@@ -601,22 +655,12 @@ export class ModemEmulator {
       return;
     }
     if (t < this.stalledUntil) return this.armPace(this.stalledUntil - t);
-    // Idle time earns no burst credit beyond one tick, like a real UART.
-    this.credit = Math.min(this.credit + (t - this.lastPace) * this.bytesPerMs, Math.max(1, PACE_TICK_MS * this.bytesPerMs * 2));
+    // Idle time earns no burst credit (the queue was empty: credit reset above); a late timer may catch up.
+    this.credit = Math.min(this.credit + (t - this.lastPace) * this.bytesPerMs, Math.max(1, CATCH_UP_MS * this.bytesPerMs));
     this.lastPace = t;
-    let budget = Math.floor(this.credit);
-    const chunks: Uint8Array[] = [];
-    while (budget > 0 && this.out.length) {
-      const head = this.out[0]!;
-      const n = Math.min(head.length, budget);
-      chunks.push(head.subarray(0, n));
-      if (n === head.length) this.out.shift();
-      else this.out[0] = head.subarray(n);
-      budget -= n;
-      this.credit -= n;
-    }
-    if (chunks.length) {
-      const data = Buffer.concat(chunks);
+    const data = takeFront(this.out, Math.floor(this.credit));
+    if (data.length) {
+      this.credit -= data.length;
       this.counters.bytesToAgent += data.length;
       this.socat.stdin?.write(data);
     }
@@ -684,6 +728,21 @@ export class ModemEmulator {
 
 function now(): number {
   return performance.now();
+}
+
+/** Removes up to `max` bytes from the front of a queue of chunks and returns them as one. */
+function takeFront(queue: Uint8Array[], max: number): Buffer {
+  const chunks: Uint8Array[] = [];
+  let budget = max;
+  while (budget > 0 && queue.length) {
+    const head = queue[0]!;
+    const n = Math.min(head.length, budget);
+    chunks.push(head.subarray(0, n));
+    if (n === head.length) queue.shift();
+    else queue[0] = head.subarray(n);
+    budget -= n;
+  }
+  return Buffer.concat(chunks);
 }
 
 /** SIGTERM the child by its PID, SIGKILL after 2 s. */

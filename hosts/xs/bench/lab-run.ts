@@ -66,7 +66,7 @@ function gcHookBundle(): Promise<string> {
  */
 export async function runInLab(serialPath: string, config: ManifestConfig, until: (e: AgentEvent) => boolean, what: string, timeoutMs: number, options: LabRunOptions = {}): Promise<LabRunResult> {
   const code = options.liveHeap ? await gcHookBundle() : undefined;
-  const pty = new PtySerial(serialPath);
+  const pty = new PtySerial(serialPath, { baud: config.uartBaud });
   const events = new EventLog();
   const turns: TurnRecord[] = [];
   let reported: AgentEvent['type'][] = [];
@@ -79,6 +79,8 @@ export async function runInLab(serialPath: string, config: ManifestConfig, until
       written += bytes.length;
       pty.write(bytes);
     },
+    queued: () => pty.queued(),
+    onWritable: (handler) => pty.onWritable(handler),
     onReceive: (handler) =>
       pty.onReceive((bytes) => {
         chunks.push(bytes.length);
