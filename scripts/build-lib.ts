@@ -4,9 +4,12 @@
  * bundled from noble broke in XS with es2022), platform neutral, and no Node built-in may
  * be reached from src/ (the plugin below fails the build, naming the importer).
  */
-import { build, type Plugin } from 'esbuild';
+import { build, transform, type BuildOptions, type Plugin } from 'esbuild';
+import fs from 'node:fs/promises';
 import { builtinModules } from 'node:module';
 import path from 'node:path';
+import { constifyTopLevel } from './constify.ts';
+import { deviceCatalog, type ProposalConfig } from './device-catalog.ts';
 
 export const DEVICE_TARGET = 'es2020';
 
@@ -28,36 +31,70 @@ export const noNodeBuiltins: Plugin = {
 /** Node globals that do not exist in XS/Moddable; referencing one is a build error. */
 const NODE_GLOBALS = ['Buffer', 'process', 'require', '__dirname', '__filename', 'global', 'setImmediate'];
 
+/**
+ * TypeScript class fields as assignments in the constructor: no `__publicField(this, "x", ...)`
+ * call per field in the bundle, and a field declared without a value costs nothing.
+ */
+export const DEVICE_TSCONFIG = { compilerOptions: { useDefineForClassFields: false } };
+
 export interface DeviceBuildOptions {
   entry: string;
-  outfile: string;
+  /** Written when given. */
+  outfile?: string;
   minify?: boolean;
+  /** The proposals that choose which algorithms are bundled (device builds); default all of them. */
+  algorithms?: ProposalConfig;
 }
 
-export async function buildDevice({ entry, outfile, minify = false }: DeviceBuildOptions): Promise<void> {
-  const result = await build({
-    entryPoints: [entry],
-    outfile,
+export interface DeviceBundle {
+  code: string;
+  /** The same bundle before minification (names and lines kept, top-level `const` restored). */
+  readable: string;
+  /** Top-level bindings the code writes (left `var`, see constify.ts). */
+  mutable: string[];
+}
+
+/** esbuild options shared by every device bundle (also the XS test host's, hosts/xs/bundle.ts). */
+export function deviceBuildOptions(algorithms?: ProposalConfig) {
+  return {
     bundle: true,
-    format: 'esm',
     platform: 'neutral',
     target: DEVICE_TARGET,
     mainFields: ['module', 'main'],
-    minify,
     treeShaking: true,
     logLevel: 'silent',
-    metafile: true,
-    plugins: [noNodeBuiltins],
+    tsconfigRaw: DEVICE_TSCONFIG,
+    plugins: [noNodeBuiltins, ...(algorithms ? [deviceCatalog(algorithms)] : [])],
     // Any free reference to a Node global becomes a reference to this marker, which we then find.
     define: Object.fromEntries(NODE_GLOBALS.map((g) => [g, `__NODE_GLOBAL_${g}__`])),
     write: false,
-  });
-  const out = result.outputFiles[0]!;
-  const hit = /__NODE_GLOBAL_(\w+?)__/.exec(out.text);
+  } satisfies BuildOptions;
+}
+
+/**
+ * The device bundle: one ES module for XS. Built readable, its top-level declarations made `const`
+ * again (constify.ts), then minified by an esbuild transform (which keeps `const`).
+ */
+export async function buildDevice({ entry, outfile, minify = false, algorithms }: DeviceBuildOptions): Promise<DeviceBundle> {
+  // minifySyntax here (it declares nested `const`s as the shorter `let`); names and lines stay for constify.
+  const result = await build({ ...deviceBuildOptions(algorithms), entryPoints: [entry], format: 'esm', minifySyntax: true });
+  const bundled = result.outputFiles[0]!.text;
+  const hit = /__NODE_GLOBAL_(\w+?)__/.exec(bundled);
   if (hit) throw new Error(`device code may not use the Node global "${hit[1]}" (found in the bundle of ${entry})`);
-  const fs = await import('node:fs/promises');
-  await fs.mkdir(path.dirname(outfile), { recursive: true });
-  await fs.writeFile(outfile, out.contents);
+  const { code: readable, mutable } = await constifyTopLevel(bundled, DEVICE_TARGET);
+  const code = minify ? (await transform(readable, { format: 'esm', target: DEVICE_TARGET, minify: true, treeShaking: true, logLevel: 'silent' })).code : readable;
+  if (outfile) {
+    await fs.mkdir(path.dirname(outfile), { recursive: true });
+    await fs.writeFile(outfile, code);
+  }
+  return { code, readable, mutable };
+}
+
+/** Bytes of each input file in the minified device bundle, from esbuild's metafile. */
+export async function deviceBundleInputs(entry: string, algorithms?: ProposalConfig): Promise<Map<string, number>> {
+  const result = await build({ ...deviceBuildOptions(algorithms), entryPoints: [entry], format: 'esm', minify: true, metafile: true });
+  const inputs = Object.values(result.metafile.outputs)[0]!.inputs;
+  return new Map(Object.entries(inputs).map(([file, { bytesInOutput }]) => [file, bytesInOutput]));
 }
 
 export async function buildSim(entry: string, outfile: string): Promise<void> {

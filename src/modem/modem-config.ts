@@ -29,7 +29,7 @@ export interface ModemTuning {
   stableOnlineMs: number;
 }
 
-export const DEFAULT_MODEM_TUNING: ModemTuning = {
+export const DEFAULT_MODEM_TUNING: Readonly<ModemTuning> = Object.freeze({
   probeIntervalMs: 1000,
   probeTimeoutMs: 1000,
   probeAttempts: 30,
@@ -45,7 +45,7 @@ export const DEFAULT_MODEM_TUNING: ModemTuning = {
   redialMaxMs: 60000,
   redialMaxAttempts: 8,
   stableOnlineMs: 60000,
-};
+});
 
 export type ModemConfig = Pick<AgentConfig, 'apn' | 'simPin' | 'registrationTimeout' | 'dialString'> & Partial<ModemTuning>;
 
