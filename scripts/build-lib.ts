@@ -10,6 +10,7 @@ import { builtinModules } from 'node:module';
 import path from 'node:path';
 import { constifyTopLevel } from './constify.ts';
 import { deviceCatalog, type ProposalConfig } from './device-catalog.ts';
+import { filesToPatch, preloadSafeEntry, preloadSafeScratch } from './preload-safe.ts';
 
 export const DEVICE_TARGET = 'es2020';
 
@@ -44,6 +45,8 @@ export interface DeviceBuildOptions {
   minify?: boolean;
   /** The proposals that choose which algorithms are bundled (device builds); default all of them. */
   algorithms?: ProposalConfig;
+  /** For a build that XS preloads (the ESP32 build): library scratch buffers made at boot (preload-safe.ts). */
+  preload?: boolean;
 }
 
 export interface DeviceBundle {
@@ -75,9 +78,16 @@ export function deviceBuildOptions(algorithms?: ProposalConfig) {
  * The device bundle: one ES module for XS. Built readable, its top-level declarations made `const`
  * again (constify.ts), then minified by an esbuild transform (which keeps `const`).
  */
-export async function buildDevice({ entry, outfile, minify = false, algorithms }: DeviceBuildOptions): Promise<DeviceBundle> {
+export async function buildDevice({ entry, outfile, minify = false, algorithms, preload = false }: DeviceBuildOptions): Promise<DeviceBundle> {
+  const options = deviceBuildOptions(algorithms);
+  let input: Pick<BuildOptions, 'entryPoints' | 'stdin'> = { entryPoints: [entry] };
+  if (preload) {
+    const patched = filesToPatch([...(await deviceBundleInputs(entry, algorithms)).keys()].map((f) => path.resolve(f)));
+    input = { stdin: { contents: preloadSafeEntry(path.resolve(entry), patched), resolveDir: process.cwd(), sourcefile: 'device-entry.js', loader: 'js' } };
+    options.plugins.push(preloadSafeScratch);
+  }
   // minifySyntax here (it declares nested `const`s as the shorter `let`); names and lines stay for constify.
-  const result = await build({ ...deviceBuildOptions(algorithms), entryPoints: [entry], format: 'esm', minifySyntax: true });
+  const result = await build({ ...options, ...input, format: 'esm', minifySyntax: true });
   const bundled = result.outputFiles[0]!.text;
   const hit = /__NODE_GLOBAL_(\w+?)__/.exec(bundled);
   if (hit) throw new Error(`device code may not use the Node global "${hit[1]}" (found in the bundle of ${entry})`);
