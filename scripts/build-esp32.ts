@@ -39,7 +39,7 @@ export async function buildEsp32(configManifest = ESP32_TEMPLATE, out = ESP32_OU
 
   fs.rmSync(out, { recursive: true, force: true });
   fs.mkdirSync(out, { recursive: true });
-  const bundle = await buildDevice({ entry: 'src/index.ts', outfile: path.join(out, 'ikelet.js'), minify: true, algorithms: config, preload: true });
+  const bundle = await buildDevice({ entry: 'src/index.ts', outfile: path.join(out, 'ikelet.js'), minify: true, configured: config, preload: true });
   await build({
     entryPoints: ['hosts/esp32/main.ts'],
     outfile: path.join(out, 'main.js'),

@@ -9,8 +9,8 @@ import fs from 'node:fs/promises';
 import { builtinModules } from 'node:module';
 import path from 'node:path';
 import { constifyTopLevel } from './constify.ts';
-import { deviceCatalog, type ProposalConfig } from './device-catalog.ts';
-import { filesToPatch, preloadSafeEntry, preloadSafeScratch } from './preload-safe.ts';
+import { deviceModules, type DeviceFeatures } from './device-modules.ts';
+import { preloadSafeEntry, preloadSafeScratch, scratchPlan } from './preload-safe.ts';
 
 export const DEVICE_TARGET = 'es2020';
 
@@ -43,8 +43,8 @@ export interface DeviceBuildOptions {
   /** Written when given. */
   outfile?: string;
   minify?: boolean;
-  /** The proposals that choose which algorithms are bundled (device builds); default all of them. */
-  algorithms?: ProposalConfig;
+  /** The config that decides which algorithms (and PPP auth methods) are bundled; default all of them. */
+  configured?: DeviceFeatures;
   /** For a build that XS preloads (the ESP32 build): library scratch buffers made at boot (preload-safe.ts). */
   preload?: boolean;
 }
@@ -58,7 +58,7 @@ export interface DeviceBundle {
 }
 
 /** esbuild options shared by every device bundle (also the XS test host's, hosts/xs/bundle.ts). */
-export function deviceBuildOptions(algorithms?: ProposalConfig) {
+export function deviceBuildOptions(configured?: DeviceFeatures) {
   return {
     bundle: true,
     platform: 'neutral',
@@ -67,7 +67,7 @@ export function deviceBuildOptions(algorithms?: ProposalConfig) {
     treeShaking: true,
     logLevel: 'silent',
     tsconfigRaw: DEVICE_TSCONFIG,
-    plugins: [noNodeBuiltins, ...(algorithms ? [deviceCatalog(algorithms)] : [])],
+    plugins: [noNodeBuiltins, ...(configured ? [deviceModules(configured)] : [])],
     // Any free reference to a Node global becomes a reference to this marker, which we then find.
     define: Object.fromEntries(NODE_GLOBALS.map((g) => [g, `__NODE_GLOBAL_${g}__`])),
     write: false,
@@ -78,13 +78,15 @@ export function deviceBuildOptions(algorithms?: ProposalConfig) {
  * The device bundle: one ES module for XS. Built readable, its top-level declarations made `const`
  * again (constify.ts), then minified by an esbuild transform (which keeps `const`).
  */
-export async function buildDevice({ entry, outfile, minify = false, algorithms, preload = false }: DeviceBuildOptions): Promise<DeviceBundle> {
-  const options = deviceBuildOptions(algorithms);
+export async function buildDevice({ entry, outfile, minify = false, configured, preload = false }: DeviceBuildOptions): Promise<DeviceBundle> {
+  const options = deviceBuildOptions(configured);
   let input: Pick<BuildOptions, 'entryPoints' | 'stdin'> = { entryPoints: [entry] };
   if (preload) {
-    const patched = filesToPatch([...(await deviceBundleInputs(entry, algorithms)).keys()].map((f) => path.resolve(f)));
-    input = { stdin: { contents: preloadSafeEntry(path.resolve(entry), patched), resolveDir: process.cwd(), sourcefile: 'device-entry.js', loader: 'js' } };
-    options.plugins.push(preloadSafeScratch);
+    const first = await build({ ...options, entryPoints: [entry], format: 'esm', metafile: true });
+    const inputs = Object.keys(Object.values(first.metafile.outputs)[0]!.inputs).map((f) => path.resolve(f));
+    const plan = scratchPlan(inputs, first.outputFiles[0]!.text);
+    input = { stdin: { contents: preloadSafeEntry(path.resolve(entry), [...plan.keys()]), resolveDir: process.cwd(), sourcefile: 'device-entry.js', loader: 'js' } };
+    options.plugins.push(preloadSafeScratch(plan));
   }
   // minifySyntax here (it declares nested `const`s as the shorter `let`); names and lines stay for constify.
   const result = await build({ ...options, ...input, format: 'esm', minifySyntax: true });
@@ -101,8 +103,8 @@ export async function buildDevice({ entry, outfile, minify = false, algorithms, 
 }
 
 /** Bytes of each input file in the minified device bundle, from esbuild's metafile. */
-export async function deviceBundleInputs(entry: string, algorithms?: ProposalConfig): Promise<Map<string, number>> {
-  const result = await build({ ...deviceBuildOptions(algorithms), entryPoints: [entry], format: 'esm', minify: true, metafile: true });
+export async function deviceBundleInputs(entry: string, configured?: DeviceFeatures): Promise<Map<string, number>> {
+  const result = await build({ ...deviceBuildOptions(configured), entryPoints: [entry], format: 'esm', minify: true, metafile: true });
   const inputs = Object.values(result.metafile.outputs)[0]!.inputs;
   return new Map(Object.entries(inputs).map(([file, { bytesInOutput }]) => [file, bytesInOutput]));
 }

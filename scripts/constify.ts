@@ -10,8 +10,9 @@
  * Input is a bundle printed by esbuild without whitespace minification: every top-level statement
  * then starts at column 0 and nested code is indented. Each top-level `var` becomes `const`; esbuild
  * itself (a transform, which keeps `const`) then names every binding that is assigned again
- * ("Cannot assign to X because it is a constant") or has no initializer, and those statements go
- * back to `var`. What stays `var` is module state the code really writes.
+ * ("Cannot assign to X because it is a constant") or has no initializer, and those declarators go
+ * back to `var` (a statement that declares both kinds is split, keeping their order). What stays
+ * `var` is module state the code really writes.
  */
 import { transform, type Message } from 'esbuild';
 
@@ -19,39 +20,90 @@ export interface ConstifyResult {
   code: string;
   /** Top-level bindings left as `var` because the code assigns them (names as printed). */
   mutable: string[];
-  /** Statements turned into `const`. */
+  /** Top-level bindings declared `const`. */
   constCount: number;
 }
 
 const ASSIGNED = [/Cannot assign to "([^"]+)" because it is a constant/, /The constant "([^"]+)" must be initialized/, /This assignment will throw because "([^"]+)" is a constant/];
 
-/** Top-level statement index → its lines [start, end), for statements that start with `var `. */
-function varStatements(lines: readonly string[]): [number, number][] {
-  const out: [number, number][] = [];
+interface Declarator {
+  name: string;
+  /** `name = init` (or just `name`), as printed. */
+  text: string;
+  mutable: boolean;
+}
+
+/**
+ * The declarators of one `var`/`let`/`const` statement (text after the keyword, up to its `;`): split at
+ * the commas outside brackets and string literals. Each starts with the name it declares.
+ */
+export function splitDeclarators(body: string): Omit<Declarator, 'mutable'>[] {
+  const parts: string[] = [];
+  let depth = 0;
+  let start = 0;
+  for (let i = 0; i < body.length; i++) {
+    const c = body[i]!;
+    if (c === '"' || c === "'" || c === '`') {
+      for (i++; i < body.length && body[i] !== c; i++) if (body[i] === '\\') i++;
+    } else if ('([{'.includes(c)) depth++;
+    else if (')]}'.includes(c)) depth--;
+    else if (c === ',' && depth === 0) {
+      parts.push(body.slice(start, i));
+      start = i + 1;
+    }
+  }
+  parts.push(body.slice(start));
+  return parts.map((p) => ({ name: /^\s*([\w$]+)/.exec(p)?.[1] ?? '', text: p.trim() }));
+}
+
+interface Statement {
+  /** Lines [start, end) of the bundle. */
+  start: number;
+  end: number;
+  declarators: Declarator[];
+}
+
+/** Every top-level statement that starts with `var `, with its declarators. */
+function varStatements(lines: readonly string[]): Statement[] {
+  const out: Statement[] = [];
   for (let i = 0; i < lines.length; i++) {
     if (!lines[i]!.startsWith('var ')) continue;
     let end = i + 1;
     while (end < lines.length && (lines[end] === '' || /^[\s)\]}]/.test(lines[end]!))) end++;
-    out.push([i, end]);
+    const text = lines.slice(i, end).join('\n').trimEnd();
+    const body = text.slice(4).replace(/;$/, '');
+    out.push({ start: i, end, declarators: splitDeclarators(body).map((d) => ({ ...d, mutable: false })) });
   }
   return out;
 }
 
-/** The statement among `statements` that declares `name` (as the first or a later declarator). */
-function declaring(lines: readonly string[], statements: readonly [number, number][], name: string): [number, number] | undefined {
-  const escaped = name.replace(/[$]/g, '\\$');
-  const first = new RegExp(`^(?:var|const) ${escaped}\\b`);
-  const later = new RegExp(`(?:^|,)\\s*${escaped}(?: =|,|;|$)`, 'm');
-  return statements.find(([s]) => first.test(lines[s]!)) ?? statements.find(([s, e]) => later.test(lines.slice(s, e).join('\n')));
+/** A statement as const runs and var runs, in the declarators' order (so evaluation order is kept). */
+function renderStatement(st: Statement): string {
+  const runs: { mutable: boolean; texts: string[] }[] = [];
+  for (const d of st.declarators) {
+    const last = runs.at(-1);
+    if (last && last.mutable === d.mutable) last.texts.push(d.text);
+    else runs.push({ mutable: d.mutable, texts: [d.text] });
+  }
+  return runs.map((r) => `${r.mutable ? 'var' : 'const'} ${r.texts.join(', ')};`).join('\n');
 }
 
 export async function constifyTopLevel(bundle: string, target: string): Promise<ConstifyResult> {
   const lines = bundle.split('\n');
   const statements = varStatements(lines);
-  const isConst = new Set(statements.map(([s]) => s));
+  const byName = new Map(statements.flatMap((st) => st.declarators.map((d) => [d.name, d] as const)));
   const mutable: string[] = [];
-  const render = () => lines.map((l, i) => (isConst.has(i) ? `const ${l.slice(4)}` : l)).join('\n');
-  for (let round = 0; round <= statements.length; round++) {
+  const render = () => {
+    const out: string[] = [];
+    let i = 0;
+    for (const st of statements) {
+      out.push(...lines.slice(i, st.start), renderStatement(st));
+      i = st.end;
+    }
+    out.push(...lines.slice(i));
+    return out.join('\n');
+  };
+  for (let round = 0; round <= byName.size; round++) {
     let errors: Message[] = [];
     let warnings: Message[] = [];
     try {
@@ -63,12 +115,12 @@ export async function constifyTopLevel(bundle: string, target: string): Promise<
     const names = [...errors, ...warnings].flatMap((m) => ASSIGNED.map((r) => r.exec(m.text)?.[1]).filter((n): n is string => n !== undefined));
     if (!names.length) {
       if (errors.length) throw new Error(`constify: the bundle does not compile: ${errors.map((m) => m.text).join('; ')}`);
-      return { code: render(), mutable, constCount: isConst.size };
+      return { code: render(), mutable, constCount: [...byName.values()].filter((d) => !d.mutable).length };
     }
     for (const name of new Set(names)) {
-      const st = declaring(lines, statements, name);
-      if (!st) throw new Error(`constify: no top-level declaration of "${name}" found`);
-      isConst.delete(st[0]);
+      const d = byName.get(name);
+      if (!d || d.mutable) throw new Error(`constify: no top-level declaration of "${name}" to leave as var`);
+      d.mutable = true;
       mutable.push(name);
     }
   }

@@ -5,7 +5,7 @@
  */
 import { gzipSync } from 'node:zlib';
 import { buildDevice, deviceBundleInputs } from './build-lib.ts';
-import type { ProposalConfig } from './device-catalog.ts';
+import type { DeviceFeatures } from './device-modules.ts';
 import { ownerFolder } from './preload-warnings.ts';
 
 export interface FlashReport {
@@ -24,10 +24,10 @@ export function inputFolder(input: string): string {
   return ownerFolder(i >= 0 ? input.slice(i) : input.replace(/^(\.\.\/)+/, ''));
 }
 
-export async function flashReport(algorithms: ProposalConfig, entry = 'src/index.ts'): Promise<FlashReport> {
-  const { code } = await buildDevice({ entry, minify: true, algorithms, preload: true });
+export async function flashReport(configured: DeviceFeatures, entry = 'src/index.ts'): Promise<FlashReport> {
+  const { code } = await buildDevice({ entry, minify: true, configured, preload: true });
   const folders = new Map<string, number>();
-  for (const [input, bytes] of await deviceBundleInputs(entry, algorithms)) folders.set(inputFolder(input), (folders.get(inputFolder(input)) ?? 0) + bytes);
+  for (const [input, bytes] of await deviceBundleInputs(entry, configured)) folders.set(inputFolder(input), (folders.get(inputFolder(input)) ?? 0) + bytes);
   const rows = [...folders].filter(([, b]) => b > 0).sort((a, b) => b[1] - a[1]);
   return { bytes: Buffer.byteLength(code), gzipBytes: gzipSync(code).length, folders: rows, foldersTotal: rows.reduce((a, [, b]) => a + b, 0) };
 }

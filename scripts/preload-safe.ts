@@ -50,22 +50,31 @@ export function patchScratch(source: string, scratch: readonly Scratch[]): strin
 
 const isLibrary = (file: string) => /[\\/]node_modules[\\/]@noble[\\/]/.test(file);
 
-/** Library files among `inputs` (paths as esbuild resolved them) that need the patch. */
-export function filesToPatch(inputs: readonly string[]): string[] {
-  return inputs.filter((f) => isLibrary(f) && writtenScratch(fs.readFileSync(f, 'utf8')).length > 0);
+/** Which buffers to move, per library file: those the bundle still has after tree shaking. */
+export type ScratchPlan = Map<string, Scratch[]>;
+
+/** The plan for a bundle, from its input files (absolute paths) and its unminified text. */
+export function scratchPlan(inputs: readonly string[], bundle: string): ScratchPlan {
+  const plan: ScratchPlan = new Map();
+  for (const file of inputs.filter(isLibrary)) {
+    const kept = writtenScratch(fs.readFileSync(file, 'utf8')).filter((s) => new RegExp(`\\b${s.name}\\b`).test(bundle));
+    if (kept.length) plan.set(file, kept);
+  }
+  return plan;
 }
 
-/** esbuild plugin: patches those files. */
-export const preloadSafeScratch: Plugin = {
-  name: 'ikelet-preload-safe-scratch',
-  setup(b) {
-    b.onLoad({ filter: /[\\/]node_modules[\\/]@noble[\\/].*\.js$/ }, (args) => {
-      const source = fs.readFileSync(args.path, 'utf8');
-      const scratch = writtenScratch(source);
-      return scratch.length ? { contents: patchScratch(source, scratch), loader: 'js' } : undefined;
-    });
-  },
-};
+/** esbuild plugin: patches the files of the plan. */
+export function preloadSafeScratch(plan: ScratchPlan): Plugin {
+  return {
+    name: 'ikelet-preload-safe-scratch',
+    setup(b) {
+      b.onLoad({ filter: /[\\/]node_modules[\\/]@noble[\\/].*\.js$/ }, (args) => {
+        const scratch = plan.get(args.path);
+        return scratch ? { contents: patchScratch(fs.readFileSync(args.path, 'utf8'), scratch), loader: 'js' } : undefined;
+      });
+    },
+  };
+}
 
 /** The device bundle's entry: src/index.ts, with startAgent renewing the patched buffers first. */
 export function preloadSafeEntry(entry: string, patched: readonly string[]): string {

@@ -6,6 +6,7 @@
  * see build-lib.ts), those names are the source's own; esbuild's `// path` comments say which file
  * each top-level statement comes from, and declarations say where a local name lives.
  */
+import { splitDeclarators } from './constify.ts';
 import type { XslWarning } from './moddable-check.ts';
 
 export interface AttributedWarning extends XslWarning {
@@ -27,24 +28,12 @@ const normalize = (file: string): string => {
   return i >= 0 ? file.slice(i) : file;
 };
 
-/** Names a top-level statement declares: the first, and every `, name =` at bracket depth 0. */
+/** Names a top-level statement declares: a function's or class's, or every declarator's. */
 function declaredNames(statement: string): string[] {
-  const first = /^(?:const|let|var|class|function\*?|async function\*?)\s+([\w$]+)/.exec(statement);
-  const names = first ? [first[1]!] : [];
-  if (!/^(?:const|let|var) /.test(statement)) return names;
-  let depth = 0;
-  for (let i = 0; i < statement.length; i++) {
-    const c = statement[i]!;
-    if (c === '"' || c === "'" || c === '`') {
-      for (i++; i < statement.length && statement[i] !== c; i++) if (statement[i] === '\\') i++;
-    } else if ('([{'.includes(c)) depth++;
-    else if (')]}'.includes(c)) depth--;
-    else if (c === ',' && depth === 0) {
-      const m = /^\s*([\w$]+) =(?!=)/.exec(statement.slice(i + 1));
-      if (m) names.push(m[1]!);
-    }
-  }
-  return names;
+  const decl = /^(?:const|let|var) /.exec(statement);
+  if (decl) return splitDeclarators(statement.slice(decl[0].length).replace(/;\s*$/, '')).map((d) => d.name).filter(Boolean);
+  const named = /^(?:class|function\*?|async function\*?)\s+([\w$]+)/.exec(statement);
+  return named ? [named[1]!] : [];
 }
 
 function regionsOf(readable: string): Region[] {

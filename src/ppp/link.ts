@@ -8,7 +8,8 @@ import type { Random } from '../platform.ts';
 import { DropCounter, type Logger } from '../util/log.ts';
 import { parseIpv4 } from '../util/bytes.ts';
 import { DEFAULT_TIMING, type AutomatonTiming } from './automaton.ts';
-import { ChapResponder, PapClient, type Authenticator } from './auth.ts';
+import type { Authenticator } from './auth.ts';
+import { AUTH_METHODS } from './auth-methods.ts';
 import { DEFAULT_FRAMING, HdlcDecoder, encodeFrame, parseFrame, type TxFraming } from './hdlc.ts';
 import { Ipcp, type IpcpResult } from './ipcp.ts';
 import { Lcp } from './lcp.ts';
@@ -75,8 +76,12 @@ export class PppLink {
     this.drops = new DropCounter(deps.log);
     const timing = { ...DEFAULT_TIMING, ...config.pppTiming };
     this.decoder = new HdlcDecoder(Math.max(config.mru, 1500) + HDLC_OVERHEAD, this.drops, (f) => this.frame(f));
+    // A device built for another method (mcconfig pppAuth=... after build:esp32) lacks this one's code:
+    // it says so and agrees to no authentication, which the peer may accept or not.
+    const Method = config.pppAuth === 'none' ? undefined : AUTH_METHODS[config.pppAuth];
+    if (config.pppAuth !== 'none' && !Method) deps.log.error(`pppAuth '${config.pppAuth}' is not in this build; rebuild with npm run build:esp32`);
     this.lcp = new Lcp(
-      { mru: config.mru, auth: config.pppAuth, echoIntervalMs: config.lcpEchoInterval * 1000, echoFailures: config.lcpEchoFailures },
+      { mru: config.mru, auth: Method ? config.pppAuth : 'none', echoIntervalMs: config.lcpEchoInterval * 1000, echoFailures: config.lcpEchoFailures },
       { random: deps.random, log: deps.log.child('lcp'), drops: this.drops },
       {
         send: (p) => this.sendFrame(PROTO_LCP, p),
@@ -111,9 +116,7 @@ export class PppLink {
         this.lcp.automaton.close(now, reason);
       },
     };
-    const authLog = deps.log.child('auth');
-    if (config.pppAuth === 'pap') this.auth = new PapClient(config.pppUser, config.pppPassword, authTiming, authLog, this.drops, authPorts);
-    if (config.pppAuth === 'chap') this.auth = new ChapResponder(config.pppUser, config.pppPassword, authTiming, authLog, this.drops, authPorts);
+    if (Method) this.auth = new Method(config.pppUser, config.pppPassword, authTiming, deps.log.child('auth'), this.drops, authPorts);
   }
 
   get currentPhase(): PppPhase {

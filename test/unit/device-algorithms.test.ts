@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { buildDevice, deviceBundleInputs } from '../../scripts/build-lib.ts';
-import { catalogSource, configuredAlgorithms } from '../../scripts/device-catalog.ts';
+import { catalogSource, configuredAlgorithms } from '../../scripts/device-modules.ts';
 
 export const GCM_X25519 = { ikeProposals: ['aes128gcm16-prfsha256-x25519'], espProposals: ['aes128gcm16'] };
 
@@ -27,7 +27,7 @@ test('the proposals decide the catalog: each named algorithm once, with the PRF 
 });
 
 test('an x25519/AES-GCM device bundle has no P-256, ChaCha20-Poly1305, AES-CBC or SHA-512 code', async () => {
-  const only = await buildDevice({ entry: 'src/index.ts', minify: true, algorithms: GCM_X25519 });
+  const only = await buildDevice({ entry: 'src/index.ts', minify: true, configured: GCM_X25519 });
   const every = await buildDevice({ entry: 'src/index.ts', minify: true });
   const onlyFiles = [...(await deviceBundleInputs('src/index.ts', GCM_X25519)).keys()].join('\n');
   const everyFiles = [...(await deviceBundleInputs('src/index.ts')).keys()].join('\n');
@@ -40,4 +40,16 @@ test('an x25519/AES-GCM device bundle has no P-256, ChaCha20-Poly1305, AES-CBC o
   assert.match(only.readable, /\bgcm\b/);
   assert.match(only.readable, /\bx25519\b/);
   assert.ok(only.code.length < every.code.length - 30_000, `${only.code.length} B vs ${every.code.length} B with every algorithm`);
+});
+
+test('CHAP and its MD5 are bundled only for pppAuth chap; PAP only for pap', async () => {
+  const bundle = async (pppAuth: 'none' | 'pap' | 'chap') => (await buildDevice({ entry: 'src/index.ts', configured: { ...GCM_X25519, pppAuth } })).readable;
+  const none = await bundle('none');
+  const pap = await bundle('pap');
+  const chap = await bundle('chap');
+  assert.doesNotMatch(none, /\bmd5\b|ChapResponder|PapClient/);
+  assert.match(pap, /PapClient/);
+  assert.doesNotMatch(pap, /\bmd5\b|ChapResponder/);
+  assert.match(chap, /ChapResponder/);
+  assert.match(chap, /\bmd5\b/);
 });
