@@ -264,25 +264,37 @@ void xs_ikelet_uart_read(xsMachine* the)
 	gRxLength -= count;
 }
 
-void xs_ikelet_uart_write(xsMachine* the)
+/* Runs `io` on the bytes of the buffer argument until all are done; `io` returns how many it did,
+   0 to be called again, or -1 with errno. */
+static void wholeBuffer(xsMachine* the, int writable, ssize_t (*io)(unsigned char* bytes, size_t count), const char* what)
 {
 	void* data;
 	xsUnsignedValue count;
-	_xsmcGetBuffer(the, &xsArg(0), &data, &count, 0);
+	_xsmcGetBuffer(the, &xsArg(0), &data, &count, writable);
 	unsigned char* bytes = data;
 	while (count > 0) {
-		ssize_t n = write(gSerial, bytes, count);
-		if (n < 0) {
-			if ((errno == EAGAIN) || (errno == EINTR)) {
-				struct pollfd out = { gSerial, POLLOUT, 0 };
-				poll(&out, 1, 100);
-				continue;
-			}
-			xsUnknownError("serial write: %s", strerror(errno));
-		}
+		ssize_t n = io(bytes, count);
+		if (n < 0)
+			xsUnknownError("%s: %s", what, strerror(errno));
 		bytes += n;
 		count -= (xsUnsignedValue)n;
 	}
+}
+
+static ssize_t serialWrite(unsigned char* bytes, size_t count)
+{
+	ssize_t n = write(gSerial, bytes, count);
+	if ((n < 0) && ((errno == EAGAIN) || (errno == EINTR))) {
+		struct pollfd out = { gSerial, POLLOUT, 0 };
+		poll(&out, 1, 100);
+		return 0;
+	}
+	return n;
+}
+
+void xs_ikelet_uart_write(xsMachine* the)
+{
+	wholeBuffer(the, 0, serialWrite, "serial write");
 }
 
 void xs_ikelet_uart_close(xsMachine* the)
@@ -303,22 +315,15 @@ static void uartReadable(txMachine* the, void* context)
 }
 
 /* ---- ikelet/random ---- */
+static ssize_t randomFill(unsigned char* bytes, size_t count)
+{
+	ssize_t n = getrandom(bytes, count, 0);
+	return ((n < 0) && (errno == EINTR)) ? 0 : n;
+}
+
 void xs_ikelet_random_fill(xsMachine* the)
 {
-	void* data;
-	xsUnsignedValue count;
-	_xsmcGetBuffer(the, &xsArg(0), &data, &count, 1);
-	unsigned char* bytes = data;
-	while (count > 0) {
-		ssize_t n = getrandom(bytes, count, 0);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			xsUnknownError("getrandom: %s", strerror(errno));
-		}
-		bytes += n;
-		count -= (xsUnsignedValue)n;
-	}
+	wholeBuffer(the, 1, randomFill, "getrandom");
 	xsResult = xsArg(0);
 }
 
