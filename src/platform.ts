@@ -6,7 +6,7 @@
  */
 
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
-export const LOG_LEVELS: readonly LogLevel[] = ['error', 'warn', 'info', 'debug'];
+export const LOG_LEVELS: readonly LogLevel[] = Object.freeze(['error', 'warn', 'info', 'debug'] as const);
 
 /** Where log lines go. The agent never passes secrets here (keys go to KeyLog only). */
 export type LogSink = (level: LogLevel, component: string, message: string) => void;

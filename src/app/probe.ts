@@ -28,7 +28,7 @@ export interface ProbeConfig {
 
 const WINDOW = 8;
 const REPLY_TIMEOUT_MS = 3000;
-const MAGIC = [0x69, 0x6b, 0x6c, 0x74]; // "iklt"
+const MAGIC = Object.freeze([0x69, 0x6b, 0x6c, 0x74]); // "iklt"
 
 /** Payload of datagram `n`: magic, number, then a pattern; its length varies with n unless `size` is set. */
 export function probePayload(n: number, size = 0): Uint8Array {

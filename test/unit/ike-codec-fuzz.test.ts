@@ -1,7 +1,8 @@
 /** Randomized mutations of valid messages: decode must never throw, whatever the bytes. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { AES128_CBC, HMAC_SHA256_128, createAuthCipher } from '../../src/crypto/index.ts';
+import { createAuthCipher } from '../../src/crypto/index.ts';
+import { AES128_CBC, HMAC_SHA256_128 } from '../../src/crypto/algorithms/index.ts';
 import type { AuthCipher } from '../../src/crypto/index.ts';
 import {
   ExchangeType, IdType, NotifyType, ProtocolId, cpRequest, decodeMessage, deletePayload, encodeMessage, idPayload,
