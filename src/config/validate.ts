@@ -19,6 +19,7 @@ import { LOG_LEVELS } from '../platform.ts';
 import { pppSection, type PppManifest, type PppSettings } from '../ppp/config.ts';
 import type { BackoffSettings } from '../util/backoff.ts';
 import type { ProbeConfig } from '../app/probe.ts';
+import { deepFreeze } from '../util/freeze.ts';
 import { describeValue, oneOf } from './checks.ts';
 import { retrySection, type RetryManifest } from './retry.ts';
 import type { ConfigSection, Issues } from './section.ts';
@@ -30,12 +31,12 @@ interface LogManifest {
 
 const logSection: ConfigSection<LogManifest, LogLevel> = {
   defaults: { logLevel: 'info' },
-  checks: { logLevel: oneOf(LOG_LEVELS) },
+  checks: { logLevel: (v) => oneOf(v, LOG_LEVELS) },
   parse: (r) => r.logLevel,
 };
 
-/** Every section, by the name its parsed settings get. */
-const SECTIONS = {
+/** Every section, by the name its parsed settings get (frozen: preloaded on the device, they stay in flash). */
+const SECTIONS = deepFreeze({
   modem: modemSection,
   ppp: pppSection,
   ike: ikeSection,
@@ -47,7 +48,7 @@ const SECTIONS = {
   firmware: firmwareSection,
   uart: uartSection,
   logLevel: logSection,
-} as const;
+} as const);
 
 /** The manifest's `config` object: flat keys in manifest units. */
 export type ManifestConfig = ModemManifest & PppManifest & IkeManifest & RetryManifest & ProbeConfig & NetManifest & MqttRaw & HttpRaw & FirmwareRaw & UartManifest & LogManifest;
@@ -68,13 +69,13 @@ export interface Settings {
 }
 
 type AnySection = ConfigSection<Record<string, unknown>, unknown>;
-const sections = Object.entries(SECTIONS) as unknown as [keyof Settings, AnySection][];
+const sections = deepFreeze(Object.entries(SECTIONS)) as unknown as readonly (readonly [keyof Settings, AnySection])[];
 
-export const SECRET_KEYS: readonly string[] = sections.flatMap(([, s]) => s.secrets ?? []);
-export const REQUIRED_KEYS: readonly string[] = sections.flatMap(([, s]) => s.required ?? []);
+export const SECRET_KEYS: readonly string[] = Object.freeze(sections.flatMap(([, s]) => s.secrets ?? []));
+export const REQUIRED_KEYS: readonly string[] = Object.freeze(sections.flatMap(([, s]) => s.required ?? []));
 /** Every optional key with its default. */
-export const DEFAULT_CONFIG: Readonly<Record<string, unknown>> = Object.assign({}, ...sections.map(([, s]) => s.defaults));
-const ALL_KEYS = new Set<string>(sections.flatMap(([, s]) => Object.keys(s.checks)));
+export const DEFAULT_CONFIG: Readonly<Record<string, unknown>> = deepFreeze(Object.assign({}, ...sections.map(([, s]) => s.defaults)));
+const ALL_KEYS: readonly string[] = Object.freeze(sections.flatMap(([, s]) => Object.keys(s.checks)));
 
 export type ConfigCheck =
   | { ok: true; config: ManifestConfig; settings: Settings; warnings: string[] }
@@ -92,7 +93,7 @@ export function checkConfig(raw: unknown, options: CheckOptions = {}): ConfigChe
   const warnings: string[] = [];
   const issues: Issues = { error: (m) => errors.push(m), warn: (m) => warnings.push(m) };
   for (const key of Object.keys(input)) {
-    if (ALL_KEYS.has(key) || options.ignoreKeys?.includes(key)) continue;
+    if (ALL_KEYS.includes(key) || options.ignoreKeys?.includes(key)) continue;
     const hint = closest(key);
     errors.push(`config.${key}: unknown setting${hint ? ` (did you mean ${hint}?)` : ''}`);
   }

@@ -63,10 +63,10 @@ export interface IkeSessionPorts {
   onEvent(event: IkeEvent, now: number): void;
 }
 
-const TASK_WORDS: Record<Task['name'], string> = {
+const TASK_WORDS: Readonly<Record<Task['name'], string>> = Object.freeze({
   IKE_SA_INIT: 'IKE_SA_INIT', IKE_AUTH: 'IKE_AUTH', CHILD_REKEY: 'CHILD SA rekey', IKE_REKEY: 'IKE SA rekey',
   CHILD_DELETE: 'CHILD SA delete', IKE_DELETE: 'IKE SA delete', DPD: 'DPD',
-};
+});
 
 /** After a failed re-authentication, while the old IKE SA still works. */
 const REAUTH_RETRY_MS = 10_000;

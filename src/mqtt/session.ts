@@ -43,7 +43,7 @@ export interface MqttLimits {
   retryMaxMs: number;
 }
 
-export const DEFAULT_LIMITS: MqttLimits = {
+export const DEFAULT_LIMITS: Readonly<MqttLimits> = Object.freeze({
   maxPacket: 4096,
   queueLength: 64,
   queueBytes: 16384,
@@ -55,7 +55,7 @@ export const DEFAULT_LIMITS: MqttLimits = {
   ackTimeoutMs: 30_000,
   retryMinMs: 1000,
   retryMaxMs: 300_000,
-};
+});
 
 export interface MqttSessionConfig {
   clientId: Uint8Array;

@@ -19,6 +19,8 @@ export interface DeviceUnderTest {
   unexpectedErrors(): number;
   /** A command for the test app (net-app.ts), when the device was made with `netApp`. */
   command(command: AppCommand): void;
+  /** The agent's ECMA-419 classes, for apps that run in the test process (Node host only). */
+  readonly sockets?: ReturnType<typeof socketsFor>;
   stop(timeoutMs?: number): Promise<void>;
   close(): void;
 }
@@ -37,6 +39,9 @@ export const nodeHost: DeviceHost = {
     let app: NetApp | undefined;
     return {
       events: device.events,
+      get sockets() {
+        return socketsFor(device.agent.network);
+      },
       start() {
         device.start();
         if (options.netApp) app = new NetApp(socketsFor(device.agent.network), (e) => device.note(e as never), () => device.agent.network.counters());
