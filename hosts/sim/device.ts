@@ -53,6 +53,12 @@ export class SimDevice {
     return this.started.agent;
   }
 
+  /** The app clients' options over this agent's tunnel (StartedAgent.clients). */
+  get clients(): StartedAgent['clients'] {
+    if (!this.started) throw new Error('the device is not started');
+    return this.started.clients;
+  }
+
   unexpectedErrors(): number {
     return this.started?.runner.unexpectedErrors ?? 0;
   }

@@ -4,8 +4,11 @@
  * Hosts that can carry structured events (the XS bridge, the ESP32 app) pass `report`;
  * the agent's events are also always logged in words.
  */
-import { parseSettings } from '../config/validate.ts';
+import { parseSettings, type Settings } from '../config/validate.ts';
 import type { Platform } from '../platform.ts';
+import type { ClientIo, ClientRuntime, ResolverClass, TcpClass } from '../io/ecma419.ts';
+import { TimerSet } from '../io/timers.ts';
+import { Logger } from '../util/log.ts';
 import { Agent, type AgentEvent } from './agent.ts';
 import { Runner } from './runner.ts';
 import { socketsFor, type NetworkSockets } from '../net/sockets/index.ts';
@@ -13,8 +16,17 @@ import { socketsFor, type NetworkSockets } from '../net/sockets/index.ts';
 export interface StartedAgent {
   agent: Agent;
   runner: Runner;
+  /** The parsed config, the app clients' sections included (`settings.mqtt`, `.http`, `.firmware`). */
+  settings: Settings;
   /** The ECMA-419 classes over the tunnel (TCP, UDP, Listener, Resolver) for the app. */
   sockets: NetworkSockets;
+  /**
+   * What the app clients (MQTT, HTTP, firmware fetcher) spread into their options, the shape of
+   * Moddable's `device.network.mqtt`: the tunnel's TCP and Resolver classes, and a runtime with
+   * the agent's clock, a timer each on the platform's one timer, its randomness, and the keepalive
+   * hook through which an MQTT connection's pings stand in for NAT keepalives.
+   */
+  clients: ClientIo;
   /** Graceful stop: IKE DELETE, LCP terminate, hang-up. */
   stop(): void;
 }
@@ -31,7 +43,18 @@ export function startAgent(platform: Platform): StartedAgent {
       onEvent: (e: AgentEvent) => platform.report?.(e),
     },
   );
-  const runner = new Runner(platform, agent, settings.logLevel);
+  const log = new Logger(platform.log, 'timers', settings.logLevel);
+  const timers = new TimerSet(platform.timer, platform.clock, (e) => log.error(`an app timer threw: ${String(e)}`));
+  const runner = new Runner({ ...platform, timer: timers.timer() }, agent, settings.logLevel);
   runner.start();
-  return { agent, runner, sockets: socketsFor(agent.network), stop: () => runner.act((now) => agent.stop(now)) };
+  const runtime: ClientRuntime = {
+    now: () => platform.clock.now(),
+    timer: () => timers.timer(),
+    random: platform.random,
+    keepalive: (owner, intervalMs) => runner.act(() => agent.appKeepalive(owner, intervalMs)),
+  };
+  const sockets = socketsFor(agent.network);
+  // The clients use format "buffer", where read() gives ArrayBuffers: the ECMA-419 shape they expect.
+  const clients: ClientIo = { socket: { io: sockets.TCP as unknown as TcpClass }, dns: { io: sockets.Resolver as unknown as ResolverClass }, runtime };
+  return { agent, runner, settings, sockets, clients, stop: () => runner.act((now) => agent.stop(now)) };
 }

@@ -70,6 +70,16 @@ export interface ClientRuntime {
   keepalive?(owner: object, intervalMs: number | undefined, now: number): void;
 }
 
+/**
+ * Everything a client takes besides its own options, as `device.network.mqtt` / `.http` carry it:
+ * `new MQTTClient({ ...clients, host, ... })`.
+ */
+export interface ClientIo {
+  socket: SocketOption;
+  dns: DnsOption;
+  runtime: ClientRuntime;
+}
+
 /** Bytes of an ArrayBuffer or a view, as a Uint8Array over the same memory. */
 export function bytesOf(data: ByteSource): Uint8Array {
   return data instanceof ArrayBuffer ? new Uint8Array(data) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);

@@ -10,6 +10,7 @@ import { consoleLog } from '../../hosts/sim/node-platform.ts';
 import { EventLog } from '../../hosts/sim/event-log.ts';
 import { socketsFor } from '../../src/net/sockets/index.ts';
 import { NetApp, type AppCommand } from './net-app.ts';
+import type { TurnUsage } from '../../hosts/xs/worker.ts';
 
 export interface DeviceUnderTest {
   readonly events: AgentEvent[];
@@ -19,8 +20,8 @@ export interface DeviceUnderTest {
   unexpectedErrors(): number;
   /** A command for the test app (net-app.ts), when the device was made with `netApp`. */
   command(command: AppCommand): void;
-  /** The agent's ECMA-419 classes, for apps that run in the test process (Node host only). */
-  readonly sockets?: ReturnType<typeof socketsFor>;
+  /** Bytes of memory the device's apps can grow into (Node: ArrayBuffers; XS: the heap taken from the OS). */
+  memoryBytes(): number;
   stop(timeoutMs?: number): Promise<void>;
   close(): void;
 }
@@ -39,12 +40,10 @@ export const nodeHost: DeviceHost = {
     let app: NetApp | undefined;
     return {
       events: device.events,
-      get sockets() {
-        return socketsFor(device.agent.network);
-      },
+      memoryBytes: () => process.memoryUsage().arrayBuffers,
       start() {
         device.start();
-        if (options.netApp) app = new NetApp(socketsFor(device.agent.network), (e) => device.note(e as never), () => device.agent.network.counters());
+        if (options.netApp) app = new NetApp(socketsFor(device.agent.network), device.clients, (e) => device.note(e as never), () => device.agent.network.counters());
       },
       waitFor: (m, t, w) => device.waitFor(m, t, w),
       unexpectedErrors: () => device.unexpectedErrors(),
@@ -61,33 +60,37 @@ export const nodeHost: DeviceHost = {
 /** The agent inside XS (xsnap), on the same pty serial line. Loading it locks down this process (SES). */
 export const xsHost: DeviceHost = {
   name: 'xs',
-  async make({ config, serialPath, netApp }) {
-    const { XsAgentHost } = await import('../../hosts/xs/agent-host.ts');
-    const { agentBundle } = await import('../../hosts/xs/bundle.ts');
-    const serial = new PtySerial(serialPath, { baud: config.uartBaud });
-    const events = new EventLog();
-    const code = netApp ? await agentBundle('test/e2e/net-device.ts') : undefined;
-    const host = new XsAgentHost({ config, serial, log, report: (e) => events.push(e), ...(code ? { code } : {}) });
-    let closed = false;
-    const close = () => {
-      if (closed) return;
-      closed = true;
-      void host.stop().finally(() => serial.close());
-    };
-    return {
-      events: events.events,
-      start: () => host.start(),
-      waitFor: (m, t, w) => events.waitFor(m, t, w),
-      unexpectedErrors: () => host.faults.length,
-      command: (c) => host.appCommand(c),
-      async stop(timeoutMs = 10_000) {
-        host.stopAgent();
-        await events.waitFor((e) => e.type === 'link-stopped', timeoutMs, 'the link to stop').catch(() => {});
-        await host.stop();
-        serial.close();
-        closed = true;
-      },
-      close,
-    };
-  },
+  make: (options) => makeXsDevice(options),
 };
+
+/** xsHost's device; `onTurn` hears the computrons of every XS turn (the benches). */
+export async function makeXsDevice({ config, serialPath, netApp }: Parameters<DeviceHost['make']>[0], onTurn?: (turn: TurnUsage) => void): Promise<DeviceUnderTest> {
+  const { XsAgentHost } = await import('../../hosts/xs/agent-host.ts');
+  const { agentBundle } = await import('../../hosts/xs/bundle.ts');
+  const serial = new PtySerial(serialPath, { baud: config.uartBaud });
+  const events = new EventLog();
+  const code = netApp ? await agentBundle('test/e2e/net-device.ts') : undefined;
+  const host = new XsAgentHost({ config, serial, log, report: (e) => events.push(e), ...(code ? { code } : {}), ...(onTurn ? { onTurn } : {}) });
+  let closed = false;
+  const close = () => {
+    if (closed) return;
+    closed = true;
+    void host.stop().finally(() => serial.close());
+  };
+  return {
+    events: events.events,
+    start: () => host.start(),
+    waitFor: (m, t, w) => events.waitFor(m, t, w),
+    unexpectedErrors: () => host.faults.length,
+    memoryBytes: () => host.meterUsage.memory?.allocate ?? 0,
+    command: (c) => host.appCommand(c),
+    async stop(timeoutMs = 10_000) {
+      host.stopAgent();
+      await events.waitFor((e) => e.type === 'link-stopped', timeoutMs, 'the link to stop').catch(() => {});
+      await host.stop();
+      serial.close();
+      closed = true;
+    },
+    close,
+  };
+}

@@ -10,18 +10,22 @@
  *   connect  {address, port}         open and report 'open' or the error code
  *   listen   {port}                  echo server on a Listener: every connection's bytes go back
  *   stats                            the network's counters
+ *   mqtt-*, firmware*                the app clients (client-app.ts)
  * Device code: no Node API (it is bundled for XS).
  */
 import type { NetCounters } from '../../src/net/network.ts';
 import type { NetworkSockets } from '../../src/net/sockets/index.ts';
 import type { TcpSocket } from '../../src/net/sockets/tcp.ts';
 import type { NetError } from '../../src/net/errors.ts';
+import type { ClientIo } from '../../src/io/ecma419.ts';
+import { ClientApp, isClientCommand, type ClientCommand, type ClientEvent } from './client-app.ts';
 
 export type AppCommand =
   | { op: 'echo' | 'upload' | 'download'; id: string; address: string; port: number; bytes: number }
   | { op: 'connect'; id: string; address: string; port: number }
   | { op: 'listen'; id: string; port: number }
-  | { op: 'stats'; id: string };
+  | { op: 'stats'; id: string }
+  | ClientCommand;
 
 export interface AppEvent {
   type: 'app';
@@ -52,13 +56,19 @@ export function fillPattern(offset: number, length: number): Uint8Array {
 const WRITE_CHUNK = 4096;
 
 export class NetApp {
+  private readonly clients: ClientApp;
+
   constructor(
     private readonly sockets: NetworkSockets,
-    private readonly report: (event: AppEvent) => void,
+    clients: ClientIo,
+    private readonly report: (event: AppEvent | ClientEvent) => void,
     private readonly counters: () => NetCounters,
-  ) {}
+  ) {
+    this.clients = new ClientApp(clients, report);
+  }
 
   command(c: AppCommand): void {
+    if (isClientCommand(c)) return this.clients.command(c);
     try {
       if (c.op === 'stats') return this.report({ type: 'app', id: c.id, event: 'stats', counters: this.counters() });
       if (c.op === 'listen') return this.listen(c.id, c.port);

@@ -10,7 +10,7 @@ let app: NetApp | undefined;
 
 export function startAgent(platform: Platform): StartedAgent {
   const started = startDevice(platform);
-  app = new NetApp(started.sockets, (e) => platform.report?.(e as never), () => started.agent.network.counters());
+  app = new NetApp(started.sockets, started.clients, (e) => platform.report?.(e as never), () => started.agent.network.counters());
   return started;
 }
 

@@ -5,15 +5,9 @@
  * A benchmark: it prints figures and asserts nothing.
  *   TCP_XS_BENCH_BYTES  bytes per transfer (default 256 KiB)
  */
-import type { AgentEvent } from '../../../src/agent/agent.ts';
-import { EventLog } from '../../sim/event-log.ts';
-import { PtySerial } from '../../sim/pty-serial.ts';
-import type { DeviceHost, DeviceUnderTest } from '../../../test/e2e/device-hosts.ts';
-import type { AppCommand } from '../../../test/e2e/net-app.ts';
+import { makeXsDevice, type DeviceHost } from '../../../test/e2e/device-hosts.ts';
 import { benchRig, counters, ratio, transfer } from '../../../test/bench/tcp-lab.ts';
 import { labUnavailableReason } from '../../../test/lab/lab.ts';
-import { XsAgentHost } from '../agent-host.ts';
-import { agentBundle } from '../bundle.ts';
 
 const BYTES = Number(process.env.TCP_XS_BENCH_BYTES ?? 256 * 1024);
 const BAUD = 921600;
@@ -30,32 +24,10 @@ if (reason) {
 
 /** The XS host of test/e2e/device-hosts.ts, plus a running total of computrons and the longest turn. */
 function meteredXsHost(meter: { total: number; longest: number }): DeviceHost['make'] {
-  return async ({ config, serialPath }) => {
-    const serial = new PtySerial(serialPath, { baud: config.uartBaud });
-    const events = new EventLog();
-    const host = new XsAgentHost({
-      config, serial, log: () => {}, report: (e) => events.push(e), code: await agentBundle('test/e2e/net-device.ts'),
-      onTurn: (t) => {
-        meter.total += t.compute;
-        if (t.compute > meter.longest) meter.longest = t.compute;
-      },
-    });
-    const device: DeviceUnderTest = {
-      events: events.events,
-      start: () => host.start(),
-      waitFor: (m, t, w) => events.waitFor(m, t, w),
-      unexpectedErrors: () => host.faults.length,
-      command: (c: AppCommand) => host.appCommand(c),
-      async stop() {
-        host.stopAgent();
-        await events.waitFor((e: AgentEvent) => e.type === 'link-stopped', 10_000).catch(() => {});
-        await host.stop();
-        serial.close();
-      },
-      close: () => void host.stop().finally(() => serial.close()),
-    };
-    return device;
-  };
+  return (options) => makeXsDevice({ ...options, netApp: true }, (t) => {
+    meter.total += t.compute;
+    if (t.compute > meter.longest) meter.longest = t.compute;
+  });
 }
 
 const lines: string[] = [];
