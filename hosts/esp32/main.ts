@@ -6,15 +6,19 @@
  *   random     -> ikelet/random (hardware RNG with entropy source)
  *   logs       -> trace()
  *   sockets    -> device.network (ECMA-419 TCP, UDP, Listener, DNS over the tunnel)
+ *   clients    -> device.network.mqtt / .http (ikelet's MQTT and HTTP clients over those sockets)
+ *   firmware   -> the fetcher into Moddable's OTA module, when `firmwareHost` is set
  * build:esp32 compiles this file to build/esp32/main.js; `mc/config` is the manifest's config,
- * validated and completed with defaults at build time (src/config-check.ts).
+ * validated and completed with defaults at build time (src/config/validate.ts).
  */
 import config from 'mc/config';
 import Timer from 'timer';
 import Time from 'time';
 import UART from 'ikelet/uart';
 import { fillRandom, randomBytes } from 'ikelet/random';
-import { startAgent } from 'ikelet';
+import OTA from 'ota';
+import { FirmwareFetcher, HTTPClient, Logger, MQTTClient, startAgent } from 'ikelet';
+import { OtaSink } from './ota-sink.ts';
 import type { ManifestConfig } from '../../src/config/validate.ts';
 import type { Platform } from '../../src/platform.ts';
 
@@ -91,15 +95,20 @@ const platform: Platform = {
 };
 
 trace(`ikelet: gateway ${agentConfig.gateway}, modem on UART${agentConfig.uartPort} at ${agentConfig.uartBaud} baud\n`);
-const { sockets } = startAgent(platform);
+const { sockets, clients, settings } = startAgent(platform);
 
-// The ECMA-419 network of this device is the tunnel: Moddable's ECMA-419 clients take their
-// socket and resolver classes from device.network, as on any host, so they run unchanged:
-//   import MQTTClient from "embedded:network/mqtt/client";   // mapped in the app's manifest,
-//   new MQTTClient({ ...device.network.mqtt, host: 'broker.lab.example', port: 1883, ... });
-// (like the SDK's examples/io/tcp/mqttclient; HTTPClient with device.network.http the same way).
+// The ECMA-419 network of this device is the tunnel. Apps take their classes from device.network
+// as on any Moddable host, in the SDK's shape `{ io, socket: { io: TCP }, dns: { io: Resolver } }`:
+//   const mqtt = device.network.mqtt;
+//   const client = new mqtt.io({ ...mqtt, host: 'broker.lab.example', id: 'dev-1', onReadable(count, info) { ... } });
+// mqtt.io and http.io are ikelet's clients (docs/apps.md), which also carry `runtime` (the agent's
+// clock, a timer each, randomness, the keepalive hook). With `mqttHost` set, device.network.mqtt
+// also carries the manifest's broker settings (host, port, id, user, password, keepalive, clean,
+// limits), so `new mqtt.io({ ...mqtt, onReadable ... })` connects as configured.
 // DNS goes to the servers the gateway handed out; `servers` is accepted and unused.
 const dns = { io: sockets.Resolver, servers: [] as string[], socket: { io: sockets.UDP } };
+const { enabled: mqttConfigured, ...mqttSettings } = settings.mqtt;
+const http = { io: HTTPClient, ...clients, dns };
 const g2 = globalThis as { device?: { network?: Record<string, unknown> } & Record<string, unknown> };
 const deepFreeze = Object.freeze as (o: object, deep?: boolean) => object;
 g2.device = deepFreeze({
@@ -110,7 +119,21 @@ g2.device = deepFreeze({
     udp: { io: sockets.UDP },
     listener: { io: sockets.Listener },
     dns,
-    mqtt: { dns, socket: { io: sockets.TCP } },
-    http: { dns, socket: { io: sockets.TCP } },
+    mqtt: { io: MQTTClient, ...clients, dns, ...(mqttConfigured ? mqttSettings : {}) },
+    http,
   },
 }, true) as typeof g2.device;
+
+// Firmware updates: the manifest from `firmwareHost`, the image in Range requests through the
+// tunnel into the next OTA partition; OtaSink completes it (makes it bootable) only when the
+// SHA-256 over the whole image is the manifest's. Restart into it when the app sees fit.
+const { enabled: firmwareConfigured, ...firmwareSettings } = settings.firmware;
+if (firmwareConfigured) {
+  new FirmwareFetcher({
+    settings: firmwareSettings,
+    http,
+    sink: new OtaSink(OTA),
+    runtime: clients.runtime,
+    log: new Logger(platform.log, 'firmware', settings.logLevel),
+  }).start();
+}

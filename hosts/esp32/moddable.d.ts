@@ -58,9 +58,17 @@ declare module 'ikelet/random' {
   export function randomBytes(length: number): Uint8Array;
 }
 
-/** The device bundle (build/device/ikelet.js), module "ikelet" in the manifest. */
-declare module 'ikelet' {
-  import type { Platform } from '../../src/platform.ts';
-  import type { NetworkSockets } from '../../src/net/sockets/index.ts';
-  export function startAgent(platform: Platform): { stop(): void; sockets: NetworkSockets };
+/** Moddable's ESP32 OTA module ($(MODDABLE)/build/devices/esp32/modules/ota): the next OTA partition. */
+declare module 'ota' {
+  export default class OTA {
+    /** Begins an update of the next OTA partition (erases it). */
+    constructor();
+    write(data: ArrayBuffer | ArrayBufferView): void;
+    /** Ends the update and makes the partition the one to boot next. */
+    complete(): void;
+    cancel(): void;
+  }
 }
+
+// The device bundle (build/device/ikelet.js), module "ikelet" in the manifest: typed from
+// src/index.ts through `paths` in tsconfig.json.

@@ -29,7 +29,7 @@ export class SimDevice {
   readonly events: AgentEvent[] = this.log.events;
   private readonly platform: ReturnType<typeof nodePlatform>;
   private readonly pcap?: PcapTap;
-  private started?: StartedAgent;
+  private running?: StartedAgent;
   private readonly listeners: Listener[] = [];
 
   constructor(options: SimDeviceOptions) {
@@ -45,22 +45,21 @@ export class SimDevice {
   }
 
   start(): void {
-    this.started = startAgent(this.platform);
+    this.running = startAgent(this.platform);
+  }
+
+  /** The started agent: its sockets, the app clients' options (`clients`), the parsed settings. */
+  get started(): StartedAgent {
+    if (!this.running) throw new Error('the device is not started');
+    return this.running;
   }
 
   get agent(): Agent {
-    if (!this.started) throw new Error('the device is not started');
     return this.started.agent;
   }
 
-  /** The app clients' options over this agent's tunnel (StartedAgent.clients). */
-  get clients(): StartedAgent['clients'] {
-    if (!this.started) throw new Error('the device is not started');
-    return this.started.clients;
-  }
-
   unexpectedErrors(): number {
-    return this.started?.runner.unexpectedErrors ?? 0;
+    return this.running?.runner.unexpectedErrors ?? 0;
   }
 
   onEvent(listener: Listener): void {
@@ -69,7 +68,7 @@ export class SimDevice {
 
   /** Runs `work` as one agent turn (with now), then re-arms the agent's timer. */
   act(work: (now: number) => void): void {
-    this.started?.runner.act(work);
+    this.running?.runner.act(work);
   }
 
   /** Resolves with the first event (past or future) that matches. */
@@ -90,7 +89,7 @@ export class SimDevice {
 
   /** Stops gracefully (IKE DELETE, LCP terminate, hang-up) and waits for it, then closes the serial line. */
   async stop(timeoutMs = 10_000): Promise<void> {
-    this.started?.stop();
+    this.running?.stop();
     await this.waitFor((e) => e.type === 'link-stopped', timeoutMs, 'the link to stop').catch(() => {});
     this.close();
   }

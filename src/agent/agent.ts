@@ -46,8 +46,6 @@ export class Agent implements DrivenAgent {
   private act: ((work: (now: number) => void) => void) | undefined;
   private readonly log: Logger;
   private readonly listeners: Array<(event: AgentEvent, now: number) => void> = [];
-  /** Apps that promised traffic at least every so many ms (an MQTT connection's keepalive). */
-  private readonly appKeepalives = new Map<object, number>();
 
   constructor(deps: AgentDeps, ports: AgentPorts) {
     const { settings } = deps;
@@ -81,19 +79,6 @@ export class Agent implements DrivenAgent {
   private enter(work: (now: number) => void): void {
     if (!this.act) throw new Error('socket call before the agent runs (no Runner attached)');
     this.act(work);
-  }
-
-  /**
-   * An app (`owner`) puts a packet through the tunnel at least every `intervalMs` while it stays
-   * connected (undefined: no longer). Its packets keep the carrier's NAT mapping as well as a NAT
-   * keepalive would, so the agent pays for no NAT keepalive between them (issue 11: don't pay twice).
-   */
-  appKeepalive(owner: object, intervalMs: number | undefined): void {
-    if (intervalMs === undefined || !(intervalMs > 0)) this.appKeepalives.delete(owner);
-    else this.appKeepalives.set(owner, intervalMs);
-    let shortest: number | undefined;
-    for (const ms of this.appKeepalives.values()) if (shortest === undefined || ms < shortest) shortest = ms;
-    this.tunnel.ike.setAppKeepalive(shortest);
   }
 
   serialWritable(now: number): void {

@@ -23,8 +23,10 @@ export interface StartedAgent {
   /**
    * What the app clients (MQTT, HTTP, firmware fetcher) spread into their options, the shape of
    * Moddable's `device.network.mqtt`: the tunnel's TCP and Resolver classes, and a runtime with
-   * the agent's clock, a timer each on the platform's one timer, its randomness, and the keepalive
-   * hook through which an MQTT connection's pings stand in for NAT keepalives.
+   * the agent's clock, a timer each on the platform's one timer, and its randomness. (No keepalive
+   * hook: a NAT keepalive goes out only when nothing else left on UDP 4500 for natKeepalive, so an
+   * MQTT connection pinging at least that often replaces them as it is; one pinging less often
+   * cannot, the NAT needs its packet every natKeepalive.)
    */
   clients: ClientIo;
   /** Graceful stop: IKE DELETE, LCP terminate, hang-up. */
@@ -51,7 +53,6 @@ export function startAgent(platform: Platform): StartedAgent {
     now: () => platform.clock.now(),
     timer: () => timers.timer(),
     random: platform.random,
-    keepalive: (owner, intervalMs) => runner.act(() => agent.appKeepalive(owner, intervalMs)),
   };
   const sockets = socketsFor(agent.network);
   // The clients use format "buffer", where read() gives ArrayBuffers: the ECMA-419 shape they expect.

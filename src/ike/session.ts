@@ -112,8 +112,6 @@ export class IkeSession implements IkeContext {
   private lastIn = 0;
   private unansweredSince: number | undefined;
   private lastNatOut = 0;
-  /** An app's promise of traffic on 4500 at least this often (ms), or undefined. */
-  private appKeepaliveMs: number | undefined;
   private spare: DhKeyPair | undefined;
   private spareAt: number | undefined;
   /** Our last DELETE, sent once: its answer is recognised, not counted as stray. */
@@ -523,17 +521,9 @@ export class IkeSession implements IkeContext {
     );
   }
 
-  /**
-   * While an app promises traffic every `intervalMs` (its packets go out on 4500 like ours), NAT
-   * keepalives wait that much longer: they only go out if the app falls silent past its promise.
-   */
-  setAppKeepalive(intervalMs: number | undefined): void {
-    this.appKeepaliveMs = intervalMs;
-  }
-
   private keepaliveDue(): number | undefined {
     const up = this.phase === 'established' || (this.phase === 'connecting' && this.ike?.sa.cipherIn !== undefined);
-    return up && this.ike?.sa.natT && this.settings.natKeepaliveMs > 0 ? this.lastNatOut + this.settings.natKeepaliveMs + (this.appKeepaliveMs ?? 0) : undefined;
+    return up && this.ike?.sa.natT && this.settings.natKeepaliveMs > 0 ? this.lastNatOut + this.settings.natKeepaliveMs : undefined;
   }
 
   private makeSpareKey(): void {

@@ -8,7 +8,6 @@ import { SimDevice } from '../../hosts/sim/device.ts';
 import { PtySerial } from '../../hosts/sim/pty-serial.ts';
 import { consoleLog } from '../../hosts/sim/node-platform.ts';
 import { EventLog } from '../../hosts/sim/event-log.ts';
-import { socketsFor } from '../../src/net/sockets/index.ts';
 import { NetApp, type AppCommand } from './net-app.ts';
 import type { TurnUsage } from '../../hosts/xs/worker.ts';
 
@@ -43,7 +42,7 @@ export const nodeHost: DeviceHost = {
       memoryBytes: () => process.memoryUsage().arrayBuffers,
       start() {
         device.start();
-        if (options.netApp) app = new NetApp(socketsFor(device.agent.network), device.clients, (e) => device.note(e as never), () => device.agent.network.counters());
+        if (options.netApp) app = new NetApp(device.started.sockets, device.started.clients, (e) => device.note(e as never), () => device.agent.network.counters());
       },
       waitFor: (m, t, w) => device.waitFor(m, t, w),
       unexpectedErrors: () => device.unexpectedErrors(),

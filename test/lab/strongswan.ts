@@ -32,6 +32,12 @@ export interface GatewayOptions {
   blockThreshold: number;
   /** Log derived keys (level 4) so tests can build Wireshark key tables. */
   logKeys: boolean;
+  /**
+   * s between the gateway's own NAT-T keepalives (strongSwan's keep_alive, default 20). In the lab the
+   * gateway believes itself behind a NAT too (it listens on 127.0.0.1, the device aims at 10.0.2.2),
+   * so it sends them; 0 models a gateway on a public address, which sends none.
+   */
+  keepAlive: number;
 }
 
 export const DEFAULT_GATEWAY: GatewayOptions = {
@@ -53,6 +59,7 @@ export const DEFAULT_GATEWAY: GatewayOptions = {
   cookieThresholdIp: 1000,
   blockThreshold: 1000,
   logKeys: false,
+  keepAlive: 20,
 };
 
 export function strongswanConf(dir: string, o: GatewayOptions): string {
@@ -65,6 +72,7 @@ export function strongswanConf(dir: string, o: GatewayOptions): string {
     `  cookie_threshold = ${o.cookieThreshold}`,
     `  cookie_threshold_ip = ${o.cookieThresholdIp}`,
     `  block_threshold = ${o.blockThreshold}`,
+    `  keep_alive = ${o.keepAlive}s`,
     '  journal {',
     '    default = -1',
     '  }',

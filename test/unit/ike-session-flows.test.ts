@@ -233,22 +233,6 @@ test('NAT keepalives: 0xFF on 4500 after natKeepalive s without outbound traffic
   assert.equal(r.session.counters.keepalives, 2);
 });
 
-test('an app keepalive (MQTT pings) stands in for NAT keepalives; they resume only past its promise, and when it ends', () => {
-  const r = new Rig({}, { natKeepalive: 20 }).start();
-  r.session.setAppKeepalive(60_000);
-  for (const at of [50_000, 110_000, 170_000]) {
-    r.runUntil(at);
-    r.session.noteEsp('out', r.child!, at); // the app's ping, every 60 s
-  }
-  r.runUntil(249_000);
-  assert.equal(r.session.counters.keepalives, 0, 'no NAT keepalive while the app keeps the mapping');
-  r.runUntil(250_000);
-  assert.equal(r.session.counters.keepalives, 1, 'the app fell silent past 60 s + 20 s: a NAT keepalive');
-  r.session.setAppKeepalive(undefined);
-  r.runUntil(270_000);
-  assert.equal(r.session.counters.keepalives, 2, 'every 20 s again once the app stopped');
-});
-
 test('bad input is dropped and counted, never thrown', () => {
   const r = new Rig().start();
   const before = r.session.counters.dropped;
