@@ -22,7 +22,9 @@ import { OtaSink } from './ota-sink.ts';
 import type { ManifestConfig } from '../../src/config/validate.ts';
 import type { Platform } from '../../src/platform.ts';
 
-const agentConfig = config as unknown as ManifestConfig;
+// mcconfig adds its display settings (format, rotation) to every config; they are not the agent's.
+const { format: _format, rotation: _rotation, ...agentSettings } = config;
+const agentConfig = agentSettings as unknown as ManifestConfig;
 
 // noble falls back to crypto.getRandomValues when code asks it for randomness; Moddable has none.
 const g = globalThis as { crypto?: { getRandomValues?: <T extends ArrayBufferView>(a: T) => T } };
@@ -109,20 +111,25 @@ const { sockets, clients, settings } = startAgent(platform);
 const dns = { io: sockets.Resolver, servers: [] as string[], socket: { io: sockets.UDP } };
 const { enabled: mqttConfigured, ...mqttSettings } = settings.mqtt;
 const http = { io: HTTPClient, ...clients, dns };
+// Frozen as plain containers, not deeply: Moddable's deep freeze would reach through the socket
+// classes and the runtime into the running agent's state (and fails on it).
+const entry = <T extends Record<string, unknown>>(o: T): Readonly<T> => {
+  for (const v of Object.values(o)) if (v !== null && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) Object.freeze(v);
+  return Object.freeze(o);
+};
 const g2 = globalThis as { device?: { network?: Record<string, unknown> } & Record<string, unknown> };
-const deepFreeze = Object.freeze as (o: object, deep?: boolean) => object;
-g2.device = deepFreeze({
+g2.device = Object.freeze({
   ...g2.device,
-  network: {
+  network: Object.freeze({
     ...g2.device?.network,
-    tcp: { io: sockets.TCP },
-    udp: { io: sockets.UDP },
-    listener: { io: sockets.Listener },
-    dns,
-    mqtt: { io: MQTTClient, ...clients, dns, ...(mqttConfigured ? mqttSettings : {}) },
-    http,
-  },
-}, true) as typeof g2.device;
+    tcp: entry({ io: sockets.TCP }),
+    udp: entry({ io: sockets.UDP }),
+    listener: entry({ io: sockets.Listener }),
+    dns: entry(dns),
+    mqtt: entry({ io: MQTTClient, ...clients, dns, ...(mqttConfigured ? mqttSettings : {}) }),
+    http: entry(http),
+  }),
+});
 
 // Firmware updates: the manifest from `firmwareHost`, the image in Range requests through the
 // tunnel into the next OTA partition; OtaSink completes it (makes it bootable) only when the
