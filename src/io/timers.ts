@@ -15,6 +15,8 @@ export class TimerSet {
   /** Only armed timers are here, so clients that come and go leave nothing behind. */
   private readonly armed = new Map<object, Entry>();
   private firing = false;
+  /** When the platform timer is armed for (undefined: not armed). */
+  private baseAt: number | undefined;
 
   /** `onError` hears of a fire callback that threw; the other timers still fire. */
   constructor(
@@ -34,13 +36,21 @@ export class TimerSet {
     };
   }
 
+  /**
+   * Arms the platform timer only when the earliest time changed: a host whose timer expiry is
+   * itself queued (XS: a turn behind the serial turns) would otherwise see every re-arming make
+   * the queued expiry stale, and a busy line could starve a deadline that is long due.
+   */
   private rearm(): void {
     let at: number | undefined;
     for (const e of this.armed.values()) if (at === undefined || e.at < at) at = e.at;
+    if (at === this.baseAt) return;
+    this.baseAt = at;
     this.base.schedule(at, () => this.fireDue());
   }
 
   private fireDue(): void {
+    this.baseAt = undefined;
     const now = this.clock.now();
     this.firing = true;
     try {
