@@ -23,6 +23,8 @@ import { run, startProcess, stopProcess, waitFor, type LabProcess } from './proc
 import { DEFAULT_GATEWAY, Gateway, type GatewayOptions } from './strongswan.ts';
 import { Slirp, slirpSocatArgs } from './slirp.ts';
 import { ModemEmulator, type ModemEmulatorOptions } from './modem-emulator.ts';
+import { SwanInitiator } from './swan-initiator.ts';
+import type { AgentConfig } from '../../src/config.ts';
 
 export const PRIVATE_NET = '198.51.100.0/24';
 export const GATEWAY_INNER = '198.51.100.1';
@@ -41,6 +43,12 @@ export interface LabOptions {
    * ATD it bridges the call to a fresh slirp. Replaces the bare slirp pty.
    */
   modem?: Omit<ModemEmulatorOptions, 'link' | 'bridge'>;
+  /**
+   * strongSwan's own initiator on the device's path (needs `modem`): charon in a namespace of
+   * its own ("cli") dialling the same modem emulator; the modem and PPP settings come from
+   * this device configuration (see swan-initiator.ts).
+   */
+  swanInitiator?: { device: AgentConfig; logKeys?: boolean };
 }
 
 /** An "internet host" on the carrier side: UDP echo on the wan loopback, 10.0.2.2:7 through slirp. */
@@ -52,11 +60,15 @@ const liveLabs = new Set<Lab>();
 export class Lab {
   readonly wan: string;
   readonly priv: string;
+  readonly cli: string;
   readonly dir: string;
   readonly gateway: Gateway;
   readonly slirp?: Slirp;
   modem?: ModemEmulator;
+  /** strongSwan's initiator, when the lab was started with `swanInitiator`. */
+  initiator?: SwanInitiator;
   private readonly modemOptions?: LabOptions['modem'];
+  private readonly initiatorOptions?: LabOptions['swanInitiator'];
   private echo?: LabProcess;
   private carrierEcho?: LabProcess;
   private dns?: LabProcess;
@@ -66,9 +78,12 @@ export class Lab {
     const n = ++runCounter;
     this.wan = namespaceName(process.pid, n, 'wan');
     this.priv = namespaceName(process.pid, n, 'priv');
+    this.cli = namespaceName(process.pid, n, 'cli');
     this.dir = fs.mkdtempSync(path.join(os.tmpdir(), `ikelet-lab-${process.pid}-${n}-`));
     this.gateway = new Gateway(this.wan, this.dir, { ...DEFAULT_GATEWAY, ...options.gateway });
     this.modemOptions = options.modem;
+    this.initiatorOptions = options.swanInitiator;
+    if (options.swanInitiator && !options.modem) throw new Error('the strongSwan initiator dials the modem emulator: give the lab a `modem`');
     if (options.slirp !== false && !options.modem) this.slirp = new Slirp(this.wan, this.dir);
   }
 
@@ -84,6 +99,7 @@ export class Lab {
       await lab.gateway.start();
       await lab.slirp?.start();
       if (lab.modemOptions) await lab.startModem(lab.modemOptions);
+      if (lab.initiatorOptions) await lab.startInitiator(lab.initiatorOptions);
     } catch (e) {
       await lab.stop();
       throw e;
@@ -107,6 +123,17 @@ export class Lab {
       // Each data call reaches a fresh slirp, like a new PDP context behind the carrier's NAT.
       bridge: ['ip', 'netns', 'exec', this.wan, 'socat', ...slirpSocatArgs('STDIO')],
     });
+  }
+
+  private async startInitiator(options: NonNullable<LabOptions['swanInitiator']>): Promise<void> {
+    await createNamespace(this.cli);
+    this.initiator = new SwanInitiator(this.cli, path.join(this.dir, 'initiator'), this.serialPath, {
+      gateway: this.gateway.options,
+      remoteAddress: GATEWAY_VIA_SLIRP,
+      device: options.device,
+      logKeys: options.logKeys,
+    });
+    await this.initiator.start();
   }
 
   private async buildNetwork(): Promise<void> {
@@ -171,7 +198,7 @@ export class Lab {
   /** PIDs of every process still running inside this lab's namespaces. */
   async pids(): Promise<number[]> {
     const out: number[] = [];
-    for (const ns of [this.wan, this.priv]) {
+    for (const ns of [this.wan, this.priv, ...(this.initiator ? [this.cli] : [])]) {
       const text = await run('ip', ['netns', 'pids', ns], { allowFail: true });
       out.push(...text.split('\n').map(Number).filter((n) => n > 0));
     }
@@ -183,11 +210,13 @@ export class Lab {
     this.stopped = true;
     liveLabs.delete(this);
     await this.slirp?.stop().catch(() => {});
+    await this.initiator?.stop().catch(() => {});
     await this.gateway.stop().catch(() => {});
     await this.modem?.stop().catch(() => {});
     for (const p of [this.echo, this.dns, this.carrierEcho]) if (p) await stopProcess(p).catch(() => {});
     await deleteNamespace(this.wan);
     await deleteNamespace(this.priv);
+    if (this.initiator) await deleteNamespace(this.cli);
     fs.rmSync(`/etc/netns/${this.wan}`, { recursive: true, force: true });
     if (!process.env.IKELET_KEEP_LAB) fs.rmSync(this.dir, { recursive: true, force: true });
   }
@@ -196,7 +225,7 @@ export class Lab {
   stopNow(): void {
     if (this.stopped) return;
     this.stopped = true;
-    for (const ns of [this.wan, this.priv]) {
+    for (const ns of [this.wan, this.priv, ...(this.initiator ? [this.cli] : [])]) {
       try {
         const pids = execFileSync('ip', ['netns', 'pids', ns]).toString().split('\n').map(Number).filter((n) => n > 0);
         for (const pid of pids) process.kill(pid, 'SIGKILL');

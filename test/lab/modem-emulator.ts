@@ -9,6 +9,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import { cmeText } from '../../src/modem/cme-errors.ts';
+import { AirMeter } from './air-meter.ts';
 
 // ---------------------------------------------------------------------------------------
 // The behaviour (sans-IO)
@@ -415,6 +416,8 @@ const PACE_TICK_MS = 4;
 export class ModemEmulator {
   readonly model: ModemModel;
   readonly link: string;
+  /** Every PPP frame of every call, both ways, as it crosses the air (see air-meter.ts). */
+  readonly meter = new AirMeter();
   private socat: ChildProcess | undefined;
   private bridge: ChildProcess | undefined;
   private readonly out: Uint8Array[] = [];
@@ -586,6 +589,7 @@ export class ModemEmulator {
 
   private toPeer(bytes: Uint8Array): void {
     if (this.uplinkHold) return void this.uplinkHold.push(bytes.slice());
+    this.meter.push('up', bytes);
     const b = this.damage(bytes, 'Peer');
     this.counters.bytesToPeer += b.length;
     if (b.length && this.bridge?.stdin?.writable) this.bridge.stdin.write(b);
@@ -657,8 +661,10 @@ export class ModemEmulator {
     this.bridge = child;
     this.logLine(`bridge started (pid ${child.pid})`);
     child.stdin.on('error', () => {});
+    this.meter.newCall();
     child.stdout.on('data', (d: Buffer) => {
       this.counters.bytesFromPeer += d.length;
+      if (this.model.state === 'data') this.meter.push('down', d);
       this.model.fromPeer(d);
       this.kick();
     });
