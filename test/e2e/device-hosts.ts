@@ -4,10 +4,12 @@
  */
 import type { AgentEvent } from '../../src/agent/agent.ts';
 import type { AgentConfig } from '../../src/config.ts';
+import type { UdpSocket } from '../../src/ip/stack.ts';
 import { SimDevice } from '../../hosts/sim/device.ts';
 import { PtySerial } from '../../hosts/sim/pty-serial.ts';
 import { consoleLog } from '../../hosts/sim/node-platform.ts';
 import { EventLog } from '../../hosts/sim/event-log.ts';
+import type { DatagramPort } from '../lab/echo-checker.ts';
 
 export interface DeviceUnderTest {
   readonly events: AgentEvent[];
@@ -17,6 +19,8 @@ export interface DeviceUnderTest {
   unexpectedErrors(): number;
   stop(timeoutMs?: number): Promise<void>;
   close(): void;
+  /** An app socket on the tunnel's inner network (source: the virtual IP), sending to one address:port. */
+  openUdp?(address: string, port: number): DatagramPort;
 }
 
 export interface DeviceHost {
@@ -29,9 +33,26 @@ const log = process.env.IKELET_LOG ? consoleLog : () => {};
 export const nodeHost: DeviceHost = {
   name: 'node',
   async make(options) {
-    return new SimDevice({ ...options, log });
+    const device = new SimDevice({ ...options, log });
+    return Object.assign(device, { openUdp: (address: string, port: number) => tunnelUdp(device, address, port) });
   },
 };
+
+/** A UDP socket of the app inside the Node agent: bound on the tunnel's inner stack, used in agent turns. */
+export function tunnelUdp(device: SimDevice, address: string, port: number): DatagramPort {
+  let handler: (payload: Uint8Array) => void = () => {};
+  let socket: UdpSocket | undefined;
+  device.act(() => {
+    socket = device.agent.tunnel.bindUdp(0, (d) => {
+      if (d.srcAddr === address && d.srcPort === port) handler(d.payload);
+    });
+  });
+  return {
+    send: (payload) => device.act((now) => void socket?.sendTo(address, port, payload, now)),
+    onReceive: (h) => (handler = h),
+    close: () => device.act(() => socket?.close()),
+  };
+}
 
 /** The agent inside XS (xsnap), on the same pty serial line. Loading it locks down this process (SES). */
 export const xsHost: DeviceHost = {

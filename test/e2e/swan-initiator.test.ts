@@ -43,7 +43,7 @@ labTest('strongSwan initiator over PPP through the modem emulator: virtual IP, D
     assert.ok(c && c.up > 0 && c.down > 0, `${cause} frames both ways: ${JSON.stringify(sum.byCause)}`);
   }
   const init = frames.filter((f) => f.cause === 'ike-sa-init');
-  assert.ok(init.some((f) => f.dir === 'up' && !f.ikeResponse) && init.some((f) => f.dir === 'down' && f.ikeResponse), 'IKE_SA_INIT request up, response down');
+  assert.ok(init.some((f) => f.dir === 'up' && !f.response) && init.some((f) => f.dir === 'down' && f.response), 'IKE_SA_INIT request up, response down');
   assert.equal(sum.byCause['bad-fcs'], undefined, 'every frame intact');
 
   await initiator.disconnect();

@@ -26,8 +26,9 @@ export interface MeteredFrame {
   /** IP packets: total length; IKE: the IKE message length (header + payloads, no non-ESP marker). */
   ipBytes?: number;
   ikeBytes?: number;
-  /** IKE: response flag; ESP: SPI. */
-  ikeResponse?: boolean;
+  /** IKE: the response flag; LCP echo: an Echo-Reply. */
+  response?: boolean;
+  /** ESP: the SPI. */
   espSpi?: number;
 }
 
@@ -89,7 +90,10 @@ export function classifyFrame(content: Uint8Array): Omit<MeteredFrame, 'at' | 'd
   const packet = parseFrame(content.subarray(0, content.length - 2));
   if (!packet) return { cause: 'bad-fcs' };
   const { protocol, info } = packet;
-  if (protocol === PROTO_LCP) return { cause: info[0] === CODE.echoRequest || info[0] === CODE.echoReply ? 'lcp-echo' : 'lcp' };
+  if (protocol === PROTO_LCP) {
+    if (info[0] === CODE.echoRequest || info[0] === CODE.echoReply) return { cause: 'lcp-echo', response: info[0] === CODE.echoReply };
+    return { cause: 'lcp' };
+  }
   if (protocol === PROTO_IPCP) return { cause: 'ipcp' };
   if (protocol !== PROTO_IPV4) return { cause: 'ppp-other' };
   return classifyIpv4(info);
@@ -121,11 +125,11 @@ function classifyIpv4(ip: Uint8Array): Omit<MeteredFrame, 'at' | 'dir' | 'wireBy
 function ike(message: Uint8Array, ipBytes: number): Omit<MeteredFrame, 'at' | 'dir' | 'wireBytes'> {
   if (message.length < 28) return { cause: 'ike-other', ipBytes };
   const ikeBytes = u32(message, 24);
-  const ikeResponse = (message[19]! & 0x20) !== 0;
+  const response = (message[19]! & 0x20) !== 0;
   let cause = EXCHANGES[message[18]!] ?? 'ike-other';
   // An INFORMATIONAL whose SK payload carries no payload at all is a liveness check (RFC 7296 1.4).
   if (cause === 'informational' && message[16] === SK && message.length >= 32 && message[28] === 0) cause = 'dpd';
-  return { cause, ipBytes, ikeBytes, ikeResponse };
+  return { cause, ipBytes, ikeBytes, response };
 }
 
 function u32(b: Uint8Array, at: number): number {
@@ -163,8 +167,13 @@ export class AirMeter {
 
   /** A new call starts: a fresh PPP peer may print a banner before its first frame. */
   newCall(): void {
-    this.splitters.up.reset();
-    this.splitters.down.reset();
+    this.resync('up');
+    this.resync('down');
+  }
+
+  /** One direction's stream was cut (a peer replaced): start again at its next flag. */
+  resync(dir: Direction): void {
+    this.splitters[dir].reset();
   }
 
   /** Index to pass to `since()`: everything metered from now on. */

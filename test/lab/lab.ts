@@ -190,6 +190,31 @@ export class Lab {
     return out.trim() === 'answered';
   }
 
+  // ---- faults a field device meets (see test/e2e/faults.test.ts) -------------------------------
+
+  /** The gateway crashes and comes back after `downMs`: charon killed, every SA forgotten, started again. */
+  restartGateway(downMs = 0): Promise<void> {
+    return this.gateway.restart(downMs);
+  }
+
+  /** The carrier's NAT rebinds the device to a new outer port under the live call (slirp restarted, PPP kept). */
+  rebindCarrierNat(): Promise<void> {
+    if (!this.modem) throw new Error('rebindCarrierNat needs the modem emulator');
+    return this.modem.rebindPeer();
+  }
+
+  /**
+   * Random loss of IKE and ESP-in-UDP at the gateway, `probability` each way (iptables `statistic`
+   * in the gateway's namespace: datagrams to and from its ports 500 and 4500); 0 removes it.
+   */
+  async setGatewayLoss(probability: number): Promise<void> {
+    for (const chain of ['INPUT', 'OUTPUT']) await this.exec('wan', 'iptables', '-F', chain);
+    if (probability <= 0) return;
+    const p = String(probability);
+    await this.exec('wan', 'iptables', '-A', 'INPUT', '-p', 'udp', '-m', 'multiport', '--dports', '500,4500', '-m', 'statistic', '--mode', 'random', '--probability', p, '-j', 'DROP');
+    await this.exec('wan', 'iptables', '-A', 'OUTPUT', '-p', 'udp', '-m', 'multiport', '--sports', '500,4500', '-m', 'statistic', '--mode', 'random', '--probability', p, '-j', 'DROP');
+  }
+
   /** Runs a command inside one of the lab's namespaces. */
   exec(ns: 'wan' | 'priv', command: string, ...args: string[]): Promise<string> {
     return nsRun(ns === 'wan' ? this.wan : this.priv, command, ...args);

@@ -32,6 +32,16 @@ export interface GatewayOptions {
   blockThreshold: number;
   /** Log derived keys (level 4) so tests can build Wireshark key tables. */
   logKeys: boolean;
+  /**
+   * s between the gateway's own NAT-T keepalives (strongSwan's keep_alive, default 20). In the lab the
+   * gateway believes itself behind a NAT too (it listens on 127.0.0.1, the device aims at 10.0.2.2),
+   * so it sends them; 0 models a gateway on a public address, which sends none.
+   */
+  keepAlive: number;
+  /** s after which the gateway makes the device re-authenticate (RFC 4478 AUTH_LIFETIME), 0 = never. */
+  reauthTime: number;
+  /** What a new IKE SA of the same identity does to the old ones (swanctl `unique`). */
+  unique: 'no' | 'never' | 'keep' | 'replace';
 }
 
 export const DEFAULT_GATEWAY: GatewayOptions = {
@@ -53,6 +63,9 @@ export const DEFAULT_GATEWAY: GatewayOptions = {
   cookieThresholdIp: 1000,
   blockThreshold: 1000,
   logKeys: false,
+  keepAlive: 20,
+  reauthTime: 0,
+  unique: 'no',
 };
 
 /** What differs between a charon of the lab (gateway, or the strongSwan initiator) in strongswan.conf. */
@@ -69,7 +82,7 @@ export interface CharonConfOptions {
 export function strongswanConf(dir: string, o: GatewayOptions): string {
   return charonConf(dir, {
     logKeys: o.logKeys,
-    settings: [`cookie_threshold = ${o.cookieThreshold}`, `cookie_threshold_ip = ${o.cookieThresholdIp}`, `block_threshold = ${o.blockThreshold}`],
+    settings: [`cookie_threshold = ${o.cookieThreshold}`, `cookie_threshold_ip = ${o.cookieThresholdIp}`, `block_threshold = ${o.blockThreshold}`, `keep_alive = ${o.keepAlive}s`],
   });
 }
 
@@ -115,6 +128,8 @@ export function swanctlConf(o: GatewayOptions): string {
     `    proposals = ${o.ikeProposals.join(',')}`,
     '    pools = lab',
     `    rekey_time = ${o.ikeRekeyTime}s`,
+    ...(o.reauthTime ? [`    reauth_time = ${o.reauthTime}s`] : []),
+    `    unique = ${o.unique}`,
     ...(o.ikeOverTime ? [`    over_time = ${o.ikeOverTime}s`] : []),
     `    dpd_delay = ${o.dpdDelay}s`,
     '    local {',

@@ -1,0 +1,206 @@
+/**
+ * `npm run bench` (root; runs the lab): ikelet side by side with strongSwan's own initiator on
+ * the same path (modem emulator at 115200 baud, slirp as the carrier's PPP peer and NAT, the same
+ * strongSwan gateway), printed as one table. Every figure is the median of BENCH_RUNS runs
+ * (default 5) with min–max; every comparison is measured in the same run of this program.
+ *
+ *   1. bring-up per suite: PPP frames on the air dial → first datagram answered, IKE message bytes
+ *      beside the RFC 7296 floor, PPP up → CHILD SA up (ikelet in Node, in XS, strongSwan), ESP overhead
+ *   2. idle: bytes per day by cause, ikelet's device defaults vs strongSwan's defaults
+ *   3. XS: figures of `npm run bench:xs` (see xs-figures.ts) and the device bundle size
+ *
+ * BENCH_RUNS and BENCH_IDLE_S (idle window, default 95 s) shorten or lengthen it.
+ * The gateway sends no NAT keepalives of its own here (keep_alive 0), as one on a public address.
+ */
+import os from 'node:os';
+import type { AgentConfig } from '../../src/config.ts';
+import { agentBundle } from '../../hosts/xs/bundle.ts';
+import { labDeviceConfig } from '../lab/device-config.ts';
+import { Lab } from '../lab/lab.ts';
+import { ikeletNodeRun, ikeletXsRun, swanRun, type BringUp } from './bringup-runs.ts';
+import { ikeFloor } from './ike-floor.ts';
+import { BRIDGE_LCP_ECHO_FOR_PPPD, DAY_S, esp32IdleDefaults, IDLE_CAUSES, ikeletIdle, ikeletRekeys, STRONGSWAN_DEFAULTS, swanIdle, type IdleCause, type IdleFigures } from './idle.ts';
+import { bytesHuman, median, num, Samples, showSpread } from './stats.ts';
+import { deviceBundleSize, XS_LINES, xsBenchFigures } from './xs-figures.ts';
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+const IDLE_S = Number(process.env.BENCH_IDLE_S ?? 95);
+const SUITES = [
+  { ike: 'aes128gcm16-prfsha256-x25519', esp: 'aes128gcm16' },
+  { ike: 'aes256gcm16-prfsha384-ecp256', esp: 'aes256gcm16' },
+  { ike: 'chacha20poly1305-prfsha256-x25519', esp: 'chacha20poly1305' },
+  { ike: 'aes128gcm16-prfsha256-x25519', esp: 'aes128-sha256' },
+] as const;
+const DEFAULT = SUITES[0];
+const suiteName = (s: (typeof SUITES)[number]) => `${s.ike} / ${s.esp}`;
+const GATEWAY = { keepAlive: 0 };
+const started = Date.now();
+const progress = (text: string) => process.stderr.write(`bench ${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s: ${text}\n`);
+
+const samples = new Samples();
+const record = (prefix: string, b: BringUp) => {
+  for (const [k, v] of Object.entries(b)) samples.add(`${prefix}.${k}`, v);
+};
+
+// ---- 1. bring-up, per suite -------------------------------------------------------------------
+const xsCode = await agentBundle();
+for (const suite of SUITES) {
+  const config: AgentConfig = labDeviceConfig({ ikeProposals: [suite.ike], espProposals: [suite.esp], logLevel: 'error' });
+  const lab = await Lab.start({
+    gateway: { ...GATEWAY, ikeProposals: [suite.ike], espProposals: [suite.esp] },
+    modem: { registrationDelayMs: 50 },
+    swanInitiator: { device: config },
+  });
+  try {
+    for (let run = 1; run <= RUNS; run++) {
+      progress(`bring-up ${run}/${RUNS}, ${suiteName(suite)}`);
+      record(`${suiteName(suite)}.node`, await ikeletNodeRun(lab, config));
+      record(`${suiteName(suite)}.swan`, await swanRun(lab));
+      if (suite === DEFAULT) record(`${suiteName(suite)}.xs`, await ikeletXsRun(lab, config, xsCode));
+    }
+  } finally {
+    await lab.stop();
+  }
+}
+
+// ---- 2. idle (and bench:xs meanwhile: computrons do not mind a busy machine) -------------------
+progress(`idle: ${RUNS} ikelet and ${RUNS} strongSwan labs side by side, ${IDLE_S} s idle each, then rekeys; bench:xs ×${RUNS} meanwhile`);
+const idleBase = labDeviceConfig({ logLevel: 'error' });
+const swanDevice = { ...idleBase, lcpEchoInterval: BRIDGE_LCP_ECHO_FOR_PPPD, lcpEchoFailures: STRONGSWAN_DEFAULTS.lcpEchoFailures };
+const idleLabs: Lab[] = [];
+const ikeletIdleRuns: Array<{ idle: IdleFigures; child: number; ike: number }> = [];
+const swanIdleRuns: Array<{ idle: IdleFigures; child: number; ike: number }> = [];
+const xsPromise = xsBenchFigures(RUNS);
+try {
+  const work: Promise<void>[] = [];
+  for (let run = 0; run < RUNS; run++) {
+    const ik = await Lab.start({ gateway: GATEWAY, modem: { registrationDelayMs: 50 } });
+    idleLabs.push(ik);
+    work.push((async () => {
+      const idle = await ikeletIdle(ik, idleBase, IDLE_S);
+      const rekeys = await ikeletRekeys(ik, idleBase);
+      ikeletIdleRuns.push({ idle, ...rekeys });
+    })());
+    const sw = await Lab.start({ gateway: GATEWAY, modem: { registrationDelayMs: 50 }, swanInitiator: { device: swanDevice } });
+    idleLabs.push(sw);
+    work.push(swanIdle(sw, IDLE_S).then((r) => void swanIdleRuns.push(r)));
+  }
+  await Promise.all(work);
+} finally {
+  for (const lab of idleLabs) await lab.stop();
+}
+progress('waiting for bench:xs');
+const xs = await xsPromise;
+const bundle = await deviceBundleSize();
+
+// ---- the table ---------------------------------------------------------------------------------
+type Row = [string, string, string, string];
+const rows: Row[] = [];
+const head = (title: string) => rows.push([`**${title}**`, '', '', '']);
+const row = (label: string, ikelet: string, swan: string, note = '') => rows.push([label, ikelet, swan, note]);
+const d = suiteName(DEFAULT);
+const both = (key: string, unit: string, digits = 0): [string, string] => [samples.show(`${d}.node.${key}`, unit, digits), samples.show(`${d}.swan.${key}`, unit, digits)];
+
+head(`Bring-up on the air, dial → first datagram answered (${d}); PPP frames both ways`);
+row('PPP frames, up + down', showSpread(sumOf(`${d}.node`, 'airUp', 'airDown'), 'B'), showSpread(sumOf(`${d}.swan`, 'airUp', 'airDown'), 'B'), 'flags and escapes included; AT chatter is not on the air');
+row('  of which LCP + IPCP', ...both('airPpp', 'B'), "strongSwan's side dials with ikelet's own modem + PPP code (no pppd here)");
+row('  of which IKE_SA_INIT + IKE_AUTH', ...both('airIke', 'B'));
+row('  of which the datagram and its echo (ESP in UDP)', ...both('airEsp', 'B'), '16-byte UDP payload');
+row('  of which anything else', ...both('airOther', 'B'));
+row('IP packets inside those frames', ...both('ipBytes', 'B'), 'what an operator bills after the modem strips PPP');
+const floor = ikeFloor({ ikeProposal: DEFAULT.ike, espProposal: DEFAULT.esp, idi: idleBase.localId, idr: idleBase.remoteId, tsrCount: idleBase.remoteTs.length });
+head('IKE message bytes (header + payloads; no UDP, IP, non-ESP marker)');
+row('IKE_SA_INIT request', ...both('ikeInitRequest', 'B'), `RFC 7296 floor ${floor.initRequest} B`);
+row('IKE_SA_INIT response (the gateway)', ...both('ikeInitResponse', 'B'), `floor ${floor.initResponse} B`);
+row('IKE_AUTH request', ...both('ikeAuthRequest', 'B'), `floor ${floor.authRequest} B`);
+row('IKE_AUTH response (the gateway)', ...both('ikeAuthResponse', 'B'), `floor ${floor.authResponse} B`);
+row('all four', showSpread(sumOf(`${d}.node`, 'ikeInitRequest', 'ikeInitResponse', 'ikeAuthRequest', 'ikeAuthResponse'), 'B'), showSpread(sumOf(`${d}.swan`, 'ikeInitRequest', 'ikeInitResponse', 'ikeAuthRequest', 'ikeAuthResponse'), 'B'), `floor ${floor.initRequest + floor.initResponse + floor.authRequest + floor.authResponse} B`);
+
+head('Time, PPP up → CHILD SA up at the initiator');
+for (const s of SUITES) {
+  const k = suiteName(s);
+  row(`${k}${s === DEFAULT ? ', ikelet in Node' : ''}`, samples.show(`${k}.node.pppUpToChildMs`, 'ms'), samples.show(`${k}.swan.pppUpToChildMs`, 'ms'));
+  if (s === DEFAULT) row(`${k}, ikelet in XS (xsnap on this machine)`, samples.show(`${k}.xs.pppUpToChildMs`, 'ms'), '', 'same strongSwan runs as the line above');
+}
+row(`  of which PPP up → first IKE packet on the air (${d})`, ...both('pppUpToFirstIkeMs', 'ms'), "strongSwan: TUN address and route, then `swanctl --initiate` (a device's ip-up hook)");
+
+head(`Idle, bytes per day to stay up and reachable (ikelet: ESP32 manifest defaults; strongSwan: its defaults, pppd per Debian)`);
+const ikeletDefaults = esp32IdleDefaults();
+const idleRow = (cause: IdleCause, label: string, ikeletNote: (c: number[]) => string, swanNote: (c: number[]) => string) => {
+  const ik = perDay(ikeletIdleRuns, cause, ikeletDefaults);
+  const sw = perDay(swanIdleRuns, cause, undefined);
+  const notes = [ik.costs.length ? `ikelet ${ikeletNote(ik.costs)}` : '', sw.costs.length ? `strongSwan ${swanNote(sw.costs)}` : ''].filter(Boolean).join('; ');
+  row(label, showDay(ik.values), showDay(sw.values), notes);
+};
+const every = (costs: number[], intervals: number[]) => `${num(median(costs) ?? 0)} B every ${num(median(intervals) ?? 0, 1)} s`;
+const causesOf = (runs: Array<{ idle: IdleFigures }>) => [...new Set(runs.flatMap((r) => r.idle.other?.causes ?? []))].join(', ');
+idleRow('nat-keepalive', 'NAT-T keepalives', () => every(pick(ikeletIdleRuns, 'nat-keepalive', 'cost'), pick(ikeletIdleRuns, 'nat-keepalive', 'intervalS')), () => every(pick(swanIdleRuns, 'nat-keepalive', 'cost'), pick(swanIdleRuns, 'nat-keepalive', 'intervalS')));
+idleRow('dpd', 'DPD (empty INFORMATIONAL both ways)', () => every(pick(ikeletIdleRuns, 'dpd', 'cost'), pick(ikeletIdleRuns, 'dpd', 'intervalS')), () => every(pick(swanIdleRuns, 'dpd', 'cost'), pick(swanIdleRuns, 'dpd', 'intervalS')));
+idleRow('lcp-echo', 'LCP echo', () => every(pick(ikeletIdleRuns, 'lcp-echo', 'cost'), pick(ikeletIdleRuns, 'lcp-echo', 'intervalS')), () => every(pick(swanIdleRuns, 'lcp-echo', 'cost'), pick(swanIdleRuns, 'lcp-echo', 'intervalS')));
+idleRow('child-rekey', 'CHILD SA rekeys (with DELETE)', (c) => `${num(median(c)!)} B × ${num(DAY_S / ikeletDefaults.childLifetime, 1)}/day`, (c) => `${num(median(c)!)} B × ${num(DAY_S / STRONGSWAN_DEFAULTS.childRekeyMeanS, 1)}/day`);
+idleRow('ike-rekey', 'IKE SA rekeys (with DELETE)', (c) => `${num(median(c)!)} B × ${num(DAY_S / ikeletDefaults.ikeLifetime, 1)}/day`, (c) => `${num(median(c)!)} B × ${num(DAY_S / STRONGSWAN_DEFAULTS.ikeRekeyMeanS, 1)}/day`);
+idleRow('other', 'anything else seen while idle', () => causesOf(ikeletIdleRuns), () => causesOf(swanIdleRuns));
+const totalIk = ikeletIdleRuns.map((r) => IDLE_CAUSES.reduce((a, c) => a + dayOf(r, c, ikeletDefaults), 0));
+const totalSw = swanIdleRuns.map((r) => IDLE_CAUSES.reduce((a, c) => a + dayOf(r, c, undefined), 0));
+row('total per day', showDay(totalIk), showDay(totalSw));
+row('per month (30 days), carrier NAT forgetting a mapping after 60 s', showMonth(totalIk), showMonth(totalSw), 'both keepalive intervals (20 s) already hold such a mapping: month = day × 30');
+const kaCost = median([...pick(ikeletIdleRuns, 'nat-keepalive', 'cost'), ...pick(swanIdleRuns, 'nat-keepalive', 'cost')]) ?? 0;
+row('  floor: one NAT-T keepalive every 55 s, nothing else', bytesHuman((DAY_S / 55) * kaCost * 30), '', `${num(kaCost)} B a keepalive on the air`);
+
+head('ESP overhead per inner packet (the first datagram: a 44-byte inner IPv4/UDP packet)');
+for (const s of SUITES) {
+  const k = suiteName(s);
+  row(`${s.esp}: outer IP bytes added (IP, UDP 4500, ESP, IV, padding, ICV)`, samples.show(`${k}.node.espIpOverhead`, 'B'), samples.show(`${k}.swan.espIpOverhead`, 'B'), `PPP framing on top: ${samples.show(`${k}.node.espPppOverhead`, 'B')} / ${samples.show(`${k}.swan.espPppOverhead`, 'B')}`);
+}
+
+head(`ikelet in XS (npm run bench:xs, ${RUNS} runs) and the device bundle`);
+for (const { label, unit } of XS_LINES) row(label, showSpread(xs.values.get(label) ?? [], unit), '', xs.values.get(label) ? '' : 'not found in bench:xs output: re-point XS_LINES');
+row('device bundle (src/index.ts, esbuild ES2020, minified)', `${num(bundle.bytes)} B`, '', `${num(bundle.gzip)} B gzipped`);
+if (xs.errors.length) row('bench:xs errors', xs.errors.join(' / '), '', '');
+
+const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => r[i]!.length), ['', 'ikelet', 'strongSwan', 'note'][i]!.length));
+const line = (r: string[]) => `| ${r.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
+const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
+process.stdout.write([
+  '',
+  `ikelet vs strongSwan ${'5.9'} initiator, same path and gateway; median (min–max) of ${RUNS} runs, (=) when all runs agree.`,
+  `Machine: ${os.cpus().length} × ${cpu}, ${num(os.totalmem() / 2 ** 30)} GiB, Linux ${os.release()}, Node ${process.version}; ${new Date().toISOString().slice(0, 10)}; ${((Date.now() - started) / 60000).toFixed(1)} min.`,
+  '',
+  line(['', 'ikelet', 'strongSwan', 'note']),
+  line(widths.map((w) => '-'.repeat(w))),
+  ...rows.map(line),
+  '',
+].join('\n'));
+
+// ---- helpers -----------------------------------------------------------------------------------
+function sumOf(prefix: string, ...keys: string[]): number[] {
+  const lists = keys.map((k) => samples.get(`${prefix}.${k}`));
+  return lists[0]!.map((_, i) => lists.reduce((a, l) => a + (l[i] ?? NaN), 0));
+}
+
+function pick(runs: Array<{ idle: IdleFigures }>, cause: IdleCause, field: 'cost' | 'intervalS'): number[] {
+  return runs.flatMap((r) => (r.idle[cause] ? [r.idle[cause]![field]] : []));
+}
+
+/** Bytes per day of one cause in one run: observed while idle, or (rekeys) measured cost ÷ lifetime. */
+function dayOf(r: { idle: IdleFigures; child: number; ike: number }, cause: IdleCause, ikelet: ReturnType<typeof esp32IdleDefaults> | undefined): number {
+  if (cause === 'child-rekey') return (DAY_S / (ikelet ? ikelet.childLifetime : STRONGSWAN_DEFAULTS.childRekeyMeanS)) * r.child;
+  if (cause === 'ike-rekey') return (DAY_S / (ikelet ? ikelet.ikeLifetime : STRONGSWAN_DEFAULTS.ikeRekeyMeanS)) * r.ike;
+  return r.idle[cause]?.perDay ?? 0;
+}
+
+function perDay(runs: Array<{ idle: IdleFigures; child: number; ike: number }>, cause: IdleCause, ikelet: ReturnType<typeof esp32IdleDefaults> | undefined): { values: number[]; costs: number[] } {
+  const costs = cause === 'child-rekey' ? runs.map((r) => r.child) : cause === 'ike-rekey' ? runs.map((r) => r.ike) : pick(runs, cause, 'cost');
+  return { values: runs.map((r) => dayOf(r, cause, ikelet)), costs };
+}
+
+function showDay(values: number[]): string {
+  if (values.length === 0) return 'n/a';
+  if (values.every((v) => v === 0)) return '0';
+  const [m, lo, hi] = [median(values)!, Math.min(...values), Math.max(...values)].map(bytesHuman) as [string, string, string];
+  return `${m} ${lo === hi ? '(=)' : `(${lo}–${hi})`}`;
+}
+
+function showMonth(values: number[]): string {
+  return showDay(values.map((v) => v * 30));
+}
