@@ -8,10 +8,17 @@
  */
 import type { AgentConfig } from '../../src/config.ts';
 import type { EspSaKeys, IkeSaKeys, KeyLog, LogLevel, Platform } from '../../src/platform.ts';
-import { FromXs, ToXs, frame, jsonFrame, payloadJson, type StartMessage } from './protocol.ts';
+import { FromXs, ToXs, frame, jsonFrame, parseUdpFrame, payloadJson, udpFrame, type StartMessage } from './protocol.ts';
+
+interface AppSocket {
+  sendTo(addr: string, port: number, payload: Uint8Array, now: number): boolean;
+}
 
 export interface AgentHandle {
   stop?(): void;
+  /** The real bundle's StartedAgent has these: they let a test app use the tunnel (ToXs.udpSend). */
+  agent?: { tunnel: { bindUdp(port: number, handler: (d: { srcAddr: string; srcPort: number; payload: Uint8Array }, now: number) => void): AppSocket } };
+  runner?: { act(work: (now: number) => void): void };
 }
 export interface AgentEntry {
   startAgent?: (platform: Platform) => AgentHandle | void;
@@ -82,6 +89,7 @@ export function makeXsPlatform(config: AgentConfig, withKeyLog: boolean, withRep
 export function installXsHost(entry: AgentEntry): void {
   let host: ReturnType<typeof makeXsPlatform> | undefined;
   let agent: AgentHandle | void;
+  let appSocket: AppSocket | undefined;
   (globalThis as { handleCommand?: (m: ArrayBuffer) => ArrayBuffer }).handleCommand = (buffer) => {
     const message = new Uint8Array(buffer);
     const op = message[0];
@@ -95,6 +103,14 @@ export function installXsHost(entry: AgentEntry): void {
         host?.dispatchReceive(message.slice(1));
       } else if (op === ToXs.timer) {
         host?.fireTimer(payloadJson<{ id: number }>(message).id);
+      } else if (op === ToXs.udpSend) {
+        const started = agent;
+        if (!started || !started.agent || !started.runner) throw new Error('the device bundle offers no tunnel to a test app');
+        const { address, port, payload } = parseUdpFrame(message);
+        started.runner.act((now) => {
+          appSocket ??= started.agent!.tunnel.bindUdp(0, (d) => void call(udpFrame(FromXs.udpReceive, d.srcAddr, d.srcPort, d.payload)));
+          appSocket.sendTo(address, port, payload, now);
+        });
       } else if (op === ToXs.stop) {
         // Graceful: the agent deletes its SA, ends PPP and hangs up, which takes more turns.
         agent?.stop?.();

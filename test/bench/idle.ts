@@ -35,7 +35,8 @@ export function esp32IdleDefaults(): Pick<AgentConfig, 'lcpEchoInterval' | 'lcpE
  * LCP echo is pppd's business: Debian's /etc/ppp/options sets lcp-echo-interval 30 and
  * lcp-echo-failure 4, and pppd sends an Echo-Request every interval whatever the traffic.
  * The swan initiator's PPP bridge runs ikelet's PPP, which sends one only after a whole interval
- * heard nothing, i.e. every second interval on an idle line: at 15 s it keeps pppd's 30 s rhythm.
+ * heard nothing: at 15 s it sends often enough to measure an exchange; the day is then counted
+ * at pppd's rhythm, one exchange every 30 s.
  */
 export const STRONGSWAN_DEFAULTS = { keepAliveS: 20, childRekeyMeanS: 3600 * 0.95, ikeRekeyMeanS: 14400 * 0.95, pppdLcpEchoInterval: 30, lcpEchoFailures: 4 };
 export const BRIDGE_LCP_ECHO_FOR_PPPD = STRONGSWAN_DEFAULTS.pppdLcpEchoInterval / 2;
@@ -140,6 +141,9 @@ export async function swanIdle(lab: Lab, windowS: number): Promise<{ idle: IdleF
     const mark = meter.mark();
     await sleep(windowS * 1000);
     const idle = idleFromWindow(meter.since(mark), windowS);
+    const echo = idle['lcp-echo'];
+    const pppd = STRONGSWAN_DEFAULTS.pppdLcpEchoInterval;
+    if (echo) idle['lcp-echo'] = { ...echo, intervalS: pppd, perDay: (DAY_S / pppd) * echo.cost };
     const rekey = async (...what: string[]) => {
       const m = meter.mark();
       await initiator.swanctlCmd('--rekey', ...what);

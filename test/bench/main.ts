@@ -7,7 +7,7 @@
  *   1. bring-up per suite: PPP frames on the air dial → first datagram answered, IKE message bytes
  *      beside the RFC 7296 floor, PPP up → CHILD SA up (ikelet in Node, in XS, strongSwan), ESP overhead
  *   2. idle: bytes per day by cause, ikelet's device defaults vs strongSwan's defaults
- *   3. XS: figures of `npm run bench:xs` (see xs-figures.ts) and the device bundle size
+ *   3. XS: figures of `npm run bench:xs` (see xs-figures.ts), run alone, and the device bundle size
  *
  * BENCH_RUNS and BENCH_IDLE_S (idle window, default 95 s) shorten or lengthen it.
  * The gateway sends no NAT keepalives of its own here (keep_alive 0), as one on a public address.
@@ -63,14 +63,13 @@ for (const suite of SUITES) {
   }
 }
 
-// ---- 2. idle (and bench:xs meanwhile: computrons do not mind a busy machine) -------------------
-progress(`idle: ${RUNS} ikelet and ${RUNS} strongSwan labs side by side, ${IDLE_S} s idle each, then rekeys; bench:xs ×${RUNS} meanwhile`);
+// ---- 2. idle -------------------------------------------------------------------------------------
+progress(`idle: ${RUNS} ikelet and ${RUNS} strongSwan labs side by side, ${IDLE_S} s idle each, then rekeys`);
 const idleBase = labDeviceConfig({ logLevel: 'error' });
 const swanDevice = { ...idleBase, lcpEchoInterval: BRIDGE_LCP_ECHO_FOR_PPPD, lcpEchoFailures: STRONGSWAN_DEFAULTS.lcpEchoFailures };
 const idleLabs: Lab[] = [];
 const ikeletIdleRuns: Array<{ idle: IdleFigures; child: number; ike: number }> = [];
 const swanIdleRuns: Array<{ idle: IdleFigures; child: number; ike: number }> = [];
-const xsPromise = xsBenchFigures(RUNS);
 try {
   const work: Promise<void>[] = [];
   for (let run = 0; run < RUNS; run++) {
@@ -89,8 +88,9 @@ try {
 } finally {
   for (const lab of idleLabs) await lab.stop();
 }
-progress('waiting for bench:xs');
-const xs = await xsPromise;
+// ---- 3. bench:xs, alone: how serial bytes batch into XS turns depends on how busy the machine is
+progress(`bench:xs ×${RUNS}`);
+const xs = await xsBenchFigures(RUNS);
 const bundle = await deviceBundleSize();
 
 // ---- the table ---------------------------------------------------------------------------------

@@ -70,6 +70,15 @@ export const xsHost: DeviceHost = {
     };
     return {
       events: events.events,
+      openUdp: (address, port) => ({
+        send: (payload) => host.sendUdp(address, port, payload),
+        onReceive: (handler) => {
+          host.onUdp = (from, fromPort, payload) => {
+            if (from === address && fromPort === port) handler(payload);
+          };
+        },
+        close: () => (host.onUdp = () => {}),
+      }),
       start: () => host.start(),
       waitFor: (m, t, w) => events.waitFor(m, t, w),
       unexpectedErrors: () => host.faults.length,

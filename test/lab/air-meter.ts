@@ -152,7 +152,7 @@ export class AirMeter {
 
   constructor(
     private readonly clock: () => number = () => performance.now(),
-    private readonly maxFrames = 200_000,
+    private readonly maxFrames: number = 200_000,
   ) {
     this.splitters = {
       up: new FrameSplitter((c, w) => this.record('up', c, w)),

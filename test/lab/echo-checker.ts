@@ -34,6 +34,7 @@ export class EchoChecker {
   private readonly sentAt: number[] = [];
   private readonly copies = new Map<number, number>();
   private readonly echoedAt: number[] = []; // arrival times, in order
+  private readonly firstEcho = new Map<number, number>(); // number → its first echo's arrival
   private timer: NodeJS.Timeout | undefined;
   private foreign = 0;
   private readonly size: number;
@@ -73,6 +74,11 @@ export class EchoChecker {
     return this.next;
   }
 
+  /** When datagram `n` was sent (checker clock). */
+  sentTime(n: number): number {
+    return this.sentAt[n] ?? NaN;
+  }
+
   /** Time (checker clock) of the first echo of a datagram sent at or after `since`; undefined if none yet. */
   firstEchoSentAfter(since: number): number | undefined {
     let first: number | undefined;
@@ -110,8 +116,6 @@ export class EchoChecker {
     this.port.close();
   }
 
-  private readonly firstEcho = new Map<number, number>();
-
   private sendOne(): void {
     const n = this.next++;
     const at = this.now();
@@ -148,7 +152,7 @@ export function describeReport(r: EchoReport): string {
       parts.push(i === j ? `${ns[i]}` : `${ns[i]}–${ns[j]}`);
       i = j + 1;
     }
-    return parts.join(', ');
+    return parts.length > 12 ? `${parts.slice(0, 12).join(', ')}, … ${parts.length - 12} more runs` : parts.join(', ');
   };
   return `${r.sent} sent, ${r.received} echoed, ${r.lost.length} lost${r.lost.length ? ` (#${runs(r.lost)})` : ''}, ${r.duplicated.length} duplicated${r.extraCopies ? ` (${r.extraCopies} extra copies)` : ''}, longest silence ${Math.round(r.longestSilenceMs)} ms${r.foreign ? `, ${r.foreign} foreign` : ''}`;
 }

@@ -400,6 +400,8 @@ export interface ModemEmulatorOptions extends ModemModelOptions, ModemFaults {
   bridge?: string | string[];
   random?: () => number;
   log?: (line: string) => void;
+  /** How many frames the air meter keeps (default 200,000); a long soak keeps few. */
+  meterFrames?: number;
 }
 
 export interface ModemEmulatorStats {
@@ -423,7 +425,7 @@ export class ModemEmulator {
   readonly model: ModemModel;
   readonly link: string;
   /** Every PPP frame of every call, both ways, as it crosses the air (see air-meter.ts). */
-  readonly meter = new AirMeter();
+  readonly meter: AirMeter;
   private socat: ChildProcess | undefined;
   private bridge: ChildProcess | undefined;
   private readonly out: Uint8Array[] = [];
@@ -447,6 +449,7 @@ export class ModemEmulator {
 
   private constructor(private readonly options: ModemEmulatorOptions) {
     this.link = options.link;
+    this.meter = new AirMeter(undefined, options.meterFrames);
     this.bytesPerMs = (options.baud ?? 115200) / 10 / 1000;
     this.random = options.random ?? Math.random;
     this.logLine = options.log ?? (() => {});

@@ -1,0 +1,5 @@
+/** Fault scenarios with the agent inside XS (xsnap): the ones that exercise the agent's own recovery. Cases: fault-cases.ts. */
+import { defineFaultTests } from './fault-cases.ts';
+import { xsHost } from './device-hosts.ts';
+
+defineFaultTests(xsHost, process.env.IKELET_FAULTS?.split(',') ?? ['gateway-restart', 'nat-rebinding', 'queue-across-carrier-loss']);
