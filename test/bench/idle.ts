@@ -42,11 +42,14 @@ export const STRONGSWAN_DEFAULTS = { keepAliveS: 20, childRekeyMeanS: 3600 * 0.9
 export const BRIDGE_LCP_ECHO_FOR_PPPD = STRONGSWAN_DEFAULTS.pppdLcpEchoInterval / 2;
 
 export interface PerCause {
-  /** Bytes on the air per event, both ways. */
+  /** Bytes on the air per event, both ways (PPP frames). */
   cost: number;
+  /** The IP packets inside them: what the carrier bills (LCP never leaves the modem: 0). */
+  ipCost: number;
   /** s between events: the median gap, or (one event only) the window. */
   intervalS: number;
   perDay: number;
+  ipPerDay: number;
   /** Events seen in the window. */
   events: number;
   /** 'other': the frame causes it gathers. */
@@ -60,12 +63,20 @@ function observe(frames: readonly MeteredFrame[], cause: FrameCause, windowS: nu
   if (mine.length === 0) return undefined;
   // An event is a request (or a lone keepalive) and what answers it.
   const starts = mine.filter((f) => !f.response);
-  const bytes = mine.reduce((a, f) => a + f.wireBytes, 0);
   const events = Math.max(1, starts.length);
   const gaps = starts.slice(1).map((f, i) => (f.at - starts[i]!.at) / 1000);
   const intervalS = median(gaps) ?? windowS / events;
-  const cost = bytes / events;
-  return { cost, intervalS, perDay: (DAY_S / intervalS) * cost, events };
+  const { wire, ip } = bytesOf(mine);
+  return perInterval(wire / events, ip / events, intervalS, events);
+}
+
+function bytesOf(frames: readonly MeteredFrame[]): { wire: number; ip: number } {
+  return { wire: frames.reduce((a, f) => a + f.wireBytes, 0), ip: frames.reduce((a, f) => a + (f.ipBytes ?? 0), 0) };
+}
+
+/** An event of `cost` (and `ipCost`) bytes every `intervalS`: what it makes a day. */
+export function perInterval(cost: number, ipCost: number, intervalS: number, events = 1): PerCause {
+  return { cost, ipCost, intervalS, perDay: (DAY_S / intervalS) * cost, ipPerDay: (DAY_S / intervalS) * ipCost, events };
 }
 
 export function idleFromWindow(frames: readonly MeteredFrame[], windowS: number): IdleFigures {
@@ -76,15 +87,19 @@ export function idleFromWindow(frames: readonly MeteredFrame[], windowS: number)
   }
   const other = frames.filter((f) => !['nat-keepalive', 'dpd', 'lcp-echo'].includes(f.cause));
   if (other.length) {
-    const bytes = other.reduce((a, f) => a + f.wireBytes, 0);
-    out.other = { cost: bytes, intervalS: windowS, perDay: (DAY_S / windowS) * bytes, events: 1, causes: [...new Set(other.map((f) => f.cause))] };
+    const { wire, ip } = bytesOf(other);
+    out.other = { ...perInterval(wire, ip, windowS), causes: [...new Set(other.map((f) => f.cause))] };
   }
   return out;
 }
 
-/** Bytes on the air of the rekey exchanges in `frames`: CREATE_CHILD_SA and the DELETE that follows. */
-function rekeyCost(frames: readonly MeteredFrame[]): number {
-  return frames.filter((f) => f.cause === 'create-child-sa' || f.cause === 'informational').reduce((a, f) => a + f.wireBytes, 0);
+/** The rekey exchanges in `frames`: CREATE_CHILD_SA and the DELETE that follows. */
+export interface RekeyCost {
+  wire: number;
+  ip: number;
+}
+function rekeyCost(frames: readonly MeteredFrame[]): RekeyCost {
+  return bytesOf(frames.filter((f) => f.cause === 'create-child-sa' || f.cause === 'informational'));
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -109,7 +124,7 @@ export async function ikeletIdle(lab: Lab, base: AgentConfig, windowS: number): 
  * What one CHILD SA rekey and one IKE SA rekey cost ikelet (each with the DELETE of the old SA):
  * lifetimes of 10 s and 16 s (kernel-libipsec at the gateway needs 5 s or more), nothing else sending.
  */
-export async function ikeletRekeys(lab: Lab, base: AgentConfig): Promise<{ child: number; ike: number }> {
+export async function ikeletRekeys(lab: Lab, base: AgentConfig): Promise<{ child: RekeyCost; ike: RekeyCost }> {
   const meter = lab.modem!.meter;
   const config = { ...base, childLifetime: 10, ikeLifetime: 16, dpdInterval: 0, natKeepalive: 0, lcpEchoInterval: 0 };
   const device = new SimDevice({ config, serialPath: lab.serialPath, log: () => {} });
@@ -131,7 +146,7 @@ export async function ikeletRekeys(lab: Lab, base: AgentConfig): Promise<{ child
 }
 
 /** strongSwan with its defaults: connect, answer one datagram, idle for `windowS`, then one rekey of each kind. */
-export async function swanIdle(lab: Lab, windowS: number): Promise<{ idle: IdleFigures; child: number; ike: number }> {
+export async function swanIdle(lab: Lab, windowS: number): Promise<{ idle: IdleFigures; child: RekeyCost; ike: RekeyCost }> {
   const initiator = lab.initiator!;
   const meter = lab.modem!.meter;
   try {
@@ -143,7 +158,7 @@ export async function swanIdle(lab: Lab, windowS: number): Promise<{ idle: IdleF
     const idle = idleFromWindow(meter.since(mark), windowS);
     const echo = idle['lcp-echo'];
     const pppd = STRONGSWAN_DEFAULTS.pppdLcpEchoInterval;
-    if (echo) idle['lcp-echo'] = { ...echo, intervalS: pppd, perDay: (DAY_S / pppd) * echo.cost };
+    if (echo) idle['lcp-echo'] = perInterval(echo.cost, echo.ipCost, pppd, echo.events);
     const rekey = async (...what: string[]) => {
       const m = meter.mark();
       await initiator.swanctlCmd('--rekey', ...what);

@@ -19,7 +19,7 @@ import { labDeviceConfig } from '../lab/device-config.ts';
 import { Lab } from '../lab/lab.ts';
 import { ikeletNodeRun, ikeletXsRun, swanRun, type BringUp } from './bringup-runs.ts';
 import { ikeFloor } from './ike-floor.ts';
-import { BRIDGE_LCP_ECHO_FOR_PPPD, DAY_S, esp32IdleDefaults, IDLE_CAUSES, ikeletIdle, ikeletRekeys, STRONGSWAN_DEFAULTS, swanIdle, type IdleCause, type IdleFigures } from './idle.ts';
+import { BRIDGE_LCP_ECHO_FOR_PPPD, esp32IdleDefaults, IDLE_CAUSES, ikeletIdle, ikeletRekeys, perInterval, STRONGSWAN_DEFAULTS, swanIdle, type IdleCause, type IdleFigures, type PerCause } from './idle.ts';
 import { bytesHuman, median, num, Samples, showSpread } from './stats.ts';
 import { deviceBundleSize, XS_LINES, xsBenchFigures } from './xs-figures.ts';
 
@@ -68,8 +68,10 @@ progress(`idle: ${RUNS} ikelet and ${RUNS} strongSwan labs side by side, ${IDLE_
 const idleBase = labDeviceConfig({ logLevel: 'error' });
 const swanDevice = { ...idleBase, lcpEchoInterval: BRIDGE_LCP_ECHO_FOR_PPPD, lcpEchoFailures: STRONGSWAN_DEFAULTS.lcpEchoFailures };
 const idleLabs: Lab[] = [];
-const ikeletIdleRuns: Array<{ idle: IdleFigures; child: number; ike: number }> = [];
-const swanIdleRuns: Array<{ idle: IdleFigures; child: number; ike: number }> = [];
+const ikeletDefaults = esp32IdleDefaults();
+/** Per run, every cause: observed while idle, rekeys from one measured rekey and the lifetime. */
+const ikeletIdleRuns: IdleFigures[] = [];
+const swanIdleRuns: IdleFigures[] = [];
 try {
   const work: Promise<void>[] = [];
   for (let run = 0; run < RUNS; run++) {
@@ -77,12 +79,20 @@ try {
     idleLabs.push(ik);
     work.push((async () => {
       const idle = await ikeletIdle(ik, idleBase, IDLE_S);
-      const rekeys = await ikeletRekeys(ik, idleBase);
-      ikeletIdleRuns.push({ idle, ...rekeys });
+      const { child, ike } = await ikeletRekeys(ik, idleBase);
+      ikeletIdleRuns.push({
+        ...idle,
+        'child-rekey': perInterval(child.wire, child.ip, ikeletDefaults.childLifetime),
+        'ike-rekey': perInterval(ike.wire, ike.ip, ikeletDefaults.ikeLifetime),
+      });
     })());
     const sw = await Lab.start({ gateway: GATEWAY, modem: { registrationDelayMs: 50 }, swanInitiator: { device: swanDevice } });
     idleLabs.push(sw);
-    work.push(swanIdle(sw, IDLE_S).then((r) => void swanIdleRuns.push(r)));
+    work.push(swanIdle(sw, IDLE_S).then(({ idle, child, ike }) => void swanIdleRuns.push({
+      ...idle,
+      'child-rekey': perInterval(child.wire, child.ip, STRONGSWAN_DEFAULTS.childRekeyMeanS),
+      'ike-rekey': perInterval(ike.wire, ike.ip, STRONGSWAN_DEFAULTS.ikeRekeyMeanS),
+    })));
   }
   await Promise.all(work);
 } finally {
@@ -124,28 +134,32 @@ for (const s of SUITES) {
 }
 row(`  of which PPP up → first IKE packet on the air (${d})`, ...both('pppUpToFirstIkeMs', 'ms'), "strongSwan: TUN address and route, then `swanctl --initiate` (a device's ip-up hook)");
 
-head(`Idle, bytes per day to stay up and reachable (ikelet: ESP32 manifest defaults; strongSwan: its defaults, pppd per Debian)`);
-const ikeletDefaults = esp32IdleDefaults();
-const idleRow = (cause: IdleCause, label: string, ikeletNote: (c: number[]) => string, swanNote: (c: number[]) => string) => {
-  const ik = perDay(ikeletIdleRuns, cause, ikeletDefaults);
-  const sw = perDay(swanIdleRuns, cause, undefined);
-  const notes = [ik.costs.length ? `ikelet ${ikeletNote(ik.costs)}` : '', sw.costs.length ? `strongSwan ${swanNote(sw.costs)}` : ''].filter(Boolean).join('; ');
-  row(label, showDay(ik.values), showDay(sw.values), notes);
+head('Idle, bytes per day to stay up and reachable: PPP frames on the air (IP bytes inside, what the carrier bills)');
+row('settings', 'ESP32 manifest defaults', "strongSwan's defaults, pppd per Debian", `observed over ${IDLE_S} s idle, day = 86,400 s ÷ interval × bytes; rekeys: one measured, ÷ lifetime`);
+const idleRow = (cause: IdleCause, label: string) => {
+  const note = (who: string, runs: IdleFigures[]) => {
+    const seen = runs.flatMap((r) => (r[cause] ? [r[cause]!] : []));
+    if (seen.length === 0) return '';
+    if (cause === 'other') return `${who}: ${[...new Set(seen.flatMap((c) => c.causes ?? []))].join(', ')}`;
+    const m = (f: (c: PerCause) => number) => median(seen.map(f)) ?? 0;
+    return `${who} ${num(m((c) => c.cost))} B (${num(m((c) => c.ipCost))} IP) every ${duration(m((c) => c.intervalS))}`;
+  };
+  row(label, showDay(dayValues(ikeletIdleRuns, cause, 'perDay'), dayValues(ikeletIdleRuns, cause, 'ipPerDay')), showDay(dayValues(swanIdleRuns, cause, 'perDay'), dayValues(swanIdleRuns, cause, 'ipPerDay')),
+    [note('ikelet', ikeletIdleRuns), note('strongSwan', swanIdleRuns)].filter(Boolean).join('; '));
 };
-const every = (costs: number[], intervals: number[]) => `${num(median(costs) ?? 0)} B every ${num(median(intervals) ?? 0, 1)} s`;
-const causesOf = (runs: Array<{ idle: IdleFigures }>) => [...new Set(runs.flatMap((r) => r.idle.other?.causes ?? []))].join(', ');
-idleRow('nat-keepalive', 'NAT-T keepalives', () => every(pick(ikeletIdleRuns, 'nat-keepalive', 'cost'), pick(ikeletIdleRuns, 'nat-keepalive', 'intervalS')), () => every(pick(swanIdleRuns, 'nat-keepalive', 'cost'), pick(swanIdleRuns, 'nat-keepalive', 'intervalS')));
-idleRow('dpd', 'DPD (empty INFORMATIONAL both ways)', () => every(pick(ikeletIdleRuns, 'dpd', 'cost'), pick(ikeletIdleRuns, 'dpd', 'intervalS')), () => every(pick(swanIdleRuns, 'dpd', 'cost'), pick(swanIdleRuns, 'dpd', 'intervalS')));
-idleRow('lcp-echo', 'LCP echo', () => every(pick(ikeletIdleRuns, 'lcp-echo', 'cost'), pick(ikeletIdleRuns, 'lcp-echo', 'intervalS')), () => every(pick(swanIdleRuns, 'lcp-echo', 'cost'), pick(swanIdleRuns, 'lcp-echo', 'intervalS')));
-idleRow('child-rekey', 'CHILD SA rekeys (with DELETE)', (c) => `${num(median(c)!)} B × ${num(DAY_S / ikeletDefaults.childLifetime, 1)}/day`, (c) => `${num(median(c)!)} B × ${num(DAY_S / STRONGSWAN_DEFAULTS.childRekeyMeanS, 1)}/day`);
-idleRow('ike-rekey', 'IKE SA rekeys (with DELETE)', (c) => `${num(median(c)!)} B × ${num(DAY_S / ikeletDefaults.ikeLifetime, 1)}/day`, (c) => `${num(median(c)!)} B × ${num(DAY_S / STRONGSWAN_DEFAULTS.ikeRekeyMeanS, 1)}/day`);
-idleRow('other', 'anything else seen while idle', () => causesOf(ikeletIdleRuns), () => causesOf(swanIdleRuns));
-const totalIk = ikeletIdleRuns.map((r) => IDLE_CAUSES.reduce((a, c) => a + dayOf(r, c, ikeletDefaults), 0));
-const totalSw = swanIdleRuns.map((r) => IDLE_CAUSES.reduce((a, c) => a + dayOf(r, c, undefined), 0));
-row('total per day', showDay(totalIk), showDay(totalSw));
-row('per month (30 days), carrier NAT forgetting a mapping after 60 s', showMonth(totalIk), showMonth(totalSw), 'both keepalive intervals (20 s) already hold such a mapping: month = day × 30');
-const kaCost = median([...pick(ikeletIdleRuns, 'nat-keepalive', 'cost'), ...pick(swanIdleRuns, 'nat-keepalive', 'cost')]) ?? 0;
-row('  floor: one NAT-T keepalive every 55 s, nothing else', bytesHuman((DAY_S / 55) * kaCost * 30), '', `${num(kaCost)} B a keepalive on the air`);
+idleRow('nat-keepalive', 'NAT-T keepalives');
+idleRow('dpd', 'DPD (empty INFORMATIONAL both ways)');
+idleRow('lcp-echo', 'LCP echo (stays between device and modem: no IP bytes)');
+idleRow('child-rekey', 'CHILD SA rekeys (with DELETE)');
+idleRow('ike-rekey', 'IKE SA rekeys (with DELETE)');
+idleRow('other', 'anything else seen while idle');
+const total = (runs: IdleFigures[], field: 'perDay' | 'ipPerDay') => runs.map((r) => IDLE_CAUSES.reduce((a, c) => a + (r[c]?.[field] ?? 0), 0));
+row('total per day', showDay(total(ikeletIdleRuns, 'perDay'), total(ikeletIdleRuns, 'ipPerDay')), showDay(total(swanIdleRuns, 'perDay'), total(swanIdleRuns, 'ipPerDay')));
+const month = (v: number[]) => v.map((x) => x * 30);
+row('per month (30 days), carrier NAT forgetting a mapping after 60 s', showDay(month(total(ikeletIdleRuns, 'perDay')), month(total(ikeletIdleRuns, 'ipPerDay'))), showDay(month(total(swanIdleRuns, 'perDay')), month(total(swanIdleRuns, 'ipPerDay'))), 'each sends toward the gateway at least every 30 s, which holds such a mapping: month = day × 30');
+const ka = [...ikeletIdleRuns, ...swanIdleRuns].flatMap((r) => (r['nat-keepalive'] ? [r['nat-keepalive']] : []));
+const kaFloor = perInterval(median(ka.map((c) => c.cost)) ?? 0, median(ka.map((c) => c.ipCost)) ?? 0, 55);
+row('  floor: one NAT-T keepalive every 55 s, nothing else', `${bytesHuman(kaFloor.perDay * 30)} · IP ${bytesHuman(kaFloor.ipPerDay * 30)}`, '', `per month; ${num(kaFloor.cost)} B a keepalive on the air, ${num(kaFloor.ipCost)} B IP`);
 
 head('ESP overhead per inner packet (the first datagram: a 44-byte inner IPv4/UDP packet)');
 for (const s of SUITES) {
@@ -178,29 +192,21 @@ function sumOf(prefix: string, ...keys: string[]): number[] {
   return lists[0]!.map((_, i) => lists.reduce((a, l) => a + (l[i] ?? NaN), 0));
 }
 
-function pick(runs: Array<{ idle: IdleFigures }>, cause: IdleCause, field: 'cost' | 'intervalS'): number[] {
-  return runs.flatMap((r) => (r.idle[cause] ? [r.idle[cause]![field]] : []));
+function duration(s: number): string {
+  return s >= 7200 ? `${num(s / 3600, 1)} h` : s >= 120 ? `${num(s / 60, 0)} min` : `${num(s, 1)} s`;
 }
 
-/** Bytes per day of one cause in one run: observed while idle, or (rekeys) measured cost ÷ lifetime. */
-function dayOf(r: { idle: IdleFigures; child: number; ike: number }, cause: IdleCause, ikelet: ReturnType<typeof esp32IdleDefaults> | undefined): number {
-  if (cause === 'child-rekey') return (DAY_S / (ikelet ? ikelet.childLifetime : STRONGSWAN_DEFAULTS.childRekeyMeanS)) * r.child;
-  if (cause === 'ike-rekey') return (DAY_S / (ikelet ? ikelet.ikeLifetime : STRONGSWAN_DEFAULTS.ikeRekeyMeanS)) * r.ike;
-  return r.idle[cause]?.perDay ?? 0;
+function dayValues(runs: IdleFigures[], cause: IdleCause, field: 'perDay' | 'ipPerDay'): number[] {
+  return runs.map((r) => r[cause]?.[field] ?? 0);
 }
 
-function perDay(runs: Array<{ idle: IdleFigures; child: number; ike: number }>, cause: IdleCause, ikelet: ReturnType<typeof esp32IdleDefaults> | undefined): { values: number[]; costs: number[] } {
-  const costs = cause === 'child-rekey' ? runs.map((r) => r.child) : cause === 'ike-rekey' ? runs.map((r) => r.ike) : pick(runs, cause, 'cost');
-  return { values: runs.map((r) => dayOf(r, cause, ikelet)), costs };
-}
-
-function showDay(values: number[]): string {
-  if (values.length === 0) return 'n/a';
-  if (values.every((v) => v === 0)) return '0';
-  const [m, lo, hi] = [median(values)!, Math.min(...values), Math.max(...values)].map(bytesHuman) as [string, string, string];
-  return `${m} ${lo === hi ? '(=)' : `(${lo}–${hi})`}`;
-}
-
-function showMonth(values: number[]): string {
-  return showDay(values.map((v) => v * 30));
+/** "824 kB (815–833 kB) · IP 410 kB": bytes on the air, then the IP bytes inside, each a median (min–max). */
+function showDay(air: number[], ip: number[]): string {
+  const one = (values: number[]) => {
+    if (values.length === 0) return 'n/a';
+    if (values.every((v) => v === 0)) return '0';
+    const [m, lo, hi] = [median(values)!, Math.min(...values), Math.max(...values)].map(bytesHuman) as [string, string, string];
+    return `${m} ${lo === hi ? '(=)' : `(${lo}–${hi})`}`;
+  };
+  return `${one(air)} · IP ${one(ip)}`;
 }
