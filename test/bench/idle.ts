@@ -38,7 +38,7 @@ export function esp32IdleDefaults(): Pick<AgentConfig, 'lcpEchoInterval' | 'lcpE
  * heard nothing: at 15 s it sends often enough to measure an exchange; the day is then counted
  * at pppd's rhythm, one exchange every 30 s.
  */
-export const STRONGSWAN_DEFAULTS = { keepAliveS: 20, childRekeyMeanS: 3600 * 0.95, ikeRekeyMeanS: 14400 * 0.95, pppdLcpEchoInterval: 30, lcpEchoFailures: 4 };
+export const STRONGSWAN_DEFAULTS = { childRekeyMeanS: 3600 * 0.95, ikeRekeyMeanS: 14400 * 0.95, pppdLcpEchoInterval: 30, lcpEchoFailures: 4 };
 export const BRIDGE_LCP_ECHO_FOR_PPPD = STRONGSWAN_DEFAULTS.pppdLcpEchoInterval / 2;
 
 export interface PerCause {

@@ -129,12 +129,10 @@ export class SwanInitiator extends Charon {
     return { linkUpAt: linkUp.at, firstPacketAt: first?.at ?? NaN, childUpAt, virtualIp, dns };
   }
 
-  /** One UDP datagram from inside the namespace (through the tunnel), and its echo. Epoch ms. */
-  async echo(address: string, port: number, payload: string): Promise<{ sentAt: number; answeredAt: number }> {
-    const sentAt = Date.now();
+  /** One UDP datagram from inside the namespace (through the tunnel); resolves once its echo is back. */
+  async echo(address: string, port: number, payload: string): Promise<void> {
     const out = await nsRun(this.namespace, process.execPath, path.resolve('test/lab/services/udp-probe.mjs'), address, String(port), payload, '5000');
     if (out !== payload) throw new Error(`the echo came back as ${JSON.stringify(out)}`);
-    return { sentAt, answeredAt: Date.now() };
   }
 
   /** Resolves `name` through the DNS server the gateway handed out (from inside the namespace). */
