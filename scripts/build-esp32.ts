@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEVICE_TARGET, buildDevice } from './build-lib.ts';
-import { checkConfig, formatConfigErrors } from '../src/config-check.ts';
+import { checkConfig, formatConfigErrors } from '../src/config/validate.ts';
 import { checkManifestShape, mergedConfig } from './manifest.ts';
 
 export const ESP32_TEMPLATE = 'manifests/esp32/manifest.json';

@@ -6,8 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { AgentConfig } from '../src/config.ts';
-import { checkConfig, formatConfigErrors } from '../src/config-check.ts';
+import { checkConfig, formatConfigErrors, type ManifestConfig, type Settings } from '../src/config/validate.ts';
 
 /** Top-level properties of Moddable's manifest format (documentation/tools/manifest.md). */
 export const MANIFEST_KEYS = ['build', 'include', 'creation', 'defines', 'config', 'strip', 'modules', 'preload', 'resources', 'data', 'platforms', 'bundle', 'recipes', 'typescript'] as const;
@@ -19,7 +18,10 @@ export type Manifest = Partial<Record<(typeof MANIFEST_KEYS)[number], unknown>> 
 export interface LoadedManifest {
   path: string;
   manifest: Manifest;
-  config: AgentConfig;
+  /** The merged `config` with defaults filled in (what the device will read). */
+  config: ManifestConfig;
+  /** The same, parsed the way the agent parses it at start. */
+  settings: Settings;
   warnings: string[];
 }
 
@@ -77,11 +79,11 @@ export function loadManifest(file: string, options: LoadOptions = {}): LoadedMan
   const raw = { ...mergedConfig(file, options.platform), ...options.overrides };
   const r = checkConfig(raw);
   if (!r.ok) throw new Error(formatConfigErrors(r.errors, `config in ${file}`));
-  return { path: file, manifest, config: r.config, warnings: r.warnings };
+  return { path: file, manifest, config: r.config, settings: r.settings, warnings: r.warnings };
 }
 
-/** Just the AgentConfig of a manifest, for hosts. */
-export const configFromManifest = (file: string, options: LoadOptions = {}): AgentConfig => loadManifest(file, options).config;
+/** Just the (validated, defaults filled in) config of a manifest, for hosts. */
+export const configFromManifest = (file: string, options: LoadOptions = {}): ManifestConfig => loadManifest(file, options).config;
 
 /** Where a module path (no extension, maybe ending in '*') finds files, relative to the manifest. */
 function moduleFilesExist(spec: string, dir: string): boolean {

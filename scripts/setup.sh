@@ -2,7 +2,7 @@
 # Idempotent install of every Debian and npm package the project needs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-DEBS=(charon-systemd libcharon-extra-plugins libstrongswan-standard-plugins slirp socat iptables iproute2 tshark)
+DEBS=(charon-systemd libcharon-extra-plugins libstrongswan-standard-plugins slirp socat iptables iproute2 tshark mosquitto mosquitto-clients nginx-light)
 missing=()
 for p in "${DEBS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -15,6 +15,12 @@ if ((${#missing[@]})); then
     export DEBIAN_FRONTEND=noninteractive
     echo 'wireshark-common wireshark-common/install-setuid boolean false' | debconf-set-selections 2>/dev/null || true
     apt-get update -qq
+    # mosquitto and nginx would start system-wide services on install: the lab runs its own, in
+    # its namespaces, so keep the package scripts from starting any (policy-rc.d, as Docker does).
+    if [[ ! -e /usr/sbin/policy-rc.d ]]; then
+      printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
+      trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+    fi
     apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   fi
 fi

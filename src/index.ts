@@ -1,5 +1,6 @@
 /** The device bundle's public surface: what every host imports. */
-export type { AgentConfig } from './config.ts';
+export type { ManifestConfig, Settings } from './config/validate.ts';
+export { checkConfig, parseSettings } from './config/validate.ts';
 export type { Platform, Serial, Clock, Timer, Random, LogSink, LogLevel, KeyLog } from './platform.ts';
 export { Logger } from './util/log.ts';
 export { Agent, describe, type AgentEvent, type AgentDeps, type AgentPorts } from './agent/agent.ts';

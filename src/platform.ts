@@ -2,9 +2,8 @@
  * The only door between the agent and the machine it runs on.
  * Every host (sim on Node, xs under xsnap, esp32 under Moddable) implements these
  * small interfaces; nothing under src/ touches an OS API directly.
+ * It imports nothing: every layer may depend on it, it depends on no layer.
  */
-import type { AgentConfig } from './config.ts';
-import type { AgentEvent } from './agent/agent.ts';
 
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
 export const LOG_LEVELS: readonly LogLevel[] = ['error', 'warn', 'info', 'debug'];
@@ -70,8 +69,9 @@ export interface Platform {
   timer: Timer;
   random: Random;
   log: LogSink;
-  config: AgentConfig;
+  /** The manifest's `config` as the host has it (mc/config on the device); the agent validates and parses it once at start. */
+  config: unknown;
   keyLog?: KeyLog;
-  /** Optional structured sink for the agent's events (status for the app or a test host). */
-  report?(event: AgentEvent): void;
+  /** Optional structured sink for the agent's events (AgentEvent: status for the app or a test host). */
+  report?(event: Readonly<{ type: string }>): void;
 }

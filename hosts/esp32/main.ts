@@ -14,10 +14,10 @@ import Time from 'time';
 import UART from 'ikelet/uart';
 import { fillRandom, randomBytes } from 'ikelet/random';
 import { startAgent } from 'ikelet';
-import type { AgentConfig } from '../../src/config.ts';
+import type { ManifestConfig } from '../../src/config/validate.ts';
 import type { Platform } from '../../src/platform.ts';
 
-const agentConfig = config as unknown as AgentConfig;
+const agentConfig = config as unknown as ManifestConfig;
 
 // noble falls back to crypto.getRandomValues when code asks it for randomness; Moddable has none.
 const g = globalThis as { crypto?: { getRandomValues?: <T extends ArrayBufferView>(a: T) => T } };

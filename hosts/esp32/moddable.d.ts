@@ -3,7 +3,7 @@
 declare function trace(...values: unknown[]): void;
 
 declare module 'mc/config' {
-  /** The manifest's `config` object, frozen (build:esp32 writes every AgentConfig key). */
+  /** The manifest's `config` object, frozen (build:esp32 writes every ManifestConfig key). */
   const config: Readonly<Record<string, unknown>>;
   export default config;
 }

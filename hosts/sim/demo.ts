@@ -36,7 +36,7 @@ async function demo(): Promise<number> {
       say(describe(e));
     });
     device.start();
-    const up = (await device.waitFor((e) => e.type === 'child-up' || (e.type === 'ike-error' && e.fatal), 90_000, 'the tunnel')) as AgentEvent;
+    const up = (await device.waitFor((e) => e.type === 'child-up' || (e.type === 'ike-error' && e.permanent), 90_000, 'the tunnel')) as AgentEvent;
     if (up.type !== 'child-up') throw new Error(`the tunnel did not come up: ${describe(up)}`);
     say(`PPP up → tunnel up took ${Math.round(times['child-up']! - times['link-up']!)} ms.`);
 

@@ -3,7 +3,7 @@
  * clock, OS randomness, optional pcap of the PPP link and optional Wireshark key tables.
  * It starts the agent through the same startAgent(platform) entry the device hosts use.
  */
-import type { AgentConfig } from '../../src/config.ts';
+import type { ManifestConfig } from '../../src/config/validate.ts';
 import type { Agent, AgentEvent } from '../../src/agent/agent.ts';
 import { startAgent, type StartedAgent } from '../../src/agent/start.ts';
 import type { LogSink } from '../../src/platform.ts';
@@ -14,7 +14,7 @@ import { PcapTap } from './pcap-tap.ts';
 import { PtySerial } from './pty-serial.ts';
 
 export interface SimDeviceOptions {
-  config: AgentConfig;
+  config: ManifestConfig;
   serialPath: string;
   log?: LogSink;
   pcap?: string;
@@ -36,7 +36,7 @@ export class SimDevice {
     this.serial = new PtySerial(options.serialPath);
     const keyLog = options.keylogDir ? new WiresharkKeyLog(options.keylogDir) : undefined;
     this.platform = nodePlatform(options.config, this.serial, options.log ?? consoleLog, keyLog);
-    this.platform.report = (e) => this.record(e);
+    this.platform.report = (e) => this.record(e as AgentEvent);
     if (options.pcap) {
       this.pcap = new PcapTap(options.pcap);
       this.serial.tap = (dir, bytes) => this.pcap!.bytes(dir, bytes);

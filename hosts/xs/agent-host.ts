@@ -12,7 +12,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import type { AgentConfig } from '../../src/config.ts';
+import type { ManifestConfig } from '../../src/config/validate.ts';
 import type { Clock, EspSaKeys, IkeSaKeys, KeyLog, LogLevel, LogSink, Serial, Timer } from '../../src/platform.ts';
 import type { AgentEvent } from '../../src/agent/agent.ts';
 import { agentBundle } from './bundle.ts';
@@ -25,7 +25,7 @@ export interface XsFault {
 }
 
 export interface XsAgentHostOptions {
-  config: AgentConfig;
+  config: ManifestConfig;
   /** The modem side: bytes the agent writes go to `write`; bytes it receives come from `onReceive`. */
   serial: Serial;
   log: LogSink;

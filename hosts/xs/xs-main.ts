@@ -6,7 +6,7 @@
  * Contract with the device bundle (the same one the esp32 host uses):
  *   export function startAgent(platform: Platform): { stop?(): void } | void
  */
-import type { AgentConfig } from '../../src/config.ts';
+import type { ManifestConfig } from '../../src/config/validate.ts';
 import type { EspSaKeys, IkeSaKeys, KeyLog, LogLevel, Platform } from '../../src/platform.ts';
 import { FromXs, ToXs, frame, jsonFrame, parseUdpFrame, payloadJson, udpFrame, type StartMessage } from './protocol.ts';
 
@@ -37,7 +37,7 @@ function fault(where: string, e: unknown): void {
   call(jsonFrame(FromXs.fault, { where, message }));
 }
 
-export function makeXsPlatform(config: AgentConfig, withKeyLog: boolean, withReport = false): { platform: Platform; dispatchReceive(bytes: Uint8Array): void; fireTimer(id: number): void } {
+export function makeXsPlatform(config: ManifestConfig, withKeyLog: boolean, withReport = false): { platform: Platform; dispatchReceive(bytes: Uint8Array): void; fireTimer(id: number): void } {
   let receiver: (bytes: Uint8Array) => void = () => {};
   let timerId = 0;
   let timerFire: (() => void) | undefined;
@@ -97,7 +97,7 @@ export function installXsHost(entry: AgentEntry): void {
       if (op === ToXs.start) {
         if (typeof entry.startAgent !== 'function') throw new Error('the device bundle exports no startAgent(platform) function');
         const start = payloadJson<StartMessage>(message);
-        host = makeXsPlatform(start.config as AgentConfig, start.keyLog, start.report);
+        host = makeXsPlatform(start.config as ManifestConfig, start.keyLog, start.report);
         agent = entry.startAgent(host.platform);
       } else if (op === ToXs.receive) {
         host?.dispatchReceive(message.slice(1));

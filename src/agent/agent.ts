@@ -4,10 +4,12 @@
  * Hosts feed it (bytes or a timer tick, now) through the Runner; it writes serial bytes
  * and reports events through its ports.
  */
-import type { AgentConfig } from '../config.ts';
+import type { Settings } from '../config/validate.ts';
+import type { IkeTuning } from '../ike/index.ts';
 import type { KeyLog, LogSink, Random } from '../platform.ts';
 import { Logger } from '../util/log.ts';
-import { CellularLink, type LinkEvent } from './cellular-link.ts';
+import { printable } from '../util/text.ts';
+import { CellularLink, type CellularLinkTuning, type LinkEvent } from './cellular-link.ts';
 import { Tunnel, type TunnelEvent } from './tunnel.ts';
 import { Probe, type ProbeEvent } from '../app/probe.ts';
 import { earliest } from '../util/time.ts';
@@ -16,14 +18,16 @@ import type { DrivenAgent } from './runner.ts';
 export type AgentEvent = LinkEvent | TunnelEvent | ProbeEvent;
 
 export interface AgentDeps {
-  config: AgentConfig;
+  settings: Settings;
   random: Random;
   log: LogSink;
   keyLog?: KeyLog;
+  /** Timing that is not device configuration (unit tests shorten it). */
+  tuning?: { link?: CellularLinkTuning; ike?: IkeTuning };
 }
 
 export interface AgentPorts {
-  writeSerial(bytes: Uint8Array): void;
+  writeSerial(bytes: Uint8Array, now: number): void;
   setDtr?(asserted: boolean): void;
   onEvent?(event: AgentEvent, now: number): void;
 }
@@ -37,20 +41,23 @@ export class Agent implements DrivenAgent {
   private readonly listeners: Array<(event: AgentEvent, now: number) => void> = [];
 
   constructor(deps: AgentDeps, ports: AgentPorts) {
-    this.log = new Logger(deps.log, 'agent', deps.config.logLevel);
+    const { settings } = deps;
+    this.log = new Logger(deps.log, 'agent', settings.logLevel);
     if (ports.onEvent) this.listeners.push(ports.onEvent);
-    this.link = new CellularLink(deps.config, { random: deps.random, log: this.log }, {
-      writeSerial: (b) => ports.writeSerial(b),
+    this.link = new CellularLink(settings, { random: deps.random, log: this.log }, {
+      writeSerial: (b, now) => ports.writeSerial(b, now),
       setDtr: ports.setDtr,
       onEvent: (ev, now) => this.linkEvent(ev, now),
-    });
+    }, deps.tuning?.link);
     this.tunnel = new Tunnel(
-      deps.config,
+      settings.ike,
+      settings.retry,
       this.link.ip,
       { random: deps.random, log: this.log, keyLog: deps.keyLog },
       { onEvent: (ev, now) => this.tunnelEvent(ev, now) },
+      deps.tuning?.ike,
     );
-    this.probe = new Probe(deps.config, this.tunnel, (ev, now) => this.emit(ev, now));
+    this.probe = new Probe(settings.probe, this.tunnel, (ev, now) => this.emit(ev, now));
   }
 
   private tunnelEvent(ev: TunnelEvent, now: number): void {
@@ -112,6 +119,7 @@ export function describe(event: AgentEvent): string {
       if (ev.type === 'dialing') return `modem dialing (attempt ${ev.attempt})`;
       if (ev.type === 'online') return `modem online (data mode${ev.rate ? `, ${ev.rate}` : ''})`;
       if (ev.type === 'lost') return `modem call lost: ${ev.reason}`;
+      if (ev.type === 'dial-failed') return `modem dial failed: ${ev.reason}`;
       if (ev.type === 'error') return `modem error: ${ev.cause}`;
       return `modem ${ev.type}`;
     }
@@ -119,6 +127,8 @@ export function describe(event: AgentEvent): string {
       return `PPP link up: address ${event.localAddress}, DNS ${event.dns.join(', ') || 'none'}`;
     case 'link-down':
       return `PPP link down: ${event.reason}`;
+    case 'link-retry':
+      return `trying again in ${Math.round(event.inMs / 1000)} s: ${event.action === 'dial' ? 'dial' : 'modem setup'} (attempt ${event.attempt + 1})`;
     case 'link-stopped':
       return 'link stopped (modem hung up)';
     case 'ike-connecting':
@@ -135,12 +145,14 @@ export function describe(event: AgentEvent): string {
       return `tunnel rekeyed: new ESP keys (SPI in ${hex8(event.espSpiIn)}, out ${hex8(event.espSpiOut)}), no interruption`;
     case 'ike-rekeyed':
       return `IKE SA rekeyed: new keys (SPIs ${event.spiI}/${event.spiR})`;
+    case 'ike-reauthenticated':
+      return `IKE SA re-authenticated before the gateway's limit: new IKE SA ${event.spiI}/${event.spiR}, no interruption`;
     case 'ike-error':
-      return `IKE error${event.fatal ? ' (giving up)' : ''}: ${event.cause}: ${event.detail}`;
+      return `IKE error: ${event.cause}: ${event.detail}; next attempt in ${Math.round(event.retryInMs / 1000)} s${event.permanent ? ' (the gateway refuses this configuration)' : ''}`;
     case 'ike-down':
       return `IKE SA down: ${event.reason}`;
     case 'probe-resolved':
-      return `probe: ${event.name} is ${event.address} (DNS through the tunnel)`;
+      return `probe: ${printable(event.name)} is ${event.address} (DNS through the tunnel)`;
     case 'probe-result':
       return `probe: ${event.received}/${event.sent} datagrams echoed byte-exact by ${event.target} (${event.lost} lost, ${event.corrupted} corrupted) in ${Math.round(event.durationMs)} ms`;
     case 'probe-error':

@@ -3,7 +3,7 @@
  * and a guard so that no exception ever escapes into the host's event loop.
  * Every host (sim, xs, esp32) uses this same loop; hosts only implement Platform.
  */
-import type { Platform } from '../platform.ts';
+import type { LogLevel, Platform } from '../platform.ts';
 import { Logger } from '../util/log.ts';
 
 export interface DrivenAgent {
@@ -20,8 +20,9 @@ export class Runner {
   constructor(
     private readonly platform: Platform,
     private readonly agent: DrivenAgent,
+    logLevel: LogLevel = 'info',
   ) {
-    this.log = new Logger(platform.log, 'runner', platform.config.logLevel);
+    this.log = new Logger(platform.log, 'runner', logLevel);
   }
 
   start(): void {

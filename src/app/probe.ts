@@ -4,6 +4,7 @@
  * private network and check that each comes back byte-exact. Firmware uses it as a boot
  * self-check; the lab uses it to prove the tunnel from inside any host (Node or XS).
  */
+import { earliest } from '../util/time.ts';
 import type { Tunnel } from '../agent/tunnel.ts';
 import type { UdpSocket } from '../ip/stack.ts';
 import { parseIpv4 } from '../util/bytes.ts';
@@ -90,9 +91,7 @@ export class Probe {
   }
 
   deadline(): number | undefined {
-    let at = this.sendDueAt;
-    for (const d of this.outstanding.values()) if (at === undefined || d < at) at = d;
-    return at;
+    return earliest(this.sendDueAt, ...this.outstanding.values());
   }
 
   onTimer(now: number): void {

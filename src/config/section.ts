@@ -20,7 +20,8 @@ export interface ConfigSection<R extends object, P> {
   readonly required?: readonly (keyof R & string)[];
   /** Keys whose values never enter a message (described by type and length only). */
   readonly secrets?: readonly (keyof R & string)[];
-  readonly checks: { readonly [K in keyof R]: Check | ((value: unknown, key: string) => string[]) };
+  /** A Check, or a list check that reports its own messages (one per bad entry). */
+  readonly checks: { readonly [K in keyof R]: (value: unknown, key: string) => string | string[] | undefined };
   /** Rules across keys (after every single-key check passed). */
   cross?(raw: R, issues: Issues): void;
   parse(raw: R): P;

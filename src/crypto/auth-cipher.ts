@@ -32,6 +32,8 @@ export interface AuthCipher {
    * random value, so even a second cipher object built over the same key will not repeat IVs in practice.
    */
   nextIv(): Uint8Array;
+  /** Zeroes the key material this cipher holds (the SA is gone); it must not be used afterwards. */
+  wipe(): void;
 }
 
 export interface AuthCipherKeys {
@@ -85,6 +87,10 @@ function aeadCipher(encr: EncrAlgorithm, encrKey: Uint8Array, random: Random): A
       } catch {
         return undefined; // noble throws on a tag mismatch
       }
+    },
+    wipe() {
+      key.fill(0);
+      salt.fill(0);
     },
     nextIv() {
       if (!counterSeeded) {
@@ -144,5 +150,9 @@ function cbcHmacCipher(encr: EncrAlgorithm, encrKey: Uint8Array, integ: IntegAlg
       }
     },
     nextIv: () => random.bytes(encr.ivLength),
+    wipe() {
+      key.fill(0);
+      ikey.fill(0);
+    },
   };
 }

@@ -24,6 +24,8 @@ export interface DhKeyPair {
   readonly publicKey: Uint8Array;
   /** The shared secret g^ir, or undefined when the peer's value is malformed or degenerate. Never throws. */
   computeShared(peerPublic: Uint8Array): Uint8Array | undefined;
+  /** Zeroes the private value once it has served: computeShared yields undefined afterwards. */
+  wipe(): void;
 }
 
 export interface DhGroup {
@@ -51,8 +53,9 @@ export const CURVE25519: DhGroup = {
     return {
       group,
       publicKey: x25519.scalarMult(secret, X25519_BASE_U),
+      wipe: () => secret.fill(0),
       computeShared(peer) {
-        if (peer.length !== 32) return undefined;
+        if (peer.length !== 32 || secret.every((b) => b === 0)) return undefined;
         try {
           const shared = x25519.getSharedSecret(secret, peer);
           // RFC 8031 2.3: an all-zero result (low-order point) must be rejected.
@@ -83,8 +86,9 @@ export const ECP256: DhGroup = {
     return {
       group,
       publicKey: P256_GENERATOR_UNCACHED.multiply(p256.Point.Fn.fromBytes(secret)).toBytes(false).slice(1),
+      wipe: () => secret.fill(0),
       computeShared(peer) {
-        if (peer.length !== 64) return undefined;
+        if (peer.length !== 64 || secret.every((b) => b === 0)) return undefined;
         const point = new Uint8Array(65);
         point[0] = 0x04;
         point.set(peer, 1);

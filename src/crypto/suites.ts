@@ -16,7 +16,8 @@ import { HMAC_SHA256_128, INTEGS } from './integ.ts';
 import type { PrfAlgorithm } from './prf.ts';
 import { PRF_HMAC_SHA256, PRF_HMAC_SHA384, PRF_HMAC_SHA512, PRFS } from './prf.ts';
 
-export type Result<T> = { ok: true; value: T } | { ok: false; error: string };
+import type { Result } from '../util/result.ts';
+export type { Result };
 
 export type ProposalProtocol = 'ike' | 'esp';
 

@@ -5,7 +5,7 @@
  */
 import { readU16, readU32, writeU16 } from '../util/bytes.ts';
 import { addressFromBytes } from '../ip/address.ts';
-import { fail, ok, type Parsed } from '../ip/result.ts';
+import { err, ok, type Result } from '../util/result.ts';
 
 export const TYPE_A = 1;
 export const TYPE_CNAME = 5;
@@ -99,7 +99,7 @@ export function buildQuery(id: number, name: string, type = TYPE_A): Uint8Array 
 }
 
 /** Reads a possibly compressed name at `offset`; `next` is the offset just after it in the message. */
-export function readName(m: Uint8Array, offset: number): Parsed<{ name: string; next: number }> {
+export function readName(m: Uint8Array, offset: number): Result<{ name: string; next: number }> {
   const labels: string[] = [];
   let pos = offset;
   let next = -1; // where parsing resumes: after the first pointer, or after the final zero
@@ -107,7 +107,7 @@ export function readName(m: Uint8Array, offset: number): Parsed<{ name: string; 
   let jumps = 0;
   let lowest = offset; // pointers must go strictly below everything read so far: no loops possible
   for (;;) {
-    if (pos >= m.length) return fail('dns name truncated');
+    if (pos >= m.length) return err('dns name truncated');
     const len = m[pos]!;
     if (len === 0) {
       if (next < 0) next = pos + 1;
@@ -115,18 +115,18 @@ export function readName(m: Uint8Array, offset: number): Parsed<{ name: string; 
     }
     const kind = len & 0xc0;
     if (kind === 0xc0) {
-      if (pos + 1 >= m.length) return fail('dns name truncated');
+      if (pos + 1 >= m.length) return err('dns name truncated');
       const target = ((len & 0x3f) << 8) | m[pos + 1]!;
-      if (target >= lowest || target < HEADER_LENGTH) return fail('dns bad compression pointer');
-      if (++jumps > MAX_POINTER_JUMPS) return fail('dns too many compression pointers');
+      if (target >= lowest || target < HEADER_LENGTH) return err('dns bad compression pointer');
+      if (++jumps > MAX_POINTER_JUMPS) return err('dns too many compression pointers');
       if (next < 0) next = pos + 2;
       pos = lowest = target;
       continue;
     }
-    if (kind !== 0) return fail('dns bad label type');
-    if (pos + 1 + len > m.length) return fail('dns name truncated');
+    if (kind !== 0) return err('dns bad label type');
+    if (pos + 1 + len > m.length) return err('dns name truncated');
     wireLength += len + 1;
-    if (wireLength > MAX_NAME_LENGTH) return fail('dns name too long');
+    if (wireLength > MAX_NAME_LENGTH) return err('dns name too long');
     labels.push(labelText(m, pos + 1, len));
     pos += 1 + len;
   }
@@ -145,8 +145,8 @@ function labelText(m: Uint8Array, start: number, len: number): string {
   return s;
 }
 
-export function parseMessage(m: Uint8Array): Parsed<DnsMessage> {
-  if (m.length < HEADER_LENGTH) return fail('dns truncated header');
+export function parseMessage(m: Uint8Array): Result<DnsMessage> {
+  if (m.length < HEADER_LENGTH) return err('dns truncated header');
   const flags = readU16(m, 2);
   const header: DnsHeader = {
     id: readU16(m, 0),
@@ -165,9 +165,9 @@ export function parseMessage(m: Uint8Array): Parsed<DnsMessage> {
   const questions: DnsQuestion[] = [];
   for (let i = 0; i < qdcount; i++) {
     const name = readName(m, pos);
-    if (!name.ok) return fail(name.reason);
+    if (!name.ok) return err(name.error);
     pos = name.value.next;
-    if (pos + 4 > m.length) return fail('dns question truncated');
+    if (pos + 4 > m.length) return err('dns question truncated');
     questions.push({ name: name.value.name, type: readU16(m, pos), class: readU16(m, pos + 2) });
     pos += 4;
   }
@@ -178,7 +178,7 @@ export function parseMessage(m: Uint8Array): Parsed<DnsMessage> {
     if (!record.ok) {
       // With TC set a short answer section is expected: keep what was complete.
       if (header.truncated) return ok({ header, questions, answers, incomplete: true });
-      return fail(record.reason);
+      return err(record.error);
     }
     answers.push(record.value.record);
     pos = record.value.next;
@@ -187,27 +187,27 @@ export function parseMessage(m: Uint8Array): Parsed<DnsMessage> {
   return ok({ header, questions, answers, incomplete: false });
 }
 
-function readRecord(m: Uint8Array, offset: number): Parsed<{ record: DnsRecord; next: number }> {
+function readRecord(m: Uint8Array, offset: number): Result<{ record: DnsRecord; next: number }> {
   const name = readName(m, offset);
-  if (!name.ok) return fail(name.reason);
+  if (!name.ok) return err(name.error);
   let pos = name.value.next;
-  if (pos + 10 > m.length) return fail('dns record truncated');
+  if (pos + 10 > m.length) return err('dns record truncated');
   const type = readU16(m, pos);
   const rclass = readU16(m, pos + 2);
   const rawTtl = readU32(m, pos + 4);
   const ttl = rawTtl > 0x7fffffff ? 0 : rawTtl; // RFC 2181 8: a set top bit means zero
   const rdlength = readU16(m, pos + 8);
   pos += 10;
-  if (pos + rdlength > m.length) return fail('dns rdata truncated');
+  if (pos + rdlength > m.length) return err('dns rdata truncated');
   const data = m.subarray(pos, pos + rdlength);
   const record: DnsRecord = { name: name.value.name, type, class: rclass, ttl, data };
   if (type === TYPE_A && rclass === CLASS_IN) {
-    if (rdlength !== 4) return fail('dns bad A record length');
+    if (rdlength !== 4) return err('dns bad A record length');
     record.address = addressFromBytes(data);
   } else if (type === TYPE_CNAME) {
     const target = readName(m, pos);
-    if (!target.ok) return fail(target.reason);
-    if (target.value.next > pos + rdlength) return fail('dns CNAME past rdata');
+    if (!target.ok) return err(target.error);
+    if (target.value.next > pos + rdlength) return err('dns CNAME past rdata');
     record.target = target.value.name;
   }
   return ok({ record, next: pos + rdlength });

@@ -3,6 +3,7 @@
  * onTimer/deadline). Each lookup gets its own random ephemeral port and random ID, retries
  * rotate through the configured servers (the ones IPCP or IKE handed out) with backoff.
  */
+import { earliest } from '../util/time.ts';
 import type { Random } from '../platform.ts';
 import { readU16 } from '../util/bytes.ts';
 import { DropCounter, type Logger } from '../util/log.ts';
@@ -122,9 +123,7 @@ export class DnsResolver {
   }
 
   deadline(): number | undefined {
-    let next: number | undefined;
-    for (const l of this.lookups) if (next === undefined || l.deadline < next) next = l.deadline;
-    return next;
+    return earliest(...[...this.lookups].map((l) => l.deadline));
   }
 
   onTimer(now: number): void {
@@ -154,7 +153,7 @@ export class DnsResolver {
     if (!this.lookups.has(lookup)) return;
     if (d.srcPort !== this.port || !lookup.askedServers.has(d.srcAddr)) return this.drops.drop('dns unexpected source', d.srcAddr);
     const parsed = parseMessage(d.payload);
-    if (!parsed.ok) return this.drops.drop(parsed.reason);
+    if (!parsed.ok) return this.drops.drop(parsed.error);
     const { header, questions, answers } = parsed.value;
     const q = questions[0];
     if (!header.response || header.opcode !== 0 || header.id !== lookup.id) return this.drops.drop('dns id mismatch');

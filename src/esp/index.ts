@@ -2,5 +2,4 @@
 export * from './constants.ts';
 export * from './replay.ts';
 export * from './sa.ts';
-export * from './inbound.ts';
 export * from './natt.ts';

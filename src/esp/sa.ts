@@ -79,6 +79,11 @@ export class EspOutboundSa {
     return this.lastSeq >= MAX_SEQUENCE;
   }
 
+  /** The SA is gone: its keys are zeroed. */
+  wipe(): void {
+    this.cipher.wipe();
+  }
+
   /** Encapsulates one inner IPv4 packet; undefined (and counted) once sequence numbers are exhausted. */
   protect(inner: Uint8Array): Uint8Array | undefined {
     if (this.exhausted) {
@@ -134,6 +139,10 @@ export class EspInboundSa {
   /** Highest authenticated sequence number seen. */
   get highestSequence(): number {
     return this.window.highest;
+  }
+
+  wipe(): void {
+    this.cipher.wipe();
   }
 
   /** Verifies and decapsulates one ESP packet addressed to this SA; undefined (and counted) when dropped. */

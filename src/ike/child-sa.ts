@@ -9,7 +9,6 @@ import type { KeyLog, Random } from '../platform.ts';
 import { readU32 } from '../util/bytes.ts';
 import type { DropCounter } from '../util/log.ts';
 import { deriveChildSaKeys } from './keys.ts';
-import type { ChildSaResult } from './tasks/ike-auth.ts';
 import { formatSelector, type Ipv4Selector } from './traffic-selectors.ts';
 
 export interface ChildSa {
@@ -29,6 +28,18 @@ export interface ChildSa {
   tsRemote: Ipv4Selector[];
   /** ESP goes in UDP to the gateway's port 4500 without a marker (RFC 3948); else IP protocol 50. */
   udpEncap: boolean;
+  /** Zeroes both SAs' keys (retired or cleared). */
+  wipe(): void;
+}
+
+/** What an exchange that creates a CHILD SA (IKE_AUTH, CREATE_CHILD_SA) settled. */
+export interface ChildSaResult {
+  suite: EspSuite;
+  espSpiOut: Uint8Array;
+  virtualIp: string;
+  dns: string[];
+  tsi: Ipv4Selector[];
+  tsr: Ipv4Selector[];
 }
 
 export interface ChildSaBuild {
@@ -48,6 +59,13 @@ export interface ChildSaBuild {
   gateway: string;
 }
 
+/** The pair's ESP SAs have carried enough to be replaced (strongSwan's rekey_bytes / rekey_packets, and always before the 32-bit sequence runs out). */
+export function volumeSpent(c: ChildSa, limits: { bytes: number; packets: number }): boolean {
+  const packets = c.inbound.packets + c.outbound.packets;
+  const bytes = c.inbound.bytes + c.outbound.bytes;
+  return c.outbound.rekeyNeeded || (limits.packets > 0 && packets >= limits.packets) || (limits.bytes > 0 && bytes >= limits.bytes);
+}
+
 export function buildChildSa(b: ChildSaBuild, deps: { random: Random; drops: DropCounter; keyLog?: KeyLog }): ChildSa {
   const suite = b.result.suite;
   const keys = deriveChildSaKeys(b.prf, b.skD, suite, b.nonceI, b.nonceR, b.pfsSecret);
@@ -64,6 +82,8 @@ export function buildChildSa(b: ChildSaBuild, deps: { random: Random; drops: Dro
     deps.keyLog.espSa({ spi: spiOut, source: b.localAddress, destination: b.gateway, encryption: suite.encr.name, encryptionKey: out.encr, integrity, integrityKey: out.integ });
     deps.keyLog.espSa({ spi: spiIn, source: b.gateway, destination: b.localAddress, encryption: suite.encr.name, encryptionKey: into.encr, integrity, integrityKey: into.integ });
   }
+  // The SAs' ciphers hold their own copies.
+  for (const k of [out.encr, out.integ, into.encr, into.integ]) k.fill(0);
   return {
     inbound,
     outbound,
@@ -76,6 +96,10 @@ export function buildChildSa(b: ChildSaBuild, deps: { random: Random; drops: Dro
     tsLocal: b.result.tsi,
     tsRemote: b.result.tsr,
     udpEncap: b.udpEncap,
+    wipe() {
+      inbound.wipe();
+      outbound.wipe();
+    },
   };
 }
 

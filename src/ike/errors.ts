@@ -16,8 +16,7 @@ export type IkeErrorCause =
   | 'NO_VIRTUAL_IP' // no INTERNAL_IP4_ADDRESS in the CP reply
   | 'TIMEOUT' // no response after all retransmissions
   | 'PROTOCOL_ERROR' // a response we cannot use (missing payloads, bad KE, too many COOKIE rounds)
-  | 'GATEWAY_ERROR' // another error notify from the gateway (the detail names it)
-  | 'CONFIG'; // our configuration cannot work (never retried)
+  | 'GATEWAY_ERROR'; // another error notify from the gateway (the detail names it)
 
 export interface IkeFailure {
   cause: IkeErrorCause;
@@ -32,3 +31,14 @@ const NOTIFY_CAUSES = new Set<string>(['AUTHENTICATION_FAILED', 'NO_PROPOSAL_CHO
 export function causeOfNotify(name: string): IkeErrorCause {
   return NOTIFY_CAUSES.has(name) ? (name as IkeErrorCause) : 'GATEWAY_ERROR';
 }
+
+/**
+ * Failures that will not go away by themselves: the gateway refuses this configuration. After the
+ * quick attempts the agent retries at its longest interval and says why, once.
+ */
+const PERMANENT = new Set<IkeErrorCause>([
+  'AUTHENTICATION_FAILED', 'NO_PROPOSAL_CHOSEN', 'INVALID_KE_PAYLOAD', 'TS_UNACCEPTABLE', 'FAILED_CP_REQUIRED',
+  'PEER_AUTH_MISMATCH', 'PEER_ID_MISMATCH', 'PROPOSAL_MISMATCH', 'TS_MISMATCH', 'NO_VIRTUAL_IP',
+]);
+
+export const isPermanent = (cause: IkeErrorCause): boolean => PERMANENT.has(cause);

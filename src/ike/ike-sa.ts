@@ -1,66 +1,85 @@
 /**
- * The IKE SA once IKE_SA_INIT is done: SPIs, negotiated suite, SK_* keys and their ciphers,
- * both message ID counters, and what IKE_AUTH needs to sign (RFC 7296 2.14, 2.15).
+ * The IKE SA as data (RFC 7296 2.14): SPIs, the negotiated suite, SK_* keys and the ciphers made
+ * from them, whether NAT traversal is on, and — only until IKE_AUTH is done — what AUTH signs.
+ * Message IDs and retransmission belong to the SA's TaskManager; behaviour belongs to tasks.
+ * Key hygiene: the IKE_SA_INIT messages, nonces and SK_p* go once AUTH is done; everything is
+ * zeroed when the SA is deleted or replaced. A rekeyed SA copies nothing from the old one but
+ * what RFC 7296 2.18 derives its keys from.
  */
 import { createAuthCipher, type AuthCipher, type IkeSaKeymat, type IkeSuite } from '../crypto/index.ts';
 import type { KeyLog, Random } from '../platform.ts';
-import { encodeMessage, type Payload } from './codec/index.ts';
 import { deriveIkeSaKeys } from './keys.ts';
-import type { AuthContext } from './tasks/ike-auth.ts';
-import type { IkeSaInitTask, InitOutcome } from './tasks/ike-sa-init.ts';
+
+/** What IKE_AUTH signs and verifies (RFC 7296 2.15); dropped when it has served. */
+export interface AuthMaterial {
+  /** The IKE_SA_INIT request exactly as last sent (with the COOKIE and final KE) and the response. */
+  initRequest: Uint8Array;
+  initResponse: Uint8Array;
+  nonceI: Uint8Array;
+  nonceR: Uint8Array;
+}
 
 export interface IkeSa {
   spiI: Uint8Array;
+  /** All zero until the IKE_SA_INIT response names it. */
   spiR: Uint8Array;
-  suite: IkeSuite;
-  keys: IkeSaKeymat;
-  cipherOut: AuthCipher; // SK_ei / SK_ai
-  cipherIn: AuthCipher; // SK_er / SK_ar
-  /** IKE (and ESP) move to port 4500 (RFC 7296 2.23). */
+  suite: IkeSuite | undefined;
+  keys: IkeSaKeymat | undefined;
+  cipherOut: AuthCipher | undefined; // SK_ei / SK_ai
+  cipherIn: AuthCipher | undefined; // SK_er / SK_ar
+  /** IKE and ESP move to port 4500 (RFC 7296 2.23). */
   natT: boolean;
-  nextId: number; // our next request
-  peerNextId: number; // the gateway's next request
-  lastAnswer?: { messageId: number; wire: Uint8Array };
-  auth: AuthContext;
+  auth: AuthMaterial | undefined;
 }
 
-type Done = Extract<InitOutcome, { kind: 'done' }>;
-
-export function createIkeSa(task: IkeSaInitTask, out: Done, initRequest: Uint8Array, initResponse: Uint8Array, random: Random, keyLog?: KeyLog): IkeSa {
-  const { suite } = out;
-  const keys = deriveIkeSaKeys(suite, task.nonceI, out.nonceR, out.sharedSecret, task.spiI, out.spiR);
-  const natT = out.nat !== undefined && (out.nat.localBehindNat || out.nat.remoteBehindNat);
-  const auth = { prf: suite.prf, skPi: keys.skPi, skPr: keys.skPr, initRequest, initResponse, nonceI: task.nonceI, nonceR: out.nonceR };
-  return ikeSaFromKeys({ spiI: task.spiI, spiR: out.spiR, suite, keys, natT, nextId: 1, auth }, random, keyLog);
+/** A new IKE SA before IKE_SA_INIT: only our SPI. */
+export function newIkeSa(spiI: Uint8Array): IkeSa {
+  return { spiI, spiR: new Uint8Array(8), suite: undefined, keys: undefined, cipherOut: undefined, cipherIn: undefined, natT: false, auth: undefined };
 }
 
-/** The IKE SA that replaces `old` after our CREATE_CHILD_SA rekey (RFC 7296 2.18): we initiated, so we stay the original initiator. */
-export function rekeyedIkeSa(old: IkeSa, suite: IkeSuite, spiI: Uint8Array, spiR: Uint8Array, ni: Uint8Array, nr: Uint8Array, sharedSecret: Uint8Array, random: Random, keyLog?: KeyLog): IkeSa {
-  const keys = deriveIkeSaKeys(suite, ni, nr, sharedSecret, spiI, spiR, { prf: old.suite.prf, skD: old.keys.skD });
-  // Message IDs start again at 0 in the new IKE SA.
-  return ikeSaFromKeys({ spiI, spiR, suite, keys, natT: old.natT, nextId: 0, auth: old.auth }, random, keyLog);
-}
-
-function ikeSaFromKeys(
-  f: { spiI: Uint8Array; spiR: Uint8Array; suite: IkeSuite; keys: IkeSaKeymat; natT: boolean; nextId: number; auth: AuthContext },
+/** Installs the keys of a completed key exchange (IKE_SA_INIT, or an IKE rekey) and logs them if asked. */
+export function keyIkeSa(
+  sa: IkeSa,
+  k: { suite: IkeSuite; spiR: Uint8Array; nonceI: Uint8Array; nonceR: Uint8Array; sharedSecret: Uint8Array; rekeyOf?: IkeSa },
   random: Random,
   keyLog?: KeyLog,
-): IkeSa {
-  const { suite, keys } = f;
+): void {
+  const { suite } = k;
+  const old = k.rekeyOf;
+  const keys = deriveIkeSaKeys(suite, k.nonceI, k.nonceR, k.sharedSecret, sa.spiI, k.spiR, old ? { prf: old.suite!.prf, skD: old.keys!.skD } : undefined);
+  k.sharedSecret.fill(0);
   const cipher = (encrKey: Uint8Array, integKey: Uint8Array): AuthCipher =>
     suite.integ ? createAuthCipher({ encr: suite.encr, encrKey, integ: suite.integ, integKey, random }) : createAuthCipher({ encr: suite.encr, encrKey, random });
   keyLog?.ikeSa({
-    spiI: f.spiI, spiR: f.spiR, skEi: keys.skEi, skEr: keys.skEr, skAi: keys.skAi, skAr: keys.skAr,
+    spiI: sa.spiI, spiR: k.spiR, skEi: keys.skEi, skEr: keys.skEr, skAi: keys.skAi, skAr: keys.skAr,
     encryption: suite.encr.name, integrity: suite.integ?.name ?? 'none',
   });
-  return {
-    spiI: f.spiI, spiR: f.spiR, suite, keys,
-    cipherOut: cipher(keys.skEi, keys.skAi), cipherIn: cipher(keys.skEr, keys.skAr),
-    natT: f.natT, nextId: f.nextId, peerNextId: 0, auth: f.auth,
-  };
+  sa.spiR = k.spiR;
+  sa.suite = suite;
+  sa.keys = keys;
+  sa.cipherOut = cipher(keys.skEi, keys.skAi);
+  sa.cipherIn = cipher(keys.skEr, keys.skAr);
+  // The ciphers hold their own copies: only SK_d (rekeys) and SK_p* (AUTH) are needed from here on.
+  for (const k2 of [keys.skAi, keys.skAr, keys.skEi, keys.skEr]) k2.fill(0);
 }
 
-/** A message of this IKE SA with everything inside SK; we are the original initiator (I flag). */
-export function encodeProtected(sa: IkeSa, exchange: number, messageId: number, response: boolean, payloads: Payload[]): Uint8Array {
-  return encodeMessage({ spiI: sa.spiI, spiR: sa.spiR, exchange, initiator: true, response, messageId, payloads: [], encrypted: payloads }, sa.cipherOut);
+/** AUTH is done: the IKE_SA_INIT messages, the nonces and SK_pi/SK_pr are of no further use. */
+export function dropAuthMaterial(sa: IkeSa): void {
+  const a = sa.auth;
+  if (a) for (const b of [a.initRequest, a.initResponse, a.nonceI, a.nonceR]) b.fill(0);
+  sa.auth = undefined;
+  if (sa.keys) {
+    sa.keys.skPi.fill(0);
+    sa.keys.skPr.fill(0);
+  }
+}
+
+/** The SA is deleted or replaced: every key it holds is zeroed. */
+export function wipeIkeSa(sa: IkeSa): void {
+  dropAuthMaterial(sa);
+  sa.keys?.skD.fill(0);
+  sa.cipherIn?.wipe();
+  sa.cipherOut?.wipe();
+  sa.keys = undefined;
+  sa.cipherIn = sa.cipherOut = undefined;
 }

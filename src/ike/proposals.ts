@@ -6,6 +6,7 @@ import {
   acceptEspProposal, acceptIkeProposal, parseProposals, proposalTransforms,
   type DhGroup, type EspSuite, type IkeSuite, type ProposalSpec, type Result,
 } from '../crypto/index.ts';
+import { readU32 } from '../util/bytes.ts';
 import { ProtocolId, proposals, type PayloadOf, type Proposal } from './codec/index.ts';
 
 export interface OfferedProposals {
@@ -82,5 +83,7 @@ export function acceptEspChoice(offered: readonly ProposalSpec[], sa: PayloadOf<
   if (!suite.ok) return suite;
   const dh = suite.value.dh;
   if (dh && !c.value.spec.dh.some((g) => g.id === dh.id)) return { ok: false, error: `responder chose PFS group ${dh.name}, which we did not offer` };
+  // RFC 4303 2.1: SPIs 1-255 are reserved by IANA and 0 is for local use; a gateway must not pick them.
+  if (readU32(c.value.proposal.spi, 0) < 256) return { ok: false, error: `responder's ESP SPI ${readU32(c.value.proposal.spi, 0)} is reserved (0-255)` };
   return { ok: true, value: { suite: suite.value, spi: c.value.proposal.spi } };
 }

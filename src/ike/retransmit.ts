@@ -56,9 +56,3 @@ export class Retransmitter {
     return 'resend';
   }
 }
-
-/** Delay before establishment attempt `attempt` (1-based, the first is immediate): base * 2^(n-2), capped. */
-export function attemptDelay(attempt: number, baseMs: number, capMs: number): number {
-  if (attempt <= 1) return 0;
-  return Math.min(capMs, baseMs * 2 ** (attempt - 2));
-}

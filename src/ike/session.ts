@@ -1,127 +1,151 @@
 /**
- * One IKEv2 SA (initiator, PSK) and its CHILD SA to the gateway, sans-IO (docs/design.md).
+ * The IKE layer of the device (initiator, PSK, one CHILD SA), sans-IO: it keeps one IKE SA up
+ * with the gateway and runs the exchanges as tasks on its TaskManager.
  *
- *   start() ─► IKE_SA_INIT ─► IKE_AUTH ─► established ─► (DPD, keepalives, rekeys, gateway requests)
- *                 │  COOKIE / INVALID_KE: same exchange again     │ gateway DELETE, DPD timeout,
- *                 ▼                                               ▼ failed rekey: start over
- *   failure ─► 'waiting' (backoff) ─► next attempt … maxAttempts ─► 'failed' (final ike-error)
+ *   start() ─► IKE_SA_INIT ─► IKE_AUTH ─► established ─► rekeys, DPD, keepalives, gateway requests
+ *                 ▲   failure: ike-error, wait (Backoff)          │ gateway DELETE, no answer,
+ *                 └──────────────────────────────────────────────┘ failed rekey: restart
  *
- * Rekeying is make-before-break (rekeying.ts): at childLifetime, or when the gateway
- * asks, a new CHILD SA replaces the old one, whose inbound SA stays until the old pair is deleted;
- * at ikeLifetime (or when the gateway asks) we rekey the IKE SA and delete the old one.
- *
- * Our requests have one outstanding message at a time (window 1), retransmitted with
- * exponential backoff. The gateway's requests are answered and the last answer is kept
- * for its retransmissions. Bad input is dropped and counted, never thrown.
+ * It never gives up: failed attempts wait with capped exponential backoff and jitter; a new link
+ * starts afresh. It owns when things happen (lifetimes, volume, liveness, keepalives, retries); the
+ * tasks own what is sent; the CHILD SA table (shared with the ESP path) owns the SAs.
+ * Liveness costs bytes on a metered link, so DPD runs only when traffic we sent went unanswered
+ * for dpdInterval, or nothing came from the gateway for dpdIdle (RFC 7296 2.4); NAT keepalives
+ * only when nothing else went out on 4500 for natKeepalive.
  */
-import { formatIkeSuite } from '../crypto/index.ts';
+import { formatIkeSuite, type DhGroup, type DhKeyPair } from '../crypto/index.ts';
 import { classifyUdp4500, IKE_PORT, natKeepalive, wrapIkeForNatt } from '../esp/index.ts';
-import { toHex, utf8 } from '../util/bytes.ts';
-import { DropCounter } from '../util/log.ts';
-import { buildChildSa, describeChildSa, newEspSpi, type ChildSa } from './child-sa.ts';
-import { ChildSaSet } from './child-sa-set.ts';
-import {
-  decodeHeader, decodeMessage, encodeMessage, exchangeName, ExchangeType, type IkeHeader, type IkeMessage, type Payload,
-} from './codec/index.ts';
-import { createIkeSa, encodeProtected, type IkeSa } from './ike-sa.ts';
-import { failure, type IkeFailure } from './errors.ts';
-import { identityFromString } from './identity.ts';
-import { parseConfiguredProposals, preferredGroup, type OfferedProposals } from './proposals.ts';
-import { attemptDelay, Retransmitter } from './retransmit.ts';
-import type { IkeCounters, IkeEvent, IkePhase, IkePort, IkeSessionConfig, IkeSessionDeps, IkeSessionOptions, IkeSessionPorts } from './session-types.ts';
-import { buildAuthPayloads, processAuthResponse, type AuthParams } from './tasks/ike-auth.ts';
-import { IkeSaInitTask, type Endpoint } from './tasks/ike-sa-init.ts';
-import { answerInformational, deleteChildSaPayloads, deleteIkeSaPayloads, dpdPayloads } from './tasks/informational.ts';
-import { Rekeying } from './rekeying.ts';
-import { ANY_IPV4, formatSelector, selectorFromCidr, type Ipv4Selector } from './traffic-selectors.ts';
+import type { KeyLog, Random } from '../platform.ts';
+import { Backoff, type BackoffSettings } from '../util/backoff.ts';
+import { equalBytes, toHex } from '../util/bytes.ts';
+import { DropCounter, type Logger } from '../util/log.ts';
+import { due, earliest } from '../util/time.ts';
+import { describeChildSa, volumeSpent, type ChildSa } from './child-sa.ts';
+import type { ChildSaTable } from './child-sa-table.ts';
+import { decodeHeader, ExchangeType, ProtocolId, type IkeHeader, type IkeMessage } from './codec/index.ts';
+import type { IkeSettings } from './config.ts';
+import type { Endpoint, IkeContext } from './context.ts';
+import { isPermanent, type IkeFailure } from './errors.ts';
+import type { IkeCounters, IkeEvent, IkePhase, IkePort } from './events.ts';
+import { newIkeSa, type IkeSa } from './ike-sa.ts';
+import { preferredGroup } from './proposals.ts';
+import type { RetransmitPolicy } from './retransmit.ts';
+import type { Task } from './task.ts';
+import { TaskManager, type Answer } from './task-manager.ts';
+import { ChildRekeyTask } from './tasks/child-rekey.ts';
+import { IkeAuthTask } from './tasks/ike-auth.ts';
+import { IkeRekeyTask } from './tasks/ike-rekey.ts';
+import { IkeSaInitTask, newIkeSpi } from './tasks/ike-sa-init.ts';
+import { deleteIkeSaPayloads, DpdTask, IkeDeleteTask } from './tasks/informational.ts';
+import { respond } from './tasks/responder.ts';
+import { formatSelector } from './traffic-selectors.ts';
 
-type Purpose = 'init' | 'auth' | 'dpd' | 'rekey-child' | 'rekey-ike' | 'delete-child' | 'delete-old-ike';
-
-interface Pending {
-  purpose: Purpose;
-  /** The IKE SA the request went out on (none for IKE_SA_INIT). */
-  sa: IkeSa | undefined;
-  /** 'delete-child': the pair being deleted. */
-  child?: ChildSa;
-  exchange: number;
-  messageId: number;
-  /** The IKE message as encoded (the non-ESP marker is added per transmission). */
-  wire: Uint8Array;
-  port: IkePort;
+/** Tuning that is not device configuration (tests shorten the timers). */
+export interface IkeTuning {
+  retransmit?: RetransmitPolicy;
+  /** Wait before re-establishing after the gateway deleted the SA or stopped answering. Default 1 s. */
+  restartDelayMs?: number;
+  /** Make the gateway see a NAT even without one, so ESP always goes in UDP 4500 (default false). */
+  forceEncap?: boolean;
 }
 
-export class IkeSession {
-  private phase: IkePhase = 'idle';
-  private attempt = 0;
-  private attemptStartedAt = 0;
-  private retryAt: number | undefined;
-  private readonly rekeying: Rekeying;
-  private local: Endpoint = { address: '0.0.0.0', port: IKE_PORT };
-  private readonly remote: Endpoint;
-  private init: IkeSaInitTask | undefined;
-  private initRequest: Uint8Array = new Uint8Array(0);
-  private sa: IkeSa | undefined;
-  private authParams: AuthParams | undefined;
-  private readonly children: ChildSaSet;
-  private pending: Pending | undefined;
-  private readonly rtx: Retransmitter;
-  /** Our last DELETE, so its response is recognised rather than counted as a stray message. */
-  private deleted: { spiI: Uint8Array; spiR: Uint8Array; messageId: number } | undefined;
-  private lastInboundAt = 0;
-  private lastNatTOutAt = 0;
-  private readonly offered: OfferedProposals | undefined;
-  private readonly tsr: Ipv4Selector[] = [];
-  private readonly configError: string | undefined;
-  private readonly drops: DropCounter;
-  private readonly espDrops: DropCounter;
+export interface IkeSessionDeps {
+  random: Random;
+  log: Logger;
+  keyLog?: KeyLog;
+  /** Where the ESP SAs count their drops. */
+  espDrops: DropCounter;
+}
+
+export interface IkeSessionPorts {
+  /** A datagram to the gateway at port 500 or 4500; on 'nat-t' it already carries the non-ESP marker. */
+  sendUdp(port: IkePort, payload: Uint8Array, now: number): void;
+  onEvent(event: IkeEvent, now: number): void;
+}
+
+const TASK_WORDS: Record<Task['name'], string> = {
+  IKE_SA_INIT: 'IKE_SA_INIT', IKE_AUTH: 'IKE_AUTH', CHILD_REKEY: 'CHILD SA rekey', IKE_REKEY: 'IKE SA rekey',
+  CHILD_DELETE: 'CHILD SA delete', IKE_DELETE: 'IKE SA delete', DPD: 'DPD',
+};
+
+/** After a failed re-authentication, while the old IKE SA still works. */
+const REAUTH_RETRY_MS = 10_000;
+
+/** How long before the gateway's AUTH_LIFETIME runs out we re-authenticate: a quarter of it, at most a minute. */
+const reauthLead = (lifetimeMs: number): number => Math.min(60_000, lifetimeMs / 4);
+
+/** A quiet moment after bring-up or a rekey to make the next key pair in a turn of its own. */
+const SPARE_KEY_DELAY_MS = 2000;
+
+export class IkeSession implements IkeContext {
+  readonly random: Random;
+  readonly log: Logger;
+  readonly keyLog: KeyLog | undefined;
+  readonly espDrops: DropCounter;
+  readonly forceEncap: boolean;
+  local: Endpoint = { address: '0.0.0.0', port: IKE_PORT };
+  readonly remote: Endpoint;
+  pfsGroup: DhGroup | undefined;
   readonly counters: IkeCounters = { attempts: 0, messagesOut: 0, messagesIn: 0, retransmits: 0, keepalives: 0, dpdRequests: 0, peerRequests: 0, dropped: 0 };
 
+  private phase: IkePhase = 'idle';
+  /** The current IKE SA (being established, or up). */
+  private ike: TaskManager | undefined;
+  /** IKE SAs a rekey or re-authentication replaced, until their DELETE is done. */
+  private replaced: TaskManager[] = [];
+  /** A new IKE SA authenticating afresh (RFC 4478) while the current one carries the traffic. */
+  private reauthing: TaskManager | undefined;
+  private reauthDue: number | undefined;
+  /** The CHILD SAs of a re-authenticated IKE SA: they go with it when its DELETE is done. */
+  private readonly pairsOf = new Map<TaskManager, ChildSa[]>();
+  private readonly backoff: Backoff;
+  private attempt = 0;
+  private attemptStartedAt = 0;
+  /** The next attempt, after its key pair was made in a turn of its own. */
+  private sendInitAt: number | undefined;
+  private retryAt: number | undefined;
+  private childRekeyDue: number | undefined;
+  private ikeRekeyDue: number | undefined;
+  /** The pair a volume rekey was asked for (once per pair). */
+  private volumeRekeyed: ChildSa | undefined;
+  /** Liveness: the last authenticated word from the gateway, the first unanswered protected packet since, our last packet on 4500. */
+  private lastIn = 0;
+  private unansweredSince: number | undefined;
+  private lastNatOut = 0;
+  private spare: DhKeyPair | undefined;
+  private spareAt: number | undefined;
+  /** Our last DELETE, sent once: its answer is recognised, not counted as stray. */
+  private deleted: { spiI: Uint8Array; spiR: Uint8Array; messageId: number } | undefined;
+  /** A permanent failure is explained once, not at every attempt. */
+  private explained: string | undefined;
+  private readonly drops: DropCounter;
+
   constructor(
-    private readonly config: IkeSessionConfig,
-    private readonly deps: IkeSessionDeps,
+    readonly settings: IkeSettings,
+    retry: BackoffSettings,
+    deps: IkeSessionDeps,
+    readonly children: ChildSaTable,
     private readonly ports: IkeSessionPorts,
-    private readonly options: IkeSessionOptions = {},
+    private readonly tuning: IkeTuning = {},
   ) {
-    this.remote = { address: config.gateway, port: IKE_PORT };
-    this.rtx = new Retransmitter(options.retransmit);
-    this.children = new ChildSaSet(ports);
+    this.random = deps.random;
+    this.log = deps.log;
+    this.keyLog = deps.keyLog;
+    this.espDrops = deps.espDrops;
+    this.forceEncap = tuning.forceEncap ?? false;
+    this.remote = { address: settings.gateway, port: IKE_PORT };
+    this.backoff = new Backoff(retry, deps.random);
     this.drops = new DropCounter(deps.log);
-    this.espDrops = deps.espDrops ?? new DropCounter(deps.log.child('esp'));
-    const proposals = parseConfiguredProposals(config.ikeProposals, config.espProposals);
-    if (proposals.ok) this.offered = proposals.value;
-    this.rekeying = new Rekeying({
-      config,
-      deps: { ...deps, espDrops: this.espDrops },
-      children: this.children,
-      pfsGroups: this.offered?.pfsGroups ?? [],
-      sa: () => this.sa!,
-      replaceSa: (sa) => (this.sa = sa),
-      addresses: () => ({ local: this.local.address, gateway: this.remote.address }),
-      request: (purpose, payloads, now) => this.sendEncrypted(purpose, ExchangeType.CREATE_CHILD_SA, payloads, now),
-      deleteChild: (child, now) => this.sendDeleteChild(child, now),
-      deleteIkeSa: (old, now) => this.sendDeleteOldIkeSa(old, now),
-      answer: (h, payloads, now) => this.answer(h, payloads, now),
-      restart: (now, reason) => this.tearDown(now, reason, true, 0),
-      emit: (ev) => this.emit(ev),
-    });
-    let error = proposals.ok ? undefined : proposals.error;
-    for (const cidr of config.remoteTs) {
-      const s = selectorFromCidr(cidr);
-      if (s) this.tsr.push(s);
-      else error ??= `remoteTs '${cidr}' is not an IPv4 CIDR`;
-    }
-    if (this.tsr.length === 0) error ??= 'remoteTs is empty';
-    if (!config.psk) error ??= 'psk is empty';
-    if (!/^\d+\.\d+\.\d+\.\d+$/.test(config.gateway)) error ??= `gateway '${config.gateway}' is not an IPv4 address`;
-    this.configError = error;
+    this.pfsGroup = settings.proposals.pfsGroups[0];
   }
 
   get state(): IkePhase {
     return this.phase;
   }
 
-  get childSa(): ChildSa | undefined {
-    return this.children.current;
+  /** The current IKE SA, read-only (diagnostics and tests). */
+  get ikeSa(): Readonly<IkeSa> | undefined {
+    return this.ike?.sa;
   }
 
   /** Drops by reason (malformed, wrong SPI, ICV, stale message IDs ...). */
@@ -129,234 +153,18 @@ export class IkeSession {
     return this.drops.snapshot();
   }
 
-  /** Starts (or restarts) establishing. `localAddress`/`localPort`: our 'ike' socket as we see it, for NAT-D. */
+  /** A new link: start afresh (no backoff carried over). `localAddress`/`localPort`: our 'ike' socket as we see it, for NAT-D. */
   start(now: number, localAddress: string, localPort: number): void {
-    this.reset();
+    this.dropAll(now);
     this.local = { address: localAddress, port: localPort };
-    if (this.configError) {
-      this.phase = 'failed';
-      this.emit({ type: 'ike-error', cause: 'CONFIG', detail: this.configError, fatal: true, attempt: 0 });
-      return;
-    }
+    this.backoff.reset();
+    this.explained = undefined;
     this.attempt = 0;
     this.beginAttempt(now);
   }
 
   /** A datagram from the gateway on our 'ike' (500) or 'nat-t' (4500) socket; 4500 payloads as received (marker included). */
   input(payload: Uint8Array, port: IkePort, now: number): void {
-    try {
-      this.handleInput(payload, port, now);
-    } catch (e) {
-      // A bug must not take the agent down; it is logged and counted like bad input.
-      this.deps.log.error(`internal error on input: ${e instanceof Error ? e.message : String(e)}`);
-      this.drop('internal error');
-    }
-  }
-
-  /** ESP traffic seen by the agent: inbound proves the gateway alive (DPD), outbound on 4500 refreshes the NAT mapping. */
-  noteEspActivity(direction: 'in' | 'out', now: number): void {
-    if (direction === 'in') this.lastInboundAt = now;
-    else if (this.children.current?.udpEncap) this.lastNatTOutAt = now;
-  }
-
-  onTimer(now: number): void {
-    try {
-      this.handleTimer(now);
-    } catch (e) {
-      this.deps.log.error(`internal error on timer: ${e instanceof Error ? e.message : String(e)}`);
-      this.drop('internal error');
-    }
-  }
-
-  deadline(): number | undefined {
-    let at: number | undefined;
-    const consider = (t: number | undefined): void => {
-      if (t !== undefined && (at === undefined || t < at)) at = t;
-    };
-    if (this.pending) consider(this.rtx.deadline());
-    if (this.phase === 'waiting') consider(this.retryAt);
-    if (this.phase === 'established') {
-      if (!this.pending) consider(this.rekeying.deadline());
-      if (this.config.dpdInterval > 0 && !this.pending) consider(this.lastInboundAt + this.config.dpdInterval * 1000);
-    }
-    if (this.keepaliveDue()) consider(this.lastNatTOutAt + this.config.natKeepalive * 1000);
-    return at;
-  }
-
-  /** Deletes the IKE SA (one DELETE, not retransmitted: we may be shutting down) and stops. */
-  close(now: number): void {
-    if (this.sa && (this.phase === 'auth' || this.phase === 'established')) this.tearDown(now, 'closed', true, undefined);
-    else {
-      this.reset();
-      this.phase = 'closed';
-    }
-  }
-
-  // ---- establishment ----
-
-  private beginAttempt(now: number): void {
-    this.reset();
-    this.attempt++;
-    this.counters.attempts++;
-    this.attemptStartedAt = now;
-    this.phase = 'init';
-    this.emit({ type: 'ike-connecting', attempt: this.attempt });
-    const ike = this.offered!.ike;
-    this.init = new IkeSaInitTask(ike, preferredGroup(ike), this.deps.random, this.local, this.remote, this.options.forceEncap);
-    this.sendInit(now);
-  }
-
-  private sendInit(now: number): void {
-    this.initRequest = encodeMessage(this.init!.buildRequest());
-    this.deps.log.debug(`IKE_SA_INIT request, KE ${this.init!.group.name}, attempt ${this.attempt}`);
-    this.sendRequest({ purpose: 'init', sa: undefined, exchange: ExchangeType.IKE_SA_INIT, messageId: 0, wire: this.initRequest, port: 'ike' }, now);
-  }
-
-  private onInitResponse(msg: IkeMessage, raw: Uint8Array, now: number): void {
-    const task = this.init!;
-    const out = task.processResponse(msg);
-    if (out.kind === 'stale') return this.drop('stale IKE_SA_INIT response', out.reason);
-    this.pending = undefined;
-    this.rtx.stop();
-    if (out.kind === 'retry') {
-      this.deps.log.info(out.reason === 'cookie' ? 'gateway asked for a COOKIE: resending IKE_SA_INIT with it' : `gateway wants another group: resending IKE_SA_INIT with KE ${task.group.name}`);
-      this.sendInit(now);
-      return;
-    }
-    if (out.kind === 'failed') {
-      this.failAttempt(now, out.failure, false);
-      return;
-    }
-    const random = this.deps.random;
-    this.sa = createIkeSa(task, out, this.initRequest, raw.slice(), random, this.deps.keyLog);
-    const { suite, natT } = this.sa;
-    this.deps.log.info(`IKE_SA_INIT done: ${formatIkeSuite(suite)}${natT ? ', NAT detected: floating to port 4500' : ''}`);
-    if (natT) this.emit({ type: 'nat-detected', local: out.nat!.localBehindNat, remote: out.nat!.remoteBehindNat });
-    this.phase = 'auth';
-    this.authParams = {
-      localId: identityFromString(this.config.localId),
-      remoteId: identityFromString(this.config.remoteId),
-      sendRemoteId: this.options.sendRemoteId ?? true,
-      psk: utf8(this.config.psk),
-      esp: this.offered!.esp,
-      espSpiIn: newEspSpi(random),
-      tsi: [ANY_IPV4],
-      tsr: this.tsr,
-    };
-    this.sendEncrypted('auth', ExchangeType.IKE_AUTH, buildAuthPayloads(this.sa.auth, this.authParams), now);
-  }
-
-  private onAuthResponse(msg: IkeMessage, now: number): void {
-    const sa = this.sa!;
-    const out = processAuthResponse(sa.auth, this.authParams!, msg);
-    if (out.kind === 'failed') {
-      this.failAttempt(now, out.failure, out.ikeSaUp);
-      return;
-    }
-    const child = buildChildSa(
-      {
-        initiator: true, prf: sa.suite.prf, skD: sa.keys.skD, nonceI: sa.auth.nonceI, nonceR: sa.auth.nonceR, spiIn: this.authParams!.espSpiIn,
-        result: out.child, udpEncap: sa.natT, localAddress: this.local.address, gateway: this.remote.address,
-      },
-      { random: this.deps.random, drops: this.espDrops, keyLog: this.deps.keyLog },
-    );
-    this.children.use(child);
-    this.phase = 'established';
-    this.lastInboundAt = now;
-    this.rekeying.established(now);
-    this.deps.log.info(`IKE SA up (${formatIkeSuite(sa.suite)}), CHILD SA ${describeChildSa(child)}, virtual IP ${child.virtualIp}`);
-    this.emit({ type: 'ike-up', spiI: toHex(sa.spiI), spiR: toHex(sa.spiR), suite: formatIkeSuite(sa.suite), natT: sa.natT, attempt: this.attempt, elapsedMs: now - this.attemptStartedAt });
-    this.emit({
-      type: 'child-up', virtualIp: child.virtualIp, dns: child.dns,
-      ts: { local: child.tsLocal.map(formatSelector), remote: child.tsRemote.map(formatSelector) },
-      espSpiIn: child.spiIn, espSpiOut: child.spiOut, suite: child.suite, udpEncap: child.udpEncap,
-    });
-  }
-
-  private failAttempt(now: number, f: IkeFailure, deleteIkeSa: boolean): void {
-    if (deleteIkeSa) this.sendDeleteOnce(now);
-    const fatal = f.cause === 'CONFIG' || this.attempt >= Math.max(1, this.config.maxAttempts);
-    this.deps.log.warn(`attempt ${this.attempt} failed: ${f.cause}: ${f.detail}${fatal ? ' (giving up)' : ''}`);
-    const attempt = this.attempt;
-    this.reset();
-    if (fatal) this.phase = 'failed';
-    else {
-      this.phase = 'waiting';
-      this.retryAt = now + attemptDelay(attempt + 1, this.options.retryBaseMs ?? 2000, this.options.retryCapMs ?? 120_000);
-    }
-    this.emit({ type: 'ike-error', cause: f.cause, detail: f.detail, fatal, attempt });
-  }
-
-  /** The established SA is gone (or going): tell the agent, optionally DELETE it, and maybe start over. */
-  private tearDown(now: number, reason: string, sendDelete: boolean, restartDelayMs: number | undefined): void {
-    const child = this.children.current;
-    if (sendDelete) this.sendDeleteOnce(now);
-    this.reset();
-    this.attempt = 0;
-    if (child) this.emit({ type: 'child-down', espSpiIn: child.spiIn, espSpiOut: child.spiOut, reason });
-    this.deps.log.info(`IKE SA down: ${reason}`);
-    this.emit({ type: 'ike-down', reason });
-    if (restartDelayMs === undefined) this.phase = 'closed';
-    else {
-      this.phase = 'waiting';
-      this.retryAt = now + restartDelayMs;
-    }
-  }
-
-  private reset(): void {
-    this.init = undefined;
-    this.sa = undefined;
-    this.authParams = undefined;
-    this.children.clear();
-    this.pending = undefined;
-    this.rtx.stop();
-    this.retryAt = undefined;
-    this.rekeying.reset();
-  }
-
-  // ---- timers ----
-
-  private handleTimer(now: number): void {
-    if (this.pending && (this.rtx.deadline() ?? Infinity) <= now) {
-      const pending = this.pending;
-      if (this.rtx.onTimer(now) === 'resend') {
-        this.counters.retransmits++;
-        this.deps.log.debug(`retransmitting ${exchangeName(pending.exchange)} #${pending.messageId} (try ${this.rtx.transmissions})`);
-        this.transmit(pending.port, pending.wire, now);
-      } else {
-        this.pending = undefined;
-        if (pending.purpose === 'init' || pending.purpose === 'auth') {
-          this.failAttempt(now, failure('TIMEOUT', `no response to ${exchangeName(pending.exchange)} after ${this.rtx.transmissions || 'all'} transmissions`), false);
-        } else if (pending.purpose !== 'delete-old-ike') {
-          // (An unanswered DELETE of the replaced IKE SA is let go: the new one works, the gateway expires the old.)
-          this.tearDown(now, `gateway stopped answering (${pending.purpose === 'dpd' ? 'DPD' : exchangeName(pending.exchange)})`, false, this.restartDelay());
-        }
-      }
-    }
-    if (this.phase === 'established' && !this.pending) this.rekeying.onTimer(now);
-    if (this.phase === 'waiting' && this.retryAt !== undefined && now >= this.retryAt) this.beginAttempt(now);
-    if (this.phase === 'established' && this.config.dpdInterval > 0 && !this.pending && now >= this.lastInboundAt + this.config.dpdInterval * 1000) {
-      this.counters.dpdRequests++;
-      this.sendEncrypted('dpd', ExchangeType.INFORMATIONAL, dpdPayloads(), now);
-    }
-    if (this.keepaliveDue() && now >= this.lastNatTOutAt + this.config.natKeepalive * 1000) {
-      this.counters.keepalives++;
-      this.lastNatTOutAt = now;
-      this.ports.sendUdp('nat-t', natKeepalive());
-    }
-  }
-
-  private keepaliveDue(): boolean {
-    return this.config.natKeepalive > 0 && this.sa?.natT === true && (this.phase === 'auth' || this.phase === 'established');
-  }
-
-  private restartDelay(): number {
-    return this.options.restartDelayMs ?? 1000;
-  }
-
-  // ---- input ----
-
-  private handleInput(payload: Uint8Array, port: IkePort, now: number): void {
     let bytes = payload;
     if (port === 'nat-t') {
       const c = classifyUdp4500(payload);
@@ -370,150 +178,377 @@ export class IkeSession {
     const header = h.value;
     // We are the original initiator: everything the gateway sends has the I flag clear.
     if (header.initiator) return this.drop('message with the Initiator flag set');
-    if (header.response) this.handleResponse(bytes, header, now);
-    else this.handleRequest(bytes, header, now);
-  }
-
-  private handleResponse(bytes: Uint8Array, h: IkeHeader, now: number): void {
     const d = this.deleted;
-    if (d && same(h.spiI, d.spiI) && same(h.spiR, d.spiR) && h.messageId === d.messageId) {
+    if (d && header.response && equalBytes(header.spiI, d.spiI) && equalBytes(header.spiR, d.spiR) && header.messageId === d.messageId) {
       this.deleted = undefined;
-      this.deps.log.debug('gateway confirmed our DELETE');
-      return;
+      return this.log.debug('gateway confirmed our DELETE');
     }
-    const p = this.pending;
-    const sa = p?.sa ?? this.sa;
-    const ourSpi = sa?.spiI ?? this.init?.spiI;
-    if (!ourSpi || !same(h.spiI, ourSpi) || (sa && !same(h.spiR, sa.spiR))) return this.drop('unknown IKE SPI');
-    if (!p || h.messageId !== p.messageId) {
-      const expected = p?.messageId ?? this.sa?.nextId ?? 1;
-      return this.drop(h.messageId < expected ? 'duplicate response' : 'response with a wrong message ID', `#${h.messageId}`);
-    }
-    if (h.exchange !== p.exchange) return this.drop('response to another exchange', exchangeName(h.exchange));
-    const decoded = decodeMessage(bytes, p.sa?.cipherIn);
-    if (!decoded.ok) return this.drop(decoded.error.code === 'icv' ? 'ICV check failed' : 'malformed IKE message', decoded.error.message);
-    const msg = decoded.value.message;
-    if (p.purpose !== 'init' && msg.encrypted === undefined) return this.drop('unprotected response');
-    this.counters.messagesIn++;
-    this.lastInboundAt = now;
-    // IKE_SA_INIT may answer a request we already replaced (COOKIE / KE retries): its handler
-    // decides whether the outstanding request is done.
-    if (p.purpose === 'init') return this.onInitResponse(msg, bytes, now);
-    this.pending = undefined;
-    this.rtx.stop();
-    if (p.purpose === 'auth') this.onAuthResponse(msg, now);
-    else if (p.purpose === 'rekey-child' || p.purpose === 'rekey-ike') this.rekeying.onResponse(p.purpose, msg, now);
-    else if (p.purpose === 'delete-child' && p.child) this.children.retire(p.child);
-    // 'dpd': the answer itself is the proof of life.
-    if (!this.pending) this.onTimer(now); // a rekey that fell due meanwhile goes now
+    const manager = this.managerFor(header);
+    if (!manager) return this.drop('unknown IKE SPI');
+    if (header.response) manager.onResponse(header, bytes, now);
+    else manager.onRequest(header, bytes, now);
   }
 
-  private handleRequest(bytes: Uint8Array, h: IkeHeader, now: number): void {
-    const sa = this.sa;
-    if (!sa || (this.phase !== 'auth' && this.phase !== 'established')) return this.drop('request without an IKE SA');
-    if (!same(h.spiI, sa.spiI) || !same(h.spiR, sa.spiR)) return this.drop('unknown IKE SPI');
-    const retransmitted = sa.lastAnswer !== undefined && h.messageId === sa.lastAnswer.messageId;
-    if (!retransmitted && h.messageId !== sa.peerNextId) return this.drop('gateway request outside the window', `#${h.messageId}`);
-    const decoded = decodeMessage(bytes, sa.cipherIn);
-    if (!decoded.ok) return this.drop(decoded.error.code === 'icv' ? 'ICV check failed' : 'malformed IKE message', decoded.error.message);
-    const msg = decoded.value.message;
-    if (msg.encrypted === undefined) return this.drop('unprotected request');
-    this.lastInboundAt = now;
-    if (retransmitted) {
-      // RFC 7296 2.1: answer a retransmitted request with the same response, processing nothing again.
-      this.transmit(this.ikePort(), sa.lastAnswer!.wire, now);
-      return;
+  /**
+   * ESP traffic of `child`: inbound proves the gateway alive; outbound refreshes the NAT mapping
+   * and, unanswered, makes a DPD due; either counts toward the pair's volume limits.
+   */
+  noteEsp(direction: 'in' | 'out', child: ChildSa, now: number): void {
+    if (direction === 'in') this.alive(now);
+    else {
+      if (child.udpEncap) this.lastNatOut = now;
+      this.unansweredSince ??= now;
     }
-    this.counters.messagesIn++;
-    this.counters.peerRequests++;
-    if (h.exchange === ExchangeType.INFORMATIONAL) {
-      const answer = answerInformational(msg, this.children.all());
-      this.answer(h, answer.response, now);
-      if (answer.event.kind === 'delete-ike') this.tearDown(now, 'gateway deleted the IKE SA', false, this.restartDelay());
-      // A pair a rekey replaced (the gateway initiated it, or won a collision): gone at both ends now.
-      else if (answer.event.kind === 'delete-child' && this.children.isRetiring(answer.event.child)) this.children.retire(answer.event.child);
-      // One CHILD SA per IKE SA: without it the IKE SA is of no use, so both go and we start over.
-      else if (answer.event.kind === 'delete-child') this.tearDown(now, 'gateway deleted the CHILD SA', true, this.restartDelay());
-    } else if (h.exchange === ExchangeType.CREATE_CHILD_SA) {
-      this.rekeying.answerCreateChildSa(h, msg, now);
-    } else {
-      this.answer(h, [], now);
+    if (child === this.children.current && this.volumeRekeyed !== child && volumeSpent(child, { bytes: this.settings.childRekeyBytes, packets: this.settings.childRekeyPackets })) {
+      this.volumeRekeyed = child;
+      this.log.info(`CHILD SA ${describeChildSa(child)} carried its volume: rekeying`);
+      this.childRekeyDue = now;
     }
   }
 
-  // ---- output ----
+  deadline(): number | undefined {
+    const ike = this.ike;
+    const up = this.phase === 'established' && ike !== undefined;
+    return earliest(
+      ike?.deadline(),
+      this.reauthing?.deadline(),
+      ...this.replaced.map((m) => m.deadline()),
+      this.sendInitAt,
+      this.phase === 'waiting' ? this.retryAt : undefined,
+      up ? this.childRekeyDue : undefined,
+      up ? this.ikeRekeyDue : undefined,
+      up && !this.reauthing ? this.reauthDue : undefined,
+      up && !ike.has('DPD') ? this.dpdDue() : undefined,
+      this.keepaliveDue(),
+      this.spareAt,
+    );
+  }
 
-  private answer(h: IkeHeader, payloads: Payload[], now: number): void {
-    const sa = this.sa!;
-    const wire = encodeProtected(sa, h.exchange, h.messageId, true, payloads);
-    sa.lastAnswer = { messageId: h.messageId, wire };
-    sa.peerNextId = h.messageId + 1;
+  onTimer(now: number): void {
+    this.ike?.onTimer(now);
+    this.reauthing?.onTimer(now);
+    for (const m of [...this.replaced]) m.onTimer(now);
+    if (due(this.sendInitAt, now)) {
+      this.sendInitAt = undefined;
+      this.sendInit(now);
+    }
+    if (this.phase === 'waiting' && due(this.retryAt, now)) this.beginAttempt(now);
+    const ike = this.ike;
+    if (this.phase === 'established' && ike) {
+      if (due(this.ikeRekeyDue, now)) {
+        this.ikeRekeyDue = undefined;
+        if (!ike.has('IKE_REKEY')) ike.queue(new IkeRekeyTask(this), now);
+      }
+      if (due(this.childRekeyDue, now)) {
+        this.childRekeyDue = undefined;
+        if (!ike.has('CHILD_REKEY')) ike.queue(new ChildRekeyTask(this), now);
+      }
+      if (!this.reauthing && due(this.reauthDue, now)) this.beginReauth(now);
+      if (!ike.has('DPD') && due(this.dpdDue(), now)) {
+        this.counters.dpdRequests++;
+        ike.queue(new DpdTask(), now);
+      }
+    }
+    if (due(this.keepaliveDue(), now)) {
+      this.counters.keepalives++;
+      this.lastNatOut = now;
+      this.ports.sendUdp('nat-t', natKeepalive(), now);
+    }
+    if (due(this.spareAt, now)) this.makeSpareKey();
+  }
+
+  /** Deletes the IKE SA at the gateway (one DELETE, not awaited: we may be shutting down) and stops. */
+  close(now: number): void {
+    this.tearDown('closed', true, now);
+    this.phase = 'closed';
+  }
+
+  /** The link is gone: nothing can be sent; everything goes, and start() follows on the next link. */
+  linkDown(now: number): void {
+    this.tearDown('link down', false, now);
+    this.phase = 'idle';
+  }
+
+  // ---- IkeContext: what tasks ask of the session ----
+
+  emit(event: IkeEvent, now: number): void {
+    this.ports.onEvent(event, now);
+  }
+
+  keyPair(group: DhGroup): DhKeyPair {
+    const spare = this.spare;
+    if (spare && spare.group.id === group.id) {
+      this.spare = undefined;
+      return spare;
+    }
+    return group.generate(this.random);
+  }
+
+  queue(task: Task, now: number): void {
+    this.ike?.queue(task, now);
+  }
+
+  established(sa: IkeSa, child: ChildSa, now: number, authLifetimeMs?: number): void {
+    this.reauthDue = authLifetimeMs === undefined ? undefined : now + authLifetimeMs - reauthLead(authLifetimeMs);
+    if (this.reauthing?.sa === sa) return this.reauthenticated(sa, child, now);
+    this.phase = 'established';
+    this.children.use(child, now);
+    this.backoff.reset();
+    this.explained = undefined;
+    this.alive(now);
+    this.lastNatOut = now;
+    this.childRekeyDue = this.settings.childLifetimeMs > 0 ? now + this.settings.childLifetimeMs : undefined;
+    this.ikeRekeyDue = this.settings.ikeLifetimeMs > 0 ? now + this.settings.ikeLifetimeMs : undefined;
+    this.spareAt = now + SPARE_KEY_DELAY_MS;
+    const suite = formatIkeSuite(sa.suite!);
+    this.log.info(`IKE SA up (${suite}), CHILD SA ${describeChildSa(child)}, virtual IP ${child.virtualIp}`);
+    this.emit({ type: 'ike-up', spiI: toHex(sa.spiI), spiR: toHex(sa.spiR), suite, natT: sa.natT, attempt: this.attempt, elapsedMs: now - this.attemptStartedAt }, now);
+    this.emit({
+      type: 'child-up', virtualIp: child.virtualIp, dns: child.dns,
+      ts: { local: child.tsLocal.map(formatSelector), remote: child.tsRemote.map(formatSelector) },
+      espSpiIn: child.spiIn, espSpiOut: child.spiOut, suite: child.suite, udpEncap: child.udpEncap,
+    }, now);
+    this.attempt = 0;
+  }
+
+  /** Make-before-break (RFC 4478): the new IKE SA and its CHILD SA take over; the old SA is deleted, its pairs with it. */
+  private reauthenticated(sa: IkeSa, child: ChildSa, now: number): void {
+    const old = this.ike!;
+    const previous = this.children.current!;
+    this.ike = this.reauthing!;
+    this.reauthing = undefined;
+    for (const t of old.takeQueued()) t.abandon();
+    this.pairsOf.set(old, this.children.all());
+    this.children.use(child, now);
+    this.replaced.push(old);
+    old.queue(new IkeDeleteTask(this), now);
+    this.childRekeyDue = this.settings.childLifetimeMs > 0 ? now + this.settings.childLifetimeMs : undefined;
+    this.ikeRekeyDue = this.settings.ikeLifetimeMs > 0 ? now + this.settings.ikeLifetimeMs : undefined;
+    this.spareAt = now + SPARE_KEY_DELAY_MS;
+    this.log.info(`IKE SA re-authenticated: ${toHex(sa.spiI)}/${toHex(sa.spiR)} replaces ${toHex(old.sa.spiI)}/${toHex(old.sa.spiR)}`);
+    this.emit({ type: 'ike-reauthenticated', spiI: toHex(sa.spiI), spiR: toHex(sa.spiR), previousSpiI: toHex(old.sa.spiI), previousSpiR: toHex(old.sa.spiR) }, now);
+    this.emit({ type: 'child-rekeyed', espSpiIn: child.spiIn, espSpiOut: child.spiOut, previousSpiIn: previous.spiIn, previousSpiOut: previous.spiOut, by: 'device' }, now);
+  }
+
+  replaceIkeSa(next: IkeSa, now: number): void {
+    const old = this.ike!;
+    const ike = this.manager(next, 0);
+    this.ike = ike;
+    this.replaced.push(old);
+    this.ikeRekeyDue = this.settings.ikeLifetimeMs > 0 ? now + this.settings.ikeLifetimeMs : undefined;
+    this.spareAt = now + SPARE_KEY_DELAY_MS;
+    for (const t of old.takeQueued()) ike.queue(t, now);
+    old.queue(new IkeDeleteTask(this), now);
+  }
+
+  rekeyChildAt(at: number | undefined): void {
+    this.childRekeyDue = at;
+  }
+
+  rekeyIkeAt(at: number | undefined): void {
+    this.ikeRekeyDue = at;
+  }
+
+  restart(reason: string, sendDelete: boolean, now: number, delayMs = this.tuning.restartDelayMs ?? 1000): void {
+    this.tearDown(reason, sendDelete, now);
+    this.phase = 'waiting';
+    this.retryAt = now + delayMs;
+  }
+
+  // ---- establishment ----
+
+  private beginAttempt(now: number): void {
+    this.dropAll(now);
+    this.attempt++;
+    this.counters.attempts++;
+    this.attemptStartedAt = now;
+    this.phase = 'connecting';
+    this.emit({ type: 'ike-connecting', attempt: this.attempt }, now);
+    // The key pair is the costly part of IKE_SA_INIT: made in a turn of its own unless one is ready.
+    const group = preferredGroup(this.settings.proposals.ike);
+    if (this.spare?.group.id === group.id) return this.sendInit(now);
+    this.spare = group.generate(this.random);
+    this.sendInitAt = now;
+  }
+
+  private beginReauth(now: number): void {
+    this.reauthDue = undefined;
+    this.log.info('re-authenticating: a new IKE SA before the gateway\'s AUTH_LIFETIME runs out');
+    const m = this.manager(newIkeSa(newIkeSpi(this.random)), 0);
+    this.reauthing = m;
+    m.queue(new IkeSaInitTask(this), now);
+    m.queue(new IkeAuthTask(this, true), now);
+  }
+
+  private sendInit(now: number): void {
+    const ike = this.manager(newIkeSa(newIkeSpi(this.random)), 0);
+    this.ike = ike;
+    ike.queue(new IkeSaInitTask(this), now);
+    ike.queue(new IkeAuthTask(this), now);
+  }
+
+  private attemptFailed(f: IkeFailure, deleteSa: boolean, now: number): void {
+    if (deleteSa) this.sendDelete(now);
+    this.dropAll(now);
+    const permanent = isPermanent(f.cause);
+    const retryInMs = this.backoff.fail(permanent);
+    const attempt = this.attempt;
+    this.log.warn(`attempt ${attempt} failed: ${f.cause}: ${f.detail}; next attempt in ${Math.round(retryInMs / 1000)} s`);
+    if (permanent && this.backoff.slow && this.explained !== f.cause) {
+      this.explained = f.cause;
+      this.log.error(`the gateway refuses this device's configuration (${f.cause}: ${f.detail}); trying again every ${Math.round(retryInMs / 60000)} min until it is fixed`);
+    }
+    this.phase = 'waiting';
+    this.retryAt = now + retryInMs;
+    this.spareAt = now + SPARE_KEY_DELAY_MS;
+    this.emit({ type: 'ike-error', cause: f.cause, detail: f.detail, attempt, retryInMs, permanent }, now);
+  }
+
+  /** The SA is gone (or going): tell the agent, optionally DELETE it at the gateway. */
+  private tearDown(reason: string, sendDelete: boolean, now: number): void {
+    const child = this.children.current;
+    const wasUp = this.phase === 'established';
+    if (sendDelete) this.sendDelete(now);
+    this.dropAll(now);
+    if (child) this.emit({ type: 'child-down', espSpiIn: child.spiIn, espSpiOut: child.spiOut, reason }, now);
+    if (wasUp || child) {
+      this.log.info(`IKE SA down: ${reason}`);
+      this.emit({ type: 'ike-down', reason }, now);
+    }
+  }
+
+  private sendDelete(now: number, ike = this.ike): void {
+    if (!ike) return;
+    const messageId = ike.sendOnce(ExchangeType.INFORMATIONAL, deleteIkeSaPayloads(), now);
+    if (messageId !== undefined) this.deleted = { spiI: ike.sa.spiI, spiR: ike.sa.spiR, messageId };
+  }
+
+  /** Every IKE SA and CHILD SA goes, keys zeroed; no timers left. */
+  private dropAll(now: number): void {
+    this.ike?.abandon();
+    this.reauthing?.abandon();
+    for (const m of this.replaced) m.abandon();
+    this.ike = this.reauthing = undefined;
+    this.replaced = [];
+    this.pairsOf.clear();
+    this.reauthDue = undefined;
+    this.children.clear(now);
+    this.sendInitAt = this.retryAt = this.childRekeyDue = this.ikeRekeyDue = this.spareAt = undefined;
+    this.unansweredSince = undefined;
+    this.volumeRekeyed = undefined;
+    this.pfsGroup = this.settings.proposals.pfsGroups[0];
+  }
+
+  // ---- the task managers ----
+
+  private manager(sa: IkeSa, firstMessageId: number): TaskManager {
+    return new TaskManager(sa, {
+      transmit: (wire, now) => this.transmit(sa, wire, now),
+      retransmitted: () => this.counters.retransmits++,
+      respond: (msg, m, now) => {
+        this.counters.peerRequests++;
+        return this.respondOn(msg, m, now);
+      },
+      done: (task, m) => {
+        if (task.name === 'IKE_DELETE') this.retire(m);
+      },
+      failed: (task, f, deleteSa, m, now) => this.taskFailed(task, f, deleteSa, m, now),
+      heard: (now) => {
+        this.counters.messagesIn++;
+        this.alive(now);
+      },
+      drop: (reason, detail) => this.drop(reason, detail),
+      debug: (message) => this.log.debug(message),
+    }, this.tuning.retransmit ?? this.settings.retransmit, firstMessageId);
+  }
+
+  private managerFor(h: IkeHeader): TaskManager | undefined {
+    for (const m of [this.ike, this.reauthing, ...this.replaced]) {
+      if (!m) continue;
+      if (!equalBytes(h.spiI, m.sa.spiI)) continue;
+      // The IKE_SA_INIT response is the first to name the gateway's SPI.
+      if (equalBytes(h.spiR, m.sa.spiR) || (m.sa.spiR.every((b) => b === 0) && h.response && h.exchange === ExchangeType.IKE_SA_INIT)) return m;
+    }
+    return undefined;
+  }
+
+  private respondOn(msg: IkeMessage, m: TaskManager, now: number): Answer {
+    if (m === this.ike) return respond(this, msg, m, now);
+    // A replaced IKE SA only goes away: the gateway's DELETE of it ends it; anything else gets an empty answer.
+    const deletesIt = msg.exchange === ExchangeType.INFORMATIONAL && (msg.encrypted ?? []).some((p) => p.kind === 'D' && p.protocolId === ProtocolId.IKE);
+    return deletesIt ? { payloads: [], after: () => this.retire(m) } : { payloads: [] };
+  }
+
+  private taskFailed(task: Task, f: IkeFailure | undefined, deleteSa: boolean, m: TaskManager, now: number): void {
+    if (m === this.reauthing) return this.reauthFailed(f, deleteSa, now);
+    if (m !== this.ike) return this.retire(m);
+    if (!f) return;
+    if (task.name === 'IKE_SA_INIT' || task.name === 'IKE_AUTH') return this.attemptFailed(f, deleteSa, now);
+    // A gateway that stopped answering gets a moment; one that refused (it is alive) a new SA at once.
+    if (f.cause === 'TIMEOUT') this.restart(f.detail, deleteSa, now);
+    else this.restart(`${TASK_WORDS[task.name]} failed (${f.cause}): re-establishing`, deleteSa, now, 0);
+  }
+
+  private retire(m: TaskManager): void {
+    m.abandon();
+    this.replaced = this.replaced.filter((x) => x !== m);
+    for (const c of this.pairsOf.get(m) ?? []) this.children.retire(c);
+    this.pairsOf.delete(m);
+  }
+
+  /** The old IKE SA still carries the traffic: try again shortly, while its authentication lasts. */
+  private reauthFailed(f: IkeFailure | undefined, deleteSa: boolean, now: number): void {
+    const m = this.reauthing!;
+    if (deleteSa) this.sendDelete(now, m);
+    m.abandon();
+    this.reauthing = undefined;
+    this.log.warn(`re-authentication failed${f ? ` (${f.cause}: ${f.detail})` : ''}; trying again in ${REAUTH_RETRY_MS / 1000} s`);
+    this.reauthDue = now + REAUTH_RETRY_MS;
+  }
+
+  // ---- liveness and output ----
+
+  private alive(now: number): void {
+    this.lastIn = now;
+    this.unansweredSince = undefined;
+  }
+
+  private dpdDue(): number | undefined {
+    const s = this.settings;
+    return earliest(
+      s.dpdIntervalMs > 0 && this.unansweredSince !== undefined ? this.unansweredSince + s.dpdIntervalMs : undefined,
+      s.dpdIdleMs > 0 ? this.lastIn + s.dpdIdleMs : undefined,
+    );
+  }
+
+  private keepaliveDue(): number | undefined {
+    const up = this.phase === 'established' || (this.phase === 'connecting' && this.ike?.sa.cipherIn !== undefined);
+    return up && this.ike?.sa.natT && this.settings.natKeepaliveMs > 0 ? this.lastNatOut + this.settings.natKeepaliveMs : undefined;
+  }
+
+  private makeSpareKey(): void {
+    this.spareAt = undefined;
+    const sa = this.ike?.sa;
+    // The next key exchange: an attempt's, the next CHILD SA rekey's (PFS) or the next IKE SA rekey's.
+    const childFirst = this.pfsGroup !== undefined && (this.childRekeyDue ?? Infinity) < (this.ikeRekeyDue ?? Infinity);
+    const group = !sa?.suite ? preferredGroup(this.settings.proposals.ike) : childFirst ? this.pfsGroup! : sa.suite.dh;
+    if (this.spare?.group.id !== group.id) {
+      this.spare?.wipe();
+      this.spare = group.generate(this.random);
+    }
+  }
+
+  private transmit(sa: IkeSa, wire: Uint8Array, now: number): void {
     this.counters.messagesOut++;
-    this.transmit(this.ikePort(), wire, now);
-  }
-
-  private sendEncrypted(purpose: Purpose, exchange: number, payloads: Payload[], now: number): void {
-    const sa = this.sa!;
-    const messageId = sa.nextId++;
-    const wire = encodeProtected(sa, exchange, messageId, false, payloads);
-    this.sendRequest({ purpose, sa, exchange, messageId, wire, port: this.ikePort() }, now);
-  }
-
-  /** DELETE of a CHILD SA pair we created (RFC 7296 1.4.1); its inbound SA goes when answered. */
-  private sendDeleteChild(child: ChildSa, now: number): void {
-    const sa = this.sa!;
-    const messageId = sa.nextId++;
-    const wire = encodeProtected(sa, ExchangeType.INFORMATIONAL, messageId, false, deleteChildSaPayloads(child.spiIn));
-    this.sendRequest({ purpose: 'delete-child', sa, child, exchange: ExchangeType.INFORMATIONAL, messageId, wire, port: this.ikePort() }, now);
-  }
-
-  /** DELETE of the IKE SA a rekey replaced, on that SA (RFC 7296 1.3.2). */
-  private sendDeleteOldIkeSa(old: IkeSa, now: number): void {
-    const messageId = old.nextId++;
-    const wire = encodeProtected(old, ExchangeType.INFORMATIONAL, messageId, false, deleteIkeSaPayloads());
-    this.sendRequest({ purpose: 'delete-old-ike', sa: old, exchange: ExchangeType.INFORMATIONAL, messageId, wire, port: this.ikePort() }, now);
-  }
-
-  /** A DELETE of the IKE SA, sent once and not awaited: the SA is gone for us either way. */
-  private sendDeleteOnce(now: number): void {
-    const sa = this.sa;
-    if (!sa) return;
-    const messageId = sa.nextId++;
-    const wire = encodeProtected(sa, ExchangeType.INFORMATIONAL, messageId, false, deleteIkeSaPayloads());
-    this.deleted = { spiI: sa.spiI, spiR: sa.spiR, messageId };
-    this.counters.messagesOut++;
-    this.transmit(this.ikePort(), wire, now);
-  }
-
-  private sendRequest(p: Pending, now: number): void {
-    this.pending = p;
-    this.rtx.sent(now);
-    this.counters.messagesOut++;
-    this.transmit(p.port, p.wire, now);
-  }
-
-  private transmit(port: IkePort, wire: Uint8Array, now: number): void {
-    if (port === 'nat-t') {
-      this.lastNatTOutAt = now;
-      this.ports.sendUdp('nat-t', wrapIkeForNatt(wire));
-    } else this.ports.sendUdp('ike', wire);
-  }
-
-  /** After NAT detection everything moves to 4500 (RFC 7296 2.23). */
-  private ikePort(): IkePort {
-    return this.sa?.natT ? 'nat-t' : 'ike';
+    // After NAT detection everything moves to 4500 (RFC 7296 2.23).
+    if (sa.natT) {
+      this.lastNatOut = now;
+      this.ports.sendUdp('nat-t', wrapIkeForNatt(wire), now);
+    } else this.ports.sendUdp('ike', wire, now);
   }
 
   private drop(reason: string, detail = ''): void {
     this.counters.dropped++;
     this.drops.drop(reason, detail);
   }
-
-  private emit(ev: IkeEvent): void {
-    this.ports.onEvent(ev);
-  }
-}
-
-function same(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
 }

@@ -69,3 +69,14 @@ export function messageSelectors(msg: IkeMessage, kind: 'TSi' | 'TSr'): Ipv4Sele
     .filter((t) => t.tsType === TsType.IPV4_ADDR_RANGE && t.startAddress.length === 4 && t.endAddress.length === 4)
     .map((t) => ({ protocol: t.ipProtocol, startPort: t.startPort, endPort: t.endPort, start: u32(t.startAddress), end: u32(t.endAddress) }));
 }
+
+/** Whether a packet's address (and protocol and port, when the selector restricts them) lies inside one of `selectors`. */
+export function selectorContains(selectors: readonly Ipv4Selector[], address: number, protocol: number, port: number): boolean {
+  for (const s of selectors) {
+    if (address < s.start || address > s.end) continue;
+    if (s.protocol !== 0 && s.protocol !== protocol) continue;
+    if ((s.startPort !== 0 || s.endPort !== 65535) && (port < s.startPort || port > s.endPort)) continue;
+    return true;
+  }
+  return false;
+}

@@ -4,6 +4,7 @@
  * Overlapping fragments abandon the datagram (the classic teardrop/evasion trick);
  * exact duplicates are ignored.
  */
+import { earliest } from '../util/time.ts';
 import { equalBytes } from '../util/bytes.ts';
 import type { DropCounter } from '../util/log.ts';
 import { addressFromBytes } from './address.ts';
@@ -102,9 +103,7 @@ export class Reassembler {
   }
 
   deadline(): number | undefined {
-    let next: number | undefined;
-    for (const e of this.pending.values()) if (next === undefined || e.expires < next) next = e.expires;
-    return next;
+    return earliest(...[...this.pending.values()].map((e) => e.expires));
   }
 
   onTimer(now: number): void {

@@ -2,7 +2,7 @@
 import { readU16, writeU16 } from '../util/bytes.ts';
 import { internetChecksum } from './checksum.ts';
 import { PROTO_UDP } from './ipv4.ts';
-import { fail, ok, type Parsed } from './result.ts';
+import { err, ok, type Result } from '../util/result.ts';
 
 export const ICMP_ECHO_REPLY = 0;
 export const ICMP_DEST_UNREACHABLE = 3;
@@ -19,9 +19,9 @@ export interface IcmpMessage {
   body: Uint8Array;
 }
 
-export function parseIcmp(message: Uint8Array): Parsed<IcmpMessage> {
-  if (message.length < 8) return fail('icmp truncated');
-  if (internetChecksum(message) !== 0) return fail('icmp bad checksum');
+export function parseIcmp(message: Uint8Array): Result<IcmpMessage> {
+  if (message.length < 8) return err('icmp truncated');
+  if (internetChecksum(message) !== 0) return err('icmp bad checksum');
   return ok({ type: message[0]!, code: message[1]!, rest: message.subarray(4, 8), body: message.subarray(8) });
 }
 
@@ -63,12 +63,12 @@ export interface QuotedUdp {
 }
 
 /** Extracts the quoted UDP ports from a destination-unreachable body; not UDP or too short → failure. */
-export function parseQuotedUdp(code: number, body: Uint8Array): Parsed<QuotedUdp> {
-  if (body.length < 20) return fail('icmp quote truncated');
-  if (body[0]! >> 4 !== 4) return fail('icmp quote not ipv4');
+export function parseQuotedUdp(code: number, body: Uint8Array): Result<QuotedUdp> {
+  if (body.length < 20) return err('icmp quote truncated');
+  if (body[0]! >> 4 !== 4) return err('icmp quote not ipv4');
   const headerLength = (body[0]! & 0x0f) * 4;
-  if (headerLength < 20 || body.length < headerLength + 4) return fail('icmp quote truncated');
-  if (body[9] !== PROTO_UDP) return fail('icmp quote not udp');
+  if (headerLength < 20 || body.length < headerLength + 4) return err('icmp quote truncated');
+  if (body[9] !== PROTO_UDP) return err('icmp quote not udp');
   return ok({
     code,
     src: body.subarray(12, 16),

@@ -1,10 +1,11 @@
 /** IPv4 header build/parse (RFC 791). Options are skipped on receive and never sent. */
 import { readU16, writeU16 } from '../util/bytes.ts';
 import { internetChecksum } from './checksum.ts';
-import { fail, ok, type Parsed } from './result.ts';
+import { err, ok, type Result } from '../util/result.ts';
 
 export const PROTO_ICMP = 1;
 export const PROTO_UDP = 17;
+export const PROTO_TCP = 6;
 export const PROTO_ESP = 50;
 
 export const IPV4_HEADER_LENGTH = 20;
@@ -30,19 +31,19 @@ export interface Ipv4Packet {
   payload: Uint8Array;
 }
 
-export function parseIpv4Packet(packet: Uint8Array): Parsed<Ipv4Packet> {
-  if (packet.length < IPV4_HEADER_LENGTH) return fail('ipv4 truncated header');
+export function parseIpv4Packet(packet: Uint8Array): Result<Ipv4Packet> {
+  if (packet.length < IPV4_HEADER_LENGTH) return err('ipv4 truncated header');
   const version = packet[0]! >> 4;
-  if (version !== 4) return fail('ipv4 bad version');
+  if (version !== 4) return err('ipv4 bad version');
   const headerLength = (packet[0]! & 0x0f) * 4;
-  if (headerLength < IPV4_HEADER_LENGTH) return fail('ipv4 bad header length');
-  if (packet.length < headerLength) return fail('ipv4 truncated header');
+  if (headerLength < IPV4_HEADER_LENGTH) return err('ipv4 bad header length');
+  if (packet.length < headerLength) return err('ipv4 truncated header');
   const totalLength = readU16(packet, 2);
-  if (totalLength < headerLength) return fail('ipv4 bad total length');
-  if (totalLength > packet.length) return fail('ipv4 truncated packet');
-  if (internetChecksum(packet, 0, headerLength) !== 0) return fail('ipv4 bad header checksum');
+  if (totalLength < headerLength) return err('ipv4 bad total length');
+  if (totalLength > packet.length) return err('ipv4 truncated packet');
+  if (internetChecksum(packet, 0, headerLength) !== 0) return err('ipv4 bad header checksum');
   const flagsFragment = readU16(packet, 6);
-  if (flagsFragment & 0x8000) return fail('ipv4 reserved flag set');
+  if (flagsFragment & 0x8000) return err('ipv4 reserved flag set');
   return ok({
     header: {
       headerLength,
@@ -92,4 +93,29 @@ export function buildIpv4Packet(fields: Ipv4BuildFields, payload: Uint8Array): U
   writeU16(p, 10, internetChecksum(p, 0, IPV4_HEADER_LENGTH));
   p.set(payload, IPV4_HEADER_LENGTH);
   return p;
+}
+
+/** The fields an IPsec policy looks at (RFC 4301 4.4.1), read without allocating; ports -1 when not in this packet (a later fragment). */
+export interface Flow {
+  src: number;
+  dst: number;
+  protocol: number;
+  srcPort: number;
+  dstPort: number;
+}
+
+export function flowOf(packet: Uint8Array): Flow | undefined {
+  if (packet.length < IPV4_HEADER_LENGTH || packet[0]! >> 4 !== 4) return undefined;
+  const headerLength = (packet[0]! & 0x0f) * 4;
+  const protocol = packet[9]!;
+  const u32 = (at: number): number => ((packet[at]! << 24) >>> 0) + (packet[at + 1]! << 16) + (packet[at + 2]! << 8) + packet[at + 3]!;
+  const firstFragment = (readU16(packet, 6) & 0x1fff) === 0;
+  const ports = firstFragment && (protocol === PROTO_UDP || protocol === PROTO_TCP) && packet.length >= headerLength + 4;
+  return {
+    src: u32(12),
+    dst: u32(16),
+    protocol,
+    srcPort: ports ? readU16(packet, headerLength) : -1,
+    dstPort: ports ? readU16(packet, headerLength + 2) : -1,
+  };
 }

@@ -22,7 +22,8 @@ export interface IpStackDeps {
 }
 
 export interface IpStackPorts {
-  transmit(packet: Uint8Array): void;
+  /** An outgoing packet; false when the layer below refused it (e.g. no tunnel, outside its traffic selectors). */
+  transmit(packet: Uint8Array, now: number): boolean;
 }
 
 export interface IpStackOptions {
@@ -152,7 +153,7 @@ export class IpStack {
     this.stats.packetsIn++;
     this.stats.bytesIn += packet.length;
     const parsed = parseIpv4Packet(packet);
-    if (!parsed.ok) return this.drops.drop(parsed.reason);
+    if (!parsed.ok) return this.drops.drop(parsed.error);
     const { header, payload } = parsed.value;
     if (!this.local) return this.drops.drop('no local address');
     if (!sameAddress(header.dst, this.local)) return this.drops.drop('not for us', addressFromBytes(header.dst));
@@ -182,7 +183,7 @@ export class IpStack {
 
   private inputUdp(d: Datagram, now: number): void {
     const parsed = parseUdp(d.payload, d.header.src, d.header.dst);
-    if (!parsed.ok) return this.drops.drop(parsed.reason);
+    if (!parsed.ok) return this.drops.drop(parsed.error);
     const udp = parsed.value;
     const socket = this.sockets.get(udp.dstPort);
     if (!socket) {
@@ -198,11 +199,11 @@ export class IpStack {
 
   private inputIcmp(d: Datagram, now: number): void {
     const parsed = parseIcmp(d.payload);
-    if (!parsed.ok) return this.drops.drop(parsed.reason);
+    if (!parsed.ok) return this.drops.drop(parsed.error);
     const icmp = parsed.value;
     if (icmp.type === ICMP_ECHO_REQUEST && icmp.code === 0) {
       this.stats.delivered++;
-      this.send(PROTO_ICMP, d.header.src, buildEchoReply(icmp));
+      this.send(PROTO_ICMP, d.header.src, buildEchoReply(icmp), now);
       return;
     }
     if (icmp.type === ICMP_ECHO_REPLY && icmp.code === 0) {
@@ -213,7 +214,7 @@ export class IpStack {
     }
     if (icmp.type === ICMP_DEST_UNREACHABLE) {
       const quote = parseQuotedUdp(icmp.code, icmp.body);
-      if (!quote.ok) return this.drops.drop(quote.reason);
+      if (!quote.ok) return this.drops.drop(quote.error);
       const q = quote.value;
       // Only believe errors about datagrams we could have sent from this address.
       if (!this.local || !sameAddress(q.src, this.local)) return this.drops.drop('icmp quote not ours');
@@ -233,7 +234,7 @@ export class IpStack {
     }
     this.lastIcmpError = now;
     this.stats.icmpErrorsSent++;
-    this.send(PROTO_ICMP, d.header.src, buildDestUnreachable(code, d.raw, d.header.headerLength));
+    this.send(PROTO_ICMP, d.header.src, buildDestUnreachable(code, d.raw, d.header.headerLength), now);
   }
 
   // ---- timers ----
@@ -261,9 +262,9 @@ export class IpStack {
     let open = true;
     return {
       localPort: port,
-      sendTo: (addr, dstPort, payload) => {
+      sendTo: (addr, dstPort, payload, now) => {
         if (!open) return this.refuse('udp socket closed');
-        return this.sendUdp(port, addr, dstPort, payload);
+        return this.sendUdp(port, addr, dstPort, payload, now);
       },
       close: () => {
         if (open && this.sockets.get(port) === entry) this.sockets.delete(port);
@@ -279,18 +280,18 @@ export class IpStack {
     else this.rawHandlers.delete(protocol);
   }
 
-  sendRaw(protocol: number, addr: Ipv4Address, payload: Uint8Array, _now: number): boolean {
+  sendRaw(protocol: number, addr: Ipv4Address, payload: Uint8Array, now: number): boolean {
     const dst = addressToBytes(addr);
     if (!dst) return this.refuse('send bad address');
     if (payload.length > 0xffff - IPV4_HEADER_LENGTH) return this.refuse('send too long');
-    return this.send(protocol, dst, payload);
+    return this.send(protocol, dst, payload, now);
   }
 
   /** Sends an echo request; replies go to the handler set with onEchoReply. */
-  ping(addr: Ipv4Address, identifier: number, sequence: number, data: Uint8Array, _now: number): boolean {
+  ping(addr: Ipv4Address, identifier: number, sequence: number, data: Uint8Array, now: number): boolean {
     const dst = addressToBytes(addr);
     if (!dst) return this.refuse('send bad address');
-    return this.send(PROTO_ICMP, dst, buildEchoRequest(identifier, sequence, data));
+    return this.send(PROTO_ICMP, dst, buildEchoRequest(identifier, sequence, data), now);
   }
 
   onEchoReply(handler: ((reply: EchoReply, now: number) => void) | undefined): void {
@@ -303,34 +304,32 @@ export class IpStack {
 
   // ---- send path ----
 
-  private sendUdp(srcPort: number, addr: Ipv4Address, dstPort: number, payload: Uint8Array): boolean {
+  private sendUdp(srcPort: number, addr: Ipv4Address, dstPort: number, payload: Uint8Array, now: number): boolean {
     const dst = addressToBytes(addr);
     if (!dst) return this.refuse('send bad address');
     if (!Number.isInteger(dstPort) || dstPort <= 0 || dstPort > 0xffff) return this.refuse('send bad port');
     if (payload.length > MAX_UDP_PAYLOAD) return this.refuse('send too long');
     if (!this.local) return this.refuse('send without local address');
-    return this.send(PROTO_UDP, dst, buildUdp(this.local, dst, srcPort, dstPort, payload));
+    return this.send(PROTO_UDP, dst, buildUdp(this.local, dst, srcPort, dstPort, payload), now);
   }
 
-  private send(protocol: number, dst: Uint8Array, payload: Uint8Array): boolean {
+  private send(protocol: number, dst: Uint8Array, payload: Uint8Array, now: number): boolean {
     if (!this.local) return this.refuse('send without local address');
     const fields = { src: this.local, dst, protocol, identification: this.identification, ttl: this.ttl };
     this.identification = (this.identification + 1) & 0xffff;
-    if (IPV4_HEADER_LENGTH + payload.length <= this.mtu) {
-      this.transmit(buildIpv4Packet(fields, payload));
-      return true;
-    }
+    if (IPV4_HEADER_LENGTH + payload.length <= this.mtu) return this.transmit(buildIpv4Packet(fields, payload), now);
+    let sent = true;
     for (const f of splitForMtu(payload, this.mtu)) {
       this.stats.fragmentsOut++;
-      this.transmit(buildIpv4Packet({ ...fields, fragmentOffset: f.offset, moreFragments: f.more }, f.data));
+      sent = this.transmit(buildIpv4Packet({ ...fields, fragmentOffset: f.offset, moreFragments: f.more }, f.data), now) && sent;
     }
-    return true;
+    return sent;
   }
 
-  private transmit(packet: Uint8Array): void {
+  private transmit(packet: Uint8Array, now: number): boolean {
     this.stats.packetsOut++;
     this.stats.bytesOut += packet.length;
-    this.ports.transmit(packet);
+    return this.ports.transmit(packet, now);
   }
 
   private refuse(reason: string): false {

@@ -2,7 +2,7 @@
 import { readU16, writeU16 } from '../util/bytes.ts';
 import { sumWords, finishChecksum } from './checksum.ts';
 import { PROTO_UDP } from './ipv4.ts';
-import { fail, ok, type Parsed } from './result.ts';
+import { err, ok, type Result } from '../util/result.ts';
 
 export const UDP_HEADER_LENGTH = 8;
 
@@ -31,14 +31,14 @@ export function buildUdp(src: Uint8Array, dst: Uint8Array, srcPort: number, dstP
 }
 
 /** Parses an IP payload as UDP; `src`/`dst` are the IP addresses for the pseudo-header. */
-export function parseUdp(segment: Uint8Array, src: Uint8Array, dst: Uint8Array): Parsed<UdpSegment> {
-  if (segment.length < UDP_HEADER_LENGTH) return fail('udp truncated header');
+export function parseUdp(segment: Uint8Array, src: Uint8Array, dst: Uint8Array): Result<UdpSegment> {
+  if (segment.length < UDP_HEADER_LENGTH) return err('udp truncated header');
   const length = readU16(segment, 4);
-  if (length < UDP_HEADER_LENGTH) return fail('udp bad length');
-  if (length > segment.length) return fail('udp truncated');
+  if (length < UDP_HEADER_LENGTH) return err('udp bad length');
+  if (length > segment.length) return err('udp truncated');
   // A zero checksum means the sender did not compute one (allowed for UDP over IPv4).
   if (readU16(segment, 6) !== 0) {
-    if (finishChecksum(sumWords(segment, 0, length, pseudoHeaderSum(src, dst, length))) !== 0) return fail('udp bad checksum');
+    if (finishChecksum(sumWords(segment, 0, length, pseudoHeaderSum(src, dst, length))) !== 0) return err('udp bad checksum');
   }
   return ok({ srcPort: readU16(segment, 0), dstPort: readU16(segment, 2), payload: segment.subarray(UDP_HEADER_LENGTH, length) });
 }

@@ -31,7 +31,7 @@ export interface AtResult {
 }
 
 export interface AtEnginePorts {
-  writeSerial(bytes: Uint8Array): void;
+  writeSerial(bytes: Uint8Array, now: number): void;
   /** Unsolicited result codes, and NO CARRIER / RDY spotted in data mode. */
   onUrc(line: string, now: number): void;
   /** Bytes received in data mode (after CONNECT). */
@@ -145,7 +145,7 @@ export class AtEngine {
     if (!next) return;
     this.pending = { ...next, deadline: now + (next.options.timeoutMs ?? this.defaultTimeoutMs), lines: [] };
     this.deps.log.debug(`> ${this.shown(next)}`);
-    this.ports.writeSerial(utf8(next.options.raw ? next.text : `${next.text}\r`));
+    this.ports.writeSerial(utf8(next.options.raw ? next.text : `${next.text}\r`), now);
   }
 
   private complete(result: AtResult, now: number): void {

@@ -1,5 +1,4 @@
-/** What the modem driver reads from the agent config, plus timing knobs with sane defaults. */
-import type { AgentConfig } from '../config.ts';
+/** The modem driver's timing knobs, with sane defaults (its configuration is ModemSettings, config.ts). */
 
 export interface ModemTuning {
   /** Pause between unanswered AT probes while the modem boots. */
@@ -21,12 +20,6 @@ export interface ModemTuning {
   guardTimeMs: number;
   /** How long DTR stays low for a hang-up when the host has a DTR line. */
   dtrDropMs: number;
-  redialInitialMs: number;
-  redialMaxMs: number;
-  /** Failed dials (or quick carrier losses) in a row before an error event. */
-  redialMaxAttempts: number;
-  /** A session online at least this long resets the redial backoff. */
-  stableOnlineMs: number;
 }
 
 export const DEFAULT_MODEM_TUNING: ModemTuning = {
@@ -41,26 +34,14 @@ export const DEFAULT_MODEM_TUNING: ModemTuning = {
   dialTimeoutMs: 60000,
   guardTimeMs: 1100,
   dtrDropMs: 500,
-  redialInitialMs: 2000,
-  redialMaxMs: 60000,
-  redialMaxAttempts: 8,
-  stableOnlineMs: 60000,
 };
 
-export type ModemConfig = Pick<AgentConfig, 'apn' | 'simPin' | 'registrationTimeout' | 'dialString'> & Partial<ModemTuning>;
-
-export function modemTuning(config: ModemConfig): ModemTuning {
+export function modemTuning(tuning: Partial<ModemTuning>): ModemTuning {
   const t = { ...DEFAULT_MODEM_TUNING };
   for (const key of Object.keys(t) as (keyof ModemTuning)[]) {
-    const v = config[key];
+    const v = tuning[key];
     if (typeof v === 'number' && Number.isFinite(v) && v >= 0) t[key] = v;
   }
   t.guardTimeMs = Math.max(1000, t.guardTimeMs); // modems ignore "+++" with shorter guards
   return t;
-}
-
-/** Bounded exponential backoff: initial, 2×, 4×, ... capped at max (attempt counts from 1). */
-export function redialDelayMs(attempt: number, t: Pick<ModemTuning, 'redialInitialMs' | 'redialMaxMs'>): number {
-  const exp = Math.min(Math.max(attempt - 1, 0), 30);
-  return Math.min(t.redialInitialMs * 2 ** exp, t.redialMaxMs);
 }

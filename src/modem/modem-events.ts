@@ -8,13 +8,15 @@ export type ModemEvent =
   | { type: 'online'; rate?: string }
   /** hangUp() finished: the modem is back in command mode, still registered. */
   | { type: 'offline' }
-  /** The data call (or the modem) went away; the driver redials by itself. */
+  /** ATD did not CONNECT; the modem is back in command mode until dial(now). */
+  | { type: 'dial-failed'; reason: string }
+  /** The data call (or the modem) went away; dial(now) calls again. */
   | { type: 'lost'; reason: string }
-  /** The driver gave up; start(now) tries again from scratch. */
+  /** The driver cannot go on (SIM, registration, a silent modem); start(now) tries again from scratch. */
   | { type: 'error'; cause: string };
 
 export interface ModemPorts {
-  writeSerial(bytes: Uint8Array): void;
+  writeSerial(bytes: Uint8Array, now: number): void;
   onEvent(event: ModemEvent, now: number): void;
   /** Data-mode bytes (PPP), from CONNECT until hang-up or carrier loss. */
   onData(bytes: Uint8Array, now: number): void;

@@ -1,6 +1,7 @@
 /**
  * The cellular modem driver (3GPP TS 27.007 over V.250): probe, SIM PIN, PDP context,
- * registration, signal, dial into data mode, hang up, and redial with backoff.
+ * registration, signal, dial into data mode, hang up. When to dial again after a failed dial
+ * or a lost call is the cellular link's decision (one retry policy for the whole agent).
  * Sans-IO: bytes in through input(), out through ports.writeSerial; time only via `now`.
  *
  * Serial routing: the host feeds every received serial byte to input(); in data mode the
@@ -8,17 +9,19 @@
  * RDY outside PPP frames. PPP output goes through writeData(), which refuses data once
  * hangUp() started: the "+++" guard time (counted from hangUp()) needs a silent line.
  */
+import { earliest } from '../util/time.ts';
 import { DropCounter, type Logger } from '../util/log.ts';
 import { AtEngine, type AtCommandOptions, type AtResult } from './at-engine.ts';
 import { describeFinal } from './at-results.ts';
 import { CME_SIM_NOT_INSERTED, CME_SIM_PIN_REQUIRED, CME_SIM_PUK_REQUIRED } from './cme-errors.ts';
-import { modemTuning, redialDelayMs, type ModemConfig, type ModemTuning } from './modem-config.ts';
+import type { ModemSettings } from './config.ts';
+import { modemTuning, type ModemTuning } from './modem-config.ts';
 import type { ModemEvent, ModemPorts } from './modem-events.ts';
 import { STAT_DENIED, isRegistered, isRoaming, parseCsq, parseRegistration } from './registration.ts';
 
 export type ModemPhase =
   | 'idle' | 'probing' | 'init' | 'registering' | 'registered' | 'dialing' | 'online'
-  | 'hangup' | 'backoff' | 'offline' | 'failed';
+  | 'hangup' | 'offline' | 'failed';
 
 type Step = (now: number) => void;
 
@@ -38,23 +41,24 @@ export class Modem {
   private pinSent = false;
   private initialized = false;
   private wantOnline = false;
-  private dialFailures = 0;
+  /** Dials since the last CONNECT, for the 'dialing' event. */
+  private dialAttempts = 0;
   private regDeadline = 0;
   private readonly regStats = new Map<string, number>();
-  private onlineSince = 0;
 
   constructor(
-    private readonly config: ModemConfig,
+    private readonly settings: ModemSettings,
     deps: { log: Logger; drops?: DropCounter },
     private readonly ports: ModemPorts,
+    tuning: Partial<ModemTuning> = {},
   ) {
     this.log = deps.log;
     this.drops = deps.drops ?? new DropCounter(deps.log);
-    this.t = modemTuning(config);
+    this.t = modemTuning(tuning);
     this.engine = new AtEngine(
       { log: deps.log, drops: this.drops },
       {
-        writeSerial: (b) => ports.writeSerial(b),
+        writeSerial: (b, now) => ports.writeSerial(b, now),
         onData: (b, now) => ports.onData(b, now),
         onUrc: (line, now) => this.onUrc(line, now),
       },
@@ -72,7 +76,7 @@ export class Modem {
     this.wantOnline = true;
     this.initialized = false;
     this.pinSent = false;
-    this.dialFailures = 0;
+    this.dialAttempts = 0;
     this.initRestarts = 0;
     this.beginProbing(now);
   }
@@ -82,19 +86,18 @@ export class Modem {
   }
 
   /** PPP output in data mode (keeps hang-up honest: no data after hangUp). Dropped and counted outside data mode. */
-  writeData(bytes: Uint8Array, _now: number): void {
+  writeData(bytes: Uint8Array, now: number): void {
     if (this.phase !== 'online' || this.engine.mode !== 'data') {
       this.drops.drop('data write while not online');
       return;
     }
-    this.ports.writeSerial(bytes);
+    this.ports.writeSerial(bytes, now);
   }
 
-  /** Dials again after hangUp() (or after an error: then from scratch). */
+  /** Dials again after hangUp(), a failed dial or a lost call (after an error: from scratch). */
   dial(now: number): void {
     this.wantOnline = true;
     if (this.phase === 'offline' && this.initialized) {
-      this.dialFailures = 0;
       this.startRegistration(now);
     } else if (this.phase === 'idle' || this.phase === 'failed' || this.phase === 'offline') {
       this.start(now);
@@ -130,11 +133,7 @@ export class Modem {
   }
 
   deadline(): number | undefined {
-    const a = this.engine.deadline();
-    const b = this.timerAt;
-    if (a === undefined) return b;
-    if (b === undefined) return a;
-    return Math.min(a, b);
+    return earliest(this.engine.deadline(), this.timerAt);
   }
 
   onTimer(now: number): void {
@@ -269,9 +268,8 @@ export class Modem {
   }
 
   private enterPin(now: number): void {
-    const pin = this.config.simPin;
+    const pin = this.settings.simPin;
     if (!pin) return this.fail('SIM PIN required but config.simPin is empty', now);
-    if (!/^\d{4,8}$/.test(pin)) return this.fail('SIM PIN required but config.simPin is not 4 to 8 digits', now);
     this.log.info('entering SIM PIN');
     this.cmd(`AT+CPIN="${pin}"`, now, { secret: true, timeoutMs: this.t.pinTimeoutMs }, (r, n) => {
       // Never retry a PIN on our own: three wrong PINs block the SIM.
@@ -284,8 +282,7 @@ export class Modem {
   }
 
   private configure(now: number): void {
-    const apn = this.config.apn;
-    if (!/^[\x20-\x7e]*$/.test(apn) || apn.includes('"')) return this.fail('config.apn has characters an AT command cannot carry', now);
+    const apn = this.settings.apn;
     this.cmd(`AT+CGDCONT=1,"IP","${apn}"`, now, {}, (r, n) => {
       if (r.kind === 'timeout') return this.initStalled('AT+CGDCONT', n);
       if (r.kind !== 'ok') return this.fail(`AT+CGDCONT failed: ${r.final ? describeFinal(r.final) : r.kind}`, n);
@@ -304,7 +301,7 @@ export class Modem {
   private startRegistration(now: number): void {
     this.setPhase('registering');
     this.regStats.clear();
-    this.regDeadline = now + this.config.registrationTimeout * 1000;
+    this.regDeadline = now + this.settings.registrationTimeoutMs;
     this.emit({ type: 'registering' }, now);
     this.pollRegistration(now);
   }
@@ -339,7 +336,7 @@ export class Modem {
     }
     if (now >= this.regDeadline) {
       const seen = stats.map(([w, s]) => `${w} ${s}`).join(', ') || 'no answer';
-      return this.fail(`not registered within ${this.config.registrationTimeout} s (last stat: ${seen})`, now);
+      return this.fail(`not registered within ${this.settings.registrationTimeoutMs / 1000} s (last stat: ${seen})`, now);
     }
     this.after(Math.min(this.t.registrationPollMs, this.regDeadline - now), now, (n) => this.pollRegistration(n));
   }
@@ -360,41 +357,32 @@ export class Modem {
   // --- data call ------------------------------------------------------------------------
 
   private dialNow(now: number): void {
-    const dialString = this.config.dialString;
-    if (!/^[0-9A-Da-d*#+,;]+$/.test(dialString)) return this.fail('config.dialString is not a valid dial string', now);
     this.setPhase('dialing');
-    this.emit({ type: 'dialing', attempt: this.dialFailures + 1 }, now);
-    this.cmd(`ATD${dialString}`, now, { dial: true, timeoutMs: this.t.dialTimeoutMs }, (r, n) => {
+    this.emit({ type: 'dialing', attempt: ++this.dialAttempts }, now);
+    this.cmd(`ATD${this.settings.dialString}`, now, { dial: true, timeoutMs: this.t.dialTimeoutMs }, (r, n) => {
       if (r.kind === 'connect') {
         this.setPhase('online');
-        this.onlineSince = n;
+        this.dialAttempts = 0;
         this.log.info(`online${r.final?.detail ? ` (${r.final.detail})` : ''}`);
         this.emit({ type: 'online', rate: r.final?.detail }, n);
         return;
       }
       const why = r.kind === 'timeout' ? `no CONNECT within ${this.t.dialTimeoutMs / 1000} s` : describeFinal(r.final!);
       this.log.warn(`dial failed: ${why}`);
-      this.redial(why, n);
+      this.offlineAfter({ type: 'dial-failed', reason: why }, n);
     });
   }
 
-  private redial(reason: string, now: number): void {
-    this.dialFailures++;
-    if (this.dialFailures >= this.t.redialMaxAttempts) {
-      return this.fail(`gave up after ${this.dialFailures} dial attempts (last: ${reason})`, now);
-    }
-    const delay = redialDelayMs(this.dialFailures, this.t);
-    this.log.info(`redial in ${delay} ms`);
-    this.setPhase('backoff');
-    this.after(delay, now, (n) => this.startRegistration(n));
+  /** Back in command mode after a failed dial or a lost call: the agent decides when to dial again. */
+  private offlineAfter(event: ModemEvent, now: number): void {
+    this.wantOnline = false;
+    this.setPhase('offline');
+    this.emit(event, now);
   }
 
   private lost(reason: string, now: number): void {
     this.log.warn(`connection lost: ${reason}`);
-    this.emit({ type: 'lost', reason }, now);
-    // A session that held for a while starts the backoff afresh; a flapping one does not.
-    if (now - this.onlineSince >= this.t.stableOnlineMs) this.dialFailures = 0;
-    this.redial(reason, now);
+    this.offlineAfter({ type: 'lost', reason }, now);
   }
 
   private dtrHangUp(now: number): void {

@@ -2,6 +2,7 @@
  * LCP (RFC 1661): link options (MRU, ACCM, authentication, magic number, PFC, ACFC) on top
  * of the shared automaton, plus the LCP-only packets: Protocol-Reject, Echo, Discard.
  */
+import { earliest } from '../util/time.ts';
 import type { Random } from '../platform.ts';
 import type { DropCounter, Logger } from '../util/log.ts';
 import { readU16, readU32, writeU16, writeU32 } from '../util/bytes.ts';
@@ -281,10 +282,7 @@ export class Lcp {
   }
 
   deadline(): number | undefined {
-    const a = this.automaton.deadline();
-    const e = this.echoAt;
-    if (a === undefined) return e;
-    return e === undefined ? a : Math.min(a, e);
+    return earliest(this.automaton.deadline(), this.echoAt);
   }
 
   onTimer(now: number): void {

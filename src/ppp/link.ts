@@ -3,9 +3,10 @@
  * authenticates, runs IPCP, and carries IPv4 once the network phase is up.
  * Phases follow RFC 1661 section 3.2: Dead, Establish, Authenticate, Network, Terminate.
  */
-import type { AgentConfig } from '../config.ts';
 import type { Random } from '../platform.ts';
+import type { PppSettings } from './config.ts';
 import { DropCounter, type Logger } from '../util/log.ts';
+import { earliest } from '../util/time.ts';
 import { parseIpv4 } from '../util/bytes.ts';
 import { DEFAULT_TIMING, type AutomatonTiming } from './automaton.ts';
 import { ChapResponder, PapClient, type Authenticator } from './auth.ts';
@@ -16,15 +17,16 @@ import { PROTO_CHAP, PROTO_IPCP, PROTO_IPV4, PROTO_LCP, PROTO_PAP, protocolName 
 
 export type PppPhase = 'Dead' | 'Establish' | 'Authenticate' | 'Network' | 'Terminate';
 
-export type PppConfig = Pick<AgentConfig, 'pppAuth' | 'pppUser' | 'pppPassword' | 'lcpEchoInterval' | 'lcpEchoFailures' | 'mru'> & {
+/** Tuning that is not device configuration. */
+export interface PppTuning {
   /** Restart timer and counters of RFC 1661 section 4.6 (defaults 3 s, 10, 2, 5). */
-  pppTiming?: Partial<AutomatonTiming>;
+  timing?: Partial<AutomatonTiming>;
   /**
    * What we nak to a peer that asks for IP address 0.0.0.0 (it wants to be told one).
    * Default 10.64.64.64, pppd's convention for "remote address unknown".
    */
-  pppPeerAddressHint?: string;
-};
+  peerAddressHint?: string;
+}
 
 export type PppEvent =
   | ({ type: 'up' } & IpcpResult)
@@ -32,9 +34,9 @@ export type PppEvent =
   | { type: 'down'; reason: string; final: boolean };
 
 export interface PppPorts {
-  writeSerial(bytes: Uint8Array): void;
-  deliverIpv4(packet: Uint8Array): void;
-  onEvent(event: PppEvent): void;
+  writeSerial(bytes: Uint8Array, now: number): void;
+  deliverIpv4(packet: Uint8Array, now: number): void;
+  onEvent(event: PppEvent, now: number): void;
 }
 
 export interface PppCounters {
@@ -64,19 +66,21 @@ export class PppLink {
   private readonly pending: PppEvent[] = [];
   private emitting = false;
   private readonly counters = { framesIn: 0, framesOut: 0, bytesIn: 0, bytesOut: 0, ipv4In: 0, ipv4Out: 0 };
+  /** The `now` of the call being served (set by every entry point, see guard()). */
   private now = 0;
 
   constructor(
-    private readonly config: PppConfig,
+    private readonly settings: PppSettings,
     deps: { random: Random; log: Logger },
     private readonly ports: PppPorts,
+    tuning: PppTuning = {},
   ) {
     this.log = deps.log;
     this.drops = new DropCounter(deps.log);
-    const timing = { ...DEFAULT_TIMING, ...config.pppTiming };
-    this.decoder = new HdlcDecoder(Math.max(config.mru, 1500) + HDLC_OVERHEAD, this.drops, (f) => this.frame(f));
+    const timing = { ...DEFAULT_TIMING, ...tuning.timing };
+    this.decoder = new HdlcDecoder(Math.max(settings.mru, 1500) + HDLC_OVERHEAD, this.drops, (f) => this.frame(f));
     this.lcp = new Lcp(
-      { mru: config.mru, auth: config.pppAuth, echoIntervalMs: config.lcpEchoInterval * 1000, echoFailures: config.lcpEchoFailures },
+      { mru: settings.mru, auth: settings.auth, echoIntervalMs: settings.echoIntervalMs, echoFailures: settings.echoFailures },
       { random: deps.random, log: deps.log.child('lcp'), drops: this.drops },
       {
         send: (p) => this.sendFrame(PROTO_LCP, p),
@@ -87,7 +91,7 @@ export class PppLink {
       },
       timing,
     );
-    const parsedHint = config.pppPeerAddressHint ? parseIpv4(config.pppPeerAddressHint) : undefined;
+    const parsedHint = tuning.peerAddressHint ? parseIpv4(tuning.peerAddressHint) : undefined;
     const hint = parsedHint && parsedHint.some((x) => x !== 0) ? parsedHint : DEFAULT_PEER_HINT; // 0.0.0.0 would nak forever
     this.ipcp = new Ipcp(hint, { log: deps.log.child('ipcp'), drops: this.drops }, {
       send: (p) => this.sendFrame(PROTO_IPCP, p),
@@ -104,7 +108,7 @@ export class PppLink {
     }, timing);
     const authTiming = { restartMs: timing.restartMs, maxConfigure: timing.maxConfigure };
     const authPorts = {
-      send: (p: Uint8Array) => this.sendFrame(this.config.pppAuth === 'pap' ? PROTO_PAP : PROTO_CHAP, p),
+      send: (p: Uint8Array) => this.sendFrame(settings.auth === 'pap' ? PROTO_PAP : PROTO_CHAP, p),
       succeeded: (now: number) => this.enterNetwork(now),
       failed: (reason: string, now: number) => {
         this.log.warn(reason);
@@ -112,8 +116,8 @@ export class PppLink {
       },
     };
     const authLog = deps.log.child('auth');
-    if (config.pppAuth === 'pap') this.auth = new PapClient(config.pppUser, config.pppPassword, authTiming, authLog, this.drops, authPorts);
-    if (config.pppAuth === 'chap') this.auth = new ChapResponder(config.pppUser, config.pppPassword, authTiming, authLog, this.drops, authPorts);
+    if (settings.auth === 'pap') this.auth = new PapClient(settings.user, settings.password, authTiming, authLog, this.drops, authPorts);
+    if (settings.auth === 'chap') this.auth = new ChapResponder(settings.user, settings.password, authTiming, authLog, this.drops, authPorts);
   }
 
   get currentPhase(): PppPhase {
@@ -156,11 +160,7 @@ export class PppLink {
   }
 
   deadline(): number | undefined {
-    let at: number | undefined;
-    for (const d of [this.lcp.deadline(), this.ipcp.automaton.deadline(), this.auth?.deadline()]) {
-      if (d !== undefined && (at === undefined || d < at)) at = d;
-    }
-    return at;
+    return earliest(this.lcp.deadline(), this.ipcp.automaton.deadline(), this.auth?.deadline());
   }
 
   onTimer(now: number): void {
@@ -198,7 +198,7 @@ export class PppLink {
         return this.lcp.input(info, now);
       case PROTO_PAP:
       case PROTO_CHAP:
-        if (this.auth && (this.phase === 'Authenticate' || this.phase === 'Network') && protocol === (this.config.pppAuth === 'pap' ? PROTO_PAP : PROTO_CHAP)) return this.auth.input(info, now);
+        if (this.auth && (this.phase === 'Authenticate' || this.phase === 'Network') && protocol === (this.settings.auth === 'pap' ? PROTO_PAP : PROTO_CHAP)) return this.auth.input(info, now);
         return this.drops.drop('auth packet unexpected');
       case PROTO_IPCP:
         if (this.phase === 'Network') return this.ipcp.automaton.input(info, now);
@@ -206,7 +206,7 @@ export class PppLink {
       case PROTO_IPV4:
         if (!this.networkUp) return this.drops.drop('ipv4 while network down');
         this.counters.ipv4In++;
-        return this.ports.deliverIpv4(info);
+        return this.ports.deliverIpv4(info, now);
       default:
         this.drops.drop('unknown protocol', protocolName(protocol));
         this.lcp.rejectProtocol(protocol, info);
@@ -217,7 +217,7 @@ export class PppLink {
     const bytes = encodeFrame(protocol, info, this.framing);
     this.counters.framesOut++;
     this.counters.bytesOut += bytes.length;
-    this.ports.writeSerial(bytes);
+    this.ports.writeSerial(bytes, this.now);
   }
 
   private lcpUp(now: number): void {
@@ -284,7 +284,7 @@ export class PppLink {
     if (this.emitting) return;
     this.emitting = true;
     try {
-      while (this.pending.length > 0) this.ports.onEvent(this.pending.shift()!);
+      while (this.pending.length > 0) this.ports.onEvent(this.pending.shift()!, this.now);
     } finally {
       this.emitting = false;
     }

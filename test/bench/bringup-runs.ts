@@ -5,7 +5,7 @@
  * all three; the times from each initiator's own "PPP up" and "CHILD SA up".
  */
 import type { AgentEvent } from '../../src/agent/agent.ts';
-import type { AgentConfig } from '../../src/config.ts';
+import type { ManifestConfig } from '../../src/config/validate.ts';
 import { SimDevice } from '../../hosts/sim/device.ts';
 import { PtySerial } from '../../hosts/sim/pty-serial.ts';
 import { totals, type MeteredFrame } from '../lab/air-meter.ts';
@@ -69,7 +69,7 @@ export function analyse(frames: readonly MeteredFrame[], pppUpAt: number, childU
 }
 
 /** The device's config for a bring-up: one datagram of 16 bytes to the echo service once the tunnel is up. */
-export function bringUpConfig(base: AgentConfig): AgentConfig {
+export function bringUpConfig(base: ManifestConfig): ManifestConfig {
   return { ...base, probeTarget: `${ECHO_ADDRESS}:${ECHO_PORT}`, probeCount: 1, probeSize: DATAGRAM_PAYLOAD };
 }
 
@@ -97,7 +97,7 @@ async function deviceRun(lab: Lab, run: (onEvent: (e: AgentEvent) => void) => Pr
   }
 }
 
-export function ikeletNodeRun(lab: Lab, config: AgentConfig): Promise<BringUp> {
+export function ikeletNodeRun(lab: Lab, config: ManifestConfig): Promise<BringUp> {
   return deviceRun(lab, async (onEvent) => {
     const device = new SimDevice({ config: bringUpConfig(config), serialPath: lab.serialPath, log: () => {} });
     device.onEvent((e) => onEvent(e));
@@ -107,7 +107,7 @@ export function ikeletNodeRun(lab: Lab, config: AgentConfig): Promise<BringUp> {
 }
 
 /** The agent inside XS (xsnap). Importing the XS host locks down this process (SES): the caller decides when. */
-export function ikeletXsRun(lab: Lab, config: AgentConfig, code: string): Promise<BringUp> {
+export function ikeletXsRun(lab: Lab, config: ManifestConfig, code: string): Promise<BringUp> {
   return deviceRun(lab, async (onEvent) => {
     const { XsAgentHost } = await import('../../hosts/xs/agent-host.ts');
     const serial = new PtySerial(lab.serialPath);

@@ -9,7 +9,7 @@
  * and a day is 86,400 s ÷ the configured lifetime × cost.
  */
 import fs from 'node:fs';
-import type { AgentConfig } from '../../src/config.ts';
+import type { ManifestConfig } from '../../src/config/validate.ts';
 import { SimDevice } from '../../hosts/sim/device.ts';
 import type { AgentEvent } from '../../src/agent/agent.ts';
 import type { FrameCause, MeteredFrame } from '../lab/air-meter.ts';
@@ -24,8 +24,8 @@ export type IdleCause = 'nat-keepalive' | 'dpd' | 'lcp-echo' | 'child-rekey' | '
 export const IDLE_CAUSES: IdleCause[] = ['nat-keepalive', 'dpd', 'lcp-echo', 'child-rekey', 'ike-rekey', 'other'];
 
 /** The device defaults of the ESP32 manifest for everything that sends while idle. */
-export function esp32IdleDefaults(): Pick<AgentConfig, 'lcpEchoInterval' | 'lcpEchoFailures' | 'dpdInterval' | 'natKeepalive' | 'ikeLifetime' | 'childLifetime'> {
-  const c = (JSON.parse(fs.readFileSync('manifests/esp32/manifest.json', 'utf8')) as { config: AgentConfig }).config;
+export function esp32IdleDefaults(): Pick<ManifestConfig, 'lcpEchoInterval' | 'lcpEchoFailures' | 'dpdInterval' | 'natKeepalive' | 'ikeLifetime' | 'childLifetime'> {
+  const c = (JSON.parse(fs.readFileSync('manifests/esp32/manifest.json', 'utf8')) as { config: ManifestConfig }).config;
   return { lcpEchoInterval: c.lcpEchoInterval, lcpEchoFailures: c.lcpEchoFailures, dpdInterval: c.dpdInterval, natKeepalive: c.natKeepalive, ikeLifetime: c.ikeLifetime, childLifetime: c.childLifetime };
 }
 
@@ -105,7 +105,7 @@ function rekeyCost(frames: readonly MeteredFrame[]): RekeyCost {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** ikelet with the device defaults: bring the tunnel up, answer one datagram, then stay idle for `windowS`. */
-export async function ikeletIdle(lab: Lab, base: AgentConfig, windowS: number): Promise<IdleFigures> {
+export async function ikeletIdle(lab: Lab, base: ManifestConfig, windowS: number): Promise<IdleFigures> {
   const meter = lab.modem!.meter;
   const device = new SimDevice({ config: bringUpConfig({ ...base, ...esp32IdleDefaults() }), serialPath: lab.serialPath, log: () => {} });
   device.start();
@@ -124,7 +124,7 @@ export async function ikeletIdle(lab: Lab, base: AgentConfig, windowS: number): 
  * What one CHILD SA rekey and one IKE SA rekey cost ikelet (each with the DELETE of the old SA):
  * lifetimes of 10 s and 16 s (kernel-libipsec at the gateway needs 5 s or more), nothing else sending.
  */
-export async function ikeletRekeys(lab: Lab, base: AgentConfig): Promise<{ child: RekeyCost; ike: RekeyCost }> {
+export async function ikeletRekeys(lab: Lab, base: ManifestConfig): Promise<{ child: RekeyCost; ike: RekeyCost }> {
   const meter = lab.modem!.meter;
   const config = { ...base, childLifetime: 10, ikeLifetime: 16, dpdInterval: 0, natKeepalive: 0, lcpEchoInterval: 0 };
   const device = new SimDevice({ config, serialPath: lab.serialPath, log: () => {} });

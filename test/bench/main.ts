@@ -13,7 +13,7 @@
  * The gateway sends no NAT keepalives of its own here (keep_alive 0), as one on a public address.
  */
 import os from 'node:os';
-import type { AgentConfig } from '../../src/config.ts';
+import type { ManifestConfig } from '../../src/config/validate.ts';
 import { agentBundle } from '../../hosts/xs/bundle.ts';
 import { labDeviceConfig } from '../lab/device-config.ts';
 import { Lab } from '../lab/lab.ts';
@@ -45,7 +45,7 @@ const record = (prefix: string, b: BringUp) => {
 // ---- 1. bring-up, per suite -------------------------------------------------------------------
 const xsCode = await agentBundle();
 for (const suite of SUITES) {
-  const config: AgentConfig = labDeviceConfig({ ikeProposals: [suite.ike], espProposals: [suite.esp], logLevel: 'error' });
+  const config: ManifestConfig = labDeviceConfig({ ikeProposals: [suite.ike], espProposals: [suite.esp], logLevel: 'error' });
   const lab = await Lab.start({
     gateway: { ...GATEWAY, ikeProposals: [suite.ike], espProposals: [suite.esp] },
     modem: { registrationDelayMs: 50 },

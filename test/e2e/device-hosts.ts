@@ -3,7 +3,7 @@
  * with the same assertions: Node (hosts/sim) proves the protocol, XS proves the device code.
  */
 import type { AgentEvent } from '../../src/agent/agent.ts';
-import type { AgentConfig } from '../../src/config.ts';
+import type { ManifestConfig } from '../../src/config/validate.ts';
 import type { UdpSocket } from '../../src/ip/stack.ts';
 import { SimDevice } from '../../hosts/sim/device.ts';
 import { PtySerial } from '../../hosts/sim/pty-serial.ts';
@@ -25,7 +25,7 @@ export interface DeviceUnderTest {
 
 export interface DeviceHost {
   name: string;
-  make(options: { config: AgentConfig; serialPath: string }): Promise<DeviceUnderTest>;
+  make(options: { config: ManifestConfig; serialPath: string }): Promise<DeviceUnderTest>;
 }
 
 const log = process.env.IKELET_LOG ? consoleLog : () => {};

@@ -11,7 +11,7 @@
 import assert from 'node:assert/strict';
 import type { TestContext } from 'node:test';
 import type { AgentEvent } from '../../src/agent/agent.ts';
-import type { AgentConfig } from '../../src/config.ts';
+import type { ManifestConfig } from '../../src/config/validate.ts';
 import { labDeviceConfig } from '../lab/device-config.ts';
 import { describeReport, EchoChecker } from '../lab/echo-checker.ts';
 import { labTest, startLab } from '../lab/harness.ts';
@@ -31,7 +31,7 @@ interface Rig {
 }
 
 /** Lab, device, tunnel up, datagrams flowing and echoed. */
-async function rig(t: TestContext, host: DeviceHost, gateway: Partial<GatewayOptions>, config: Partial<AgentConfig> = {}, before?: (lab: Lab) => Promise<void>): Promise<Rig> {
+async function rig(t: TestContext, host: DeviceHost, gateway: Partial<GatewayOptions>, config: Partial<ManifestConfig> = {}, before?: (lab: Lab) => Promise<void>): Promise<Rig> {
   const lab = await startLab(t, { gateway, modem: { registrationDelayMs: 100 } });
   await before?.(lab);
   const device = await host.make({ config: labDeviceConfig(config), serialPath: lab.serialPath });

@@ -24,7 +24,8 @@ import { DEFAULT_GATEWAY, Gateway, type GatewayOptions } from './strongswan.ts';
 import { Slirp, slirpSocatArgs } from './slirp.ts';
 import { ModemEmulator, type ModemEmulatorOptions } from './modem-emulator.ts';
 import { SwanInitiator } from './swan-initiator.ts';
-import type { AgentConfig } from '../../src/config.ts';
+import type { ManifestConfig } from '../../src/config/validate.ts';
+import { AppServices, type AppServicesOptions } from './app-services.ts';
 
 export const PRIVATE_NET = '198.51.100.0/24';
 export const GATEWAY_INNER = '198.51.100.1';
@@ -48,7 +49,9 @@ export interface LabOptions {
    * its own ("cli") dialling the same modem emulator; the modem and PPP settings come from
    * this device configuration (see swan-initiator.ts).
    */
-  swanInitiator?: { device: AgentConfig; logKeys?: boolean };
+  swanInitiator?: { device: ManifestConfig; logKeys?: boolean };
+  /** The application servers (mosquitto, nginx, the hostile peers): see app-services.ts. */
+  apps?: boolean | AppServicesOptions;
 }
 
 /** An "internet host" on the carrier side: UDP echo on the wan loopback, 10.0.2.2:7 through slirp. */
@@ -69,6 +72,8 @@ export class Lab {
   initiator?: SwanInitiator;
   private readonly modemOptions?: LabOptions['modem'];
   private readonly initiatorOptions?: LabOptions['swanInitiator'];
+  private readonly appsOptions?: AppServicesOptions;
+  apps?: AppServices;
   private echo?: LabProcess;
   private carrierEcho?: LabProcess;
   private dns?: LabProcess;
@@ -84,6 +89,7 @@ export class Lab {
     this.modemOptions = options.modem;
     this.initiatorOptions = options.swanInitiator;
     if (options.swanInitiator && !options.modem) throw new Error('the strongSwan initiator dials the modem emulator: give the lab a `modem`');
+    if (options.apps) this.appsOptions = options.apps === true ? {} : options.apps;
     if (options.slirp !== false && !options.modem) this.slirp = new Slirp(this.wan, this.dir);
   }
 
@@ -96,6 +102,7 @@ export class Lab {
     try {
       await lab.buildNetwork();
       await lab.startServices();
+      if (lab.appsOptions) lab.apps = await AppServices.start(lab.priv, lab.dir, lab.appsOptions);
       await lab.gateway.start();
       await lab.slirp?.start();
       if (lab.modemOptions) await lab.startModem(lab.modemOptions);
@@ -142,6 +149,9 @@ export class Lab {
     // slirp resolves through the namespace's resolv.conf: point it at the lab DNS, never outside.
     fs.mkdirSync(`/etc/netns/${this.wan}`, { recursive: true });
     fs.writeFileSync(`/etc/netns/${this.wan}/resolv.conf`, `nameserver ${DNS_ADDRESS}\n`);
+    // The private network resolves lab names through its own DNS too (mosquitto_sub -h broker.lab.example).
+    fs.mkdirSync(`/etc/netns/${this.priv}`, { recursive: true });
+    fs.writeFileSync(`/etc/netns/${this.priv}/resolv.conf`, `nameserver ${DNS_ADDRESS}\n`);
     await run('ip', ['link', 'add', 'ikl-gw', 'netns', this.wan, 'type', 'veth', 'peer', 'name', 'ikl-priv', 'netns', this.priv]);
     await nsRun(this.wan, 'ip', 'addr', 'add', `${GATEWAY_INNER}/24`, 'dev', 'ikl-gw');
     await nsRun(this.wan, 'ip', 'link', 'set', 'ikl-gw', 'up');
@@ -238,11 +248,12 @@ export class Lab {
     await this.initiator?.stop().catch(() => {});
     await this.gateway.stop().catch(() => {});
     await this.modem?.stop().catch(() => {});
+    await this.apps?.stop().catch(() => {});
     for (const p of [this.echo, this.dns, this.carrierEcho]) if (p) await stopProcess(p).catch(() => {});
     await deleteNamespace(this.wan);
     await deleteNamespace(this.priv);
     if (this.initiator) await deleteNamespace(this.cli);
-    fs.rmSync(`/etc/netns/${this.wan}`, { recursive: true, force: true });
+    for (const ns of [this.wan, this.priv]) fs.rmSync(`/etc/netns/${ns}`, { recursive: true, force: true });
     if (!process.env.IKELET_KEEP_LAB) fs.rmSync(this.dir, { recursive: true, force: true });
   }
 
@@ -259,14 +270,14 @@ export class Lab {
         /* best effort */
       }
     }
-    fs.rmSync(`/etc/netns/${this.wan}`, { recursive: true, force: true });
+    for (const ns of [this.wan, this.priv]) fs.rmSync(`/etc/netns/${ns}`, { recursive: true, force: true });
     fs.rmSync(this.dir, { recursive: true, force: true });
   }
 }
 
 export function labUnavailableReason(): string | undefined {
   if (process.getuid?.() !== 0) return 'the lab needs root (network namespaces, veth, charon)';
-  for (const bin of ['/usr/sbin/charon-systemd', '/usr/bin/slirp-fullbolt', '/usr/bin/socat', '/usr/sbin/swanctl']) {
+  for (const bin of ['/usr/sbin/charon-systemd', '/usr/bin/slirp-fullbolt', '/usr/bin/socat', '/usr/sbin/swanctl', '/usr/sbin/mosquitto', '/usr/sbin/nginx']) {
     if (!fs.existsSync(bin)) return `${bin} is missing: run scripts/setup.sh`;
   }
   return undefined;

@@ -710,7 +710,7 @@ export class ModemEmulator {
     const log = new Logger((_level, component, message) => this.logLine(`rebind ${component}: ${message}`), 'ppp', 'info');
     const up = new Promise<string>((resolve, reject) => {
       const splice = new PppLink(
-        { pppAuth: 'none', pppUser: '', pppPassword: '', lcpEchoInterval: 0, lcpEchoFailures: 0, mru: 1500 },
+        { auth: 'none', user: '', password: '', echoIntervalMs: 0, echoFailures: 1, mru: 1500 },
         { random: { bytes: (n) => new Uint8Array(randomBytes(n)) }, log },
         {
           writeSerial: (b) => void child?.stdin?.write(b),

@@ -19,7 +19,7 @@ import { randomBytes } from 'node:crypto';
 import dgram from 'node:dgram';
 import readline from 'node:readline';
 import { parseArgs } from 'node:util';
-import type { AgentConfig } from '../../src/config.ts';
+import { parseSettings } from '../../src/config/validate.ts';
 import { Modem, type ModemEvent } from '../../src/modem/index.ts';
 import { PppLink, type PppEvent } from '../../src/ppp/link.ts';
 import { LOG_LEVELS, type LogLevel } from '../../src/platform.ts';
@@ -30,7 +30,7 @@ import { run } from './processes.ts';
 
 const { values } = parseArgs({ options: { serial: { type: 'string' }, tun: { type: 'string', default: 'ppp0' }, config: { type: 'string', default: '{}' } } });
 if (!values.serial) throw new Error('--serial PTY is required');
-const config = JSON.parse(values.config!) as AgentConfig;
+const settings = parseSettings(JSON.parse(values.config!), 'the bridge --config');
 const level: LogLevel = LOG_LEVELS.includes(process.env.IKELET_LOG as LogLevel) ? (process.env.IKELET_LOG as LogLevel) : 'warn';
 const log = new Logger((lvl, component, message) => process.stderr.write(`${new Date().toISOString().slice(11, 23)} ${lvl} ${component}: ${message}\n`), 'bridge', level);
 const random = { bytes: (n: number) => new Uint8Array(randomBytes(n)) };
@@ -59,7 +59,7 @@ udp.on('message', (packet) => {
 });
 await new Promise<void>((r) => udp.bind(BRIDGE_PORT, '127.0.0.1', r));
 
-const modem = new Modem(config, { log: log.child('modem') }, {
+const modem = new Modem(settings.modem, { log: log.child('modem') }, {
   writeSerial: (b) => serial.write(b),
   onData: (b, t) => ppp?.input(b, t),
   onEvent: (ev, t) => modemEvent(ev, t),
@@ -67,13 +67,13 @@ const modem = new Modem(config, { log: log.child('modem') }, {
 
 function modemEvent(ev: ModemEvent, t: number): void {
   if (ev.type === 'online') {
-    ppp = new PppLink(config, { random, log: log.child('ppp') }, {
-      writeSerial: (b) => modem.writeData(b, now()),
+    ppp = new PppLink(settings.ppp, { random, log: log.child('ppp') }, {
+      writeSerial: (b, n) => modem.writeData(b, n),
       deliverIpv4: (p) => {
         counts.fromPpp++;
         udp.send(p, SOCAT_PORT, '127.0.0.1');
       },
-      onEvent: (pev) => pppEvent(pev, now()),
+      onEvent: (pev, n) => pppEvent(pev, n),
     });
     ppp.open(t);
   } else if (ev.type === 'lost' || ev.type === 'error') {

@@ -13,7 +13,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import readline from 'node:readline';
-import type { AgentConfig } from '../../src/config.ts';
+import type { ManifestConfig } from '../../src/config/validate.ts';
 import { nsRun } from './netns.ts';
 import { Charon, charonConf, type GatewayOptions } from './strongswan.ts';
 import { ikeSas } from './vici-text.ts';
@@ -27,7 +27,7 @@ export interface InitiatorOptions {
   /** Where the gateway is reached through the carrier (10.0.2.2 through slirp). */
   remoteAddress: string;
   /** The device configuration whose modem and PPP settings the bridge uses. */
-  device: AgentConfig;
+  device: ManifestConfig;
   /** Derived keys in charon.log (level 4), for Wireshark. */
   logKeys?: boolean;
 }

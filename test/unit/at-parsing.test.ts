@@ -2,7 +2,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { describeFinal, parseFinal } from '../../src/modem/at-results.ts';
 import { csqToDbm, parseCsq, parseRegistration } from '../../src/modem/registration.ts';
-import { redialDelayMs } from '../../src/modem/modem-config.ts';
 import { CarrierWatch } from '../../src/modem/carrier-watch.ts';
 import { utf8 } from '../../src/util/bytes.ts';
 
@@ -33,10 +32,6 @@ test('CME errors read the same in numeric and verbose form', () => {
   assert.equal(parseFinal('+CEREG: 1'), undefined);
 });
 
-test('redial delay: 2 s doubling, capped at 60 s', () => {
-  const t = { redialInitialMs: 2000, redialMaxMs: 60_000 };
-  assert.deepEqual([1, 2, 3, 4, 5, 6, 7, 50].map((a) => redialDelayMs(a, t)), [2000, 4000, 8000, 16000, 32000, 60000, 60000, 60000]);
-});
 
 test('CarrierWatch: only outside frames, across chunks', () => {
   const w = new CarrierWatch();

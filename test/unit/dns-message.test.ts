@@ -88,7 +88,7 @@ test('CNAME loops in the answer yield no addresses', () => {
   assert.deepEqual(addressesFor('a.test', r.value.answers).addresses, []);
 });
 
-const reasonOf = (b: Uint8Array): string => { const r = parseMessage(b); return r.ok ? 'ok' : r.reason; };
+const reasonOf = (b: Uint8Array): string => { const r = parseMessage(b); return r.ok ? 'ok' : r.error; };
 
 test('malicious names: pointer loops, forward pointers, bad label types, overlong names', () => {
   const self = new Writer().header(1, 0x8180, 1, 0);
@@ -119,7 +119,7 @@ test('malicious names: pointer loops, forward pointers, bad label types, overlon
   chain.u8(0);
   for (let i = 0; i < 40; i++) { const here = chain.pos; chain.ptr(prev); prev = here; }
   const r = readName(chain.bytes(), prev);
-  assert.deepEqual(r, { ok: false, reason: 'dns too many compression pointers' });
+  assert.deepEqual(r, { ok: false, error: 'dns too many compression pointers' });
 });
 
 test('lengths past the end are rejected', () => {

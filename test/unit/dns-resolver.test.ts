@@ -49,7 +49,7 @@ function respond(q: Query, opts: { rcode?: number; flags?: number; id?: number; 
 function net(servers: string[], answer: Answer, config: Partial<ResolverConfig> = {}) {
   const queue: Uint8Array[] = [];
   const stacks = new Map<string, IpStack>();
-  const route = (p: Uint8Array) => queue.push(p);
+  const route = (p: Uint8Array): boolean => (queue.push(p), true);
   const device = new IpStack({ log: silentLogger('dev'), random: seededRandom(3) }, { transmit: route });
   device.setLocalAddress('10.0.0.1');
   stacks.set('10.0.0.1', device);
@@ -175,7 +175,7 @@ test('responses with a wrong ID, a wrong question or from a stranger are ignored
 
   // A stranger (not a configured server) hits the right port with the right ID and question.
   const q = n.queries[0]!;
-  const stranger = new IpStack({ log: silentLogger() }, { transmit: (p) => n.device.input(p, 0) });
+  const stranger = new IpStack({ log: silentLogger() }, { transmit: (p) => (n.device.input(p, 0), true) });
   stranger.setLocalAddress('10.6.6.6');
   stranger.bindUdp(53, () => {}).sendTo('10.0.0.1', q.srcPort, respond(q, { records: [A(6, 6, 6, 6)] }), 0);
   assert.equal(n.resolver.dropCounts()['dns unexpected source'], 1);
@@ -183,7 +183,7 @@ test('responses with a wrong ID, a wrong question or from a stranger are ignored
   // The right server address, port and ID, but an answer to another question.
   const other = { ...q, raw: concatBytes(q.raw.subarray(0, 12), nameBytes('other.example'), Uint8Array.of(0, 1, 0, 1)) };
   const reply = respond(other, { records: [A(6, 6, 6, 6)] });
-  const spoof = new IpStack({ log: silentLogger() }, { transmit: (p) => n.device.input(p, 0) });
+  const spoof = new IpStack({ log: silentLogger() }, { transmit: (p) => (n.device.input(p, 0), true) });
   spoof.setLocalAddress('10.0.0.53');
   spoof.bindUdp(53, () => {}).sendTo('10.0.0.1', q.srcPort, reply, 0);
   assert.equal(n.resolver.dropCounts()['dns question mismatch'], 1);
@@ -206,7 +206,7 @@ test('a truncated answer without addresses fails; with addresses it succeeds', (
 test('ICMP port unreachable from the server skips to the next one without waiting', () => {
   const n = net(['10.0.0.53', '10.0.0.54'], (q) => respond(q, { records: [A(192, 0, 2, 3)] }));
   // Replace .53 by a host without a DNS socket: it answers with ICMP port unreachable.
-  const s53 = new IpStack({ log: silentLogger() }, { transmit: (p) => n.device.input(p, 0) });
+  const s53 = new IpStack({ log: silentLogger() }, { transmit: (p) => (n.device.input(p, 0), true) });
   s53.setLocalAddress('10.0.0.53');
   n.stacks.set('10.0.0.53', s53);
   n.lookup('host.example');

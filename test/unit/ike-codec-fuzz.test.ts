@@ -80,6 +80,7 @@ const nullCipher: AuthCipher = {
   seal: (_prefix, _iv, plaintext) => plaintext.slice(),
   open: (_prefix, _iv, data) => data.slice(),
   nextIv: () => new Uint8Array(0),
+  wipe: () => {},
 };
 
 test('mutated SK contents never make decode throw (inner chain, padding)', () => {

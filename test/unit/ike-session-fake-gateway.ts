@@ -9,15 +9,15 @@ import {
 } from '../../src/crypto/index.ts';
 import {
   AuthMethod, CfgType, CpAttributeType, decodeMessage, deletePayload, encodeMessage, ExchangeType, findNotify, findPayload,
-  ipv4Selector, kePayload, noncePayload, notifyPayload, NotifyType, ProtocolId, saPayload, tsPayload,
+  idPayload, ipv4Selector, kePayload, noncePayload, notifyPayload, NotifyType, ProtocolId, saPayload, tsPayload,
   type IkeMessage, type Payload, type Proposal,
 } from '../../src/ike/codec/index.ts';
 import { pskAuth, signedOctets, verifyPskAuth } from '../../src/ike/auth.ts';
-import { identityBody, identityFromString } from '../../src/ike/identity.ts';
+import { identityFromString } from '../../src/ike/identity.ts';
 import { deriveChildSaKeys, deriveIkeSaKeys } from '../../src/ike/keys.ts';
 import { natDetectionHash } from '../../src/ike/nat.ts';
 import { espSuiteSpec } from '../../src/ike/proposals.ts';
-import { EspInboundSa } from '../../src/esp/index.ts';
+import { EspInboundSa, EspOutboundSa } from '../../src/esp/index.ts';
 import { concatBytes, readU32, utf8 } from '../../src/util/bytes.ts';
 import { DropCounter, silentLogger } from '../../src/util/log.ts';
 
@@ -48,6 +48,12 @@ export interface FakeGatewayOptions {
   rekeyError?: number;
   /** Instead, accept CHILD SA rekeys with this responder nonce (tests choose it to decide collisions). */
   rekeyNonceR?: Uint8Array;
+  /** The ESP SPI the gateway picks in IKE_AUTH (default random). */
+  espSpi?: Uint8Array;
+  /** The three reserved octets of its IDr payload, which its AUTH covers (RFC 7296 2.15: as sent). */
+  idReserved?: [number, number, number];
+  /** RFC 4478: tell the device to re-authenticate within this many seconds. */
+  authLifetime?: number;
 }
 
 interface GwSa {
@@ -68,7 +74,9 @@ interface GwSa {
 }
 
 export class FakeGateway {
+  /** The newest IKE SA (the device may hold two while it re-authenticates: every SA is kept in `sas`). */
   sa: GwSa | undefined;
+  readonly sas: GwSa[] = [];
   received: IkeMessage[] = [];
   authOk: boolean | undefined;
   private readonly cookieValue = utf8('fake-cookie-0123');
@@ -78,6 +86,18 @@ export class FakeGateway {
   /** One IKE message (marker already stripped) in, the response (if any) out. */
   handle(bytes: Uint8Array): Uint8Array | undefined {
     const isInit = bytes[18] === ExchangeType.IKE_SA_INIT;
+    const newest = this.sa;
+    const of = isInit ? undefined : this.sas.find((x) => x.spiI.every((b, i) => b === bytes[i]));
+    if (!of) return this.handleOn(bytes, isInit);
+    this.sa = of;
+    try {
+      return this.handleOn(bytes, isInit);
+    } finally {
+      if (this.sa === of) this.sa = newest;
+    }
+  }
+
+  private handleOn(bytes: Uint8Array, isInit: boolean): Uint8Array | undefined {
     const d = decodeMessage(bytes, isInit ? undefined : this.sa?.cipherIn);
     if (!d.ok) throw new Error(`fake gateway cannot decode: ${d.error.message}`);
     const msg = d.value.message;
@@ -132,6 +152,7 @@ export class FakeGateway {
       spiI: msg.spiI, spiR, suite: suite.value, keys, cipherIn: cipher(keys.skEi, keys.skAi), cipherOut: cipher(keys.skEr, keys.skAr),
       nonceI, nonceR, initRequest: raw, initResponse: response, nextRequestId: 0,
     };
+    this.sas.push(this.sa);
     return response;
   }
 
@@ -147,9 +168,11 @@ export class FakeGateway {
       return this.encrypted(ExchangeType.IKE_AUTH, msg.messageId, true, [notifyPayload(NotifyType.AUTHENTICATION_FAILED)]);
     }
     const id = identityFromString(this.o.id);
-    const octetsR = signedOctets(prf, sa.initResponse, sa.nonceI, sa.keys.skPr, identityBody(id));
+    const idr = idPayload('IDr', id.type, id.data);
+    if (this.o.idReserved) idr.body.set(this.o.idReserved, 1);
+    const octetsR = signedOctets(prf, sa.initResponse, sa.nonceI, sa.keys.skPr, idr.body);
     const payloads: Payload[] = [
-      { kind: 'IDr', idType: id.type, data: id.data },
+      idr,
       { kind: 'AUTH', method: AuthMethod.SHARED_KEY_MIC, data: pskAuth(prf, utf8(this.o.signPsk ?? this.o.psk), octetsR) },
     ];
     if (this.o.authError !== undefined) {
@@ -161,10 +184,11 @@ export class FakeGateway {
     if (!espSuite.ok) throw new Error(espSuite.error);
     sa.espSuite = espSuite.value;
     sa.espSpiI = espProposal.spi;
-    sa.espSpiR = random.bytes(4);
+    sa.espSpiR = this.o.espSpi ?? random.bytes(4);
     const chosen: Proposal = { ...espProposal, spi: sa.espSpiR, transforms: espProposal.transforms.filter((t, i, all) => all.findIndex((u) => u.type === t.type) === i) };
     const vipBytes = this.vipBytes();
     const tsr = this.o.tsr ?? ['198.51.100.0', '198.51.100.255'];
+    if (this.o.authLifetime !== undefined) payloads.push(notifyPayload(NotifyType.AUTH_LIFETIME, Uint8Array.of(0, 0, this.o.authLifetime >> 8, this.o.authLifetime & 0xff)));
     payloads.push(
       { kind: 'CP', cfgType: CfgType.REPLY, attributes: [
         { type: CpAttributeType.INTERNAL_IP4_ADDRESS, value: vipBytes },
@@ -201,6 +225,16 @@ export class FakeGateway {
     const keys = deriveChildSaKeys(sa.suite.prf, sa.keys.skD, sa.espSuite!, sa.nonceI, sa.nonceR);
     return new EspInboundSa(
       { spi: readU32(sa.espSpiR!, 0), suite: sa.espSuite!, encrKey: keys.initiatorToResponder.encr, integKey: sa.espSuite!.integ ? keys.initiatorToResponder.integ : undefined },
+      { random, drops: new DropCounter(silentLogger()) },
+    );
+  }
+
+  /** The gateway's outbound ESP SA: what it sends to the initiator (responder-to-initiator keys). */
+  espOutbound(): EspOutboundSa {
+    const sa = this.sa!;
+    const keys = deriveChildSaKeys(sa.suite.prf, sa.keys.skD, sa.espSuite!, sa.nonceI, sa.nonceR);
+    return new EspOutboundSa(
+      { spi: readU32(sa.espSpiI!, 0), suite: sa.espSuite!, encrKey: keys.responderToInitiator.encr, integKey: sa.espSuite!.integ ? keys.responderToInitiator.integ : undefined },
       { random, drops: new DropCounter(silentLogger()) },
     );
   }

@@ -7,7 +7,7 @@ import { pskAuth, signedOctets, verifyPskAuth } from '../../src/ike/auth.ts';
 import { identityBody, identityFromString, IdType } from '../../src/ike/identity.ts';
 import { deriveChildSaKeys, deriveIkeSaKeys } from '../../src/ike/keys.ts';
 import { detectNat, natDetectionHash } from '../../src/ike/nat.ts';
-import { attemptDelay, Retransmitter } from '../../src/ike/retransmit.ts';
+import { Retransmitter } from '../../src/ike/retransmit.ts';
 import { narrowingAcceptable, selectorFromCidr, ANY_IPV4 } from '../../src/ike/traffic-selectors.ts';
 
 const hmac = (alg: string, key: Uint8Array, ...data: Uint8Array[]): Buffer => {
@@ -121,10 +121,6 @@ test('retransmit schedule: 0, 1, 3, 7, 15 s then give up at 31 s (fake clock)', 
   assert.equal(now, 31000);
   assert.equal(r.deadline(), undefined);
   assert.equal(r.onTimer(40000), 'wait');
-});
-
-test('establishment backoff: immediate first attempt, then doubling with a cap', () => {
-  assert.deepEqual([1, 2, 3, 4, 5, 9].map((a) => attemptDelay(a, 1000, 10_000)), [0, 1000, 2000, 4000, 8000, 10_000]);
 });
 
 test('traffic selector narrowing must stay inside what was asked', () => {

@@ -13,7 +13,7 @@ const B = addressToBytes('10.0.0.2')!;
 function receiver(limits = {}) {
   const got: UdpDatagram[] = [];
   const out: Uint8Array[] = [];
-  const s = new IpStack({ log: silentLogger() }, { transmit: (p) => out.push(p) }, { reassembly: limits });
+  const s = new IpStack({ log: silentLogger() }, { transmit: (p) => (out.push(p), true) }, { reassembly: limits });
   s.setLocalAddress('10.0.0.2');
   s.bindUdp(9, (d) => got.push({ ...d, payload: d.payload.slice() }));
   return { s, got, out };
@@ -34,7 +34,7 @@ function fragments(data: Uint8Array, chunk: number, id = 0x4242): Uint8Array[] {
 
 test('stack fragments a large datagram for a small MTU and the peer reassembles it', () => {
   const { s: b, got } = receiver();
-  const a = new IpStack({ log: silentLogger() }, { transmit: (p) => { assert.ok(p.length <= 576); b.input(p, 0); } }, { mtu: 576 });
+  const a = new IpStack({ log: silentLogger() }, { transmit: (p) => { assert.ok(p.length <= 576); b.input(p, 0); return true; } }, { mtu: 576 });
   a.setLocalAddress('10.0.0.1');
   const data = payload(1400);
   assert.ok(a.bindUdp(1234, () => {}).sendTo('10.0.0.2', 9, data, 0));
@@ -148,7 +148,7 @@ test('splitForMtu keeps offsets 8-aligned and covers the payload', () => {
 
 test('fragments carry the same identification and correct flags', () => {
   const out: Uint8Array[] = [];
-  const a = new IpStack({ log: silentLogger() }, { transmit: (p) => out.push(p) }, { mtu: 100 });
+  const a = new IpStack({ log: silentLogger() }, { transmit: (p) => (out.push(p), true) }, { mtu: 100 });
   a.setLocalAddress('10.0.0.1');
   a.bindUdp(1, () => {}).sendTo('10.0.0.2', 9, new Uint8Array(200), 0);
   const hs = out.map((p) => { const r = parseIpv4Packet(p); assert.ok(r.ok); return r.value.header; });

@@ -10,8 +10,8 @@ import { utf8 } from '../../src/util/bytes.ts';
 /** Two stacks on a point-to-point wire; packets queue until flush() so handlers never re-enter. */
 function wire() {
   const queue: { to: IpStack; packet: Uint8Array }[] = [];
-  const a: IpStack = new IpStack({ log: silentLogger('a') }, { transmit: (p) => queue.push({ to: b, packet: p }) });
-  const b: IpStack = new IpStack({ log: silentLogger('b') }, { transmit: (p) => queue.push({ to: a, packet: p }) });
+  const a: IpStack = new IpStack({ log: silentLogger('a') }, { transmit: (p) => (queue.push({ to: b, packet: p }), true) });
+  const b: IpStack = new IpStack({ log: silentLogger('b') }, { transmit: (p) => (queue.push({ to: a, packet: p }), true) });
   a.setLocalAddress('10.0.0.1');
   b.setLocalAddress('10.0.0.2');
   const flush = (now: number) => {
@@ -73,9 +73,9 @@ test('ICMP errors are rate limited to one per interval', () => {
 
 test('icmpErrors: false only counts', () => {
   const queue: Uint8Array[] = [];
-  const b = new IpStack({ log: silentLogger() }, { transmit: (p) => queue.push(p) }, { icmpErrors: false });
+  const b = new IpStack({ log: silentLogger() }, { transmit: (p) => (queue.push(p), true) }, { icmpErrors: false });
   b.setLocalAddress('10.0.0.2');
-  const a = new IpStack({ log: silentLogger() }, { transmit: (p) => b.input(p, 0) });
+  const a = new IpStack({ log: silentLogger() }, { transmit: (p) => (b.input(p, 0), true) });
   a.setLocalAddress('10.0.0.1');
   a.bindUdp(1, () => {}).sendTo('10.0.0.2', 9, new Uint8Array(1), 0);
   assert.equal(queue.length, 0);
@@ -101,7 +101,7 @@ test('unreachable quoting another source address or unbound port is ignored', ()
 });
 
 test('parsers reject short ICMP and short quotes', () => {
-  assert.deepEqual(parseIcmp(new Uint8Array(7)), { ok: false, reason: 'icmp truncated' });
+  assert.deepEqual(parseIcmp(new Uint8Array(7)), { ok: false, error: 'icmp truncated' });
   assert.equal(parseQuotedUdp(3, new Uint8Array(10)).ok, false);
   const m = parseIcmp(buildIcmp(ICMP_ECHO_REQUEST, 0, new Uint8Array(4), new Uint8Array(0)));
   assert.ok(m.ok);

@@ -72,7 +72,7 @@ test('link padding beyond total length is cut off', () => {
 
 function reason(p: Uint8Array): string {
   const r = parseIpv4Packet(p);
-  return r.ok ? 'ok' : r.reason;
+  return r.ok ? 'ok' : r.error;
 }
 
 test('bad packets are reported, not thrown', () => {

@@ -22,8 +22,8 @@ function seededRandom(seed: number): Random & { next(): number } {
 
 function wire() {
   const queue: { to: IpStack; packet: Uint8Array }[] = [];
-  const a: IpStack = new IpStack({ log: silentLogger('a'), random: seededRandom(1) }, { transmit: (p) => queue.push({ to: b, packet: p }) });
-  const b: IpStack = new IpStack({ log: silentLogger('b'), random: seededRandom(2) }, { transmit: (p) => queue.push({ to: a, packet: p }) });
+  const a: IpStack = new IpStack({ log: silentLogger('a'), random: seededRandom(1) }, { transmit: (p) => (queue.push({ to: b, packet: p }), true) });
+  const b: IpStack = new IpStack({ log: silentLogger('b'), random: seededRandom(2) }, { transmit: (p) => (queue.push({ to: a, packet: p }), true) });
   a.setLocalAddress('10.0.0.1');
   b.setLocalAddress('10.0.0.2');
   const flush = (now = 0) => {
@@ -91,7 +91,7 @@ test('sending without a local address or to a bad address fails and is counted',
 });
 
 test('input drops: not for us, no local address, special source, bad UDP checksum', () => {
-  const s = new IpStack({ log: silentLogger() }, { transmit: () => {} });
+  const s = new IpStack({ log: silentLogger() }, { transmit: () => true });
   s.bindUdp(53, () => assert.fail('must not deliver'));
   const udp = (src: Uint8Array, dst: Uint8Array) => buildIpv4Packet({ src, dst, protocol: PROTO_UDP, identification: 1 }, buildUdp(src, dst, 1, 53, utf8('q')));
   s.input(udp(A, B), 0);
@@ -129,7 +129,7 @@ test('raw protocol handler (ESP) receives and sends; unknown protocols get ICMP 
 
 test('identification counter increments per datagram', () => {
   const sent: Uint8Array[] = [];
-  const s = new IpStack({ log: silentLogger() }, { transmit: (p) => sent.push(p) });
+  const s = new IpStack({ log: silentLogger() }, { transmit: (p) => (sent.push(p), true) });
   s.setLocalAddress('10.0.0.1');
   const sock = s.bindUdp(1, () => {});
   sock.sendTo('10.0.0.2', 2, new Uint8Array(1), 0);
@@ -144,7 +144,7 @@ test('robustness: random and mutated packets never throw', () => {
   b.bindUdp(53, () => {});
   b.setProtocolHandler(PROTO_ESP, () => {});
   const seeds: Uint8Array[] = [];
-  const collect = new IpStack({ log: silentLogger() }, { transmit: (p) => seeds.push(p) }, { mtu: 300 });
+  const collect = new IpStack({ log: silentLogger() }, { transmit: (p) => (seeds.push(p), true) }, { mtu: 300 });
   collect.setLocalAddress('10.0.0.1');
   const sock = collect.bindUdp(4000, () => {});
   sock.sendTo('10.0.0.2', 53, utf8('valid query'), 0);

@@ -28,12 +28,12 @@ test('build reproduces the captured segment', () => {
 test('a corrupted byte, wrong pseudo-header or bad length is rejected', () => {
   const seg = PACKET.slice(20);
   seg[10] ^= 1;
-  assert.deepEqual(parseUdp(seg, SRC, DST), { ok: false, reason: 'udp bad checksum' });
-  assert.deepEqual(parseUdp(PACKET.subarray(20), SRC, addressToBytes('192.168.0.198')!), { ok: false, reason: 'udp bad checksum' });
-  assert.deepEqual(parseUdp(PACKET.subarray(20, 27), SRC, DST), { ok: false, reason: 'udp truncated header' });
-  assert.deepEqual(parseUdp(PACKET.subarray(20, 40), SRC, DST), { ok: false, reason: 'udp truncated' });
+  assert.deepEqual(parseUdp(seg, SRC, DST), { ok: false, error: 'udp bad checksum' });
+  assert.deepEqual(parseUdp(PACKET.subarray(20), SRC, addressToBytes('192.168.0.198')!), { ok: false, error: 'udp bad checksum' });
+  assert.deepEqual(parseUdp(PACKET.subarray(20, 27), SRC, DST), { ok: false, error: 'udp truncated header' });
+  assert.deepEqual(parseUdp(PACKET.subarray(20, 40), SRC, DST), { ok: false, error: 'udp truncated' });
   const short = PACKET.slice(20); short[5] = 7;
-  assert.deepEqual(parseUdp(short, SRC, DST), { ok: false, reason: 'udp bad length' });
+  assert.deepEqual(parseUdp(short, SRC, DST), { ok: false, error: 'udp bad length' });
 });
 
 test('zero checksum means "not computed" and is accepted', () => {

@@ -3,14 +3,21 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Modem } from '../../src/modem/modem.ts';
 import type { ModemEvent } from '../../src/modem/modem-events.ts';
-import type { ModemConfig } from '../../src/modem/modem-config.ts';
+import { modemSection, type ModemManifest } from '../../src/modem/config.ts';
+import type { ModemTuning } from '../../src/modem/modem-config.ts';
+
+type ModemConfig = ModemManifest & Partial<ModemTuning>;
 import { ModemModel, type ModemModelOptions } from '../lab/modem-emulator.ts';
 import { Logger } from '../../src/util/log.ts';
 import { latin1, utf8 } from '../../src/util/bytes.ts';
 
 const BASE: ModemConfig = { apn: 'internet', simPin: '', registrationTimeout: 30, dialString: '*99#' };
 
-function rig(modelOptions: ModemModelOptions = {}, config: Partial<ModemConfig> = {}, opts: { dtr?: boolean; chunk?: number } = {}) {
+/**
+ * `redialMs`: the agent's part (src/agent/cellular-link.ts owns when to try again): after a failed
+ * dial or a lost call, dial() again after this long; undefined: leave the modem offline.
+ */
+function rig(modelOptions: ModemModelOptions = {}, config: Partial<ModemConfig> = {}, opts: { dtr?: boolean; chunk?: number; redialMs?: number } = {}) {
   let now = 0;
   const events: { at: number; ev: ModemEvent }[] = [];
   const logLines: string[] = [];
@@ -26,16 +33,20 @@ function rig(modelOptions: ModemModelOptions = {}, config: Partial<ModemConfig> 
     onCall: () => {},
   });
   const log = new Logger((level, component, message) => logLines.push(`${level} ${component} ${message}`), 'modem', 'debug');
+  let redialAt: number | undefined;
   const makeModem = () =>
-    new Modem({ ...BASE, ...config }, { log }, {
+    new Modem(modemSection.parse({ ...BASE, ...config }), { log }, {
       writeSerial: (b) => {
         writes.push({ at: now, text: latin1(b) });
         toModem.push(b);
       },
-      onEvent: (ev) => events.push({ at: now, ev }),
+      onEvent: (ev) => {
+        events.push({ at: now, ev });
+        if ((ev.type === 'dial-failed' || ev.type === 'lost') && opts.redialMs !== undefined) redialAt = now + opts.redialMs;
+      },
       onData: (b) => data.push(...b),
       ...(opts.dtr ? { setDtr: (on: boolean) => (dtr.push(on), model.setDtr(on)) } : {}),
-    });
+    }, config);
   const r = {
     model, events, logLines, writes, peer, data, dtr,
     modem: makeModem(),
@@ -58,11 +69,15 @@ function rig(modelOptions: ModemModelOptions = {}, config: Partial<ModemConfig> 
       const until = now + ms;
       r.settle();
       for (;;) {
-        const next = [r.modem.deadline(), model.deadline()].filter((x): x is number => x !== undefined).reduce((a, b) => Math.min(a, b), Infinity);
+        const next = [r.modem.deadline(), model.deadline(), redialAt].filter((x): x is number => x !== undefined).reduce((a, b) => Math.min(a, b), Infinity);
         if (next > until) break;
         now = Math.max(now, next);
         model.onTimer(now);
         r.modem.onTimer(now);
+        if (redialAt !== undefined && now >= redialAt) {
+          redialAt = undefined;
+          r.modem.dial(now);
+        }
         r.settle();
       }
       now = until;
@@ -177,20 +192,21 @@ test('modem that never answers: bounded probing, then error', () => {
 
 // --- dialing, backoff, hang-up, loss ---------------------------------------------------
 
-test('redial backoff doubles from 2 s and is capped; gives up after max attempts', () => {
-  const r = rig({ dialResults: Array(10).fill('NO CARRIER') }, { redialMaxMs: 5000, redialMaxAttempts: 5 });
+test('a failed dial is reported and the modem waits in command mode: when to dial again is the agent\'s call', () => {
+  const r = rig({ dialResults: Array(10).fill('NO CARRIER') });
   r.advance(120_000);
+  assert.deepEqual(r.types().slice(-2), ['dialing', 'dial-failed']);
+  assert.deepEqual(r.last(), { type: 'dial-failed', reason: 'NO CARRIER' });
+  assert.equal(r.modem.state, 'offline');
+  assert.equal(r.types().filter((t) => t === 'dialing').length, 1, 'no redial of its own');
+  r.modem.dial(r.now);
+  r.advance(5000);
   const dials = r.events.filter((e) => e.ev.type === 'dialing');
-  assert.deepEqual(dials.map((e) => (e.ev as { attempt: number }).attempt), [1, 2, 3, 4, 5]);
-  const gaps = dials.slice(1).map((e, i) => e.at - dials[i]!.at);
-  // Each gap is the backoff plus the (instant) registration re-check.
-  assert.deepEqual(gaps, [2000, 4000, 5000, 5000]);
-  assert.deepEqual(r.last(), { type: 'error', cause: 'gave up after 5 dial attempts (last: NO CARRIER)' });
-  assert.equal(r.types().filter((t) => t === 'online').length, 0);
+  assert.deepEqual(dials.map((e) => (e.ev as { attempt: number }).attempt), [1, 2], 'attempts counted until a CONNECT');
 });
 
 test('BUSY, ERROR and a silent ATD are retried, then CONNECT', () => {
-  const r = rig({ dialResults: ['BUSY', 'ERROR', 'silent'] }, { dialTimeoutMs: 10_000 });
+  const r = rig({ dialResults: ['BUSY', 'ERROR', 'silent'] }, { dialTimeoutMs: 10_000 }, { redialMs: 2000 });
   r.advance(60_000);
   assert.equal(r.last()?.type, 'online');
   assert.equal(r.events.filter((e) => e.ev.type === 'dialing').length, 4);
@@ -234,7 +250,7 @@ test('hang-up with a DTR line: DTR drop, ATH, offline; AT&D2 was set up', () => 
 });
 
 test('carrier loss in data mode: lost event, then redial', () => {
-  const r = rig();
+  const r = rig({}, {}, { redialMs: 2000 });
   r.advance(5000);
   r.model.fromPeer(Uint8Array.of(0x7e, 0x21, 0x45, 0x7e));
   r.model.dropCarrier();

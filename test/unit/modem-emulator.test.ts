@@ -14,7 +14,7 @@ import tty from 'node:tty';
 import { ModemEmulator, type ModemEmulatorOptions } from '../lab/modem-emulator.ts';
 import { Modem } from '../../src/modem/modem.ts';
 import type { ModemEvent } from '../../src/modem/modem-events.ts';
-import type { ModemConfig } from '../../src/modem/modem-config.ts';
+import { modemSection, type ModemManifest } from '../../src/modem/config.ts';
 import { silentLogger } from '../../src/util/log.ts';
 
 let links = 0;
@@ -51,13 +51,13 @@ class PtyPort {
 const now = () => performance.now();
 
 /** A minimal host: serial from the pty, timers from deadline(), events into a list. */
-function host(port: PtyPort, config: Partial<ModemConfig>) {
+function host(port: PtyPort, config: Partial<ModemManifest>) {
   const events: ModemEvent[] = [];
   const data: number[] = [];
   const waiters: { type: string; resolve: (e: ModemEvent) => void }[] = [];
   let timer: NodeJS.Timeout | undefined;
   const modem = new Modem(
-    { apn: 'internet', simPin: '', registrationTimeout: 10, dialString: '*99#', ...config },
+    modemSection.parse({ apn: 'internet', simPin: '', registrationTimeout: 10, dialString: '*99#', ...config }),
     { log: silentLogger() },
     {
       writeSerial: (b) => port.write(b),

@@ -1,20 +1,13 @@
 /** Random bytes and mutated valid frames must never throw out of a PppLink. */
+import { pppSection } from '../../src/ppp/config.ts';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { DEFAULT_FRAMING, encodeFrame } from '../../src/ppp/hdlc.ts';
 import { PppLink } from '../../src/ppp/link.ts';
 import { PROTO_CHAP, PROTO_IPCP, PROTO_IPV4, PROTO_LCP, PROTO_PAP } from '../../src/ppp/protocols.ts';
 import { silentLogger } from '../../src/util/log.ts';
+import { prng } from './prng.ts';
 
-function prng(seed: number) {
-  let x = seed >>> 0;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 0x100000000;
-  };
-}
 
 // Valid-looking control packets to mutate: LCP/IPCP requests with options, echo, auth replies.
 const SEEDS: [number, number[]][] = [
@@ -38,7 +31,7 @@ test('fuzz: random bytes and mutated frames never throw, in every phase', () => 
   for (const auth of ['none', 'pap', 'chap'] as const) {
     let now = 0;
     const link = new PppLink(
-      { pppAuth: auth, pppUser: 'u', pppPassword: 'p', lcpEchoInterval: 1, lcpEchoFailures: 2, mru: 1500 },
+      pppSection.parse({ pppAuth: auth, pppUser: 'u', pppPassword: 'p', lcpEchoInterval: 1, lcpEchoFailures: 2, mru: 1500 }),
       { random: { bytes: (n) => Uint8Array.from({ length: n }, byte) }, log: silentLogger() },
       { writeSerial: () => {}, deliverIpv4: () => {}, onEvent: () => {} },
     );
@@ -83,13 +76,14 @@ test('fuzz: two links negotiating over a line that corrupts, drops and duplicate
     return [b];
   };
   const links = [0, 1].map((i) => new PppLink(
-    { pppAuth: 'none', pppUser: '', pppPassword: '', lcpEchoInterval: 2, lcpEchoFailures: 2, mru: 1500, pppPeerAddressHint: `10.9.9.${i + 1}` },
+    pppSection.parse({ pppAuth: 'none', pppUser: '', pppPassword: '', lcpEchoInterval: 2, lcpEchoFailures: 2, mru: 1500 }),
     { random: { bytes: (n) => Uint8Array.from({ length: n }, byte) }, log: silentLogger() },
     {
       writeSerial: (b) => queues[1 - i]!.push(...corrupt(b)),
       deliverIpv4: () => {},
       onEvent: (e) => { if (e.type === 'up') upCount[i]!++; },
     },
+    { peerAddressHint: `10.9.9.${i + 1}` },
   ));
   let now = 0;
   for (const l of links) l.open(now);

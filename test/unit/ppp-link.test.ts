@@ -7,7 +7,12 @@ import { test } from 'node:test';
 import { Automaton, DEFAULT_TIMING, type OptionsHandler, type Verdict } from '../../src/ppp/automaton.ts';
 import { chapMd5Response } from '../../src/ppp/auth.ts';
 import { DEFAULT_FRAMING, HdlcDecoder, encodeFrame, parseFrame } from '../../src/ppp/hdlc.ts';
-import { PppLink, type PppConfig, type PppEvent } from '../../src/ppp/link.ts';
+import { pppSection, type PppManifest } from '../../src/ppp/config.ts';
+import { PppLink, type PppEvent, type PppTuning } from '../../src/ppp/link.ts';
+
+/** The manifest keys of PPP, plus tuning, as these tests write them. */
+type PppConfig = PppManifest & { pppTiming?: PppTuning['timing']; pppPeerAddressHint?: string };
+const settings = (c: PppConfig) => pppSection.parse(c);
 import { type ConfigOption, option } from '../../src/ppp/options.ts';
 import { PROTO_CHAP, PROTO_IPCP, PROTO_LCP, PROTO_PAP } from '../../src/ppp/protocols.ts';
 import { equalBytes, toHex, utf8 } from '../../src/util/bytes.ts';
@@ -79,11 +84,12 @@ class Wire {
 function makeLink(wire: Wire, side: 'a' | 'b', config: Partial<PppConfig> = {}, seed = side === 'a' ? 1 : 2) {
   const events: PppEvent[] = [];
   const delivered: Uint8Array[] = [];
-  const link = new PppLink({ ...BASE_CONFIG, ...config }, { random: fakeRandom(seed), log: silentLogger() }, {
+  const merged = { ...BASE_CONFIG, ...config };
+  const link = new PppLink(settings(merged), { random: fakeRandom(seed), log: silentLogger() }, {
     writeSerial: side === 'a' ? wire.writerA : wire.writerB,
     deliverIpv4: (p) => delivered.push(p),
     onEvent: (e) => events.push(e),
-  });
+  }, { timing: merged.pppTiming, peerAddressHint: merged.pppPeerAddressHint });
   wire[side] = link;
   return { link, events, delivered };
 }
@@ -292,7 +298,7 @@ test('link: PAP with the configured credentials; the password never reaches the 
   const wire = new Wire();
   const logs: string[] = [];
   const events: PppEvent[] = [];
-  const link = new PppLink({ ...BASE_CONFIG, pppAuth: 'pap', pppUser: 'device', pppPassword: 'hunter2' },
+  const link = new PppLink(settings({ ...BASE_CONFIG, pppAuth: 'pap', pppUser: 'device', pppPassword: 'hunter2' }),
     { random: fakeRandom(9), log: new Logger((l, c, m) => logs.push(`${l} ${c} ${m}`), 'ppp', 'debug') },
     { writeSerial: wire.writerA, deliverIpv4: () => {}, onEvent: (e) => events.push(e) });
   wire.a = link;

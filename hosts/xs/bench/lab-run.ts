@@ -7,7 +7,7 @@
  */
 import path from 'node:path';
 import type { AgentEvent } from '../../../src/agent/agent.ts';
-import type { AgentConfig } from '../../../src/config.ts';
+import type { ManifestConfig } from '../../../src/config/validate.ts';
 import type { Serial } from '../../../src/platform.ts';
 import { EventLog } from '../../sim/event-log.ts';
 import { PtySerial } from '../../sim/pty-serial.ts';
@@ -64,7 +64,7 @@ function gcHookBundle(): Promise<string> {
  * Starts the agent in XS on the lab's serial line, waits for `until` (or throws after
  * `timeoutMs`), then stops it gracefully and ends the worker, also on failure.
  */
-export async function runInLab(serialPath: string, config: AgentConfig, until: (e: AgentEvent) => boolean, what: string, timeoutMs: number, options: LabRunOptions = {}): Promise<LabRunResult> {
+export async function runInLab(serialPath: string, config: ManifestConfig, until: (e: AgentEvent) => boolean, what: string, timeoutMs: number, options: LabRunOptions = {}): Promise<LabRunResult> {
   const code = options.liveHeap ? await gcHookBundle() : undefined;
   const pty = new PtySerial(serialPath);
   const events = new EventLog();

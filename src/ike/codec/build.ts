@@ -26,8 +26,12 @@ export function notifyPayload(notifyType: number, data: Uint8Array = EMPTY, prot
   return { kind: 'N', protocolId, spi, notifyType, data };
 }
 
+/** `body` is what AUTH covers (RFC 7296 2.15): type, three reserved octets, data. */
 export function idPayload<K extends 'IDi' | 'IDr'>(kind: K, idType: number, data: Uint8Array): PayloadOf<K> {
-  return { kind, idType, data } as PayloadOf<K>;
+  const body = new Uint8Array(4 + data.length);
+  body[0] = idType;
+  body.set(data, 4);
+  return { kind, idType, data, body } as PayloadOf<K>;
 }
 
 export function authPayload(method: number, data: Uint8Array): PayloadOf<'AUTH'> {

@@ -6,9 +6,19 @@ import { decodeBody, encodeBody, isKnownPayloadType, payloadTypeOf } from './pay
 import type { DecodeResult, Payload } from './types.ts';
 
 const CRITICAL = 0x80;
+/** More payloads than any exchange of ours needs: a longer chain is refused, not allocated. */
+export const MAX_PAYLOADS = 32;
 
-export interface DecodedChain {
-  payloads: Payload[];
+/** One payload of a chain, located but not decoded. */
+export interface ChainEntry {
+  type: number;
+  critical: boolean;
+  start: number; // body start (after the generic header)
+  end: number;
+}
+
+export interface WalkedChain {
+  entries: ChainEntry[];
   /** Offset of the SK payload's generic header, when the chain ends with one. */
   skOffset?: number;
   /** The SK payload's next-payload field: the type of the first inner payload. */
@@ -16,15 +26,16 @@ export interface DecodedChain {
 }
 
 /**
- * Walks a payload chain in bytes[start, end). An SK payload ends the chain and must reach `end`
- * (it is always last, RFC 7296 3.14); it is only allowed where `allowSk` says so.
- * Unknown non-critical payloads are skipped; an unknown critical one fails with 'unsupported-critical'.
+ * Walks the generic headers in bytes[start, end) without decoding any body, so the SK payload
+ * can be verified before anything inside or beside it is parsed. An SK payload ends the chain and
+ * must reach `end` (it is always last, RFC 7296 3.14); it is only allowed where `allowSk` says so.
  */
-export function decodeChain(bytes: Uint8Array, start: number, end: number, firstType: number, allowSk: boolean): DecodeResult<DecodedChain> {
-  const payloads: Payload[] = [];
+export function walkChain(bytes: Uint8Array, start: number, end: number, firstType: number, allowSk: boolean): DecodeResult<WalkedChain> {
+  const entries: ChainEntry[] = [];
   let type = firstType;
   let at = start;
   while (type !== PayloadType.NONE) {
+    if (entries.length >= MAX_PAYLOADS) return fail('bad-syntax', `more than ${MAX_PAYLOADS} payloads`);
     if (end - at < PAYLOAD_HEADER_LENGTH) return fail('truncated', `${payloadName(type)} payload header`);
     const next = bytes[at]!;
     const critical = (bytes[at + 1]! & CRITICAL) !== 0;
@@ -33,20 +44,38 @@ export function decodeChain(bytes: Uint8Array, start: number, end: number, first
     if (type === PayloadType.SK) {
       if (!allowSk) return fail('bad-syntax', 'SK payload inside SK payload');
       if (at + length !== end) return fail('sk-not-last', 'SK payload is not the last payload');
-      return { ok: true, value: { payloads, skOffset: at, skNext: next } };
+      return { ok: true, value: { entries, skOffset: at, skNext: next } };
     }
-    if (isKnownPayloadType(type)) {
-      const body = decodeBody(type, critical, bytes.subarray(at + PAYLOAD_HEADER_LENGTH, at + length));
-      if (!body.ok) return body;
-      payloads.push(body.value);
-    } else if (critical) {
-      return fail('unsupported-critical', `unsupported critical payload ${type}`, type);
-    }
+    entries.push({ type, critical, start: at + PAYLOAD_HEADER_LENGTH, end: at + length });
     type = next;
     at += length;
   }
   if (at !== end) return fail('bad-length', `${end - at} bytes after the last payload`);
-  return { ok: true, value: { payloads } };
+  return { ok: true, value: { entries } };
+}
+
+/**
+ * Decodes the bodies of walked payloads. Unknown non-critical payloads are skipped; an unknown
+ * critical one fails with 'unsupported-critical'.
+ */
+export function decodeEntries(bytes: Uint8Array, entries: readonly ChainEntry[]): DecodeResult<Payload[]> {
+  const payloads: Payload[] = [];
+  for (const e of entries) {
+    if (isKnownPayloadType(e.type)) {
+      const body = decodeBody(e.type, e.critical, bytes.subarray(e.start, e.end));
+      if (!body.ok) return body;
+      payloads.push(body.value);
+    } else if (e.critical) {
+      return fail('unsupported-critical', `unsupported critical payload ${e.type}`, e.type);
+    }
+  }
+  return { ok: true, value: payloads };
+}
+
+/** Walks and decodes a chain without an SK payload (the inside of one). */
+export function decodeChain(bytes: Uint8Array, start: number, end: number, firstType: number): DecodeResult<Payload[]> {
+  const walked = walkChain(bytes, start, end, firstType, false);
+  return walked.ok ? decodeEntries(bytes, walked.value.entries) : walked;
 }
 
 /** Encodes payloads with their generic headers; the last one points at `lastNext` (SK or NONE). */

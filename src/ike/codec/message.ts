@@ -5,11 +5,11 @@
  */
 import type { AuthCipher } from '../../crypto/auth-cipher.ts';
 import { writeU16 } from '../../util/bytes.ts';
-import { encodeChain, decodeChain, firstType } from './chain.ts';
+import { decodeChain, decodeEntries, encodeChain, firstType, walkChain } from './chain.ts';
 import { IKE_HEADER_LENGTH, PAYLOAD_HEADER_LENGTH, PayloadType } from './constants.ts';
 import { fail } from './errors.ts';
 import { decodeHeader, writeHeader } from './header.ts';
-import type { DecodeResult, IkeHeader, IkeMessage } from './types.ts';
+import type { DecodeResult, IkeHeader, IkeMessage, Payload } from './types.ts';
 
 /**
  * Encodes a message. With `msg.encrypted` set, `cipher` (the sender's SK_e/SK_a) is required.
@@ -54,16 +54,29 @@ export interface DecodedMessage {
 }
 
 /**
- * Decodes and, when there is an SK payload, verifies and decrypts it with `cipher` (the peer's SK_e/SK_a).
- * Never throws: every malformed input yields a typed error.
+ * Decodes and, when there is an SK payload, verifies and decrypts it with `cipher` (the peer's SK_e/SK_a)
+ * before any payload body is parsed: nothing from the wire is interpreted before its integrity check
+ * (only the generic headers are walked to find SK). Never throws: malformed input yields a typed error,
+ * marked `authenticated` when the SK payload had verified.
  */
 export function decodeMessage(bytes: Uint8Array, cipher?: AuthCipher): DecodeResult<DecodedMessage> {
   const h = decodeHeader(bytes);
   if (!h.ok) return h;
   const header = h.value;
   if (header.majorVersion !== 2) return fail('bad-version', `IKE major version ${header.majorVersion}`);
-  const outer = decodeChain(bytes, IKE_HEADER_LENGTH, bytes.length, header.nextPayload, true);
+  const outer = walkChain(bytes, IKE_HEADER_LENGTH, bytes.length, header.nextPayload, true);
   if (!outer.ok) return outer;
+  const skOffset = outer.value.skOffset;
+  let inner: DecodeResult<Payload[]> | undefined;
+  if (skOffset !== undefined) {
+    if (!cipher) return fail('no-keys', 'message has an SK payload but no keys were given');
+    const plain = decryptSk(bytes, skOffset, cipher);
+    if (!plain.ok) return plain;
+    inner = decodeChain(plain.value, 0, plain.value.length, outer.value.skNext ?? PayloadType.NONE);
+  }
+  const payloads = decodeEntries(bytes, outer.value.entries);
+  const failed = !payloads.ok ? payloads : inner && !inner.ok ? inner : undefined;
+  if (failed) return { ok: false, error: { ...failed.error, authenticated: skOffset !== undefined } };
   const message: IkeMessage = {
     spiI: header.spiI,
     spiR: header.spiR,
@@ -71,29 +84,21 @@ export function decodeMessage(bytes: Uint8Array, cipher?: AuthCipher): DecodeRes
     initiator: header.initiator,
     response: header.response,
     messageId: header.messageId,
-    payloads: outer.value.payloads,
+    payloads: (payloads as { ok: true; value: Payload[] }).value,
   };
-  const skOffset = outer.value.skOffset;
-  if (skOffset !== undefined) {
-    if (!cipher) return fail('no-keys', 'message has an SK payload but no keys were given');
-    const inner = decryptSk(bytes, skOffset, outer.value.skNext ?? PayloadType.NONE, cipher);
-    if (!inner.ok) return inner;
-    message.encrypted = inner.value;
-  }
+  if (inner?.ok) message.encrypted = inner.value;
   return { ok: true, value: { header, message } };
 }
 
-function decryptSk(bytes: Uint8Array, skOffset: number, skNext: number, cipher: AuthCipher): DecodeResult<NonNullable<IkeMessage['encrypted']>> {
+/** The SK payload's plaintext without padding, once the ICV verified. */
+function decryptSk(bytes: Uint8Array, skOffset: number, cipher: AuthCipher): DecodeResult<Uint8Array> {
   const prefixEnd = skOffset + PAYLOAD_HEADER_LENGTH;
   const ivEnd = prefixEnd + cipher.ivLength;
   if (bytes.length - ivEnd < cipher.icvLength + 1) return fail('truncated', 'SK payload shorter than IV + ICV + pad length');
   const plaintext = cipher.open(bytes.subarray(0, prefixEnd), bytes.subarray(prefixEnd, ivEnd), bytes.subarray(ivEnd));
   if (!plaintext) return fail('icv', 'SK payload integrity check failed');
-  if (plaintext.length < 1) return fail('bad-padding', 'SK payload without pad length');
+  if (plaintext.length < 1) return { ok: false, error: { code: 'bad-padding', message: 'SK payload without pad length', authenticated: true } };
   const padLength = plaintext[plaintext.length - 1]!;
-  if (padLength + 1 > plaintext.length) return fail('bad-padding', `pad length ${padLength} exceeds the plaintext`);
-  const innerEnd = plaintext.length - 1 - padLength;
-  const chain = decodeChain(plaintext, 0, innerEnd, skNext, false);
-  if (!chain.ok) return chain;
-  return { ok: true, value: chain.value.payloads };
+  if (padLength + 1 > plaintext.length) return { ok: false, error: { code: 'bad-padding', message: `pad length ${padLength} exceeds the plaintext`, authenticated: true } };
+  return { ok: true, value: plaintext.subarray(0, plaintext.length - 1 - padLength) };
 }

@@ -49,7 +49,7 @@ export function encodeBody(p: Payload): Uint8Array {
       return out;
     }
     case 'IDi':
-    case 'IDr': return prefixed(p.idType, p.data);
+    case 'IDr': return p.body.slice(); // as built by idPayload() or received: AUTH covers these exact octets
     case 'AUTH': return prefixed(p.method, p.data);
     case 'Nonce':
     case 'V': return p.data.slice();
@@ -111,7 +111,7 @@ export function decodeBody(type: number, critical: boolean, b: Uint8Array): Deco
       return need(4, 'KE') ?? { ok: true, value: { kind: 'KE', group: readU16(b, 0), data: b.slice(4) } };
     case PayloadType.IDi:
     case PayloadType.IDr:
-      return need(5, 'ID') ?? { ok: true, value: { kind: type === PayloadType.IDi ? 'IDi' : 'IDr', idType: b[0]!, data: b.slice(4) } };
+      return need(5, 'ID') ?? { ok: true, value: { kind: type === PayloadType.IDi ? 'IDi' : 'IDr', idType: b[0]!, data: b.slice(4), body: b.slice() } };
     case PayloadType.AUTH:
       return need(5, 'AUTH') ?? { ok: true, value: { kind: 'AUTH', method: b[0]!, data: b.slice(4) } };
     case PayloadType.NONCE:
@@ -131,6 +131,9 @@ export function decodeBody(type: number, critical: boolean, b: Uint8Array): Deco
       if (b.length < 4) return fail('truncated', 'D payload');
       const spiSize = b[1]!;
       const count = readU16(b, 2);
+      // RFC 7296 3.11: an IKE SA delete has SPI size 0 and no SPIs; a count with size 0 would
+      // otherwise pass the length check and drive an allocation per "SPI".
+      if (spiSize === 0 && count !== 0) return fail('bad-syntax', `D payload with SPI size 0 and ${count} SPIs`);
       if (4 + spiSize * count !== b.length) return fail('bad-length', 'D payload SPI list');
       const spis: Uint8Array[] = [];
       for (let i = 0; i < count; i++) spis.push(b.slice(4 + i * spiSize, 4 + (i + 1) * spiSize));

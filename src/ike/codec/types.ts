@@ -27,8 +27,9 @@ export interface CpAttribute {
 export type Payload =
   | { kind: 'SA'; proposals: Proposal[] }
   | { kind: 'KE'; group: number; data: Uint8Array }
-  | { kind: 'IDi'; idType: number; data: Uint8Array }
-  | { kind: 'IDr'; idType: number; data: Uint8Array }
+  /** `body`: the payload body as on the wire (type, reserved octets, data): what AUTH is computed over. */
+  | { kind: 'IDi'; idType: number; data: Uint8Array; body: Uint8Array }
+  | { kind: 'IDr'; idType: number; data: Uint8Array; body: Uint8Array }
   | { kind: 'AUTH'; method: number; data: Uint8Array }
   | { kind: 'Nonce'; data: Uint8Array }
   | { kind: 'N'; protocolId: number; spi: Uint8Array; notifyType: number; data: Uint8Array }
@@ -100,6 +101,13 @@ export interface IkeParseError {
   message: string;
   /** For 'unsupported-critical': the payload type to report. */
   payloadType?: number;
+  /**
+   * The message's SK payload verified before this error was found: the peer really sent it, so a
+   * request gets N(INVALID_SYNTAX) or N(UNSUPPORTED_CRITICAL_PAYLOAD) instead of silence (RFC 7296 2.21.2).
+   */
+  authenticated?: boolean;
 }
 
-export type DecodeResult<T> = { ok: true; value: T } | { ok: false; error: IkeParseError };
+import type { Result } from '../../util/result.ts';
+
+export type DecodeResult<T> = Result<T, IkeParseError>;

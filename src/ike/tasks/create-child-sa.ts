@@ -5,11 +5,10 @@
  * We initiate both at our lifetimes, offering exactly the suite in use, and answer the gateway's
  * CHILD SA rekeys with that suite. CHILD SA rekeys carry a KE (PFS) exactly when espProposals name
  * DH groups; the CHILD SA of IKE_AUTH never has one (1.2). The gateway's IKE SA rekeys get
- * TEMPORARY_FAILURE and we rekey at once (session.ts): as the rekey's initiator we stay the
+ * TEMPORARY_FAILURE and we rekey at once (responder.ts): as the rekey's initiator we stay the
  * original initiator of the new IKE SA, so the session never switches IKE roles.
  */
 import type { DhGroup, DhKeyPair, EspSuite, IkeSuite } from '../../crypto/index.ts';
-import type { Random } from '../../platform.ts';
 import { proposalTransforms, TransformType } from '../../crypto/index.ts';
 import {
   findErrorNotify, findNotify, findPayload, kePayload, noncePayload, notifyName, notifyPayload, NotifyType,
@@ -18,7 +17,8 @@ import {
 import { causeOfNotify, failure, type IkeFailure } from '../errors.ts';
 import { acceptEspChoice, acceptIkeChoice, espProposals, espSuiteSpec, ikeProposals, ikeSuiteSpec } from '../proposals.ts';
 import { formatSelector, messageSelectors, narrowingAcceptable, selectorToWire, type Ipv4Selector } from '../traffic-selectors.ts';
-import { NONCE_LENGTH, newIkeSpi } from './ike-sa-init.ts';
+import { readU32 } from '../../util/bytes.ts';
+import { printable } from '../../util/text.ts';
 
 /** `temporary`: try again later; `group`: try again now with this PFS group (INVALID_KE_PAYLOAD). */
 export type RekeyFailure = { kind: 'failed'; failure: IkeFailure; temporary: boolean; group?: number };
@@ -45,11 +45,6 @@ export interface ChildRekeyResult {
   tsr: Ipv4Selector[];
 }
 
-export function newChildRekey(
-  random: Random, suite: EspSuite, oldSpiIn: Uint8Array, newSpiIn: Uint8Array, tsi: readonly Ipv4Selector[], tsr: readonly Ipv4Selector[], pfs: DhGroup | undefined,
-): ChildRekeyRequest {
-  return { suite, oldSpiIn, newSpiIn, nonceI: random.bytes(NONCE_LENGTH), keyPair: pfs?.generate(random), tsi, tsr };
-}
 
 export function buildChildRekeyPayloads(r: ChildRekeyRequest): Payload[] {
   return [
@@ -99,9 +94,6 @@ export interface IkeRekeyResult {
   sharedSecret: Uint8Array;
 }
 
-export function newIkeRekey(random: Random, suite: IkeSuite): IkeRekeyRequest {
-  return { suite, spiI: newIkeSpi(random), nonceI: random.bytes(NONCE_LENGTH), keyPair: suite.dh.generate(random) };
-}
 
 export function buildIkeRekeyPayloads(r: IkeRekeyRequest): Payload[] {
   return [saPayload(ikeProposals([ikeSuiteSpec(r.suite)], r.spiI)), noncePayload(r.nonceI), kePayload(r.keyPair.group.id, r.keyPair.publicKey)];
@@ -149,7 +141,8 @@ export function acceptGatewayChildRekey(
   const same = (a: { type: number; id: number; keyLength?: number }, b: typeof a) => a.type === b.type && a.id === b.id && a.keyLength === b.keyLength;
   const groupsOf = (p: { transforms: readonly { type: number; id: number }[] }) => p.transforms.filter((t) => t.type === TransformType.DH).map((t) => t.id);
   const candidates = (findPayload(msg, 'SA')?.proposals ?? []).filter(
-    (p) => p.protocolId === ProtocolId.ESP && p.spi.length === 4 && ours.every((t) => p.transforms.some((u) => same(t, u))),
+    // SPIs 0-255 are reserved (RFC 4303 2.1): a proposal carrying one is not a candidate.
+    (p) => p.protocolId === ProtocolId.ESP && p.spi.length === 4 && readU32(p.spi, 0) >= 256 && ours.every((t) => p.transforms.some((u) => same(t, u))),
   );
   const ke = findPayload(msg, 'KE');
   let proposal: (typeof candidates)[number] | undefined;
@@ -202,7 +195,7 @@ function refusal(msg: IkeMessage, what: string): RekeyFailure | undefined {
   const name = notifyName(error.notifyType);
   const group = error.notifyType === NotifyType.INVALID_KE_PAYLOAD && error.data.length === 2 ? (error.data[0]! << 8) | error.data[1]! : undefined;
   // RFC 7296 2.25: TEMPORARY_FAILURE (the gateway is busy, e.g. rekeying itself) means try again later.
-  return { kind: 'failed', failure: failure(causeOfNotify(name), `gateway refused to rekey the ${what}: ${name}`), temporary: error.notifyType === NotifyType.TEMPORARY_FAILURE, group };
+  return { kind: 'failed', failure: failure(causeOfNotify(name), `gateway refused to rekey the ${what}: ${printable(name)}`), temporary: error.notifyType === NotifyType.TEMPORARY_FAILURE, group };
 }
 
 function responderNonce(msg: IkeMessage): Uint8Array | undefined {

@@ -1,110 +1,128 @@
 /**
- * The IKE_AUTH exchange with a pre-shared key, creating the first CHILD SA (RFC 7296 1.2, 2.15):
+ * IKE_AUTH with a pre-shared key, creating the first CHILD SA (RFC 7296 1.2, 2.15):
  *   HDR, SK {IDi, N(INITIAL_CONTACT), [IDr,] AUTH, CP(CFG_REQUEST), SA, TSi, TSr}  -->
  *                                    <--  HDR, SK {IDr, AUTH, CP(CFG_REPLY), SA, TSi, TSr}
- * TSi asks for "any" so the gateway narrows it to the virtual IP it assigns.
+ * TSi asks for "any" so the gateway narrows it to the virtual IP it assigns. The gateway's AUTH
+ * is checked over the ID payload exactly as received. Once AUTH is done the IKE_SA_INIT messages,
+ * nonces and SK_p* are dropped.
  */
-import type { EspSuite, PrfAlgorithm, ProposalSpec } from '../../crypto/index.ts';
+import { ipv4ToString, readU32 } from '../../util/bytes.ts';
+import { printable } from '../../util/text.ts';
+import { pskAuth, signedOctets, verifyPskAuth } from '../auth.ts';
+import { buildChildSa, newEspSpi, type ChildSaResult } from '../child-sa.ts';
 import {
-  AuthMethod, CfgType, CpAttributeType, cpRequest, findErrorNotify, findPayload, idPayload,
+  AuthMethod, CfgType, CpAttributeType, cpRequest, ExchangeType, findErrorNotify, findNotify, findPayload, idPayload,
   notifyName, notifyPayload, NotifyType, saPayload, tsPayload, authPayload,
   type IkeMessage, type Payload,
 } from '../codec/index.ts';
-import { verifyPskAuth, pskAuth, signedOctets } from '../auth.ts';
+import type { IkeContext } from '../context.ts';
 import { causeOfNotify, failure, type IkeFailure } from '../errors.ts';
 import { identityBody, identityToString, sameIdentity, type Identity } from '../identity.ts';
+import { dropAuthMaterial, type IkeSa } from '../ike-sa.ts';
 import { acceptEspChoice, espProposals } from '../proposals.ts';
-import { addressToU32, formatSelector, messageSelectors, narrowingAcceptable, selectorToWire, type Ipv4Selector } from '../traffic-selectors.ts';
-import { ipv4ToString } from '../../util/bytes.ts';
+import { addressToU32, ANY_IPV4, formatSelector, messageSelectors, narrowingAcceptable, selectorToWire } from '../traffic-selectors.ts';
+import { done, type Task, type TaskOutcome } from '../task.ts';
 
-export interface AuthContext {
-  prf: PrfAlgorithm;
-  skPi: Uint8Array;
-  skPr: Uint8Array;
-  /** The IKE_SA_INIT request exactly as last sent (with the COOKIE and final KE) and the response. */
-  initRequest: Uint8Array;
-  initResponse: Uint8Array;
-  nonceI: Uint8Array;
-  nonceR: Uint8Array;
-}
+type Verdict = { kind: 'failed'; failure: IkeFailure; deleteSa: boolean } | { kind: 'done'; child: ChildSaResult; authLifetimeMs: number | undefined };
 
-export interface AuthParams {
-  localId: Identity;
-  remoteId: Identity;
-  /** Send IDr so a gateway with several identities picks the right one. */
-  sendRemoteId: boolean;
-  psk: Uint8Array;
-  esp: readonly ProposalSpec[];
-  espSpiIn: Uint8Array;
-  tsi: readonly Ipv4Selector[];
-  tsr: readonly Ipv4Selector[];
-}
+export class IkeAuthTask implements Task {
+  readonly name = 'IKE_AUTH';
+  readonly exchange = ExchangeType.IKE_AUTH;
+  private readonly espSpiIn: Uint8Array;
 
-export interface ChildSaResult {
-  suite: EspSuite;
-  espSpiOut: Uint8Array;
-  virtualIp: string;
-  dns: string[];
-  tsi: Ipv4Selector[];
-  tsr: Ipv4Selector[];
-}
+  /**
+   * `reauth`: this IKE SA re-authenticates the device while the old one still carries traffic
+   * (RFC 4478): no INITIAL_CONTACT, which would make the gateway drop the old SA before the new is up.
+   */
+  constructor(private readonly ctx: IkeContext, private readonly reauth = false) {
+    this.espSpiIn = newEspSpi(ctx.random);
+  }
 
-export type AuthOutcome =
-  /** `ikeSaUp`: the gateway authenticated us and holds an IKE SA we should delete. */
-  | { kind: 'failed'; failure: IkeFailure; ikeSaUp: boolean }
-  | { kind: 'done'; child: ChildSaResult };
-
-export function buildAuthPayloads(ctx: AuthContext, p: AuthParams): Payload[] {
-  const octets = signedOctets(ctx.prf, ctx.initRequest, ctx.nonceR, ctx.skPi, identityBody(p.localId));
-  const payloads: Payload[] = [
-    idPayload('IDi', p.localId.type, p.localId.data),
+  build(sa: IkeSa): Payload[] {
+    const { settings: s } = this.ctx;
+    const a = sa.auth!;
+    const prf = sa.suite!.prf;
+    const octets = signedOctets(prf, a.initRequest, a.nonceR, sa.keys!.skPi, identityBody(s.localId));
+    const payloads: Payload[] = [
+      idPayload('IDi', s.localId.type, s.localId.data),
+    ];
     // We hold exactly one IKE SA with this gateway: it may drop any stale ones from before a reboot.
-    notifyPayload(NotifyType.INITIAL_CONTACT),
-  ];
-  if (p.sendRemoteId) payloads.push(idPayload('IDr', p.remoteId.type, p.remoteId.data));
-  payloads.push(
-    authPayload(AuthMethod.SHARED_KEY_MIC, pskAuth(ctx.prf, p.psk, octets)),
-    cpRequest([CpAttributeType.INTERNAL_IP4_ADDRESS, CpAttributeType.INTERNAL_IP4_DNS]),
-    saPayload(espProposals(p.esp, p.espSpiIn)),
-    tsPayload('TSi', p.tsi.map(selectorToWire)),
-    tsPayload('TSr', p.tsr.map(selectorToWire)),
-  );
-  return payloads;
-}
+    if (!this.reauth) payloads.push(notifyPayload(NotifyType.INITIAL_CONTACT));
+    if (s.sendRemoteId) payloads.push(idPayload('IDr', s.remoteId.type, s.remoteId.data));
+    payloads.push(
+      authPayload(AuthMethod.SHARED_KEY_MIC, pskAuth(prf, s.psk, octets)),
+      cpRequest([CpAttributeType.INTERNAL_IP4_ADDRESS, CpAttributeType.INTERNAL_IP4_DNS]),
+      saPayload(espProposals(s.proposals.esp, this.espSpiIn)),
+      tsPayload('TSi', [selectorToWire(ANY_IPV4)]),
+      tsPayload('TSr', s.remoteTs.map(selectorToWire)),
+    );
+    return payloads;
+  }
 
-export function processAuthResponse(ctx: AuthContext, p: AuthParams, msg: IkeMessage): AuthOutcome {
-  const error = findErrorNotify(msg);
-  if (error?.notifyType === NotifyType.AUTHENTICATION_FAILED) return failed('AUTHENTICATION_FAILED', 'gateway rejected our authentication (PSK or identity)', false);
-  const idr = findIdr(msg);
-  const auth = findPayload(msg, 'AUTH');
-  if (!idr || !auth) {
-    if (error) return failed(causeOfNotify(notifyName(error.notifyType)), `gateway answered IKE_AUTH with ${notifyName(error.notifyType)}`, false);
-    return failed('PROTOCOL_ERROR', 'IKE_AUTH response without IDr or AUTH', false);
+  process(sa: IkeSa, msg: IkeMessage, _raw: Uint8Array, now: number): TaskOutcome {
+    const { ctx } = this;
+    const verdict = this.check(sa, msg);
+    const child = verdict.kind === 'done'
+      ? buildChildSa(
+          {
+            initiator: true, prf: sa.suite!.prf, skD: sa.keys!.skD, nonceI: sa.auth!.nonceI, nonceR: sa.auth!.nonceR, spiIn: this.espSpiIn,
+            result: verdict.child, udpEncap: sa.natT, localAddress: ctx.local.address, gateway: ctx.remote.address,
+          },
+          { random: ctx.random, drops: ctx.espDrops, keyLog: ctx.keyLog },
+        )
+      : undefined;
+    dropAuthMaterial(sa);
+    if (verdict.kind === 'failed') return verdict;
+    ctx.established(sa, child!, now, verdict.authLifetimeMs);
+    return done;
   }
-  const peer: Identity = { type: idr.idType, data: idr.data };
-  if (!sameIdentity(peer, p.remoteId)) return failed('PEER_ID_MISMATCH', `gateway is '${identityToString(peer)}', expected '${identityToString(p.remoteId)}'`, true);
-  if (auth.method !== AuthMethod.SHARED_KEY_MIC) return failed('PEER_AUTH_MISMATCH', `gateway used auth method ${auth.method}, expected PSK`, true);
-  const octets = signedOctets(ctx.prf, ctx.initResponse, ctx.nonceI, ctx.skPr, identityBody(peer));
-  if (!verifyPskAuth(ctx.prf, p.psk, octets, auth.data)) return failed('PEER_AUTH_MISMATCH', 'gateway AUTH does not verify with our PSK', true);
-  // The gateway is authenticated; from here on failures concern the CHILD SA.
-  if (error) return failed(causeOfNotify(notifyName(error.notifyType)), `gateway refused the CHILD SA: ${notifyName(error.notifyType)}`, true);
-  const esp = acceptEspChoice(p.esp, findPayload(msg, 'SA'));
-  if (!esp.ok) return failed('PROPOSAL_MISMATCH', esp.error, true);
-  const tsi = messageSelectors(msg, 'TSi');
-  const tsr = messageSelectors(msg, 'TSr');
-  if (!narrowingAcceptable(tsi, p.tsi) || !narrowingAcceptable(tsr, p.tsr)) {
-    return failed('TS_MISMATCH', `gateway narrowed to TSi ${tsi.map(formatSelector).join(',') || 'none'} TSr ${tsr.map(formatSelector).join(',') || 'none'}`, true);
+
+  timedOut(): IkeFailure {
+    return failure('TIMEOUT', 'no response to IKE_AUTH after all transmissions');
   }
-  const cp = findPayload(msg, 'CP');
-  const attrs = cp && cp.cfgType === CfgType.REPLY ? cp.attributes : [];
-  const vip = attrs.find((a) => a.type === CpAttributeType.INTERNAL_IP4_ADDRESS && a.value.length >= 4);
-  if (!vip) return failed('NO_VIRTUAL_IP', 'gateway assigned no INTERNAL_IP4_ADDRESS', true);
-  const virtualIp = ipv4ToString(vip.value);
-  // The gateway narrows TSi to the virtual IP; a TSi without it would make the tunnel useless.
-  const vipN = addressToU32(vip.value);
-  if (!tsi.some((s) => s.start <= vipN && vipN <= s.end)) return failed('TS_MISMATCH', `TSi ${tsi.map(formatSelector).join(',')} does not cover virtual IP ${virtualIp}`, true);
-  const dns = attrs.filter((a) => a.type === CpAttributeType.INTERNAL_IP4_DNS && a.value.length === 4).map((a) => ipv4ToString(a.value));
-  return { kind: 'done', child: { suite: esp.value.suite, espSpiOut: esp.value.spi.slice(), virtualIp, dns, tsi, tsr } };
+
+  abandon(): void {}
+
+  private check(sa: IkeSa, msg: IkeMessage): Verdict {
+    const { settings: s } = this.ctx;
+    const a = sa.auth!;
+    const error = findErrorNotify(msg);
+    if (error?.notifyType === NotifyType.AUTHENTICATION_FAILED) return failed('AUTHENTICATION_FAILED', 'gateway rejected our authentication (PSK or identity)', false);
+    const idr = findIdr(msg);
+    const auth = findPayload(msg, 'AUTH');
+    if (!idr || !auth) {
+      if (error) return failed(causeOfNotify(notifyName(error.notifyType)), `gateway answered IKE_AUTH with ${printable(notifyName(error.notifyType))}`, false);
+      return failed('PROTOCOL_ERROR', 'IKE_AUTH response without IDr or AUTH', false);
+    }
+    const peer: Identity = { type: idr.idType, data: idr.data };
+    if (!sameIdentity(peer, s.remoteId)) return failed('PEER_ID_MISMATCH', `gateway is '${printable(identityToString(peer))}', expected '${printable(identityToString(s.remoteId))}'`, true);
+    if (auth.method !== AuthMethod.SHARED_KEY_MIC) return failed('PEER_AUTH_MISMATCH', `gateway used auth method ${auth.method}, expected PSK`, true);
+    const prf = sa.suite!.prf;
+    const octets = signedOctets(prf, a.initResponse, a.nonceI, sa.keys!.skPr, idr.body);
+    if (!verifyPskAuth(prf, s.psk, octets, auth.data)) return failed('PEER_AUTH_MISMATCH', 'gateway AUTH does not verify with our PSK', true);
+    // The gateway is authenticated; from here on failures concern the CHILD SA.
+    if (error) return failed(causeOfNotify(notifyName(error.notifyType)), `gateway refused the CHILD SA: ${printable(notifyName(error.notifyType))}`, true);
+    const esp = acceptEspChoice(s.proposals.esp, findPayload(msg, 'SA'));
+    if (!esp.ok) return failed('PROPOSAL_MISMATCH', esp.error, true);
+    const tsi = messageSelectors(msg, 'TSi');
+    const tsr = messageSelectors(msg, 'TSr');
+    if (!narrowingAcceptable(tsi, [ANY_IPV4]) || !narrowingAcceptable(tsr, s.remoteTs)) {
+      return failed('TS_MISMATCH', `gateway narrowed to TSi ${tsi.map(formatSelector).join(',') || 'none'} TSr ${tsr.map(formatSelector).join(',') || 'none'}`, true);
+    }
+    const cp = findPayload(msg, 'CP');
+    const attrs = cp && cp.cfgType === CfgType.REPLY ? cp.attributes : [];
+    const vip = attrs.find((x) => x.type === CpAttributeType.INTERNAL_IP4_ADDRESS && x.value.length >= 4);
+    if (!vip) return failed('NO_VIRTUAL_IP', 'gateway assigned no INTERNAL_IP4_ADDRESS', true);
+    const virtualIp = ipv4ToString(vip.value);
+    // The gateway narrows TSi to the virtual IP; a TSi without it would make the tunnel useless.
+    const vipN = addressToU32(vip.value);
+    if (!tsi.some((x) => x.start <= vipN && vipN <= x.end)) return failed('TS_MISMATCH', `TSi ${tsi.map(formatSelector).join(',')} does not cover virtual IP ${virtualIp}`, true);
+    const dns = attrs.filter((x) => x.type === CpAttributeType.INTERNAL_IP4_DNS && x.value.length === 4).slice(0, 4).map((x) => ipv4ToString(x.value));
+    // RFC 4478: the gateway wants us authenticated again within this many seconds.
+    const lifetime = findNotify(msg, NotifyType.AUTH_LIFETIME);
+    const authLifetimeMs = lifetime?.data.length === 4 ? readU32(lifetime.data, 0) * 1000 : undefined;
+    return { kind: 'done', child: { suite: esp.value.suite, espSpiOut: esp.value.spi.slice(), virtualIp, dns, tsi, tsr }, authLifetimeMs };
+  }
 }
 
 /** findPayload(msg, 'IDr') is typed `never` by the codec (IDi/IDr share one union member with TSi/TSr). */
@@ -112,6 +130,6 @@ function findIdr(msg: IkeMessage): Extract<Payload, { kind: 'IDi' | 'IDr' }> | u
   return [...msg.payloads, ...(msg.encrypted ?? [])].find((p): p is Extract<Payload, { kind: 'IDi' | 'IDr' }> => p.kind === 'IDr');
 }
 
-function failed(cause: IkeFailure['cause'], detail: string, ikeSaUp: boolean): AuthOutcome {
-  return { kind: 'failed', failure: failure(cause, detail), ikeSaUp };
+function failed(cause: IkeFailure['cause'], detail: string, deleteSa: boolean): Verdict {
+  return { kind: 'failed', failure: failure(cause, detail), deleteSa };
 }

@@ -1,125 +1,158 @@
 /**
- * The IKE_SA_INIT exchange (RFC 7296 1.2):
+ * IKE_SA_INIT (RFC 7296 1.2):
  *   HDR, SA, KE, Ni, N(NAT_DETECTION_SOURCE_IP), N(NAT_DETECTION_DESTINATION_IP)  -->
  *                                      <--  HDR, SA, KE, Nr, N(NAT-D)..., [N(COOKIE) | N(INVALID_KE_PAYLOAD)]
- * The task keeps the offer (SPIi, nonce, key pair, cookie) so COOKIE (2.6) and INVALID_KE (1.2)
- * retries resend the same SPIi and nonce with the cookie prepended or a new KE.
+ * COOKIE (2.6) and INVALID_KE (1.2) rebuild the request with the same SPIi and nonce. The response
+ * is not authenticated: an error notify or a response we cannot use does not end the exchange at
+ * once (2.21) — a forger who sees our SPI must not take the device offline — the request stays out
+ * until a valid response comes or the retransmissions end, and only then is the error reported.
+ * The shared secret is computed in the response's turn; key derivation follows in a turn of its own.
  */
-import type { DhGroup, DhKeyPair, IkeSuite, ProposalSpec } from '../../crypto/index.ts';
+import type { DhKeyPair, IkeSuite } from '../../crypto/index.ts';
 import type { Random } from '../../platform.ts';
 import { equalBytes } from '../../util/bytes.ts';
+import { printable } from '../../util/text.ts';
 import {
   ExchangeType, findErrorNotify, findNotify, findPayload, findPayloads, kePayload, noncePayload, notifyName,
   notifyPayload, NotifyType, saPayload, type IkeMessage, type Payload,
 } from '../codec/index.ts';
+import { offerNonceLength, type IkeContext } from '../context.ts';
 import { causeOfNotify, failure, type IkeFailure } from '../errors.ts';
+import { keyIkeSa, type IkeSa } from '../ike-sa.ts';
 import { detectNat, natDetectionHash, type NatDetectionResult } from '../nat.ts';
-import { acceptIkeChoice, ikeProposals, offeredGroup } from '../proposals.ts';
+import { acceptIkeChoice, ikeProposals, offeredGroup, preferredGroup } from '../proposals.ts';
+import { done, type Task, type TaskOutcome } from '../task.ts';
 
-export const NONCE_LENGTH = 32;
 /** A responder asking for cookies or groups more often than this is broken or hostile. */
 const MAX_COOKIE_ROUNDS = 3;
 const MAX_KE_ROUNDS = 2;
 
-export interface Endpoint {
-  address: string;
-  port: number;
+interface Accepted {
+  spiR: Uint8Array;
+  suite: IkeSuite;
+  nonceR: Uint8Array;
+  sharedSecret: Uint8Array;
+  nat: NatDetectionResult | undefined;
+  raw: Uint8Array;
 }
 
-export type InitOutcome =
-  | { kind: 'retry'; reason: 'cookie' | 'invalid-ke' } // send buildRequest() again
-  | { kind: 'stale'; reason: string } // answers a request we already replaced: keep waiting
-  | { kind: 'failed'; failure: IkeFailure }
-  | { kind: 'done'; spiR: Uint8Array; suite: IkeSuite; nonceR: Uint8Array; sharedSecret: Uint8Array; nat: NatDetectionResult | undefined };
-
-export class IkeSaInitTask {
-  readonly spiI: Uint8Array;
-  readonly nonceI: Uint8Array;
-  private keyPair: DhKeyPair;
+export class IkeSaInitTask implements Task {
+  readonly name = 'IKE_SA_INIT';
+  readonly exchange = ExchangeType.IKE_SA_INIT;
+  private readonly nonceI: Uint8Array;
+  private keyPair: DhKeyPair | undefined;
   private cookie: Uint8Array | undefined;
   private cookieRounds = 0;
   private keRounds = 0;
+  private request: Uint8Array = new Uint8Array(0);
+  /** The last unusable answer, reported if no valid one comes (RFC 7296 2.21). */
+  private refusal: IkeFailure | undefined;
+  private accepted: Accepted | undefined;
 
-  constructor(
-    private readonly offered: readonly ProposalSpec[],
-    group: DhGroup,
-    private readonly random: Random,
-    private readonly local: Endpoint,
-    private readonly remote: Endpoint,
-    /** Like strongSwan's encap=yes: a bogus source hash makes the gateway see a NAT and encapsulate. */
-    private readonly forceEncap = false,
-  ) {
-    this.spiI = newIkeSpi(random);
-    this.nonceI = random.bytes(NONCE_LENGTH);
-    this.keyPair = group.generate(random);
+  constructor(private readonly ctx: IkeContext) {
+    const offered = ctx.settings.proposals.ike;
+    this.nonceI = ctx.random.bytes(offerNonceLength(offered));
+    this.keyPair = ctx.keyPair(preferredGroup(offered));
   }
 
-  get group(): DhGroup {
-    return this.keyPair.group;
-  }
-
-  buildRequest(): IkeMessage {
+  build(sa: IkeSa): Payload[] {
+    const { ctx } = this;
     const zero = new Uint8Array(8);
     const payloads: Payload[] = [];
     // RFC 7296 2.6: the COOKIE notify must be the first payload.
     if (this.cookie) payloads.push(notifyPayload(NotifyType.COOKIE, this.cookie));
+    const kp = this.keyPair!;
     payloads.push(
-      saPayload(ikeProposals(this.offered)),
-      kePayload(this.keyPair.group.id, this.keyPair.publicKey),
+      saPayload(ikeProposals(ctx.settings.proposals.ike)),
+      kePayload(kp.group.id, kp.publicKey),
       noncePayload(this.nonceI),
-      notifyPayload(NotifyType.NAT_DETECTION_SOURCE_IP, this.forceEncap ? this.random.bytes(20) : natDetectionHash(this.spiI, zero, this.local.address, this.local.port)),
-      notifyPayload(NotifyType.NAT_DETECTION_DESTINATION_IP, natDetectionHash(this.spiI, zero, this.remote.address, this.remote.port)),
+      notifyPayload(NotifyType.NAT_DETECTION_SOURCE_IP, ctx.forceEncap ? ctx.random.bytes(20) : natDetectionHash(sa.spiI, zero, ctx.local.address, ctx.local.port)),
+      notifyPayload(NotifyType.NAT_DETECTION_DESTINATION_IP, natDetectionHash(sa.spiI, zero, ctx.remote.address, ctx.remote.port)),
     );
-    return { spiI: this.spiI, spiR: zero, exchange: ExchangeType.IKE_SA_INIT, initiator: true, response: false, messageId: 0, payloads };
+    return payloads;
   }
 
-  processResponse(msg: IkeMessage): InitOutcome {
+  sent(wire: Uint8Array): void {
+    this.request = wire;
+  }
+
+  process(sa: IkeSa, msg: IkeMessage, raw: Uint8Array): TaskOutcome {
+    const offered = this.ctx.settings.proposals.ike;
+    const kp = this.keyPair!;
     const cookie = findNotify(msg, NotifyType.COOKIE);
     if (cookie) {
-      if (++this.cookieRounds > MAX_COOKIE_ROUNDS) return failed('PROTOCOL_ERROR', 'gateway keeps asking for a COOKIE');
-      if (cookie.data.length < 1 || cookie.data.length > 64) return failed('PROTOCOL_ERROR', `COOKIE of ${cookie.data.length} bytes`);
+      if (cookie.data.length < 1 || cookie.data.length > 64) return this.unusable('PROTOCOL_ERROR', `COOKIE of ${cookie.data.length} bytes`);
       // Both the request and its retransmission may draw a COOKIE: the second changes nothing.
-      if (this.cookie && equalBytes(this.cookie, cookie.data)) return { kind: 'stale', reason: 'repeated COOKIE' };
+      if (this.cookie && equalBytes(this.cookie, cookie.data)) return { kind: 'wait', reason: 'repeated COOKIE' };
+      if (++this.cookieRounds > MAX_COOKIE_ROUNDS) return this.unusable('PROTOCOL_ERROR', 'gateway keeps asking for a COOKIE');
       this.cookie = cookie.data.slice();
-      return { kind: 'retry', reason: 'cookie' };
+      this.ctx.log.info('gateway asked for a COOKIE: resending IKE_SA_INIT with it');
+      return { kind: 'again' };
     }
     const invalidKe = findNotify(msg, NotifyType.INVALID_KE_PAYLOAD);
     if (invalidKe) {
       const wanted = invalidKe.data.length === 2 ? (invalidKe.data[0]! << 8) | invalidKe.data[1]! : -1;
-      const group = offeredGroup(this.offered, wanted);
-      if (!group) return failed('INVALID_KE_PAYLOAD', `gateway wants DH group ${wanted}, which ikeProposals do not allow`);
+      const group = offeredGroup(offered, wanted);
+      if (!group) return this.unusable('INVALID_KE_PAYLOAD', `gateway wants DH group ${wanted}, which ikeProposals do not allow`);
       // A late answer to the request we sent before switching groups.
-      if (group.id === this.keyPair.group.id) return { kind: 'stale', reason: `repeated INVALID_KE_PAYLOAD for ${group.name}` };
-      if (++this.keRounds > MAX_KE_ROUNDS) return failed('PROTOCOL_ERROR', 'gateway keeps rejecting our KE group');
-      this.keyPair = group.generate(this.random);
-      return { kind: 'retry', reason: 'invalid-ke' };
+      if (group.id === kp.group.id) return { kind: 'wait', reason: `repeated INVALID_KE_PAYLOAD for ${group.name}` };
+      if (++this.keRounds > MAX_KE_ROUNDS) return this.unusable('PROTOCOL_ERROR', 'gateway keeps rejecting our KE group');
+      kp.wipe();
+      this.keyPair = this.ctx.keyPair(group);
+      this.ctx.log.info(`gateway wants another group: resending IKE_SA_INIT with KE ${group.name}`);
+      return { kind: 'again' };
     }
     const error = findErrorNotify(msg);
     if (error) {
       const name = notifyName(error.notifyType);
-      return failed(causeOfNotify(name), `gateway answered IKE_SA_INIT with ${name}`);
+      return this.unusable(causeOfNotify(name), `gateway answered IKE_SA_INIT with ${printable(name)}`);
     }
-    if (msg.spiR.every((b) => b === 0)) return failed('PROTOCOL_ERROR', 'IKE_SA_INIT response without responder SPI');
-    const suite = acceptIkeChoice(this.offered, findPayload(msg, 'SA'));
-    if (!suite.ok) return failed('PROPOSAL_MISMATCH', suite.error);
+    if (msg.spiR.every((b) => b === 0)) return this.unusable('PROTOCOL_ERROR', 'IKE_SA_INIT response without responder SPI');
+    const suite = acceptIkeChoice(offered, findPayload(msg, 'SA'));
+    if (!suite.ok) return this.unusable('PROPOSAL_MISMATCH', suite.error);
     const ke = findPayload(msg, 'KE');
     const nonce = findPayload(msg, 'Nonce');
-    if (!ke || !nonce) return failed('PROTOCOL_ERROR', 'IKE_SA_INIT response without KE or Nonce');
-    if (suite.value.dh.id !== this.keyPair.group.id || ke.group !== this.keyPair.group.id) {
-      return failed('PROPOSAL_MISMATCH', `gateway chose group ${suite.value.dh.name} / KE ${ke.group}, our KE is ${this.keyPair.group.name}`);
+    if (!ke || !nonce) return this.unusable('PROTOCOL_ERROR', 'IKE_SA_INIT response without KE or Nonce');
+    if (suite.value.dh.id !== kp.group.id || ke.group !== kp.group.id) {
+      return this.unusable('PROPOSAL_MISMATCH', `gateway chose group ${suite.value.dh.name} / KE ${ke.group}, our KE is ${kp.group.name}`);
     }
-    if (nonce.data.length < 16 || nonce.data.length > 256) return failed('PROTOCOL_ERROR', `responder nonce of ${nonce.data.length} bytes`);
-    const sharedSecret = this.keyPair.computeShared(ke.data);
-    if (!sharedSecret) return failed('PROTOCOL_ERROR', `invalid ${this.keyPair.group.name} public value from the gateway`);
+    const sharedSecret = kp.computeShared(ke.data);
+    if (!sharedSecret) return this.unusable('PROTOCOL_ERROR', `invalid ${kp.group.name} public value from the gateway`);
+    kp.wipe();
     const sources = findPayloads(msg, 'N').filter((n) => n.notifyType === NotifyType.NAT_DETECTION_SOURCE_IP).map((n) => n.data);
     const destination = findNotify(msg, NotifyType.NAT_DETECTION_DESTINATION_IP)?.data;
-    const nat = detectNat(this.spiI, msg.spiR, this.local, this.remote, sources, destination);
-    return { kind: 'done', spiR: msg.spiR.slice(), suite: suite.value, nonceR: nonce.data.slice(), sharedSecret, nat };
+    const nat = detectNat(sa.spiI, msg.spiR, this.ctx.local, this.ctx.remote, sources, destination);
+    const { spi: _spi, ...ikeSuite } = suite.value;
+    this.accepted = { spiR: msg.spiR.slice(), suite: ikeSuite, nonceR: nonce.data.slice(), sharedSecret, nat, raw: raw.slice() };
+    return { kind: 'yield' };
   }
-}
 
-function failed(cause: IkeFailure['cause'], detail: string): InitOutcome {
-  return { kind: 'failed', failure: failure(cause, detail) };
+  /** Key derivation, in a turn of its own after the shared secret's. */
+  resume(sa: IkeSa, now: number): TaskOutcome {
+    const a = this.accepted!;
+    const { ctx } = this;
+    this.accepted = undefined;
+    keyIkeSa(sa, { suite: a.suite, spiR: a.spiR, nonceI: this.nonceI, nonceR: a.nonceR, sharedSecret: a.sharedSecret }, ctx.random, ctx.keyLog);
+    sa.auth = { initRequest: this.request, initResponse: a.raw, nonceI: this.nonceI, nonceR: a.nonceR };
+    sa.natT = a.nat !== undefined && (a.nat.localBehindNat || a.nat.remoteBehindNat);
+    if (sa.natT) ctx.emit({ type: 'nat-detected', local: a.nat!.localBehindNat, remote: a.nat!.remoteBehindNat }, now);
+    return done;
+  }
+
+  timedOut(): IkeFailure {
+    return this.refusal ?? failure('TIMEOUT', 'no response to IKE_SA_INIT after all transmissions');
+  }
+
+  abandon(): void {
+    this.keyPair?.wipe();
+    this.accepted?.sharedSecret.fill(0);
+    this.accepted = undefined;
+  }
+
+  private unusable(cause: IkeFailure['cause'], detail: string): TaskOutcome {
+    this.refusal = failure(cause, detail);
+    return { kind: 'wait', reason: detail };
+  }
 }
 
 /** An IKE SPI: 8 random bytes, never all zero (zero means "not yet known", RFC 7296 3.1). */

@@ -7,6 +7,9 @@ const RECORDS = {
   'echo.lab.example': '198.51.100.10',
   'broker.lab.example': '198.51.100.20',
   'firmware.lab.example': '198.51.100.30',
+  'fw.lab.example': '198.51.100.30',
+  'hostile-broker.lab.example': '198.51.100.21',
+  'hostile-fw.lab.example': '198.51.100.31',
 };
 
 function readName(msg, offset) {

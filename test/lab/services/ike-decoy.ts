@@ -7,21 +7,31 @@
  */
 import { randomBytes } from 'node:crypto';
 import dgram from 'node:dgram';
-import { encodeMessage } from '../../../src/ike/codec/index.ts';
-import { parseConfiguredProposals, preferredGroup } from '../../../src/ike/proposals.ts';
-import { IkeSaInitTask } from '../../../src/ike/tasks/ike-sa-init.ts';
+import type { DhGroup } from '../../../src/crypto/index.ts';
+import { encodeMessage, ExchangeType } from '../../../src/ike/codec/index.ts';
+import type { IkeContext } from '../../../src/ike/context.ts';
+import { newIkeSa } from '../../../src/ike/ike-sa.ts';
+import { parseConfiguredProposals } from '../../../src/ike/proposals.ts';
+import { IkeSaInitTask, newIkeSpi } from '../../../src/ike/tasks/ike-sa-init.ts';
+import { silentLogger } from '../../../src/util/log.ts';
 
 const proposal = process.argv[2] ?? 'aes128gcm16-prfsha256-x25519';
 const parsed = parseConfiguredProposals([proposal], ['aes128gcm16']);
 if (!parsed.ok) throw new Error(parsed.error);
 const random = { bytes: (n: number) => new Uint8Array(randomBytes(n)) };
 const gateway = { address: '127.0.0.1', port: 500 };
-const init = new IkeSaInitTask(parsed.value.ike, preferredGroup(parsed.value.ike), random, { address: '127.0.0.1', port: 1 }, gateway);
+// Just enough of an IKE layer around the task to build its request.
+const ctx = {
+  settings: { proposals: parsed.value }, random, log: silentLogger(), local: { address: '127.0.0.1', port: 1 }, remote: gateway, forceEncap: false,
+  keyPair: (group: DhGroup) => group.generate(random),
+} as unknown as IkeContext;
+const sa = newIkeSa(newIkeSpi(random));
+const request = encodeMessage({ spiI: sa.spiI, spiR: sa.spiR, exchange: ExchangeType.IKE_SA_INIT, initiator: true, response: false, messageId: 0, payloads: new IkeSaInitTask(ctx).build(sa) });
 const socket = dgram.createSocket('udp4');
 socket.bind(0, () => {
   const timer = setTimeout(() => finish('silent'), 2000);
   socket.once('message', () => (clearTimeout(timer), finish('answered')));
-  socket.send(encodeMessage(init.buildRequest()), gateway.port, gateway.address);
+  socket.send(request, gateway.port, gateway.address);
 });
 function finish(result: string): void {
   process.stdout.write(`${result}\n`);

@@ -1,9 +1,11 @@
-/** src/config-check.ts: defaults, every error named by field and form, secrets never echoed. */
+/** src/config/validate.ts: defaults, every error named by field and form, secrets never echoed, settings parsed once. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { DEFAULT_CONFIG, checkConfig, parseCidr, validateConfig } from '../../src/config-check.ts';
+import { DEFAULT_CONFIG, checkConfig, parseSettings } from '../../src/config/validate.ts';
+import { parseRoute } from '../../src/ike/config.ts';
+import { formatSelector } from '../../src/ike/traffic-selectors.ts';
 
-const PSK = 'super-secret-psk-value-123';
+const PSK = 'super-secret-psk-value-0123456789';
 const minimal = { apn: 'internet', gateway: '203.0.113.10', localId: 'device1.example.com', remoteId: 'gateway.example.net', psk: PSK };
 
 const errorsOf = (raw: unknown): string[] => {
@@ -61,8 +63,8 @@ test('secrets never appear in messages, whatever is wrong with them', () => {
   const raw = { ...minimal, psk: 'short', simPin: 'abcd-secret-pin', pppPassword: 'p'.repeat(80), gatway: PSK };
   const all = errorsOf(raw).join('\n');
   for (const secret of ['short', 'abcd-secret-pin', 'p'.repeat(80), PSK]) assert.ok(!all.includes(secret), `leaked ${secret}`);
-  assert.match(all, /config\.psk: expected a pre-shared key string of 8\.\.256 characters \(got a string of 5 characters\)/);
-  assert.throws(() => validateConfig(raw, 'test'), (e: Error) => !e.message.includes('abcd-secret-pin') && e.message.startsWith('invalid test:'));
+  assert.match(all, /config\.psk: expected a pre-shared key string of 20\.\.256 characters .* \(got a string of 5 characters\)/);
+  assert.throws(() => parseSettings(raw, 'test'), (e: Error) => !e.message.includes('abcd-secret-pin') && e.message.startsWith('invalid test:'));
 });
 
 test('non-objects are refused', () => {
@@ -70,9 +72,39 @@ test('non-objects are refused', () => {
   assert.deepEqual(errorsOf(null), ['config: expected an object of settings']);
 });
 
-test('parseCidr', () => {
-  assert.deepEqual(parseCidr('198.51.100.0/24')?.prefix, 24);
-  assert.equal(parseCidr('0.0.0.0/0')?.prefix, 0);
-  assert.equal(parseCidr('198.51.100.1/24'), undefined);
-  assert.equal(parseCidr('198.51.100.0/33'), undefined);
+test('routes (remoteTs): a network, never an address with host bits', () => {
+  assert.equal(formatSelector(parseRoute('198.51.100.0/24')!), '198.51.100.0/24');
+  assert.equal(formatSelector(parseRoute('0.0.0.0/0')!), '0.0.0.0/0');
+  assert.equal(parseRoute('198.51.100.1/24'), undefined);
+  assert.equal(parseRoute('198.51.100.0/33'), undefined);
+  assert.equal(parseRoute('198.51.100.0'), undefined);
+});
+
+test('settings are parsed once into what the layers use: ms, address bytes, identities, selectors', () => {
+  const s = parseSettings({ ...minimal, dpdInterval: 20, registrationTimeout: 45, lcpEchoInterval: 7, remoteTs: ['198.51.100.0/24'], retryInterval: 90, retryMaxInterval: 600 });
+  assert.deepEqual([...s.ike.gatewayBytes], [203, 0, 113, 10]);
+  assert.equal(s.ike.dpdIntervalMs, 20_000);
+  assert.equal(s.modem.registrationTimeoutMs, 45_000);
+  assert.equal(s.ppp.echoIntervalMs, 7000);
+  assert.deepEqual(s.ike.remoteTs.map(formatSelector), ['198.51.100.0/24']);
+  assert.deepEqual({ quick: s.retry.quickAttempts, interval: s.retry.intervalMs, max: s.retry.maxIntervalMs }, { quick: 5, interval: 90_000, max: 600_000 });
+  assert.equal(s.ike.proposals.ike[0]!.dh[0]!.name, 'x25519');
+});
+
+test('build time and run time agree: what the validator accepts the agent runs, what it refuses never starts', () => {
+  // Each of these was once accepted by one and refused (or changed) by the other.
+  for (const [key, value] of [['dialString', '*99***1#P'], ['gateway', '999.1.1.1'], ['remoteTs', ['198.51.100.1/24']], ['apn', 'quote"apn']] as const) {
+    const r = checkConfig({ ...minimal, [key]: value });
+    assert.equal(r.ok, false, `${key} = ${JSON.stringify(value)} is refused`);
+    assert.throws(() => parseSettings({ ...minimal, [key]: value }));
+  }
+  assert.ok(checkConfig({ ...minimal, dialString: '*99***1#' }).ok);
+});
+
+test('PSK: shorter than 20 characters refused, shorter than 32 warned about (IKEv2 PSK AUTH can be attacked offline)', () => {
+  assert.ok(errorsOf({ ...minimal, psk: 'x'.repeat(19) }).some((e) => e.startsWith('config.psk: expected a pre-shared key string of 20..256')));
+  const r = checkConfig({ ...minimal, psk: 'x'.repeat(24) });
+  assert.ok(r.ok && r.warnings.some((w) => w.startsWith('config.psk: 24 characters; use 32 or more')), JSON.stringify(r));
+  const strong = checkConfig({ ...minimal, psk: 'x'.repeat(32) });
+  assert.ok(strong.ok && !strong.warnings.some((w) => w.startsWith('config.psk')));
 });

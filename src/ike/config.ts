@@ -1,0 +1,150 @@
+/**
+ * IKE's share of the manifest config: who talks to whom, proposals, lifetimes, liveness.
+ * Durations are written in seconds (as in swanctl.conf) and reach the IKE layer in ms,
+ * the gateway as address bytes, identities and selectors parsed, proposals resolved.
+ */
+import { bool, intIn, isInt, listOf } from '../config/checks.ts';
+import type { ConfigSection } from '../config/section.ts';
+import { parseProposal } from '../crypto/suites.ts';
+import { parseIpv4, utf8 } from '../util/bytes.ts';
+import { identityFromString, type Identity } from './identity.ts';
+import { parseConfiguredProposals, type OfferedProposals } from './proposals.ts';
+import type { RetransmitPolicy } from './retransmit.ts';
+import { selectorFromCidr, type Ipv4Selector } from './traffic-selectors.ts';
+
+export interface IkeManifest {
+  gateway: string; // IPv4 address of the VPN gateway
+  localId: string; // IDi (FQDN, email or IPv4 literal)
+  remoteId: string; // the gateway's expected identity
+  sendRemoteId: boolean; // also send it as IDr (a gateway with several identities needs it)
+  psk: string;
+  ikeProposals: string[];
+  espProposals: string[];
+  ikeLifetime: number; // s
+  childLifetime: number; // s
+  childRekeyBytes: number; // rekey the CHILD SA after this many bytes either way, 0 = off
+  childRekeyPackets: number; // ... or packets either way, 0 = off
+  dpdInterval: number; // s: liveness check when traffic we sent went unanswered this long, 0 = off
+  dpdIdle: number; // s: liveness check after this long without anything from the gateway, 0 = off
+  natKeepalive: number; // s between NAT-T keepalives on an otherwise silent line, 0 = off
+  remoteTs: string[];
+  ikeRetransmitTimeout: number; // s before the first retransmission; the wait doubles after each
+  ikeRetransmitTries: number; // transmissions of a request, the first included, before giving up on it
+}
+
+export interface IkeSettings {
+  gateway: string;
+  gatewayBytes: Uint8Array;
+  localId: Identity;
+  remoteId: Identity;
+  sendRemoteId: boolean;
+  psk: Uint8Array;
+  proposals: OfferedProposals;
+  ikeLifetimeMs: number;
+  childLifetimeMs: number;
+  childRekeyBytes: number;
+  childRekeyPackets: number;
+  dpdIntervalMs: number;
+  dpdIdleMs: number;
+  natKeepaliveMs: number;
+  remoteTs: Ipv4Selector[];
+  retransmit: RetransmitPolicy;
+}
+
+const FQDN = /^(?=.{1,253}$)([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+
+function identity(v: unknown): string | undefined {
+  const form = 'an IKE identity: an FQDN (device1.example.com), an email (dev@example.com) or an IPv4 literal';
+  if (typeof v !== 'string' || v === '') return form;
+  if (parseIpv4(v)) return undefined;
+  const at = v.lastIndexOf('@');
+  if (at > 0) return FQDN.test(v.slice(at + 1)) && !/\s/.test(v.slice(0, at)) ? undefined : form;
+  return FQDN.test(v) && !/^[\d.]+$/.test(v) ? undefined : form;
+}
+
+const proposals = (protocol: 'ike' | 'esp', example: string) =>
+  listOf(`swanctl proposals like '${example}'`, (s) => {
+    const r = parseProposal(s, protocol);
+    return r.ok ? undefined : `expected a swanctl ${protocol.toUpperCase()} proposal like '${example}': ${r.error}`;
+  });
+
+/** Shorter PSKs are refused: IKEv2 PSK authentication can be attacked offline by whoever answers IKE_SA_INIT. */
+export const PSK_MIN = 20;
+export const PSK_WARN = 32;
+
+/** 'a.b.c.d/n' with no host bits set (a route, not an address). */
+export function parseRoute(text: string): Ipv4Selector | undefined {
+  const m = /^([^/]+)\/(\d{1,2})$/.exec(text);
+  if (!m || !parseIpv4(m[1]!) || Number(m[2]) > 32) return undefined;
+  const s = selectorFromCidr(text);
+  return s && s.start === ipv4Number(parseIpv4(m[1]!)!) ? s : undefined;
+}
+
+const ipv4Number = (b: Uint8Array): number => ((b[0]! << 24) >>> 0) + (b[1]! << 16) + (b[2]! << 8) + b[3]!;
+
+export const ikeSection: ConfigSection<IkeManifest, IkeSettings> = {
+  defaults: {
+    sendRemoteId: false,
+    ikeProposals: ['aes128gcm16-prfsha256-x25519'],
+    espProposals: ['aes128gcm16'],
+    ikeLifetime: 14400,
+    childLifetime: 3600,
+    childRekeyBytes: 0,
+    childRekeyPackets: 0,
+    dpdInterval: 30,
+    dpdIdle: 3600,
+    natKeepalive: 20,
+    remoteTs: ['0.0.0.0/0'],
+    ikeRetransmitTimeout: 1,
+    ikeRetransmitTries: 5,
+  },
+  required: ['gateway', 'localId', 'remoteId', 'psk'],
+  secrets: ['psk'],
+  checks: {
+    gateway: (v) => (typeof v === 'string' && parseIpv4(v) ? undefined : 'an IPv4 literal such as 203.0.113.10'),
+    localId: identity,
+    remoteId: identity,
+    sendRemoteId: bool,
+    psk: (v) => (typeof v === 'string' && v.length >= PSK_MIN && v.length <= 256 ? undefined : `a pre-shared key string of ${PSK_MIN}..256 characters (whoever answers IKE_SA_INIT can try to guess a weak one offline)`),
+    ikeProposals: proposals('ike', 'aes128gcm16-prfsha256-x25519'),
+    espProposals: proposals('esp', 'aes128gcm16'),
+    ikeLifetime: intIn(10, 604800, ' seconds'),
+    childLifetime: intIn(10, 604800, ' seconds'),
+    childRekeyBytes: (v) => (isInt(v) && v >= 0 && v <= 2 ** 50 ? (v === 0 || v >= 65536 ? undefined : '0 (off) or at least 65536 bytes') : '0 (off) or a byte count'),
+    childRekeyPackets: (v) => (isInt(v) && v >= 0 && v <= 0xf0000000 ? (v === 0 || v >= 1000 ? undefined : '0 (off) or at least 1000 packets') : `0 (off) or a packet count up to ${0xf0000000}`),
+    dpdInterval: intIn(0, 3600, ' seconds, 0 = off'),
+    dpdIdle: intIn(0, 86400, ' seconds, 0 = off'),
+    natKeepalive: intIn(0, 3600, ' seconds, 0 = off'),
+    remoteTs: listOf("IPv4 CIDRs like '198.51.100.0/24'", (s) => (parseRoute(s) ? undefined : "expected an IPv4 CIDR like '198.51.100.0/24' with no host bits set")),
+    ikeRetransmitTimeout: intIn(1, 30, ' seconds'),
+    ikeRetransmitTries: intIn(1, 10),
+  },
+  cross: (r, issues) => {
+    for (const key of ['ikeLifetime', 'childLifetime'] as const) {
+      if (r[key] < 300) issues.warn(`config.${key}: ${r[key]} s; each rekey costs bytes on a metered link (hours are usual)`);
+    }
+    if (r.psk.length < PSK_WARN) issues.warn(`config.psk: ${r.psk.length} characters; use ${PSK_WARN} or more random characters (whoever answers IKE_SA_INIT can try to guess a PSK offline)`);
+  },
+  parse: (r) => {
+    const proposals = parseConfiguredProposals(r.ikeProposals, r.espProposals);
+    if (!proposals.ok) throw new Error(`config: ${proposals.error}`); // the checks above already passed every proposal
+    return {
+      gateway: r.gateway,
+      gatewayBytes: parseIpv4(r.gateway)!,
+      localId: identityFromString(r.localId),
+      remoteId: identityFromString(r.remoteId),
+      sendRemoteId: r.sendRemoteId,
+      psk: utf8(r.psk),
+      proposals: proposals.value,
+      ikeLifetimeMs: r.ikeLifetime * 1000,
+      childLifetimeMs: r.childLifetime * 1000,
+      childRekeyBytes: r.childRekeyBytes,
+      childRekeyPackets: r.childRekeyPackets,
+      dpdIntervalMs: r.dpdInterval * 1000,
+      dpdIdleMs: r.dpdIdle * 1000,
+      natKeepaliveMs: r.natKeepalive * 1000,
+      remoteTs: r.remoteTs.map((s) => parseRoute(s)!),
+      retransmit: { firstTimeoutMs: r.ikeRetransmitTimeout * 1000, tries: r.ikeRetransmitTries, factor: 2 },
+    };
+  },
+};

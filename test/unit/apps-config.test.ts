@@ -1,0 +1,51 @@
+/** The MQTT, HTTP and firmware config sections: defaults, manifest units → layer units, named refusals, no secret printed. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { checkConfig } from '../../src/config/validate.ts';
+import { firmwareSection } from '../../src/firmware/config.ts';
+import { httpSection } from '../../src/http/config.ts';
+import { mqttSection } from '../../src/mqtt/config.ts';
+import type { ConfigSection } from '../../src/config/section.ts';
+
+const DEVICE = { apn: 'internet', gateway: '203.0.113.10', localId: 'device1.example.com', remoteId: 'gateway.example.net', psk: 'a-device-psk-of-32-characters-00' };
+
+/** A section as the one validator parses it, within a whole device config. */
+function resolveSection<R extends object, P>(section: ConfigSection<R, P>, raw: Record<string, unknown>): { ok: true; value: P } | { ok: false; error: string[] } {
+  const r = checkConfig({ ...DEVICE, ...raw });
+  if (!r.ok) return { ok: false, error: r.errors };
+  const name = section === (mqttSection as unknown) ? 'mqtt' : section === (httpSection as unknown) ? 'http' : 'firmware';
+  return { ok: true, value: r.settings[name] as P };
+}
+
+test('defaults: MQTT and firmware off, sane limits in ms and bytes', () => {
+  const mqtt = resolveSection(mqttSection, {});
+  assert.ok(mqtt.ok);
+  assert.equal(mqtt.value.enabled, false);
+  assert.equal(mqtt.value.keepalive, 60_000);
+  assert.equal(mqtt.value.limits.retryMaxMs, 300_000);
+  const http = resolveSection(httpSection, {});
+  assert.deepEqual(http.ok && http.value, { limits: { maxLine: 1024, maxHeaderBytes: 4096, maxHeaders: 32 }, timeoutMs: 30_000 });
+  const fw = resolveSection(firmwareSection, {});
+  assert.ok(fw.ok && !fw.value.enabled && fw.value.turnBytes === 2048 && fw.value.checkIntervalMs === 86_400_000);
+});
+
+test('a device configuration is parsed into what the clients take', () => {
+  const mqtt = resolveSection(mqttSection, { mqttHost: 'broker.lab.example', mqttClientId: 'dev-1', mqttUser: 'device', mqttPassword: 'pw-123456', mqttKeepalive: 20, mqttQueueLength: 200 });
+  assert.ok(mqtt.ok);
+  assert.deepEqual({ ...mqtt.value, limits: undefined }, { enabled: true, host: 'broker.lab.example', port: 1883, id: 'dev-1', user: 'device', password: 'pw-123456', keepalive: 20_000, clean: false, limits: undefined });
+  assert.equal(mqtt.value.limits.queueLength, 200);
+  const fw = resolveSection(firmwareSection, { firmwareHost: 'fw.lab.example', firmwareVersion: '1.0.0', firmwareRange: 32768 });
+  assert.ok(fw.ok && fw.value.enabled && fw.value.rangeBytes === 32768 && fw.value.host === 'fw.lab.example');
+});
+
+test('bad values are refused by name; the password never appears', () => {
+  const r = resolveSection(mqttSection, { mqttHost: 'bad host!', mqttPort: 70000, mqttPassword: 'x'.repeat(200), mqttKeepalive: -1 });
+  assert.ok(!r.ok);
+  const text = r.error.join('\n');
+  for (const key of ['mqttHost', 'mqttPort', 'mqttPassword', 'mqttKeepalive']) assert.match(text, new RegExp(`config\\.${key}`));
+  assert.doesNotMatch(text, /xxxx/, 'the secret is described, not printed');
+  const cross = resolveSection(mqttSection, { mqttHost: 'b.example', mqttClean: false, mqttClientId: '' });
+  assert.ok(!cross.ok && /mqttClientId/.test(cross.error[0]!), 'a persistent session needs a client id');
+  const fw = resolveSection(firmwareSection, { firmwareManifest: 'relative.json', firmwareRetryMin: 100, firmwareRetryMax: 10 });
+  assert.ok(!fw.ok && /firmwareManifest/.test(fw.error.join()));
+});

@@ -1,0 +1,186 @@
+/**
+ * The defects a gateway operator's security reviewer found (issue "IKE as tasks ... cannot be knocked
+ * over"), each as a test that failed on the code before: offline for good after a gateway outage or
+ * forged errors, allocation before the integrity check, silence to authenticated garbage, reserved
+ * SPIs, AUTH over re-encoded IDs, no volume rekey, keys that outlive their use.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import {
+  decodeMessage, deletePayload, encodeMessage, ExchangeType, findNotify, notifyPayload, NotifyType, PayloadType, ProtocolId, type Payload,
+} from '../../src/ike/codec/index.ts';
+import { MAX_PAYLOADS } from '../../src/ike/codec/chain.ts';
+import { buildIpv4Packet, PROTO_UDP } from '../../src/ip/ipv4.ts';
+import { buildUdp } from '../../src/ip/udp.ts';
+import { Rig } from './ike-session-rig.ts';
+
+const initRequests = (r: Rig) => r.sent.filter((s) => s.port === 'ike' && s.payload[18] === ExchangeType.IKE_SA_INIT);
+
+/** An IKE_SA_INIT response carrying only an error notify, as anyone who sees our SPI can forge it. */
+function forgedInitError(request: Uint8Array, notify: number): Uint8Array {
+  const spiI = request.slice(0, 8);
+  return encodeMessage({ spiI, spiR: new Uint8Array(8).fill(0x66), exchange: ExchangeType.IKE_SA_INIT, initiator: false, response: true, messageId: 0, payloads: [notifyPayload(notify)] });
+}
+
+test('forged NO_PROPOSAL_CHOSEN replies do not end IKE_SA_INIT: the valid answer that follows is taken (RFC 7296 2.21)', () => {
+  const r = new Rig();
+  r.gatewayAlive = false;
+  r.start();
+  const request = initRequests(r)[0]!.payload;
+  for (let i = 0; i < 5; i++) r.inject(forgedInitError(request, NotifyType.NO_PROPOSAL_CHOSEN), 'ike');
+  assert.equal(r.events.filter((e) => e.type === 'ike-error').length, 0, 'no error: the exchange goes on');
+  assert.equal(r.session.dropCounts()['response not acted on'], 5);
+  r.inject(r.gw.handle(request)!, 'ike');
+  r.gatewayAlive = true;
+  r.runUntil(2000); // IKE_AUTH's retransmission reaches the gateway
+  assert.equal(r.session.state, 'established');
+});
+
+test('a gateway down for 200 s and back: the tunnel returns within one backoff step, by itself', () => {
+  const r = new Rig({}, { dpdInterval: 30, dpdIdle: 600 }, { restartDelayMs: 1000 }, { quickAttempts: 5, quickMs: 2000, intervalMs: 60_000 }).start();
+  const outageAt = r.now;
+  r.gatewayAlive = false;
+  r.session.noteEsp('out', r.child!, r.now); // the app sends; nothing comes back
+  r.runUntil(outageAt + 200_000);
+  assert.ok(r.events.some((e) => e.type === 'ike-down'), 'the dead gateway was noticed');
+  assert.ok(r.events.filter((e) => e.type === 'ike-error').length >= 3, 'attempts failed while it was down');
+  r.gatewayAlive = true;
+  const backAt = r.now;
+  // The wait already scheduled is at most one step of the backoff: 60 s + 20 % jitter, plus the attempt itself.
+  r.runUntil(backAt + 72_000 + 31_000);
+  assert.equal(r.session.state, 'established', 'back without anyone restarting the agent');
+  const up = r.events.filter((e) => e.type === 'child-up').length;
+  assert.equal(up, 2);
+});
+
+test('pre-authentication: a protected message is authenticated before any payload body is parsed', () => {
+  const r = new Rig().start();
+  // A DELETE with SPI size 0 and 65,535 "SPIs" (it passed the old length check 4 + 0 * count).
+  const hostile: Payload = { kind: 'raw', type: PayloadType.D, critical: false, body: Uint8Array.of(ProtocolId.IKE, 0, 0xff, 0xff) };
+  const forged = r.gw.request([hostile]);
+  forged[forged.length - 1]! ^= 1; // not from the gateway: the ICV fails
+  const before = r.sent.length;
+  r.inject(forged);
+  assert.equal(r.session.dropCounts()['ICV check failed'], 1, 'dropped at the ICV, its body never read');
+  assert.equal(r.sent.length, before, 'no answer to an unauthenticated message');
+  assert.equal(r.session.state, 'established');
+});
+
+test('an authenticated request that does not parse gets INVALID_SYNTAX; an unknown critical payload UNSUPPORTED_CRITICAL_PAYLOAD', () => {
+  const r = new Rig().start();
+  let n = r.sent.length;
+  r.inject(r.gw.request([{ kind: 'raw', type: PayloadType.D, critical: false, body: Uint8Array.of(ProtocolId.IKE, 0, 0xff, 0xff) }]));
+  const syntax = r.gw.decodeResponse(r.sent[n]!.payload.subarray(4));
+  assert.ok(findNotify(syntax, NotifyType.INVALID_SYNTAX), 'INVALID_SYNTAX (RFC 7296 3.11: SPI size 0 with SPIs)');
+  assert.equal(r.session.state, 'established', 'the IKE SA stays');
+  n = r.sent.length;
+  r.inject(r.gw.request([{ kind: 'raw', type: 200, critical: true, body: new Uint8Array(4) }]));
+  const critical = r.gw.decodeResponse(r.sent[n]!.payload.subarray(4));
+  const notify = findNotify(critical, NotifyType.UNSUPPORTED_CRITICAL_PAYLOAD);
+  assert.deepEqual(notify && [...notify.data], [200], 'names the payload type');
+});
+
+test('codec bounds: DELETE with SPI size 0 and a count is INVALID_SYNTAX; no more than MAX_PAYLOADS payloads are allocated', () => {
+  const msg = (payloads: Payload[]) => encodeMessage({ spiI: new Uint8Array(8).fill(1), spiR: new Uint8Array(8).fill(2), exchange: ExchangeType.INFORMATIONAL, initiator: false, response: false, messageId: 0, payloads });
+  const d = decodeMessage(msg([{ kind: 'raw', type: PayloadType.D, critical: false, body: Uint8Array.of(ProtocolId.IKE, 0, 0xff, 0xff) }]));
+  assert.ok(!d.ok && d.error.code === 'bad-syntax', JSON.stringify(d));
+  assert.ok(decodeMessage(msg([deletePayload(ProtocolId.IKE)])).ok);
+  const many = decodeMessage(msg(Array.from({ length: MAX_PAYLOADS + 1 }, () => ({ kind: 'V', data: new Uint8Array(0) }) as Payload)));
+  assert.ok(!many.ok && many.error.code === 'bad-syntax', 'refused before allocating each payload');
+});
+
+test('the gateway may not pick an ESP SPI of 0-255 (RFC 4303 2.1)', () => {
+  const r = new Rig({ espSpi: Uint8Array.of(0, 0, 0, 7) }).start();
+  assert.equal(r.last('ike-error')!.cause, 'PROPOSAL_MISMATCH');
+  assert.match(r.last('ike-error')!.detail, /reserved/);
+  assert.equal(r.child, undefined);
+});
+
+test('AUTH is checked over the ID payload as received (reserved octets included)', () => {
+  const r = new Rig({ idReserved: [1, 2, 3] }).start();
+  assert.equal(r.session.state, 'established');
+});
+
+test('peer strings reach events printable and bounded', () => {
+  const r = new Rig({ id: 'evil\u001b[31m.example.org' }, { sendRemoteId: false }).start();
+  const e = r.last('ike-error')!;
+  assert.equal(e.cause, 'PEER_ID_MISMATCH');
+  assert.ok(!e.detail.includes('\u001b'), e.detail);
+  assert.match(e.detail, /evil\\x1b\[31m\.example\.org/);
+});
+
+test('volume rekey: the CHILD SA is rekeyed after childRekeyPackets, before its lifetime', () => {
+  const r = new Rig({ rekeyNonceR: new Uint8Array(32).fill(0x42) }, { childRekeyPackets: 1000, childLifetime: 3600 }).start();
+  const child = r.child!;
+  const src = Uint8Array.of(192, 0, 2, 7), dst = Uint8Array.of(198, 51, 100, 10);
+  const inner = buildIpv4Packet({ src, dst, protocol: PROTO_UDP, identification: 1 }, buildUdp(src, dst, 1000, 7, Uint8Array.of(1)));
+  for (let i = 0; i < 999; i++) {
+    child.outbound.protect(inner);
+    r.session.noteEsp('out', child, r.now);
+  }
+  r.runUntil(r.now);
+  assert.equal(r.events.filter((e) => e.type === 'child-rekeyed').length, 0);
+  child.outbound.protect(inner);
+  r.session.noteEsp('out', child, r.now);
+  r.runUntil(r.now);
+  assert.equal(r.last('child-rekeyed')?.by, 'device', 'rekeyed at 1000 packets');
+  assert.notEqual(r.child, child);
+});
+
+test('key hygiene: IKE_SA_INIT messages and SK_p dropped after AUTH; a retired CHILD SA and a deleted IKE SA are zeroed', () => {
+  const r = new Rig({ rekeyNonceR: new Uint8Array(32).fill(0x42) }, { ikeLifetime: 600, childLifetime: 300 }).start();
+  const sa = r.session.ikeSa!;
+  assert.equal(sa.auth, undefined, 'no IKE_SA_INIT messages or nonces kept');
+  assert.ok(sa.keys!.skPi.every((b) => b === 0) && sa.keys!.skPr.every((b) => b === 0), 'SK_pi/SK_pr zeroed');
+  const oldChild = r.child!;
+  const gwInbound = r.gw.espInbound();
+  const src = Uint8Array.of(192, 0, 2, 7), dst = Uint8Array.of(198, 51, 100, 10);
+  const inner = buildIpv4Packet({ src, dst, protocol: PROTO_UDP, identification: 1 }, buildUdp(src, dst, 1000, 7, Uint8Array.of(1)));
+  assert.ok(gwInbound.open(oldChild.outbound.protect(inner)!), 'the pair works before its rekey');
+  r.runUntil(300_000); // CHILD SA rekey, then the DELETE of the old pair (answered by the fake gateway)
+  assert.notEqual(r.child, oldChild);
+  assert.equal(r.children.inbound(oldChild.spiIn), undefined, 'the old pair is gone from the table');
+  assert.equal(gwInbound.open(oldChild.outbound.protect(inner)!), undefined, 'its keys are zeroed: it protects nothing any more');
+  assert.ok(sa.keys!.skD.some((b) => b !== 0));
+  r.session.close(r.now);
+  assert.equal(sa.keys, undefined, 'the deleted IKE SA holds no keys');
+  assert.equal(sa.cipherIn, undefined);
+});
+
+test('a request from the gateway with a reused message ID past the window is dropped, not answered twice', () => {
+  const r = new Rig().start();
+  const first = r.gw.request([]);
+  r.inject(first);
+  const n = r.sent.length;
+  r.inject(r.gw.encrypted(ExchangeType.INFORMATIONAL, 5, false, []));
+  assert.equal(r.sent.length, n);
+  assert.equal(r.session.dropCounts()['gateway request outside the window'], 1);
+});
+
+test('AUTH_LIFETIME (RFC 4478): a new IKE SA is authenticated before the old one runs out, make-before-break, then the old one is deleted', () => {
+  const r = new Rig({ authLifetime: 120 }).start();
+  const firstSa = r.session.ikeSa!;
+  const firstChild = r.child!;
+  const gwInbound = r.gw.espInbound();
+  r.runUntil(r.now + 89_000);
+  assert.equal(r.events.filter((e) => e.type === 'ike-reauthenticated').length, 0, 'not yet: a quarter of the lifetime before it ends');
+  r.runUntil(r.now + 1000);
+  const reauth = r.last('ike-reauthenticated')!;
+  assert.ok(reauth, 'IKE SA re-authenticated at 90 s of 120');
+  assert.notEqual(r.session.ikeSa, firstSa);
+  assert.notEqual(r.child, firstChild);
+  const auths = r.gw.received.filter((m) => m.exchange === ExchangeType.IKE_AUTH && !m.response);
+  assert.equal(auths.length, 2);
+  assert.ok(!findNotify(auths[1]!, NotifyType.INITIAL_CONTACT), 'no INITIAL_CONTACT: the gateway keeps the old SA until we delete it');
+  assert.ok(!r.events.some((e) => e.type === 'child-down' || e.type === 'ike-down'), 'no interruption');
+  const deletes = r.gw.received.filter((m) => m.exchange === ExchangeType.INFORMATIONAL && !m.response && m.spiI.every((b, i) => b === firstSa.spiI[i]));
+  assert.equal(deletes.length, 1, 'the old IKE SA was deleted on its own message IDs');
+  assert.equal(firstSa.keys, undefined, 'and its keys zeroed');
+  const src = Uint8Array.of(192, 0, 2, 7), dst = Uint8Array.of(198, 51, 100, 10);
+  const inner = buildIpv4Packet({ src, dst, protocol: PROTO_UDP, identification: 1 }, buildUdp(src, dst, 1000, 7, Uint8Array.of(1)));
+  assert.equal(gwInbound.open(firstChild.outbound.protect(inner)!), undefined, 'the old CHILD SA went with it');
+  assert.equal(r.children.inbound(firstChild.spiIn), undefined);
+  // The new SA reports the gateway's lifetime again: the next re-authentication is planned.
+  r.runUntil(r.now + 90_000);
+  assert.equal(r.events.filter((e) => e.type === 'ike-reauthenticated').length, 2);
+});
