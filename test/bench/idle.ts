@@ -23,10 +23,14 @@ export const DAY_S = 86_400;
 export type IdleCause = 'nat-keepalive' | 'dpd' | 'lcp-echo' | 'child-rekey' | 'ike-rekey' | 'other';
 export const IDLE_CAUSES: IdleCause[] = ['nat-keepalive', 'dpd', 'lcp-echo', 'child-rekey', 'ike-rekey', 'other'];
 
+/** The settings that decide what an idle tunnel sends. */
+const IDLE_KEYS = ['lcpEchoInterval', 'lcpEchoFailures', 'dpdInterval', 'dpdIdle', 'natKeepalive', 'ikeLifetime', 'childLifetime', 'childRekeyBytes', 'childRekeyPackets', 'sendRemoteId'] as const;
+export type IdleDefaults = Pick<ManifestConfig, (typeof IDLE_KEYS)[number]>;
+
 /** The device defaults of the ESP32 manifest for everything that sends while idle. */
-export function esp32IdleDefaults(): Pick<ManifestConfig, 'lcpEchoInterval' | 'lcpEchoFailures' | 'dpdInterval' | 'natKeepalive' | 'ikeLifetime' | 'childLifetime'> {
+export function esp32IdleDefaults(): IdleDefaults {
   const c = (JSON.parse(fs.readFileSync('manifests/esp32/manifest.json', 'utf8')) as { config: ManifestConfig }).config;
-  return { lcpEchoInterval: c.lcpEchoInterval, lcpEchoFailures: c.lcpEchoFailures, dpdInterval: c.dpdInterval, natKeepalive: c.natKeepalive, ikeLifetime: c.ikeLifetime, childLifetime: c.childLifetime };
+  return Object.fromEntries(IDLE_KEYS.map((k) => [k, c[k]])) as unknown as IdleDefaults;
 }
 
 /**
@@ -121,12 +125,14 @@ export async function ikeletIdle(lab: Lab, base: ManifestConfig, windowS: number
 }
 
 /**
- * What one CHILD SA rekey and one IKE SA rekey cost ikelet (each with the DELETE of the old SA):
- * lifetimes of 10 s and 16 s (kernel-libipsec at the gateway needs 5 s or more), nothing else sending.
+ * What one CHILD SA rekey and one IKE SA rekey cost ikelet (each with the DELETE of the old SA),
+ * and one liveness check (an empty INFORMATIONAL exchange), which an idle window of minutes does
+ * not see when it is due after an hour of silence: lifetimes of 10 s and 16 s (kernel-libipsec at
+ * the gateway needs 5 s or more), a check after 4 s of silence, keepalives and LCP echo off.
  */
-export async function ikeletRekeys(lab: Lab, base: ManifestConfig): Promise<{ child: RekeyCost; ike: RekeyCost }> {
+export async function ikeletRekeys(lab: Lab, base: ManifestConfig): Promise<{ child: RekeyCost; ike: RekeyCost; dpd: RekeyCost }> {
   const meter = lab.modem!.meter;
-  const config = { ...base, childLifetime: 10, ikeLifetime: 16, dpdInterval: 0, natKeepalive: 0, lcpEchoInterval: 0 };
+  const config = { ...base, childLifetime: 10, ikeLifetime: 16, dpdInterval: 0, dpdIdle: 4, natKeepalive: 0, lcpEchoInterval: 0 };
   const device = new SimDevice({ config, serialPath: lab.serialPath, log: () => {} });
   const at: Partial<Record<AgentEvent['type'], number>> = {};
   device.onEvent((e, now) => (at[e.type] ??= now));
@@ -139,7 +145,10 @@ export async function ikeletRekeys(lab: Lab, base: ManifestConfig): Promise<{ ch
     const frames = meter.since(mark).filter((f) => f.at > at['child-up']!);
     // The CHILD rekey's DELETE exchange follows its event within a second; the IKE rekey starts 6 s later.
     const split = at['child-rekeyed']! + 1500;
-    return { child: rekeyCost(frames.filter((f) => f.at <= split)), ike: rekeyCost(frames.filter((f) => f.at > split)) };
+    const checks = frames.filter((f) => f.cause === 'dpd');
+    const { wire, ip } = bytesOf(checks);
+    const n = Math.max(1, checks.filter((f) => !f.response).length);
+    return { child: rekeyCost(frames.filter((f) => f.at <= split)), ike: rekeyCost(frames.filter((f) => f.at > split)), dpd: { wire: wire / n, ip: ip / n } };
   } finally {
     await device.stop();
   }
