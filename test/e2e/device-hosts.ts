@@ -50,7 +50,8 @@ export function tunnelUdp(device: SimDevice, address: string, port: number): Dat
   return {
     send: (payload) => device.act((now) => void socket?.sendTo(address, port, payload, now)),
     onReceive: (h) => (handler = h),
-    close: () => device.act(() => socket?.close()),
+    // Not an agent turn: after the device's close() a turn would re-arm the agent's timer for good.
+    close: () => socket?.close(),
   };
 }
 
