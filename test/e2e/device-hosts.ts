@@ -10,6 +10,7 @@ import { consoleLog } from '../../hosts/sim/node-platform.ts';
 import { EventLog } from '../../hosts/sim/event-log.ts';
 import { socketsFor } from '../../src/net/sockets/index.ts';
 import { NetApp, type AppCommand } from './net-app.ts';
+import type { DatagramPort } from '../lab/echo-checker.ts';
 
 export interface DeviceUnderTest {
   readonly events: AgentEvent[];
@@ -23,6 +24,8 @@ export interface DeviceUnderTest {
   readonly sockets?: ReturnType<typeof socketsFor>;
   stop(timeoutMs?: number): Promise<void>;
   close(): void;
+  /** An app socket on the tunnel's inner network (source: the virtual IP), sending to one address:port. */
+  openUdp?(address: string, port: number): DatagramPort;
 }
 
 export interface DeviceHost {
@@ -42,6 +45,7 @@ export const nodeHost: DeviceHost = {
       get sockets() {
         return socketsFor(device.agent.network);
       },
+      openUdp: (address: string, port: number) => tunnelUdp(device, address, port),
       start() {
         device.start();
         if (options.netApp) app = new NetApp(socketsFor(device.agent.network), (e) => device.note(e as never), () => device.agent.network.counters());
@@ -57,6 +61,28 @@ export const nodeHost: DeviceHost = {
     };
   },
 };
+
+/** An app's ECMA-419 UDP socket inside the Node agent (so it gets what apps get: the held queue while the tunnel is down). */
+export function tunnelUdp(device: SimDevice, address: string, port: number): DatagramPort {
+  let handler: (payload: Uint8Array) => void = () => {};
+  let socket: InstanceType<ReturnType<typeof socketsFor>['UDP']> | undefined;
+  device.act(() => {
+    socket = new (socketsFor(device.agent.network).UDP)({
+      onReadable(count) {
+        for (let i = 0; i < count; i++) {
+          const d = this.read();
+          if (d && d.address === address && d.port === port) handler(new Uint8Array(d));
+        }
+      },
+    });
+  });
+  return {
+    send: (payload) => device.act(() => socket?.write(payload, address, port)),
+    onReceive: (h) => (handler = h),
+    // Not an agent turn: after the device's close() a turn would re-arm the agent's timer for good.
+    close: () => socket?.close(),
+  };
+}
 
 /** The agent inside XS (xsnap), on the same pty serial line. Loading it locks down this process (SES). */
 export const xsHost: DeviceHost = {
@@ -76,6 +102,15 @@ export const xsHost: DeviceHost = {
     };
     return {
       events: events.events,
+      openUdp: (address, port) => ({
+        send: (payload) => host.sendUdp(address, port, payload),
+        onReceive: (handler) => {
+          host.onUdp = (from, fromPort, payload) => {
+            if (from === address && fromPort === port) handler(payload);
+          };
+        },
+        close: () => (host.onUdp = () => {}),
+      }),
       start: () => host.start(),
       waitFor: (m, t, w) => events.waitFor(m, t, w),
       unexpectedErrors: () => host.faults.length,
