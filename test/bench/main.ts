@@ -19,7 +19,7 @@ import { labDeviceConfig } from '../lab/device-config.ts';
 import { Lab } from '../lab/lab.ts';
 import { ikeletNodeRun, ikeletXsRun, swanRun, type BringUp } from './bringup-runs.ts';
 import { ikeFloor } from './ike-floor.ts';
-import { BRIDGE_LCP_ECHO_FOR_PPPD, esp32IdleDefaults, IDLE_CAUSES, ikeletIdle, ikeletRekeys, perInterval, STRONGSWAN_DEFAULTS, swanIdle, type IdleCause, type IdleFigures, type PerCause } from './idle.ts';
+import { BRIDGE_LCP_ECHO_FOR_PPPD, DAY_S, esp32IdleDefaults, IDLE_CAUSES, ikeletIdle, ikeletRekeys, perInterval, STRONGSWAN_DEFAULTS, swanIdle, type IdleCause, type IdleFigures, type PerCause } from './idle.ts';
 import { bytesHuman, median, num, Samples, showSpread } from './stats.ts';
 import { deviceBundleSize, XS_LINES, xsBenchFigures } from './xs-figures.ts';
 
@@ -162,6 +162,18 @@ row('per month (30 days), carrier NAT forgetting a mapping after 60 s', showDay(
 const ka = [...ikeletIdleRuns, ...swanIdleRuns].flatMap((r) => (r['nat-keepalive'] ? [r['nat-keepalive']] : []));
 const kaFloor = perInterval(median(ka.map((c) => c.cost)) ?? 0, median(ka.map((c) => c.ipCost)) ?? 0, 55);
 row('  floor: one NAT-T keepalive every 55 s, nothing else', `${bytesHuman(kaFloor.perDay * 30)} · IP ${bytesHuman(kaFloor.ipPerDay * 30)}`, '', `per month; ${num(kaFloor.cost)} B a keepalive on the air, ${num(kaFloor.ipCost)} B IP`);
+// ikelet set up for such a NAT (README "Idle cost"): a keepalive just under the mapping's 60 s, lifetimes of
+// hours, dpdIdle = childLifetime (each answered rekey proves the gateway alive: no DPD is paid on top).
+const METERED = { natKeepalive: 57, childLifetime: 4 * 3600, ikeLifetime: 8 * 3600 };
+const eventCost = (cause: IdleCause, field: 'cost' | 'ipCost') => median(ikeletIdleRuns.flatMap((r) => (r[cause] ? [r[cause]![field]] : []))) ?? 0;
+const meteredMonth = (field: 'cost' | 'ipCost') =>
+  30 * DAY_S * (eventCost('nat-keepalive', field) / METERED.natKeepalive + eventCost('child-rekey', field) / METERED.childLifetime + eventCost('ike-rekey', field) / METERED.ikeLifetime);
+row(
+  '  ikelet set up for a 60 s NAT: natKeepalive 57 s, childLifetime 4 h, ikeLifetime 8 h, dpdIdle 4 h',
+  `${bytesHuman(meteredMonth('cost'))} · IP ${bytesHuman(meteredMonth('ipCost'))}`,
+  '',
+  'per month, from the measured cost of each event; no DPD (each answered rekey is the liveness check); the goal: IP ≤ 1.5 MB',
+);
 
 head('ESP overhead per inner packet (the first datagram: a 44-byte inner IPv4/UDP packet)');
 for (const s of SUITES) {
