@@ -16,7 +16,7 @@ import type { ManifestConfig } from '../../src/config/validate.ts';
 import type { Clock, EspSaKeys, IkeSaKeys, KeyLog, LogLevel, LogSink, Serial, Timer } from '../../src/platform.ts';
 import type { AgentEvent } from '../../src/agent/agent.ts';
 import { agentBundle } from './bundle.ts';
-import { FromXs, ToXs, frame, jsonFrame, payloadJson, type StartMessage } from './protocol.ts';
+import { FromXs, ToXs, frame, jsonFrame, parseUdpFrame, payloadJson, udpFrame, type StartMessage } from './protocol.ts';
 import { XsWorker, type MeterSummary, type TurnUsage } from './worker.ts';
 
 export interface XsFault {
@@ -68,6 +68,8 @@ export class XsAgentHost {
   private drainedQueued = false;
   private readonly clock: Clock;
   private readonly timer: Timer;
+  /** Datagrams the agent's test-app socket received through the tunnel (see sendUdp). */
+  onUdp: (address: string, port: number, payload: Uint8Array) => void = () => {};
 
   constructor(private readonly options: XsAgentHostOptions) {
     this.clock = options.clock ?? realClock;
@@ -111,6 +113,20 @@ export class XsAgentHost {
   /** Resolves when every turn queued so far has run. */
   idle(): Promise<void> {
     return this.queue;
+  }
+
+  /** Live heap slots right after a full GC, taken between two agent turns (soak tests watch it stay flat). */
+  liveSlots(): Promise<number> {
+    if (!this.worker) return Promise.reject(new Error('XsAgentHost not started'));
+    const worker = this.worker;
+    const result = this.queue.then(() => worker.liveSlots());
+    this.queue = result.then(() => {}, () => {});
+    return result;
+  }
+
+  /** A test app's datagram into the tunnel, sent in its own XS turn from one app socket (bound on first use). */
+  sendUdp(address: string, port: number, payload: Uint8Array): void {
+    this.enqueue(udpFrame(ToXs.udpSend, address, port, payload), 'udp');
   }
 
   /** Asks the agent in XS for its graceful stop (IKE DELETE, LCP terminate, hang-up); it keeps running turns. */
@@ -197,6 +213,11 @@ export class XsAgentHost {
         }
         case FromXs.report: {
           this.options.report?.(payloadJson<AgentEvent>(message));
+          return empty;
+        }
+        case FromXs.udpReceive: {
+          const { address, port, payload } = parseUdpFrame(message);
+          this.onUdp(address, port, payload);
           return empty;
         }
         case FromXs.fault:

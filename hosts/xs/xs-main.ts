@@ -8,10 +8,20 @@
  */
 import type { ManifestConfig } from '../../src/config/validate.ts';
 import type { EspSaKeys, IkeSaKeys, KeyLog, LogLevel, Platform } from '../../src/platform.ts';
-import { FromXs, ToXs, frame, jsonFrame, payloadJson, type StartMessage } from './protocol.ts';
+import { FromXs, ToXs, frame, jsonFrame, parseUdpFrame, payloadJson, udpFrame, type StartMessage } from './protocol.ts';
+
+/** An app's ECMA-419 UDP socket (src/net/sockets/udp.ts), as much as the test app uses. */
+interface AppSocket {
+  read(): (ArrayBuffer & { address: string; port: number }) | undefined;
+  write(data: Uint8Array, address: string, port: number): void;
+}
+type AppUdpClass = new (options: { onReadable(this: AppSocket, count: number): void }) => AppSocket;
 
 export interface AgentHandle {
   stop?(): void;
+  /** The real bundle's StartedAgent has these: they let a test app use the tunnel (ToXs.udpSend). */
+  sockets?: { UDP: AppUdpClass };
+  runner?: { act(work: (now: number) => void): void };
 }
 export interface AgentEntry {
   startAgent?: (platform: Platform) => AgentHandle | void;
@@ -88,6 +98,7 @@ export function makeXsPlatform(config: ManifestConfig, withKeyLog: boolean, with
 export function installXsHost(entry: AgentEntry): void {
   let host: ReturnType<typeof makeXsPlatform> | undefined;
   let agent: AgentHandle | void;
+  let appSocket: AppSocket | undefined;
   (globalThis as { handleCommand?: (m: ArrayBuffer) => ArrayBuffer }).handleCommand = (buffer) => {
     const message = new Uint8Array(buffer);
     const op = message[0];
@@ -105,6 +116,22 @@ export function installXsHost(entry: AgentEntry): void {
         entry.appCommand?.(payloadJson<unknown>(message));
       } else if (op === ToXs.timer) {
         host?.fireTimer(payloadJson<{ id: number }>(message).id);
+      } else if (op === ToXs.udpSend) {
+        const started = agent;
+        if (!started?.sockets || !started.runner) throw new Error('the device bundle offers no sockets to a test app');
+        const { address, port, payload } = parseUdpFrame(message);
+        const UDP = started.sockets.UDP;
+        started.runner.act(() => {
+          appSocket ??= new UDP({
+            onReadable(count) {
+              for (let i = 0; i < count; i++) {
+                const d = this.read();
+                if (d) void call(udpFrame(FromXs.udpReceive, d.address, d.port, new Uint8Array(d)));
+              }
+            },
+          });
+          appSocket.write(payload, address, port);
+        });
       } else if (op === ToXs.stop) {
         // Graceful: the agent deletes its SA, ends PPP and hangs up, which takes more turns.
         agent?.stop?.();

@@ -12,12 +12,12 @@ import { printable } from '../util/text.ts';
 import { CellularLink, type CellularLinkTuning, type LinkEvent } from './cellular-link.ts';
 import { Tunnel, type TunnelEvent } from './tunnel.ts';
 import { Probe, type ProbeEvent } from '../app/probe.ts';
-import { Network } from '../net/network.ts';
+import { Network, type NetEvent } from '../net/network.ts';
 import { socketsFor } from '../net/sockets/index.ts';
 import { earliest } from '../util/time.ts';
 import type { DrivenAgent } from './runner.ts';
 
-export type AgentEvent = LinkEvent | TunnelEvent | ProbeEvent;
+export type AgentEvent = LinkEvent | TunnelEvent | NetEvent | ProbeEvent;
 
 export interface AgentDeps {
   settings: Settings;
@@ -66,7 +66,7 @@ export class Agent implements DrivenAgent {
     );
     this.network = new Network(
       { ip: this.tunnel.ip, dns: this.tunnel.dns, random: deps.random, log: this.log.child('net'), settings: settings.net },
-      { enter: (work) => this.enter(work), serialQueued: () => ports.serialQueued?.() ?? 0 },
+      { enter: (work) => this.enter(work), serialQueued: () => ports.serialQueued?.() ?? 0, report: (ev, now) => this.emit(ev, now) },
     );
     this.probe = new Probe(settings.probe, socketsFor(this.network), (ev, now) => this.emit(ev, now));
   }
@@ -193,6 +193,8 @@ export function describe(event: AgentEvent): string {
       return `probe: ${event.received}/${event.sent} datagrams echoed byte-exact by ${event.target} (${event.lost} lost, ${event.corrupted} corrupted) in ${Math.round(event.durationMs)} ms`;
     case 'probe-error':
       return `probe: ${event.target}: ${event.error}`;
+    case 'udp-held-dropped':
+      return `tunnel back: ${event.delivered} app datagrams held while it was down went out${event.dropped ? `, ${event.dropped} dropped (held queue full)` : ''}`;
   }
 }
 

@@ -218,7 +218,7 @@ export class IkeSession implements IkeContext {
       up ? this.childRekeyDue : undefined,
       up ? this.ikeRekeyDue : undefined,
       up && !this.reauthing ? this.reauthDue : undefined,
-      up && !ike.has('DPD') ? this.dpdDue() : undefined,
+      up && !this.proving(ike) ? this.dpdDue() : undefined,
       this.keepaliveDue(),
       this.spareAt,
     );
@@ -244,7 +244,7 @@ export class IkeSession implements IkeContext {
         if (!ike.has('CHILD_REKEY')) ike.queue(new ChildRekeyTask(this), now);
       }
       if (!this.reauthing && due(this.reauthDue, now)) this.beginReauth(now);
-      if (!ike.has('DPD') && due(this.dpdDue(), now)) {
+      if (!this.proving(ike) && due(this.dpdDue(), now)) {
         this.counters.dpdRequests++;
         ike.queue(new DpdTask(), now);
       }
@@ -511,6 +511,11 @@ export class IkeSession implements IkeContext {
   private alive(now: number): void {
     this.lastIn = now;
     this.unansweredSince = undefined;
+  }
+
+  /** An exchange under way proves the gateway alive as well as a DPD would (its answer, or its timeout, decides). */
+  private proving(ike: TaskManager): boolean {
+    return ike.has('DPD') || ike.has('CHILD_REKEY') || ike.has('IKE_REKEY');
   }
 
   private dpdDue(): number | undefined {

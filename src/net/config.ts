@@ -4,7 +4,7 @@
  * (bytes, counts, seconds); `parse` gives the layer milliseconds. Defaults suit an ESP32: two
  * 8 KiB buffers per connection, 8 connections.
  */
-import { intIn } from '../config/checks.ts';
+import { intIn, oneOf } from '../config/checks.ts';
 import type { ConfigSection, Issues } from '../config/section.ts';
 
 export interface NetManifest {
@@ -20,6 +20,9 @@ export interface NetManifest {
   netTunnelWait: number; // s a socket opened while the tunnel is down waits for it
   serialQueue: number; // bytes TCP lets queue for the serial line (keeps RTTs short)
   serialQueueMax: number; // bytes queued for the serial line beyond which app datagrams are dropped
+  udpQueueLength: number; // app datagrams held while the tunnel is down (0 = a write then fails at once)
+  udpQueueBytes: number; // ... and their payload bytes at most
+  udpQueuePolicy: 'drop-oldest' | 'drop-newest'; // which one goes when the queue is full (each drop counted)
 }
 
 export interface NetSettings {
@@ -35,6 +38,7 @@ export interface NetSettings {
   tunnelWaitMs: number;
   serialQueue: number;
   serialQueueMax: number;
+  udpQueue: { length: number; bytes: number; dropOldest: boolean };
 }
 
 export const NET_DEFAULTS: NetManifest = {
@@ -50,6 +54,9 @@ export const NET_DEFAULTS: NetManifest = {
   netTunnelWait: 60,
   serialQueue: 3072,
   serialQueueMax: 16384,
+  udpQueueLength: 32,
+  udpQueueBytes: 8192,
+  udpQueuePolicy: 'drop-oldest',
 };
 
 export const netSection: ConfigSection<NetManifest, NetSettings> = {
@@ -67,6 +74,9 @@ export const netSection: ConfigSection<NetManifest, NetSettings> = {
     netTunnelWait: (v) => intIn(v, 0, 3600, ' seconds, 0 = fail at once'),
     serialQueue: (v) => intIn(v, 512, 65536, ' bytes'),
     serialQueueMax: (v) => intIn(v, 2048, 262144, ' bytes'),
+    udpQueueLength: (v) => intIn(v, 0, 1024, ' datagrams, 0 = none'),
+    udpQueueBytes: (v) => intIn(v, 0, 262144, ' bytes'),
+    udpQueuePolicy: (v) => oneOf(v, ['drop-oldest', 'drop-newest']),
   },
   cross(r: NetManifest, issues: Issues) {
     if (r.serialQueueMax < r.serialQueue) issues.error(`config.serialQueueMax: expected at least serialQueue (${r.serialQueue})`);
@@ -85,5 +95,6 @@ export const netSection: ConfigSection<NetManifest, NetSettings> = {
     tunnelWaitMs: r.netTunnelWait * 1000,
     serialQueue: r.serialQueue,
     serialQueueMax: r.serialQueueMax,
+    udpQueue: { length: r.udpQueueLength, bytes: r.udpQueueBytes, dropOldest: r.udpQueuePolicy === 'drop-oldest' },
   }),
 };

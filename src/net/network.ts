@@ -57,6 +57,16 @@ export interface NetworkPorts {
   enter(work: (now: number) => void): void;
   /** Bytes queued for the serial line (0 when the host cannot tell). */
   serialQueued(): number;
+  /** What the app should hear about (datagrams the held queue dropped while the tunnel was down). */
+  report?(event: NetEvent, now: number): void;
+}
+
+export type NetEvent = { type: 'udp-held-dropped'; dropped: number; delivered: number };
+
+/** An app datagram held while the tunnel is down: it goes out through `send` once the tunnel is back. */
+interface Held {
+  send(now: number): void;
+  bytes: number;
 }
 
 /** A socket waiting for the tunnel to come up. */
@@ -92,6 +102,11 @@ export class Network {
   private moreCallbacksAt: number | undefined;
   private readonly drops: DropCounter;
   private appErrors = 0;
+  /** App datagrams written while the tunnel is down, oldest first, bounded (settings.udpQueue). */
+  private readonly held: Held[] = [];
+  private heldBytes = 0;
+  private heldDropped = 0;
+  private heldDelivered = 0;
 
   constructor(private readonly deps: NetworkDeps, private readonly ports: NetworkPorts) {
     this.settings = deps.settings;
@@ -149,6 +164,7 @@ export class Network {
         this.waiters.delete(w);
         w.ready(now);
       }
+      this.releaseHeld(now);
       this.tcp.pump(now);
     });
   }
@@ -162,7 +178,10 @@ export class Network {
 
   /** The serial line took bytes off its queue: TCP may send again. */
   serialWritable(now: number): void {
-    this.turn(now, () => this.tcp.pump(now));
+    this.turn(now, () => {
+      this.releaseHeld(now);
+      this.tcp.pump(now);
+    });
   }
 
   deadline(): number | undefined {
@@ -252,6 +271,39 @@ export class Network {
     if (queued === 0) return true;
     const cost = pppBytes(this.path ? linkBytes(this.path, inner) : inner + 80);
     return queued + cost <= limit;
+  }
+
+  /**
+   * Holds an app datagram while the tunnel is down; false when the queue is off (the write fails).
+   * A full queue drops one (the oldest by default), counted, and the app hears the total when the
+   * tunnel is back.
+   */
+  hold(bytes: number, send: (now: number) => void): boolean {
+    const q = this.settings.udpQueue;
+    if (q.length === 0 || bytes > q.bytes) return false;
+    while (this.held.length >= q.length || this.heldBytes + bytes > q.bytes) {
+      this.heldDropped++;
+      this.drops.drop('udp datagram dropped: queue full while the tunnel was down');
+      if (!q.dropOldest) return true;
+      this.heldBytes -= this.held.shift()!.bytes;
+    }
+    this.held.push({ send, bytes });
+    this.heldBytes += bytes;
+    return true;
+  }
+
+  /** The tunnel is back: held datagrams go out in order, as fast as the serial line takes them. */
+  private releaseHeld(now: number): void {
+    while (this.isUp && this.held.length && this.linkRoom(28 + this.held[0]!.bytes, this.settings.serialQueueMax)) {
+      const d = this.held.shift()!;
+      this.heldBytes -= d.bytes;
+      this.heldDelivered++;
+      d.send(now);
+    }
+    if (this.held.length || (!this.heldDropped && !this.heldDelivered)) return;
+    if (this.heldDropped) this.deps.log.warn(`${this.heldDropped} app datagrams were dropped while the tunnel was down (held queue full); ${this.heldDelivered} went out when it came back`);
+    this.ports.report?.({ type: 'udp-held-dropped', dropped: this.heldDropped, delivered: this.heldDelivered }, now);
+    this.heldDropped = this.heldDelivered = 0;
   }
 
   /** Counts a drop of the network's own (UDP app datagrams refused, ...). */

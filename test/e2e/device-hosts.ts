@@ -8,8 +8,10 @@ import { SimDevice } from '../../hosts/sim/device.ts';
 import { PtySerial } from '../../hosts/sim/pty-serial.ts';
 import { consoleLog } from '../../hosts/sim/node-platform.ts';
 import { EventLog } from '../../hosts/sim/event-log.ts';
+import { socketsFor } from '../../src/net/sockets/index.ts';
 import { NetApp, type AppCommand } from './net-app.ts';
 import type { TurnUsage } from '../../hosts/xs/worker.ts';
+import type { DatagramPort } from '../lab/echo-checker.ts';
 
 export interface DeviceUnderTest {
   readonly events: AgentEvent[];
@@ -23,6 +25,8 @@ export interface DeviceUnderTest {
   memoryBytes(): number;
   stop(timeoutMs?: number): Promise<void>;
   close(): void;
+  /** An app socket on the tunnel's inner network (source: the virtual IP), sending to one address:port. */
+  openUdp?(address: string, port: number): DatagramPort;
 }
 
 export interface DeviceHost {
@@ -40,6 +44,7 @@ export const nodeHost: DeviceHost = {
     return {
       events: device.events,
       memoryBytes: () => process.memoryUsage().arrayBuffers,
+      openUdp: (address: string, port: number) => tunnelUdp(device, address, port),
       start() {
         device.start();
         if (options.netApp) app = new NetApp(device.started.sockets, device.started.clients, (e) => device.note(e as never), () => device.agent.network.counters());
@@ -55,6 +60,28 @@ export const nodeHost: DeviceHost = {
     };
   },
 };
+
+/** An app's ECMA-419 UDP socket inside the Node agent (so it gets what apps get: the held queue while the tunnel is down). */
+export function tunnelUdp(device: SimDevice, address: string, port: number): DatagramPort {
+  let handler: (payload: Uint8Array) => void = () => {};
+  let socket: InstanceType<ReturnType<typeof socketsFor>['UDP']> | undefined;
+  device.act(() => {
+    socket = new (socketsFor(device.agent.network).UDP)({
+      onReadable(count) {
+        for (let i = 0; i < count; i++) {
+          const d = this.read();
+          if (d && d.address === address && d.port === port) handler(new Uint8Array(d));
+        }
+      },
+    });
+  });
+  return {
+    send: (payload) => device.act(() => socket?.write(payload, address, port)),
+    onReceive: (h) => (handler = h),
+    // Not an agent turn: after the device's close() a turn would re-arm the agent's timer for good.
+    close: () => socket?.close(),
+  };
+}
 
 /** The agent inside XS (xsnap), on the same pty serial line. Loading it locks down this process (SES). */
 export const xsHost: DeviceHost = {
@@ -78,6 +105,15 @@ export async function makeXsDevice({ config, serialPath, netApp }: Parameters<De
   };
   return {
     events: events.events,
+    openUdp: (address, port) => ({
+      send: (payload) => host.sendUdp(address, port, payload),
+      onReceive: (handler) => {
+        host.onUdp = (from, fromPort, payload) => {
+          if (from === address && fromPort === port) handler(payload);
+        };
+      },
+      close: () => (host.onUdp = () => {}),
+    }),
     start: () => host.start(),
     waitFor: (m, t, w) => events.waitFor(m, t, w),
     unexpectedErrors: () => host.faults.length,

@@ -25,6 +25,8 @@ import { run, startProcess, stopProcess, waitFor, type LabProcess } from './proc
 import { DEFAULT_GATEWAY, Gateway, type GatewayOptions } from './strongswan.ts';
 import { Slirp, slirpSocatArgs } from './slirp.ts';
 import { ModemEmulator, type ModemEmulatorOptions } from './modem-emulator.ts';
+import { SwanInitiator } from './swan-initiator.ts';
+import type { ManifestConfig } from '../../src/config/validate.ts';
 import { AppServices, type AppServicesOptions } from './app-services.ts';
 
 export const PRIVATE_NET = '198.51.100.0/24';
@@ -47,6 +49,12 @@ export interface LabOptions {
    * ATD it bridges the call to a fresh slirp. Replaces the bare slirp pty.
    */
   modem?: Omit<ModemEmulatorOptions, 'link' | 'bridge'>;
+  /**
+   * strongSwan's own initiator on the device's path (needs `modem`): charon in a namespace of
+   * its own ("cli") dialling the same modem emulator; the modem and PPP settings come from
+   * this device configuration (see swan-initiator.ts).
+   */
+  swanInitiator?: { device: ManifestConfig; logKeys?: boolean };
   /** The application servers (mosquitto, nginx, the hostile peers): see app-services.ts. */
   apps?: boolean | AppServicesOptions;
 }
@@ -60,11 +68,15 @@ const liveLabs = new Set<Lab>();
 export class Lab {
   readonly wan: string;
   readonly priv: string;
+  readonly cli: string;
   readonly dir: string;
   readonly gateway: Gateway;
   readonly slirp?: Slirp;
   modem?: ModemEmulator;
+  /** strongSwan's initiator, when the lab was started with `swanInitiator`. */
+  initiator?: SwanInitiator;
   private readonly modemOptions?: LabOptions['modem'];
+  private readonly initiatorOptions?: LabOptions['swanInitiator'];
   private readonly appsOptions?: AppServicesOptions;
   apps?: AppServices;
   private echo?: LabProcess;
@@ -78,9 +90,12 @@ export class Lab {
     const n = ++runCounter;
     this.wan = namespaceName(process.pid, n, 'wan');
     this.priv = namespaceName(process.pid, n, 'priv');
+    this.cli = namespaceName(process.pid, n, 'cli');
     this.dir = fs.mkdtempSync(path.join(os.tmpdir(), `ikelet-lab-${process.pid}-${n}-`));
     this.gateway = new Gateway(this.wan, this.dir, { ...DEFAULT_GATEWAY, ...options.gateway });
     this.modemOptions = options.modem;
+    this.initiatorOptions = options.swanInitiator;
+    if (options.swanInitiator && !options.modem) throw new Error('the strongSwan initiator dials the modem emulator: give the lab a `modem`');
     if (options.apps) this.appsOptions = options.apps === true ? {} : options.apps;
     if (options.slirp !== false && !options.modem) this.slirp = new Slirp(this.wan, this.dir);
   }
@@ -98,6 +113,7 @@ export class Lab {
       await lab.gateway.start();
       await lab.slirp?.start();
       if (lab.modemOptions) await lab.startModem(lab.modemOptions);
+      if (lab.initiatorOptions) await lab.startInitiator(lab.initiatorOptions);
     } catch (e) {
       await lab.stop();
       throw e;
@@ -121,6 +137,17 @@ export class Lab {
       // Each data call reaches a fresh slirp, like a new PDP context behind the carrier's NAT.
       bridge: ['ip', 'netns', 'exec', this.wan, 'socat', ...slirpSocatArgs('STDIO')],
     });
+  }
+
+  private async startInitiator(options: NonNullable<LabOptions['swanInitiator']>): Promise<void> {
+    await createNamespace(this.cli);
+    this.initiator = new SwanInitiator(this.cli, path.join(this.dir, 'initiator'), this.serialPath, {
+      gateway: this.gateway.options,
+      remoteAddress: GATEWAY_VIA_SLIRP,
+      device: options.device,
+      logKeys: options.logKeys,
+    });
+    await this.initiator.start();
   }
 
   private async buildNetwork(): Promise<void> {
@@ -216,6 +243,31 @@ export class Lab {
     return out.trim() === 'answered';
   }
 
+  // ---- faults a field device meets (see test/e2e/faults.test.ts) -------------------------------
+
+  /** The gateway crashes and comes back after `downMs`: charon killed, every SA forgotten, started again. */
+  restartGateway(downMs = 0): Promise<void> {
+    return this.gateway.restart(downMs);
+  }
+
+  /** The carrier's NAT rebinds the device to a new outer port under the live call (slirp restarted, PPP kept). */
+  rebindCarrierNat(): Promise<void> {
+    if (!this.modem) throw new Error('rebindCarrierNat needs the modem emulator');
+    return this.modem.rebindPeer();
+  }
+
+  /**
+   * Random loss of IKE and ESP-in-UDP at the gateway, `probability` each way (iptables `statistic`
+   * in the gateway's namespace: datagrams to and from its ports 500 and 4500); 0 removes it.
+   */
+  async setGatewayLoss(probability: number): Promise<void> {
+    for (const chain of ['INPUT', 'OUTPUT']) await this.exec('wan', 'iptables', '-F', chain);
+    if (probability <= 0) return;
+    const p = String(probability);
+    await this.exec('wan', 'iptables', '-A', 'INPUT', '-p', 'udp', '-m', 'multiport', '--dports', '500,4500', '-m', 'statistic', '--mode', 'random', '--probability', p, '-j', 'DROP');
+    await this.exec('wan', 'iptables', '-A', 'OUTPUT', '-p', 'udp', '-m', 'multiport', '--sports', '500,4500', '-m', 'statistic', '--mode', 'random', '--probability', p, '-j', 'DROP');
+  }
+
   /** Runs a command inside one of the lab's namespaces. */
   exec(ns: 'wan' | 'priv', command: string, ...args: string[]): Promise<string> {
     return nsRun(ns === 'wan' ? this.wan : this.priv, command, ...args);
@@ -224,7 +276,7 @@ export class Lab {
   /** PIDs of every process still running inside this lab's namespaces. */
   async pids(): Promise<number[]> {
     const out: number[] = [];
-    for (const ns of [this.wan, this.priv]) {
+    for (const ns of [this.wan, this.priv, ...(this.initiator ? [this.cli] : [])]) {
       const text = await run('ip', ['netns', 'pids', ns], { allowFail: true });
       out.push(...text.split('\n').map(Number).filter((n) => n > 0));
     }
@@ -236,12 +288,14 @@ export class Lab {
     this.stopped = true;
     liveLabs.delete(this);
     await this.slirp?.stop().catch(() => {});
+    await this.initiator?.stop().catch(() => {});
     await this.gateway.stop().catch(() => {});
     await this.modem?.stop().catch(() => {});
     await this.apps?.stop().catch(() => {});
     for (const p of [this.echo, this.dns, this.carrierEcho, this.tcp]) if (p) await stopProcess(p).catch(() => {});
     await deleteNamespace(this.wan);
     await deleteNamespace(this.priv);
+    if (this.initiator) await deleteNamespace(this.cli);
     for (const ns of [this.wan, this.priv]) fs.rmSync(`/etc/netns/${ns}`, { recursive: true, force: true });
     if (!process.env.IKELET_KEEP_LAB) fs.rmSync(this.dir, { recursive: true, force: true });
   }
@@ -250,7 +304,7 @@ export class Lab {
   stopNow(): void {
     if (this.stopped) return;
     this.stopped = true;
-    for (const ns of [this.wan, this.priv]) {
+    for (const ns of [this.wan, this.priv, ...(this.initiator ? [this.cli] : [])]) {
       try {
         const pids = execFileSync('ip', ['netns', 'pids', ns]).toString().split('\n').map(Number).filter((n) => n > 0);
         for (const pid of pids) process.kill(pid, 'SIGKILL');

@@ -7,8 +7,12 @@
  * Every process it starts is remembered by PID and killed by PID in stop().
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import { PppLink } from '../../src/ppp/link.ts';
+import { Logger } from '../../src/util/log.ts';
 import { cmeText } from '../../src/modem/cme-errors.ts';
+import { AirMeter } from './air-meter.ts';
 
 // ---------------------------------------------------------------------------------------
 // The behaviour (sans-IO)
@@ -402,6 +406,8 @@ export interface ModemEmulatorOptions extends ModemModelOptions, ModemFaults {
   bridge?: string | string[];
   random?: () => number;
   log?: (line: string) => void;
+  /** How many frames the air meter keeps (default 200,000); a long soak keeps few. */
+  meterFrames?: number;
 }
 
 export interface ModemEmulatorStats {
@@ -418,6 +424,9 @@ export interface ModemEmulatorStats {
   /** Most bytes ever waiting in the uplink buffer. */
   uplinkPeak: number;
   calls: number;
+  /** Carrier NAT rebindings (rebindPeer) and the uplink bytes lost while one was under way. */
+  rebinds: number;
+  lostInRebind: number;
 }
 
 const PACE_TICK_MS = 4;
@@ -430,6 +439,8 @@ const CATCH_UP_MS = 25;
 export class ModemEmulator {
   readonly model: ModemModel;
   readonly link: string;
+  /** Every PPP frame of every call, both ways, as it crosses the air (see air-meter.ts). */
+  readonly meter: AirMeter;
   private socat: ChildProcess | undefined;
   private bridge: ChildProcess | undefined;
   private readonly out: Uint8Array[] = [];
@@ -449,13 +460,16 @@ export class ModemEmulator {
   private readonly logLine: (line: string) => void;
   private readonly counters: ModemEmulatorStats = {
     bytesToAgent: 0, bytesFromAgent: 0, bytesToPeer: 0, bytesFromPeer: 0,
-    corruptedToAgent: 0, droppedToAgent: 0, corruptedToPeer: 0, droppedToPeer: 0, uplinkOverrun: 0, uplinkPeak: 0, calls: 0,
+    corruptedToAgent: 0, droppedToAgent: 0, corruptedToPeer: 0, droppedToPeer: 0, uplinkOverrun: 0, uplinkPeak: 0, calls: 0, rebinds: 0, lostInRebind: 0,
   };
+  /** While rebindPeer() negotiates PPP with the new peer, the peer's bytes go to it. */
+  private splice: PppLink | undefined;
   private stopped = false;
   private readonly bytesPerMs: number;
 
   private constructor(private readonly options: ModemEmulatorOptions) {
     this.link = options.link;
+    this.meter = new AirMeter(undefined, options.meterFrames);
     this.bytesPerMs = (options.baud ?? 115200) / 10 / 1000;
     this.random = options.random ?? Math.random;
     this.logLine = options.log ?? (() => {});
@@ -640,6 +654,8 @@ export class ModemEmulator {
 
   private toPeer(bytes: Uint8Array): void {
     if (this.uplinkHold) return void this.uplinkHold.push(bytes.slice());
+    if (this.splice) return void (this.counters.lostInRebind += bytes.length);
+    this.meter.push('up', bytes);
     const b = this.damage(bytes, 'Peer');
     this.counters.bytesToPeer += b.length;
     if (b.length && this.bridge?.stdin?.writable) this.bridge.stdin.write(b);
@@ -691,18 +707,24 @@ export class ModemEmulator {
 
   private startBridge(): void {
     this.counters.calls++;
+    this.meter.newCall();
+    this.bridge = this.spawnBridge();
+  }
+
+  private spawnBridge(): ChildProcess | undefined {
     const cmd = this.options.bridge;
     if (!cmd) {
       this.logLine('data mode without a bridge: data from the agent is discarded');
-      return;
+      return undefined;
     }
     // exec: the PID we hold is the bridge itself, not a shell around it.
     const child = typeof cmd === 'string' ? spawn('sh', ['-c', `exec ${cmd}`], { stdio: ['pipe', 'pipe', 'pipe'] }) : spawn(cmd[0]!, cmd.slice(1), { stdio: ['pipe', 'pipe', 'pipe'] });
-    this.bridge = child;
     this.logLine(`bridge started (pid ${child.pid})`);
     child.stdin.on('error', () => {});
     child.stdout.on('data', (d: Buffer) => {
+      if (this.splice) return this.splice.input(d, now());
       this.counters.bytesFromPeer += d.length;
+      if (this.model.state === 'data') this.meter.push('down', d);
       this.model.fromPeer(d);
       this.kick();
     });
@@ -714,6 +736,53 @@ export class ModemEmulator {
       this.model.peerGone();
       this.kick();
     });
+    return child;
+  }
+
+  /**
+   * The carrier's NAT forgets the device under a live call: the PPP peer (slirp, the NAT) is
+   * restarted, so the device's packets leave from a new outer port. The device's PPP session
+   * is not touched, as in a real rebinding: the emulator negotiates LCP and IPCP with the new
+   * peer itself (ikelet's own src/ppp, as a client with the device's settings), then passes
+   * the frames through again. Uplink bytes meanwhile are lost (counted in lostInRebind).
+   */
+  async rebindPeer(timeoutMs = 15_000): Promise<void> {
+    if (this.model.state !== 'data' || !this.bridge) throw new Error('rebindPeer: no data call');
+    const old = this.bridge;
+    this.bridge = undefined;
+    await killChild(old);
+    const log = new Logger((_level, component, message) => this.logLine(`rebind ${component}: ${message}`), 'ppp', 'info');
+    const up = new Promise<string>((resolve, reject) => {
+      const splice = new PppLink(
+        { auth: 'none', user: '', password: '', echoIntervalMs: 0, echoFailures: 1, mru: 1500 },
+        { random: { bytes: (n) => new Uint8Array(randomBytes(n)) }, log },
+        {
+          writeSerial: (b) => void child?.stdin?.write(b),
+          deliverIpv4: () => {},
+          onEvent: (ev) => (ev.type === 'up' ? resolve(ev.localAddress) : reject(new Error(`rebindPeer: PPP with the new peer went down: ${ev.reason}`))),
+        },
+      );
+      this.splice = splice;
+      const child = this.spawnBridge();
+      this.bridge = child;
+      const tick = (): void => {
+        if (this.splice !== splice) return;
+        splice.onTimer(now());
+        const at = splice.deadline();
+        if (at !== undefined) setTimeout(tick, Math.max(0, at - now())).unref();
+      };
+      splice.open(now());
+      tick();
+      setTimeout(() => reject(new Error('rebindPeer: the new peer did not bring PPP up')), timeoutMs).unref();
+    });
+    try {
+      const address = await up;
+      this.logLine(`rebind: new peer up, address ${address}; passing frames through again`);
+    } finally {
+      this.splice = undefined;
+      this.meter.resync('down');
+    }
+    this.counters.rebinds++;
   }
 
   private stopBridge(): void {

@@ -184,3 +184,10 @@ test('AUTH_LIFETIME (RFC 4478): a new IKE SA is authenticated before the old one
   r.runUntil(r.now + 90_000);
   assert.equal(r.events.filter((e) => e.type === 'ike-reauthenticated').length, 2);
 });
+
+test('idle cost: a rekey exchange is the liveness check; no DPD on top of it when dpdIdle equals the lifetime', () => {
+  const r = new Rig({ rekeyNonceR: new Uint8Array(32).fill(0x42) }, { dpdIdle: 3600, childLifetime: 3600 }).start();
+  r.runUntil(r.now + 3 * 3600_000 + 1000);
+  assert.equal(r.events.filter((e) => e.type === 'child-rekeyed').length, 3, 'a CHILD SA rekey every hour');
+  assert.equal(r.session.counters.dpdRequests, 0, 'each answered rekey proved the gateway alive: no DPD paid for');
+});

@@ -10,13 +10,14 @@ test('defaults suit an ESP32 and parse to what the layer takes (ms, bytes)', () 
   assert.deepEqual(s, {
     sendBuffer: 8192, receiveBuffer: 8192, maxSockets: 8, maxPending: 2, maxRetries: 8, synRetries: 5, minRtoMs: 1000,
     outOfOrderRanges: 8, timeWaitMs: 30_000, tunnelWaitMs: 60_000, serialQueue: 3072, serialQueueMax: 16384,
+    udpQueue: { length: 32, bytes: 8192, dropOldest: true },
   });
 });
 
 test('every key has a check that names the expected form', () => {
   for (const [key, check] of Object.entries(netSection.checks)) {
     assert.equal((check as (v: unknown) => unknown)((NET_DEFAULTS as unknown as Record<string, unknown>)[key]), undefined, `${key} default passes`);
-    assert.match(String((check as (v: unknown) => unknown)('x')), /\d/, `${key} names a range`);
+    assert.match(String((check as (v: unknown) => unknown)('x')), /\d|one of/, `${key} names a range or the choices`);
   }
   assert.equal((netSection.checks.tcpReceiveBuffer as Check)(70000), 'an integer 1024..65535 bytes', 'no window scaling: at most 65535');
   assert.equal((netSection.checks.tcpRtoMin as Check)(0.2), undefined);

@@ -7,7 +7,7 @@ import { addressToBytes } from '../../src/ip/address.ts';
 import { IpStack } from '../../src/ip/stack.ts';
 import { DnsResolver } from '../../src/dns/resolver.ts';
 import { parseMessage } from '../../src/dns/message.ts';
-import { Network, type TunnelInfo } from '../../src/net/network.ts';
+import { Network, type TunnelInfo, type NetEvent } from '../../src/net/network.ts';
 import { socketsFor, type NetworkSockets } from '../../src/net/sockets/index.ts';
 import { TcpLayer } from '../../src/net/tcp/layer.ts';
 import type { TcpConnection } from '../../src/net/tcp/connection.ts';
@@ -41,6 +41,8 @@ export class NetRig {
   serialQueued = 0;
   /** Drop packets to the device when set (a lossy tunnel). */
   dropToDevice: (packet: Uint8Array) => boolean = () => false;
+  /** The network's reports (events for the app). */
+  onReport: (event: NetEvent) => void = () => {};
 
   constructor(overrides: Partial<typeof NET_DEFAULTS> = {}) {
     this.device = new IpStack({ log: silentLogger('dev'), random: seededRandom(1) }, { transmit: (p) => (this.queue.push({ to: this.peer, packet: p }), true) });
@@ -60,6 +62,7 @@ export class NetRig {
           work(this.now);
         },
         serialQueued: () => this.serialQueued,
+        report: (event) => this.onReport(event),
       },
     );
     this.sockets = socketsFor(this.network);

@@ -174,8 +174,8 @@ test('Listener: a connection from the peer: onReadable(1), read() → new TCP({f
   listener.close();
 });
 
-test('UDP: write(buffer, address, port) and read() with the sender; the tunnel down throws "tunnel-down"', () => {
-  const rig = new NetRig();
+test('UDP: write(buffer, address, port) and read() with the sender; with the held queue off, the tunnel down throws "tunnel-down"', () => {
+  const rig = new NetRig({ udpQueueLength: 0 });
   rig.up();
   const got: Array<{ text: string; address: string; port: number }> = [];
   const udp = new rig.sockets.UDP({
@@ -288,4 +288,22 @@ test('the serial line backs up: TCP holds segments until serialWritable, then se
   rig.serialQueued = 0;
   rig.network.serialWritable(rig.now);
   assert.ok(rig.network.counters().tcp.segmentsOut > sentBefore);
+});
+
+test('UDP while the tunnel is down: datagrams are held (bounded, drop-oldest, each drop counted) and go out in order when it is back', () => {
+  const rig = new NetRig({ udpQueueLength: 3 });
+  rig.up();
+  const got: string[] = [];
+  const reported: unknown[] = [];
+  rig.onReport = (e) => reported.push(e);
+  const udp = new rig.sockets.UDP({ onReadable(count) { for (let i = 0; i < count; i++) got.push(String.fromCharCode(...new Uint8Array(this.read()!))); } });
+  rig.down();
+  for (const c of 'abcde') udp.write(Uint8Array.of(c.charCodeAt(0)), PEER, 7); // no throw: held
+  rig.run(10);
+  assert.deepEqual(got, [], 'nothing is sent while the tunnel is down');
+  assert.equal(rig.network.counters().drops['udp datagram dropped: queue full while the tunnel was down'], 2, 'a and b dropped, counted');
+  rig.up();
+  rig.run(10);
+  assert.deepEqual(got, ['c', 'd', 'e'], 'the held ones, in order, once the tunnel is back');
+  assert.deepEqual(reported, [{ type: 'udp-held-dropped', dropped: 2, delivered: 3 }], 'the app hears what happened');
 });

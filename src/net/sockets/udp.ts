@@ -2,9 +2,9 @@
  * ECMA-419 UDP socket (embedded:io/socket/udp) over the tunnel: options {port, onReadable(count),
  * onError}, read() → an ArrayBuffer with the sender's `address` and `port`, write(buffer,
  * address, port) as Moddable's DNS and NTP clients call it. Received datagrams wait in a bounded
- * queue (more are dropped and counted). A write while the tunnel is down or outside its traffic
- * selectors throws a NetError; while the serial line is full the datagram is dropped and counted,
- * as any network may drop one.
+ * queue (more are dropped and counted). A write while the tunnel is down is held (bounded, see
+ * Network.hold) and goes out when it is back; outside the traffic selectors it throws a NetError;
+ * while the serial line is full the datagram is dropped and counted, as any network may drop one.
  */
 import { PROTO_UDP } from '../../ip/ipv4.ts';
 import type { UdpSocket as IpUdpSocket } from '../../ip/stack.ts';
@@ -77,10 +77,18 @@ export class UdpSocket {
     const network = this.network;
     const route = network.routeError(address, PROTO_UDP, port);
     if (route) throw route;
+    const copy = bytes.slice();
+    const send = (now: number): void => {
+      if (!socket.sendTo(address, port, copy, now)) network.drop('udp datagram not sent');
+    };
     network.run((now) => {
-      if (!network.up) throw new NetError('tunnel-down', 'UDP write: the tunnel is down');
-      if (!network.linkRoom(28 + bytes.length, network.settings.serialQueueMax)) return network.drop('udp datagram dropped: serial line full');
-      if (!socket.sendTo(address, port, bytes, now)) network.drop('udp datagram not sent');
+      if (!network.up) {
+        // Held for the tunnel's return (bounded; the queue's drops are counted and reported).
+        if (!network.hold(copy.length, send)) throw new NetError('tunnel-down', 'UDP write: the tunnel is down');
+        return;
+      }
+      if (!network.linkRoom(28 + copy.length, network.settings.serialQueueMax)) return network.drop('udp datagram dropped: serial line full');
+      send(now);
     });
   }
 
