@@ -8,6 +8,7 @@
  *      beside the RFC 7296 floor, PPP up → CHILD SA up (ikelet in Node, in XS, strongSwan), ESP overhead
  *   2. idle: bytes per day by cause, ikelet's device defaults vs strongSwan's defaults
  *   3. XS: figures of `npm run bench:xs` (see xs-figures.ts), run alone, and the device bundle size
+ *   4. the apps: bytes on the air per MQTT message, a firmware download, idle keepalives (apps.ts)
  *
  * BENCH_RUNS and BENCH_IDLE_S (idle window, default 125 s: two of ikelet's 60 s LCP echoes) shorten or lengthen it.
  * The gateway sends no NAT keepalives of its own here (keep_alive 0), as one on a public address.
@@ -21,6 +22,7 @@ import { ikeletNodeRun, ikeletXsRun, swanRun, type BringUp } from './bringup-run
 import { ikeFloor } from './ike-floor.ts';
 import { BRIDGE_LCP_ECHO_FOR_PPPD, DAY_S, esp32IdleDefaults, IDLE_CAUSES, ikeletIdle, ikeletRekeys, perInterval, STRONGSWAN_DEFAULTS, swanIdle, type IdleCause, type IdleFigures, type PerCause } from './idle.ts';
 import { bytesHuman, median, num, Samples, showSpread } from './stats.ts';
+import { appsBench } from './apps.ts';
 import { deviceBundleSize, XS_LINES, xsBenchFigures } from './xs-figures.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
@@ -104,6 +106,9 @@ try {
 progress(`bench:xs ×${RUNS}`);
 const xs = await xsBenchFigures(RUNS);
 const bundle = await deviceBundleSize();
+// ---- 4. the apps: MQTT per message, firmware, idle keepalives (ikelet only) --------------------
+progress('apps: MQTT per message, a firmware download, idle keepalives (npm run bench:apps)');
+const apps = await appsBench({ progress });
 
 // ---- the table ---------------------------------------------------------------------------------
 type Row = [string, string, string, string];
@@ -185,6 +190,9 @@ head(`ikelet in XS (npm run bench:xs, ${RUNS} runs) and the device bundle`);
 for (const { label, unit } of XS_LINES) row(label, showSpread(xs.values.get(label) ?? [], unit), '', xs.values.get(label) ? '' : 'not found in bench:xs output: re-point XS_LINES');
 row('device bundle (src/index.ts, esbuild ES2020, minified)', `${num(bundle.bytes)} B`, '', `${num(bundle.gzip)} B gzipped`);
 if (xs.errors.length) row('bench:xs errors', xs.errors.join(' / '), '', '');
+
+head('The apps through the tunnel, on the air (ikelet in Node; npm run bench:apps, one run)');
+for (const [label, value, note] of apps.rows) row(label, value, '', note);
 
 const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => r[i]!.length), ['', 'ikelet', 'strongSwan', 'note'][i]!.length));
 const line = (r: string[]) => `| ${r.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
