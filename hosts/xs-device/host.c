@@ -266,11 +266,12 @@ void xs_ikelet_uart_read(xsMachine* the)
 
 /* Runs `io` on the bytes of the buffer argument until all are done; `io` returns how many it did,
    0 to be called again, or -1 with errno. */
-static void wholeBuffer(xsMachine* the, int writable, ssize_t (*io)(unsigned char* bytes, size_t count), const char* what)
+static xsUnsignedValue wholeBuffer(xsMachine* the, int writable, ssize_t (*io)(unsigned char* bytes, size_t count), const char* what)
 {
 	void* data;
-	xsUnsignedValue count;
+	xsUnsignedValue count, total;
 	_xsmcGetBuffer(the, &xsArg(0), &data, &count, writable);
+	total = count;
 	unsigned char* bytes = data;
 	while (count > 0) {
 		ssize_t n = io(bytes, count);
@@ -279,6 +280,7 @@ static void wholeBuffer(xsMachine* the, int writable, ssize_t (*io)(unsigned cha
 		bytes += n;
 		count -= (xsUnsignedValue)n;
 	}
+	return total;
 }
 
 static ssize_t serialWrite(unsigned char* bytes, size_t count)
@@ -292,9 +294,15 @@ static ssize_t serialWrite(unsigned char* bytes, size_t count)
 	return n;
 }
 
+/* Writes the whole buffer (the pty takes it), so it returns its length and nothing stays queued. */
 void xs_ikelet_uart_write(xsMachine* the)
 {
-	wholeBuffer(the, 0, serialWrite, "serial write");
+	xsResult = xsInteger((txInteger)wholeBuffer(the, 0, serialWrite, "serial write"));
+}
+
+void xs_ikelet_uart_get_queued(xsMachine* the)
+{
+	xsResult = xsInteger(0);
 }
 
 void xs_ikelet_uart_close(xsMachine* the)
