@@ -9,16 +9,23 @@ import { build } from 'esbuild';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { DEVICE_TARGET, buildDevice } from './build-lib.ts';
+import { DEVICE_TARGET, buildDevice, type DeviceBundle } from './build-lib.ts';
 import { checkConfig, formatConfigErrors } from '../src/config/validate.ts';
 import { checkManifestShape, mergedConfig } from './manifest.ts';
 
 export const ESP32_TEMPLATE = 'manifests/esp32/manifest.json';
 export const ESP32_OUT = 'build/esp32';
 /** Moddable modules main.ts imports: resolved by mcconfig, never bundled. */
-const MODDABLE_MODULES = ['mc/config', 'timer', 'time', 'ikelet', 'ikelet/uart', 'ikelet/random'];
+const MODDABLE_MODULES = ['mc/config', 'timer', 'time', 'ota', 'ikelet', 'ikelet/uart', 'ikelet/random'];
 
-export async function buildEsp32(configManifest = ESP32_TEMPLATE, out = ESP32_OUT): Promise<string[]> {
+export interface Esp32Build {
+  /** Config warnings (defaults worth knowing about). */
+  warnings: string[];
+  /** The device bundle written to ikelet.js (and its readable form). */
+  bundle: DeviceBundle;
+}
+
+export async function buildEsp32(configManifest = ESP32_TEMPLATE, out = ESP32_OUT): Promise<Esp32Build> {
   const template = JSON.parse(fs.readFileSync(ESP32_TEMPLATE, 'utf8')) as Record<string, unknown>;
   // The user's manifest wins key by key over the template; the merge is validated as a whole.
   const raw = { ...mergedConfig(ESP32_TEMPLATE, 'esp32'), ...(configManifest === ESP32_TEMPLATE ? {} : mergedConfig(configManifest, 'esp32')) };
@@ -32,7 +39,7 @@ export async function buildEsp32(configManifest = ESP32_TEMPLATE, out = ESP32_OU
 
   fs.rmSync(out, { recursive: true, force: true });
   fs.mkdirSync(out, { recursive: true });
-  await buildDevice({ entry: 'src/index.ts', outfile: path.join(out, 'ikelet.js'), minify: true });
+  const bundle = await buildDevice({ entry: 'src/index.ts', outfile: path.join(out, 'ikelet.js'), minify: true, configured: config, preload: true });
   await build({
     entryPoints: ['hosts/esp32/main.ts'],
     outfile: path.join(out, 'main.js'),
@@ -49,13 +56,13 @@ export async function buildEsp32(configManifest = ESP32_TEMPLATE, out = ESP32_OU
   fs.writeFileSync(path.join(out, 'manifest.json'), `${JSON.stringify(manifest, null, '\t')}\n`);
   const problems = checkManifestShape(path.join(out, 'manifest.json'), { requirePlatforms: ['esp32'], followIncludes: true });
   if (problems.length) throw new Error(`generated ${out}/manifest.json is not valid:\n  ${problems.join('\n  ')}`);
-  return warnings;
+  return { warnings, bundle };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const { values } = parseArgs({ options: { manifest: { type: 'string' }, out: { type: 'string' } } });
   try {
-    const warnings = await buildEsp32(values.manifest ?? ESP32_TEMPLATE, values.out ?? ESP32_OUT);
+    const { warnings } = await buildEsp32(values.manifest ?? ESP32_TEMPLATE, values.out ?? ESP32_OUT);
     for (const w of warnings) console.warn(`warning: ${w}`);
     console.log(`built ${values.out ?? ESP32_OUT}/: cd ${values.out ?? ESP32_OUT} && mcconfig -d -m -p esp32`);
   } catch (e) {

@@ -2,7 +2,8 @@
 # Idempotent install of every Debian and npm package the project needs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-DEBS=(charon-systemd libcharon-extra-plugins libstrongswan-standard-plugins slirp socat iptables iproute2 tshark mosquitto mosquitto-clients nginx-light)
+# gcc-multilib: hosts/xs-device builds XS 32-bit, as on the ESP32 (scripts/xs-device.ts).
+DEBS=(charon-systemd libcharon-extra-plugins libstrongswan-standard-plugins slirp socat iptables iproute2 tshark mosquitto mosquitto-clients nginx-light python3 gcc-multilib)
 missing=()
 for p in "${DEBS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -6,3 +6,21 @@ export { Logger } from './util/log.ts';
 export { Agent, describe, type AgentEvent, type AgentDeps, type AgentPorts } from './agent/agent.ts';
 export { Runner, type DrivenAgent } from './agent/runner.ts';
 export { startAgent, type StartedAgent } from './agent/start.ts';
+export {
+  socketsFor, TcpSocket, UdpSocket, ListenerSocket, ResolverSocket,
+  type NetworkSockets, type TcpOptions, type TcpFormat, type UdpOptions, type UdpDatagramBuffer, type ListenerOptions, type ResolveOptions,
+} from './net/sockets/index.ts';
+export type { Network, NetCounters } from './net/network.ts';
+export { NetError, type NetErrorCode } from './net/errors.ts';
+export { netSection, type NetManifest, type NetSettings } from './net/config.ts';
+export type { ClientIo, ClientRuntime, SocketOption, DnsOption } from './io/ecma419.ts';
+// The app clients over the tunnel's sockets (docs/apps.md): Moddable's ECMA-419 client shapes.
+export { MQTTClient, type MqttClientOptions, type WriteOptions as MqttWriteOptions, type ReadableInfo as MqttReadableInfo } from './mqtt/client.ts';
+export type { MqttError, MqttEvent, MqttCounters, MqttLimits, ControlMessage as MqttControlMessage } from './mqtt/session.ts';
+export type { MqttSettings } from './mqtt/config.ts';
+export { HTTPClient, type HttpClientOptions, type RequestOptions as HttpRequestOptions } from './http/client.ts';
+export type { HttpError } from './http/response.ts';
+export type { HttpSettings } from './http/config.ts';
+export { FirmwareFetcher, type FirmwareSettings, type FirmwareEvent, type FirmwareCounters, type FirmwareFetcherOptions } from './firmware/fetcher.ts';
+export type { FirmwareSink, FirmwareImage } from './firmware/sink.ts';
+export type { FirmwareConfig } from './firmware/config.ts';

@@ -6,14 +6,22 @@
  */
 
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
-export const LOG_LEVELS: readonly LogLevel[] = ['error', 'warn', 'info', 'debug'];
+export const LOG_LEVELS: readonly LogLevel[] = Object.freeze(['error', 'warn', 'info', 'debug'] as const);
 
 /** Where log lines go. The agent never passes secrets here (keys go to KeyLog only). */
 export type LogSink = (level: LogLevel, component: string, message: string) => void;
 
 /** The modem UART: a byte stream plus optional modem control lines. */
 export interface Serial {
+  /** Takes the bytes at once (the host queues what the line has not sent yet); never blocks for long. */
   write(bytes: Uint8Array): void;
+  /**
+   * Bytes written but not yet on the line (the host's transmit queue). The agent keeps this
+   * bounded: TCP sends only while it is small. Hosts that cannot tell omit it.
+   */
+  queued?(): number;
+  /** The host calls `handler` when its transmit queue shrank (bytes left the line). */
+  onWritable?(handler: () => void): void;
   /** The host calls `handler` with each chunk of received bytes. */
   onReceive(handler: (bytes: Uint8Array) => void): void;
   /** DTR drop makes most modems leave data mode; hosts without control lines omit this. */

@@ -5,25 +5,48 @@
  *   clock      -> Time.ticks
  *   random     -> ikelet/random (hardware RNG with entropy source)
  *   logs       -> trace()
+ *   sockets    -> device.network (ECMA-419 TCP, UDP, Listener, DNS over the tunnel)
+ *   clients    -> device.network.mqtt / .http (ikelet's MQTT and HTTP clients over those sockets)
+ *   firmware   -> the fetcher into Moddable's OTA module, when `firmwareHost` is set
  * build:esp32 compiles this file to build/esp32/main.js; `mc/config` is the manifest's config,
- * validated and completed with defaults at build time (src/config-check.ts).
+ * validated and completed with defaults at build time (src/config/validate.ts).
  */
 import config from 'mc/config';
 import Timer from 'timer';
 import Time from 'time';
 import UART from 'ikelet/uart';
 import { fillRandom, randomBytes } from 'ikelet/random';
-import { startAgent } from 'ikelet';
+import OTA from 'ota';
+import { FirmwareFetcher, HTTPClient, Logger, MQTTClient, startAgent } from 'ikelet';
+import { OtaSink } from './ota-sink.ts';
 import type { ManifestConfig } from '../../src/config/validate.ts';
 import type { Platform } from '../../src/platform.ts';
 
-const agentConfig = config as unknown as ManifestConfig;
+// mcconfig adds its display settings (format, rotation) to every config; they are not the agent's.
+const { format: _format, rotation: _rotation, ...agentSettings } = config;
+const agentConfig = agentSettings as unknown as ManifestConfig;
 
 // noble falls back to crypto.getRandomValues when code asks it for randomness; Moddable has none.
 const g = globalThis as { crypto?: { getRandomValues?: <T extends ArrayBufferView>(a: T) => T } };
 if (!g.crypto?.getRandomValues) g.crypto = { ...(g.crypto ?? {}), getRandomValues: (a) => fillRandom(a) };
 
 let receiver: (bytes: Uint8Array) => void = () => {};
+let drained: () => void = () => {};
+// Bytes the transmit ring could not take yet (write never waits); the agent keeps this small.
+const backlog: Uint8Array[] = [];
+let backlogBytes = 0;
+const flushBacklog = () => {
+  while (backlog.length) {
+    const head = backlog[0]!;
+    const n = uart.write(head);
+    backlogBytes -= n;
+    if (n < head.length) {
+      backlog[0] = head.subarray(n);
+      return;
+    }
+    backlog.shift();
+  }
+};
 const uart = new UART({
   port: agentConfig.uartPort,
   transmit: agentConfig.uartTx,
@@ -36,13 +59,25 @@ const uart = new UART({
     // Drain everything: the native side posts again only when new bytes arrive.
     for (let chunk = this.read(); chunk; chunk = this.read()) receiver(new Uint8Array(chunk));
   },
+  onWritable() {
+    flushBacklog();
+    drained();
+  },
 });
 
 let armed: object | undefined;
 const platform: Platform = {
   config: agentConfig,
   serial: {
-    write: (bytes) => uart.write(bytes),
+    write(bytes) {
+      const n = backlog.length ? 0 : uart.write(bytes);
+      if (n < bytes.length) {
+        backlog.push(bytes.slice(n));
+        backlogBytes += bytes.length - n;
+      }
+    },
+    queued: () => uart.queued + backlogBytes,
+    onWritable: (handler) => { drained = handler; },
     onReceive: (handler) => { receiver = handler; },
   },
   clock: { now: () => Time.ticks },
@@ -62,4 +97,50 @@ const platform: Platform = {
 };
 
 trace(`ikelet: gateway ${agentConfig.gateway}, modem on UART${agentConfig.uartPort} at ${agentConfig.uartBaud} baud\n`);
-startAgent(platform);
+const { sockets, clients, settings } = startAgent(platform);
+
+// The ECMA-419 network of this device is the tunnel. Apps take their classes from device.network
+// as on any Moddable host, in the SDK's shape `{ io, socket: { io: TCP }, dns: { io: Resolver } }`:
+//   const mqtt = device.network.mqtt;
+//   const client = new mqtt.io({ ...mqtt, host: 'broker.lab.example', id: 'dev-1', onReadable(count, info) { ... } });
+// mqtt.io and http.io are ikelet's clients (docs/apps.md), which also carry `runtime` (the agent's
+// clock, a timer each, randomness, the keepalive hook). With `mqttHost` set, device.network.mqtt
+// also carries the manifest's broker settings (host, port, id, user, password, keepalive, clean,
+// limits), so `new mqtt.io({ ...mqtt, onReadable ... })` connects as configured.
+// DNS goes to the servers the gateway handed out; `servers` is accepted and unused.
+const dns = { io: sockets.Resolver, servers: [] as string[], socket: { io: sockets.UDP } };
+const { enabled: mqttConfigured, ...mqttSettings } = settings.mqtt;
+const http = { io: HTTPClient, ...clients, dns };
+// Frozen as plain containers, not deeply: Moddable's deep freeze would reach through the socket
+// classes and the runtime into the running agent's state (and fails on it).
+const entry = <T extends Record<string, unknown>>(o: T): Readonly<T> => {
+  for (const v of Object.values(o)) if (v !== null && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) Object.freeze(v);
+  return Object.freeze(o);
+};
+const g2 = globalThis as { device?: { network?: Record<string, unknown> } & Record<string, unknown> };
+g2.device = Object.freeze({
+  ...g2.device,
+  network: Object.freeze({
+    ...g2.device?.network,
+    tcp: entry({ io: sockets.TCP }),
+    udp: entry({ io: sockets.UDP }),
+    listener: entry({ io: sockets.Listener }),
+    dns: entry(dns),
+    mqtt: entry({ io: MQTTClient, ...clients, dns, ...(mqttConfigured ? mqttSettings : {}) }),
+    http: entry(http),
+  }),
+});
+
+// Firmware updates: the manifest from `firmwareHost`, the image in Range requests through the
+// tunnel into the next OTA partition; OtaSink completes it (makes it bootable) only when the
+// SHA-256 over the whole image is the manifest's. Restart into it when the app sees fit.
+const { enabled: firmwareConfigured, ...firmwareSettings } = settings.firmware;
+if (firmwareConfigured) {
+  new FirmwareFetcher({
+    settings: firmwareSettings,
+    http,
+    sink: new OtaSink(OTA),
+    runtime: clients.runtime,
+    log: new Logger(platform.log, 'firmware', settings.logLevel),
+  }).start();
+}

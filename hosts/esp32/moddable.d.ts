@@ -37,11 +37,16 @@ declare module 'ikelet/uart' {
     receiveBufferSize?: number;
     transmitBufferSize?: number;
     onReadable: (this: UART, count: number) => void;
+    /** Called as the transmit ring drains (every 512 bytes and when empty). */
+    onWritable?: (this: UART) => void;
   }
   export default class UART {
     constructor(options: UARTOptions);
     read(count?: number): ArrayBuffer | undefined;
-    write(buffer: ArrayBuffer | ArrayBufferView): void;
+    /** Takes what fits the transmit ring now; returns that count (never waits). */
+    write(buffer: ArrayBuffer | ArrayBufferView): number;
+    /** Bytes in the transmit ring, not yet sent. */
+    readonly queued: number;
     close(): void;
     readonly overflows: number;
     format: 'buffer';
@@ -53,8 +58,17 @@ declare module 'ikelet/random' {
   export function randomBytes(length: number): Uint8Array;
 }
 
-/** The device bundle (build/device/ikelet.js), module "ikelet" in the manifest. */
-declare module 'ikelet' {
-  import type { Platform } from '../../src/platform.ts';
-  export function startAgent(platform: Platform): { stop?(): void } | void;
+/** Moddable's ESP32 OTA module ($(MODDABLE)/build/devices/esp32/modules/ota): the next OTA partition. */
+declare module 'ota' {
+  export default class OTA {
+    /** Begins an update of the next OTA partition (erases it). */
+    constructor();
+    write(data: ArrayBuffer | ArrayBufferView): void;
+    /** Ends the update and makes the partition the one to boot next. */
+    complete(): void;
+    cancel(): void;
+  }
 }
+
+// The device bundle (build/device/ikelet.js), module "ikelet" in the manifest: typed from
+// src/index.ts through `paths` in tsconfig.json.

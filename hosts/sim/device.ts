@@ -29,11 +29,12 @@ export class SimDevice {
   readonly events: AgentEvent[] = this.log.events;
   private readonly platform: ReturnType<typeof nodePlatform>;
   private readonly pcap?: PcapTap;
-  private started?: StartedAgent;
+  private running?: StartedAgent;
   private readonly listeners: Listener[] = [];
 
   constructor(options: SimDeviceOptions) {
-    this.serial = new PtySerial(options.serialPath);
+    // Paced at the configured UART rate, like the ESP32's UART: the agent sees its transmit queue.
+    this.serial = new PtySerial(options.serialPath, { baud: options.config.uartBaud });
     const keyLog = options.keylogDir ? new WiresharkKeyLog(options.keylogDir) : undefined;
     this.platform = nodePlatform(options.config, this.serial, options.log ?? consoleLog, keyLog);
     this.platform.report = (e) => this.record(e as AgentEvent);
@@ -44,16 +45,21 @@ export class SimDevice {
   }
 
   start(): void {
-    this.started = startAgent(this.platform);
+    this.running = startAgent(this.platform);
+  }
+
+  /** The started agent: its sockets, the app clients' options (`clients`), the parsed settings. */
+  get started(): StartedAgent {
+    if (!this.running) throw new Error('the device is not started');
+    return this.running;
   }
 
   get agent(): Agent {
-    if (!this.started) throw new Error('the device is not started');
     return this.started.agent;
   }
 
   unexpectedErrors(): number {
-    return this.started?.runner.unexpectedErrors ?? 0;
+    return this.running?.runner.unexpectedErrors ?? 0;
   }
 
   onEvent(listener: Listener): void {
@@ -62,12 +68,17 @@ export class SimDevice {
 
   /** Runs `work` as one agent turn (with now), then re-arms the agent's timer. */
   act(work: (now: number) => void): void {
-    this.started?.runner.act(work);
+    this.running?.runner.act(work);
   }
 
   /** Resolves with the first event (past or future) that matches. */
   waitFor(match: (e: AgentEvent) => boolean, timeoutMs: number, what?: string): Promise<AgentEvent> {
     return this.log.waitFor(match, timeoutMs, what);
+  }
+
+  /** Records an event of an app running beside the agent (it shows in events and waitFor). */
+  note(e: AgentEvent): void {
+    this.record(e);
   }
 
   private record(e: AgentEvent): void {
@@ -78,7 +89,7 @@ export class SimDevice {
 
   /** Stops gracefully (IKE DELETE, LCP terminate, hang-up) and waits for it, then closes the serial line. */
   async stop(timeoutMs = 10_000): Promise<void> {
-    this.started?.stop();
+    this.running?.stop();
     await this.waitFor((e) => e.type === 'link-stopped', timeoutMs, 'the link to stop').catch(() => {});
     this.close();
   }

@@ -16,7 +16,7 @@ import type { ManifestConfig } from '../../src/config/validate.ts';
 import type { Clock, EspSaKeys, IkeSaKeys, KeyLog, LogLevel, LogSink, Serial, Timer } from '../../src/platform.ts';
 import type { AgentEvent } from '../../src/agent/agent.ts';
 import { agentBundle } from './bundle.ts';
-import { FromXs, ToXs, frame, jsonFrame, payloadJson, type StartMessage } from './protocol.ts';
+import { FromXs, ToXs, frame, jsonFrame, parseUdpFrame, payloadJson, udpFrame, type StartMessage } from './protocol.ts';
 import { XsWorker, type MeterSummary, type TurnUsage } from './worker.ts';
 
 export interface XsFault {
@@ -65,8 +65,11 @@ export class XsAgentHost {
   private worker: XsWorker | undefined;
   private queue: Promise<void> = Promise.resolve();
   private running = false;
+  private drainedQueued = false;
   private readonly clock: Clock;
   private readonly timer: Timer;
+  /** Datagrams the agent's test-app socket received through the tunnel (see sendUdp). */
+  onUdp: (address: string, port: number, payload: Uint8Array) => void = () => {};
 
   constructor(private readonly options: XsAgentHostOptions) {
     this.clock = options.clock ?? realClock;
@@ -96,6 +99,12 @@ export class XsAgentHost {
     })();
     this.queue = started;
     this.options.serial.onReceive((bytes) => this.enqueue(frame(ToXs.receive, bytes), 'receive'));
+    this.options.serial.onWritable?.(() => {
+      // One drained turn queued at a time: the agent reads queued() itself when it runs.
+      if (this.drainedQueued) return;
+      this.drainedQueued = true;
+      this.enqueue(frame(ToXs.drained), 'drained', () => (this.drainedQueued = false));
+    });
     await started;
     const failed = this.faults.slice(before);
     if (failed.length) throw new Error(`XS agent failed to start: ${failed.map((f) => `${f.where}: ${f.message}`).join('; ')}`);
@@ -104,6 +113,20 @@ export class XsAgentHost {
   /** Resolves when every turn queued so far has run. */
   idle(): Promise<void> {
     return this.queue;
+  }
+
+  /** Live heap slots right after a full GC, taken between two agent turns (soak tests watch it stay flat). */
+  liveSlots(): Promise<number> {
+    if (!this.worker) return Promise.reject(new Error('XsAgentHost not started'));
+    const worker = this.worker;
+    const result = this.queue.then(() => worker.liveSlots());
+    this.queue = result.then(() => {}, () => {});
+    return result;
+  }
+
+  /** A test app's datagram into the tunnel, sent in its own XS turn from one app socket (bound on first use). */
+  sendUdp(address: string, port: number, payload: Uint8Array): void {
+    this.enqueue(udpFrame(ToXs.udpSend, address, port, payload), 'udp');
   }
 
   /** Asks the agent in XS for its graceful stop (IKE DELETE, LCP terminate, hang-up); it keeps running turns. */
@@ -121,9 +144,17 @@ export class XsAgentHost {
     await this.worker.close();
   }
 
-  private enqueue(message: Uint8Array, kind: string): void {
+  /** Sends a command to the device module's appCommand (test and bench apps) as one turn. */
+  appCommand(command: unknown): void {
+    this.enqueue(jsonFrame(ToXs.app, command), 'app');
+  }
+
+  private enqueue(message: Uint8Array, kind: string, before?: () => void): void {
     if (!this.running) return;
-    this.queue = this.queue.then(() => (this.running ? this.turn(() => this.worker!.command(message, kind)) : undefined));
+    this.queue = this.queue.then(() => {
+      before?.();
+      return this.running ? this.turn(() => this.worker!.command(message, kind)) : undefined;
+    });
   }
 
   private async turn(run: () => Promise<TurnUsage>): Promise<void> {
@@ -150,6 +181,11 @@ export class XsAgentHost {
         case FromXs.write:
           this.options.serial.write(message.slice(1));
           return empty;
+        case FromXs.queued: {
+          const out = new Uint8Array(4);
+          new DataView(out.buffer).setUint32(0, Math.min(0xffffffff, this.options.serial.queued?.() ?? 0));
+          return out;
+        }
         case FromXs.now: {
           const out = new Uint8Array(8);
           new DataView(out.buffer).setFloat64(0, this.clock.now());
@@ -177,6 +213,11 @@ export class XsAgentHost {
         }
         case FromXs.report: {
           this.options.report?.(payloadJson<AgentEvent>(message));
+          return empty;
+        }
+        case FromXs.udpReceive: {
+          const { address, port, payload } = parseUdpFrame(message);
+          this.onUdp(address, port, payload);
           return empty;
         }
         case FromXs.fault:

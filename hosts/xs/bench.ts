@@ -8,6 +8,12 @@
  *   3. the longest turn during a 1400-byte probe stream through the tunnel
  *   4. XS heap figures after 'child-up'
  *   5. the noble primitives, one call per turn
+ *   6. one key pair, table-free vs noble's fixed-base path
+ *   7. the ten longest turns of runs 1 and 3, with what each did
+ *   8. flash: the device bundle, per folder
+ *   9. preload: xsl's "not frozen"/"no const" objects per folder (Moddable SDK)
+ *  10. RAM: the ESP32 build's Linux twin against the lab (Moddable SDK, root); `-- --ram-search` also
+ *      finds the smallest heaps and stack that still run it
  *
  * The lab part is three agent runs in one lab: bring-up (run 1), the probe stream (run 3) and
  * bring-up again with gc-hook.ts for the live heap (run 4); the lab is stopped also on failure.
@@ -17,7 +23,9 @@
 import type { AgentEvent } from '../../src/agent/agent.ts';
 import { labDeviceConfig } from '../../test/lab/device-config.ts';
 import { ECHO_ADDRESS, ECHO_PORT, Lab, labUnavailableReason } from '../../test/lab/lab.ts';
-import { describeTurn, longestTurn, runInLab, turnOf, type LabRunResult, type TurnRecord } from './bench/lab-run.ts';
+import { describeTurn, longestTurn, runInLab, turnOf, whatTurnDid, type LabRunResult, type TurnRecord } from './bench/lab-run.ts';
+import { flashLines, preloadLines, ramLines } from './bench/device-figures.ts';
+import { findModdableSdk } from '../../scripts/moddable-sdk.ts';
 import { bundleForXs } from './bundle.ts';
 import { XsScript } from './script.ts';
 import { keyPairCosts } from './bench/key-pair-cost.ts';
@@ -261,5 +269,23 @@ out.push(`  ${''.padEnd(44)} ${'first key'.padStart(12)} ${'later key'.padStart(
 for (const k of keyPairs) {
   out.push(`  ${k.label.padEnd(44)} ${num(k.firstCompute).padStart(12)} ${num(k.laterCompute).padStart(12)} ${`${num(k.retainedSlots)} slots`.padStart(14)} ${kib(k.retainedSlots, 16).padStart(11)}`);
 }
+if (labFigures) {
+  const { bringUp, stream } = labFigures;
+  section(`7. The ten longest turns (computrons): bring-up (run 1, load excluded) and the ${PROBE.probeCount} × ${PROBE.probeSize} B stream (run 3)`);
+  const all = [
+    ...bringUp.turns.filter((t) => t.kind !== 'load').map((t) => ({ run: 'bring-up', t })),
+    ...stream.turns.slice(turnOf(stream.turns, 'child-up') + 1).map((t) => ({ run: 'stream', t })),
+  ];
+  for (const { run, t } of all.sort((a, b) => b.t.compute - a.t.compute).slice(0, 10)) {
+    out.push(`  ${num(t.compute).padStart(11)}  ${run.padEnd(9)} #${String(t.index).padEnd(4)} ${whatTurnDid(t)}`);
+  }
+} else section('7. The ten longest turns', 'skipped (see 1)');
+
+section('8. Flash: the device bundle', ...(await flashLines()));
+const sdk = findModdableSdk();
+if (sdk.ok) section('9. Preload (Moddable SDK 8.2.3 tools)', ...(await preloadLines(sdk.sdk)));
+else section('9. Preload', `skipped: ${sdk.reason}`);
+if (sdk.ok && !labReason) section('10. RAM of the device build', ...(await ramLines(sdk.sdk, process.argv.includes('--ram-search'))));
+else section('10. RAM of the device build', `skipped: ${sdk.ok ? labReason : sdk.reason}`);
 process.stdout.write(`${out.join('\n')}\n`);
 if (failure) throw failure;

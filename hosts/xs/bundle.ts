@@ -6,7 +6,8 @@
 import { build } from 'esbuild';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DEVICE_TARGET, noNodeBuiltins } from '../../scripts/build-lib.ts';
+import { DEVICE_TARGET, deviceBuildOptions } from '../../scripts/build-lib.ts';
+import type { DeviceFeatures } from '../../scripts/device-modules.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const REPO_ROOT = path.resolve(here, '../..');
@@ -19,23 +20,20 @@ export interface XsBundleOptions {
   /** esbuild target; the device build uses ES2020 (see scripts/build-lib.ts). */
   target?: string;
   minify?: boolean;
+  /** Bundle only what this config uses, as the device build does (default: everything). */
+  configured?: DeviceFeatures;
 }
 
 export async function bundleForXs(options: XsBundleOptions): Promise<string> {
-  const { entry, contents, target = DEVICE_TARGET, minify = false } = options;
+  const { entry, contents, target = DEVICE_TARGET, minify = false, configured } = options;
   const result = await build({
+    ...deviceBuildOptions(configured),
     ...(contents !== undefined
       ? { stdin: { contents, resolveDir: REPO_ROOT, sourcefile: 'xs-entry.ts', loader: 'ts' as const } }
       : { entryPoints: [entry!] }),
-    bundle: true,
     format: 'iife',
-    platform: 'neutral',
     target,
-    mainFields: ['module', 'main'],
     minify,
-    logLevel: 'silent',
-    plugins: [noNodeBuiltins],
-    write: false,
   });
   return result.outputFiles[0]!.text;
 }

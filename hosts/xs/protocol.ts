@@ -12,11 +12,15 @@ export const ToXs = {
   receive: 0x52, // 'R' serial bytes from the modem
   timer: 0x54, // 'T' JSON { id } the armed timer expired
   stop: 0x58, // 'X' no payload
+  drained: 0x44, // 'D' no payload: the serial line's transmit queue shrank
+  app: 0x41, // 'A' JSON: a command for the device module's appCommand (test and bench apps)
+  udpSend: 0x55, // 'U' a test app's datagram into the tunnel: IPv4 address (4), port (2), payload
 } as const;
 
 /** XS -> Node, through the synchronous global `issueCommand`. */
 export const FromXs = {
   write: 0x57, // 'W' serial bytes to the modem
+  queued: 0x51, // 'Q' -> reply: uint32 bytes the serial line has queued, not yet sent
   arm: 0x41, // 'A' JSON { id, at } (at null = disarm)
   now: 0x4e, // 'N' -> reply: float64 monotonic ms
   random: 0x47, // 'G' JSON { length } -> reply: that many random bytes
@@ -25,7 +29,23 @@ export const FromXs = {
   fault: 0x46, // 'F' JSON { where, message }: an exception escaped the agent
   report: 0x45, // 'E' JSON AgentEvent (Platform.report), byte fields as { hex }
   result: 0x52, // 'R' JSON: a value handed back by a test/bench script
+  udpReceive: 0x75, // 'u' a datagram for the test app: source IPv4 address (4), source port (2), payload
 } as const;
+
+/** The address, port and payload of a udpSend / udpReceive message. */
+export function udpFrame(op: number, address: string, port: number, payload: Uint8Array): Uint8Array {
+  const out = new Uint8Array(7 + payload.length);
+  out[0] = op;
+  address.split('.').forEach((octet, i) => (out[1 + i] = Number(octet)));
+  out[5] = (port >> 8) & 0xff;
+  out[6] = port & 0xff;
+  out.set(payload, 7);
+  return out;
+}
+
+export function parseUdpFrame(message: Uint8Array): { address: string; port: number; payload: Uint8Array } {
+  return { address: Array.from(message.subarray(1, 5)).join('.'), port: (message[5]! << 8) | message[6]!, payload: message.slice(7) };
+}
 
 export interface StartMessage {
   config: unknown; // AgentConfig, already validated by the Node side

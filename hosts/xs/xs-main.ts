@@ -8,13 +8,25 @@
  */
 import type { ManifestConfig } from '../../src/config/validate.ts';
 import type { EspSaKeys, IkeSaKeys, KeyLog, LogLevel, Platform } from '../../src/platform.ts';
-import { FromXs, ToXs, frame, jsonFrame, payloadJson, type StartMessage } from './protocol.ts';
+import { FromXs, ToXs, frame, jsonFrame, parseUdpFrame, payloadJson, udpFrame, type StartMessage } from './protocol.ts';
+
+/** An app's ECMA-419 UDP socket (src/net/sockets/udp.ts), as much as the test app uses. */
+interface AppSocket {
+  read(): (ArrayBuffer & { address: string; port: number }) | undefined;
+  write(data: Uint8Array, address: string, port: number): void;
+}
+type AppUdpClass = new (options: { onReadable(this: AppSocket, count: number): void }) => AppSocket;
 
 export interface AgentHandle {
   stop?(): void;
+  /** The real bundle's StartedAgent has these: they let a test app use the tunnel (ToXs.udpSend). */
+  sockets?: { UDP: AppUdpClass };
+  runner?: { act(work: (now: number) => void): void };
 }
 export interface AgentEntry {
   startAgent?: (platform: Platform) => AgentHandle | void;
+  /** Test and bench device modules take commands from the Node side (ToXs.app). */
+  appCommand?: (command: unknown) => void;
 }
 
 declare const issueCommand: (message: ArrayBuffer) => ArrayBuffer;
@@ -30,8 +42,9 @@ function fault(where: string, e: unknown): void {
   call(jsonFrame(FromXs.fault, { where, message }));
 }
 
-export function makeXsPlatform(config: ManifestConfig, withKeyLog: boolean, withReport = false): { platform: Platform; dispatchReceive(bytes: Uint8Array): void; fireTimer(id: number): void } {
+export function makeXsPlatform(config: ManifestConfig, withKeyLog: boolean, withReport = false): { platform: Platform; dispatchReceive(bytes: Uint8Array): void; dispatchDrained(): void; fireTimer(id: number): void } {
   let receiver: (bytes: Uint8Array) => void = () => {};
+  let drained: () => void = () => {};
   let timerId = 0;
   let timerFire: (() => void) | undefined;
   const keyLog: KeyLog | undefined = withKeyLog
@@ -45,6 +58,8 @@ export function makeXsPlatform(config: ManifestConfig, withKeyLog: boolean, with
     serial: {
       write: (bytes) => void call(frame(FromXs.write, bytes)),
       onReceive: (handler) => { receiver = handler; },
+      queued: () => new DataView(call(frame(FromXs.queued)).buffer).getUint32(0),
+      onWritable: (handler) => { drained = handler; },
     },
     clock: { now: () => new DataView(call(frame(FromXs.now)).buffer).getFloat64(0) },
     timer: {
@@ -69,6 +84,7 @@ export function makeXsPlatform(config: ManifestConfig, withKeyLog: boolean, with
   return {
     platform,
     dispatchReceive: (bytes) => receiver(bytes),
+    dispatchDrained: () => drained(),
     fireTimer(id) {
       if (id !== timerId || !timerFire) return;
       const fire = timerFire;
@@ -82,6 +98,7 @@ export function makeXsPlatform(config: ManifestConfig, withKeyLog: boolean, with
 export function installXsHost(entry: AgentEntry): void {
   let host: ReturnType<typeof makeXsPlatform> | undefined;
   let agent: AgentHandle | void;
+  let appSocket: AppSocket | undefined;
   (globalThis as { handleCommand?: (m: ArrayBuffer) => ArrayBuffer }).handleCommand = (buffer) => {
     const message = new Uint8Array(buffer);
     const op = message[0];
@@ -93,8 +110,28 @@ export function installXsHost(entry: AgentEntry): void {
         agent = entry.startAgent(host.platform);
       } else if (op === ToXs.receive) {
         host?.dispatchReceive(message.slice(1));
+      } else if (op === ToXs.drained) {
+        host?.dispatchDrained();
+      } else if (op === ToXs.app) {
+        entry.appCommand?.(payloadJson<unknown>(message));
       } else if (op === ToXs.timer) {
         host?.fireTimer(payloadJson<{ id: number }>(message).id);
+      } else if (op === ToXs.udpSend) {
+        const started = agent;
+        if (!started?.sockets || !started.runner) throw new Error('the device bundle offers no sockets to a test app');
+        const { address, port, payload } = parseUdpFrame(message);
+        const UDP = started.sockets.UDP;
+        started.runner.act(() => {
+          appSocket ??= new UDP({
+            onReadable(count) {
+              for (let i = 0; i < count; i++) {
+                const d = this.read();
+                if (d) void call(udpFrame(FromXs.udpReceive, d.address, d.port, new Uint8Array(d)));
+              }
+            },
+          });
+          appSocket.write(payload, address, port);
+        });
       } else if (op === ToXs.stop) {
         // Graceful: the agent deletes its SA, ends PPP and hangs up, which takes more turns.
         agent?.stop?.();

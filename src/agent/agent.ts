@@ -12,10 +12,12 @@ import { printable } from '../util/text.ts';
 import { CellularLink, type CellularLinkTuning, type LinkEvent } from './cellular-link.ts';
 import { Tunnel, type TunnelEvent } from './tunnel.ts';
 import { Probe, type ProbeEvent } from '../app/probe.ts';
+import { Network, type NetEvent } from '../net/network.ts';
+import { socketsFor } from '../net/sockets/index.ts';
 import { earliest } from '../util/time.ts';
 import type { DrivenAgent } from './runner.ts';
 
-export type AgentEvent = LinkEvent | TunnelEvent | ProbeEvent;
+export type AgentEvent = LinkEvent | TunnelEvent | NetEvent | ProbeEvent;
 
 export interface AgentDeps {
   settings: Settings;
@@ -28,6 +30,8 @@ export interface AgentDeps {
 
 export interface AgentPorts {
   writeSerial(bytes: Uint8Array, now: number): void;
+  /** Bytes the serial line has queued but not sent (0 when the host cannot tell). */
+  serialQueued?(): number;
   setDtr?(asserted: boolean): void;
   onEvent?(event: AgentEvent, now: number): void;
 }
@@ -36,7 +40,10 @@ export interface AgentPorts {
 export class Agent implements DrivenAgent {
   readonly link: CellularLink;
   readonly tunnel: Tunnel;
+  /** The app's network over the tunnel: TCP, UDP, DNS (socketsFor(network) gives the ECMA-419 classes). */
+  readonly network: Network;
   readonly probe: Probe;
+  private act: ((work: (now: number) => void) => void) | undefined;
   private readonly log: Logger;
   private readonly listeners: Array<(event: AgentEvent, now: number) => void> = [];
 
@@ -57,21 +64,49 @@ export class Agent implements DrivenAgent {
       { onEvent: (ev, now) => this.tunnelEvent(ev, now) },
       deps.tuning?.ike,
     );
-    this.probe = new Probe(settings.probe, this.tunnel, (ev, now) => this.emit(ev, now));
+    this.network = new Network(
+      { ip: this.tunnel.ip, dns: this.tunnel.dns, random: deps.random, log: this.log.child('net'), settings: settings.net },
+      { enter: (work) => this.enter(work), serialQueued: () => ports.serialQueued?.() ?? 0, report: (ev, now) => this.emit(ev, now) },
+    );
+    this.probe = new Probe(settings.probe, socketsFor(this.network), (ev, now) => this.emit(ev, now));
+  }
+
+  attach(act: (work: (now: number) => void) => void): void {
+    this.act = act;
+  }
+
+  /** App work outside the agent's turns (a socket call from the app's timer) becomes a turn. */
+  private enter(work: (now: number) => void): void {
+    if (!this.act) throw new Error('socket call before the agent runs (no Runner attached)');
+    this.act(work);
+  }
+
+  serialWritable(now: number): void {
+    this.network.serialWritable(now);
+  }
+
+  /** The network learns the tunnel's address, ESP suite and selectors whenever a CHILD SA is installed. */
+  private tunnelInstalled(now: number): void {
+    const child = this.tunnel.childSa;
+    if (!child) return;
+    this.network.tunnelUp({ address: child.virtualIp, suite: child.espSuite, udpEncap: child.udpEncap, linkMtu: this.link.mtu, remote: child.tsRemote }, now);
   }
 
   private tunnelEvent(ev: TunnelEvent, now: number): void {
+    if (ev.type === 'child-up' || ev.type === 'child-rekeyed') this.tunnelInstalled(now);
+    if (ev.type === 'child-down' || ev.type === 'ike-down') this.network.tunnelDown(now);
     this.emit(ev, now);
-    if (ev.type === 'child-up') this.probe.start(now);
-    if (ev.type === 'child-down' || ev.type === 'ike-down') this.probe.stop();
+    if (ev.type === 'child-up') this.network.within(now, () => this.probe.start(now));
+    if (ev.type === 'child-down' || ev.type === 'ike-down') this.network.within(now, () => this.probe.stop());
   }
 
   private linkEvent(ev: LinkEvent, now: number): void {
     this.emit(ev, now);
     if (ev.type === 'link-up') this.tunnel.linkUp(ev.localAddress, now);
     if (ev.type === 'link-down') {
-      this.probe.stop();
+      this.network.within(now, () => this.probe.stop());
       this.tunnel.linkDown(now);
+      this.network.tunnelDown(now);
     }
   }
 
@@ -95,13 +130,14 @@ export class Agent implements DrivenAgent {
   }
 
   deadline(): number | undefined {
-    return earliest(this.link.deadline(), this.tunnel.deadline(), this.probe.deadline());
+    return earliest(this.link.deadline(), this.tunnel.deadline(), this.network.deadline(), this.probe.deadline());
   }
 
   onTimer(now: number): void {
     this.link.onTimer(now);
     this.tunnel.onTimer(now);
-    this.probe.onTimer(now);
+    this.network.onTimer(now);
+    this.network.within(now, () => this.probe.onTimer(now));
   }
 
   private emit(event: AgentEvent, now: number): void {
@@ -145,6 +181,8 @@ export function describe(event: AgentEvent): string {
       return `tunnel rekeyed: new ESP keys (SPI in ${hex8(event.espSpiIn)}, out ${hex8(event.espSpiOut)}), no interruption`;
     case 'ike-rekeyed':
       return `IKE SA rekeyed: new keys (SPIs ${event.spiI}/${event.spiR})`;
+    case 'ike-reauthenticated':
+      return `IKE SA re-authenticated before the gateway's limit: new IKE SA ${event.spiI}/${event.spiR}, no interruption`;
     case 'ike-error':
       return `IKE error: ${event.cause}: ${event.detail}; next attempt in ${Math.round(event.retryInMs / 1000)} s${event.permanent ? ' (the gateway refuses this configuration)' : ''}`;
     case 'ike-down':
@@ -155,6 +193,8 @@ export function describe(event: AgentEvent): string {
       return `probe: ${event.received}/${event.sent} datagrams echoed byte-exact by ${event.target} (${event.lost} lost, ${event.corrupted} corrupted) in ${Math.round(event.durationMs)} ms`;
     case 'probe-error':
       return `probe: ${event.target}: ${event.error}`;
+    case 'udp-held-dropped':
+      return `tunnel back: ${event.delivered} app datagrams held while it was down went out${event.dropped ? `, ${event.dropped} dropped (held queue full)` : ''}`;
   }
 }
 

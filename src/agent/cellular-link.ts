@@ -77,6 +77,11 @@ export class CellularLink {
     return this.linkUpAt !== undefined;
   }
 
+  /** The link's MTU: what the PPP peer takes (1500 until LCP says otherwise). */
+  get mtu(): number {
+    return this.ppp?.peerMru ?? 1500;
+  }
+
   pppCounters() {
     return this.ppp?.snapshot();
   }

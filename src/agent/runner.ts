@@ -11,6 +11,10 @@ export interface DrivenAgent {
   receiveSerial(bytes: Uint8Array, now: number): void;
   onTimer(now: number): void;
   deadline(): number | undefined;
+  /** The serial line took bytes off its queue. */
+  serialWritable?(now: number): void;
+  /** Gives the agent a way to run app work (socket calls from the app's own timers) as a turn. */
+  attach?(act: (work: (now: number) => void) => void): void;
 }
 
 export class Runner {
@@ -23,10 +27,12 @@ export class Runner {
     logLevel: LogLevel = 'info',
   ) {
     this.log = new Logger(platform.log, 'runner', logLevel);
+    agent.attach?.((work) => this.act(work));
   }
 
   start(): void {
     this.platform.serial.onReceive((bytes) => this.turn(() => this.agent.receiveSerial(bytes, this.platform.clock.now())));
+    this.platform.serial.onWritable?.(() => this.turn(() => this.agent.serialWritable?.(this.platform.clock.now())));
     this.turn(() => this.agent.start(this.platform.clock.now()));
   }
 

@@ -4,14 +4,31 @@
  * Hosts that can carry structured events (the XS bridge, the ESP32 app) pass `report`;
  * the agent's events are also always logged in words.
  */
-import { parseSettings } from '../config/validate.ts';
+import { parseSettings, type Settings } from '../config/validate.ts';
 import type { Platform } from '../platform.ts';
+import type { ClientIo, ClientRuntime, ResolverClass, TcpClass } from '../io/ecma419.ts';
+import { TimerSet } from '../io/timers.ts';
+import { Logger } from '../util/log.ts';
 import { Agent, type AgentEvent } from './agent.ts';
 import { Runner } from './runner.ts';
+import { socketsFor, type NetworkSockets } from '../net/sockets/index.ts';
 
 export interface StartedAgent {
   agent: Agent;
   runner: Runner;
+  /** The parsed config, the app clients' sections included (`settings.mqtt`, `.http`, `.firmware`). */
+  settings: Settings;
+  /** The ECMA-419 classes over the tunnel (TCP, UDP, Listener, Resolver) for the app. */
+  sockets: NetworkSockets;
+  /**
+   * What the app clients (MQTT, HTTP, firmware fetcher) spread into their options, the shape of
+   * Moddable's `device.network.mqtt`: the tunnel's TCP and Resolver classes, and a runtime with
+   * the agent's clock, a timer each on the platform's one timer, and its randomness. (No keepalive
+   * hook: a NAT keepalive goes out only when nothing else left on UDP 4500 for natKeepalive, so an
+   * MQTT connection pinging at least that often replaces them as it is; one pinging less often
+   * cannot, the NAT needs its packet every natKeepalive.)
+   */
+  clients: ClientIo;
   /** Graceful stop: IKE DELETE, LCP terminate, hang-up. */
   stop(): void;
 }
@@ -21,9 +38,24 @@ export function startAgent(platform: Platform): StartedAgent {
   const settings = parseSettings(platform.config);
   const agent = new Agent(
     { settings, random: platform.random, log: platform.log, keyLog: platform.keyLog },
-    { writeSerial: (b) => platform.serial.write(b), setDtr: platform.serial.setDtr?.bind(platform.serial), onEvent: (e: AgentEvent) => platform.report?.(e) },
+    {
+      writeSerial: (b) => platform.serial.write(b),
+      serialQueued: () => platform.serial.queued?.() ?? 0,
+      setDtr: platform.serial.setDtr?.bind(platform.serial),
+      onEvent: (e: AgentEvent) => platform.report?.(e),
+    },
   );
-  const runner = new Runner(platform, agent, settings.logLevel);
+  const log = new Logger(platform.log, 'timers', settings.logLevel);
+  const timers = new TimerSet(platform.timer, platform.clock, (e) => log.error(`an app timer threw: ${String(e)}`));
+  const runner = new Runner({ ...platform, timer: timers.timer() }, agent, settings.logLevel);
   runner.start();
-  return { agent, runner, stop: () => runner.act((now) => agent.stop(now)) };
+  const runtime: ClientRuntime = {
+    now: () => platform.clock.now(),
+    timer: () => timers.timer(),
+    random: platform.random,
+  };
+  const sockets = socketsFor(agent.network);
+  // The clients use format "buffer", where read() gives ArrayBuffers: the ECMA-419 shape they expect.
+  const clients: ClientIo = { socket: { io: sockets.TCP as unknown as TcpClass }, dns: { io: sockets.Resolver as unknown as ResolverClass }, runtime };
+  return { agent, runner, settings, sockets, clients, stop: () => runner.act((now) => agent.stop(now)) };
 }

@@ -28,7 +28,22 @@ export interface TunnelTraffic {
   ikeBytesIn: number;
   espBytesOut: number;
   espBytesIn: number;
+  /** Packets: IKE messages (and our NAT keepalives, out) and ESP packets. */
+  ikePacketsOut: number;
+  ikePacketsIn: number;
+  espPacketsOut: number;
+  espPacketsIn: number;
+  /** The gateway's NAT keepalives (a gateway behind a NAT sends them too). */
+  keepalivesIn: number;
 }
+
+/**
+ * Hears every ESP packet that carried an app's inner packet: its direction, the inner IPv4 packet
+ * (read it, keep nothing), and the ESP packet's bytes on the link (outer IPv4 + UDP + ESP, PPP
+ * framing excluded). For hosts that account traffic per service and per header (the demo, the
+ * benches); the agent keeps no per-flow state itself.
+ */
+export type EspTap = (direction: 'in' | 'out', inner: Uint8Array, bytes: number) => void;
 
 export interface TunnelPorts {
   onEvent(event: TunnelEvent, now: number): void;
@@ -42,7 +57,8 @@ export class Tunnel {
   /** The one CHILD SA table: IKE installs and retires pairs, the ESP path below uses them. */
   readonly children = new ChildSaTable();
   readonly drops: DropCounter;
-  readonly traffic: TunnelTraffic = { ikeBytesOut: 0, ikeBytesIn: 0, espBytesOut: 0, espBytesIn: 0 };
+  readonly traffic: TunnelTraffic = { ikeBytesOut: 0, ikeBytesIn: 0, espBytesOut: 0, espBytesIn: 0, ikePacketsOut: 0, ikePacketsIn: 0, espPacketsOut: 0, espPacketsIn: 0, keepalivesIn: 0 };
+  espTap: EspTap | undefined;
   private ikeSocket: UdpSocket | undefined;
   private nattSocket: UdpSocket | undefined;
 
@@ -69,6 +85,7 @@ export class Tunnel {
       {
         sendUdp: (port, payload, now) => {
           this.traffic.ikeBytesOut += payload.length + UDP_OVERHEAD;
+          this.traffic.ikePacketsOut++;
           (port === 'ike' ? this.ikeSocket : this.nattSocket)?.sendTo(settings.gateway, port === 'ike' ? IKE_PORT : NATT_PORT, payload, now);
         },
         onEvent: (ev, now) => this.ports.onEvent(ev, now),
@@ -92,8 +109,10 @@ export class Tunnel {
     this.nattSocket = this.outer.bindUdp(NATT_PORT, (d, t) => this.fromGateway(d.srcAddr, d.payload, 'nat-t', t));
     this.outer.setProtocolHandler(PROTO_ESP, (d, t) => {
       if (d.srcAddr === this.settings.gateway) {
-        this.traffic.espBytesIn += d.payload.length + UDP_OVERHEAD - 8;
-        this.unprotect(d.payload, t);
+        const bytes = d.payload.length + UDP_OVERHEAD - 8;
+        this.traffic.espBytesIn += bytes;
+        this.traffic.espPacketsIn++;
+        this.unprotect(d.payload, bytes, t);
       } else this.drops.drop('ESP from a host that is not the gateway');
     });
     this.ike.start(now, localAddress, IKE_PORT);
@@ -133,15 +152,19 @@ export class Tunnel {
     const c = socket === 'ike' ? undefined : classifyUdp4500(payload);
     if (!c || c.kind === 'ike') {
       this.traffic.ikeBytesIn += payload.length + UDP_OVERHEAD;
+      this.traffic.ikePacketsIn++;
       return this.ike.input(payload, socket, now);
     }
     if (c.kind === 'esp') {
       this.traffic.espBytesIn += payload.length + UDP_OVERHEAD;
-      this.unprotect(c.packet, now);
-    } else if (c.kind === 'invalid') this.drops.drop('invalid UDP/4500 payload', c.reason);
+      this.traffic.espPacketsIn++;
+      this.unprotect(c.packet, payload.length + UDP_OVERHEAD, now);
+    } else if (c.kind === 'keepalive') this.traffic.keepalivesIn++;
+    else if (c.kind === 'invalid') this.drops.drop('invalid UDP/4500 payload', c.reason);
   }
 
-  private unprotect(packet: Uint8Array, now: number): void {
+  /** `bytes`: the ESP packet's size on the link, for the tap. */
+  private unprotect(packet: Uint8Array, bytes: number, now: number): void {
     if (!this.children.current) return this.drops.drop('ESP before the CHILD SA is up');
     const spi = packet.length >= 4 ? readU32(packet, 0) : -1;
     // An unknown SPI goes to the current SA, which counts it.
@@ -154,6 +177,7 @@ export class Tunnel {
     if (!selectorContains(child.tsRemote, flow.src, flow.protocol, flow.srcPort) || !selectorContains(child.tsLocal, flow.dst, flow.protocol, flow.dstPort)) {
       return this.drops.drop('inner packet outside the traffic selectors');
     }
+    this.espTap?.('in', inner, bytes);
     this.ip.input(inner, now);
   }
 
@@ -171,7 +195,10 @@ export class Tunnel {
     }
     const esp = child.outbound.protect(inner);
     if (!esp) return false;
-    this.traffic.espBytesOut += esp.length + (child.udpEncap ? UDP_OVERHEAD : UDP_OVERHEAD - 8);
+    const bytes = esp.length + (child.udpEncap ? UDP_OVERHEAD : UDP_OVERHEAD - 8);
+    this.traffic.espBytesOut += bytes;
+    this.traffic.espPacketsOut++;
+    this.espTap?.('out', inner, bytes);
     if (child.udpEncap) this.nattSocket?.sendTo(this.settings.gateway, NATT_PORT, esp, now);
     else this.outer.sendRaw(PROTO_ESP, this.settings.gateway, esp, now);
     this.ike.noteEsp('out', child, now);

@@ -3,10 +3,13 @@
  * server the gateway handed out, then send numbered UDP datagrams to an echo service in the
  * private network and check that each comes back byte-exact. Firmware uses it as a boot
  * self-check; the lab uses it to prove the tunnel from inside any host (Node or XS).
+ * It is an app like any other: it uses the ECMA-419 UDP and Resolver classes (src/net/sockets).
  */
+import { NetError } from '../net/errors.ts';
+import type { NetworkSockets } from '../net/sockets/index.ts';
+import type { ResolverSocket } from '../net/sockets/resolver.ts';
+import type { UdpSocket } from '../net/sockets/udp.ts';
 import { earliest } from '../util/time.ts';
-import type { Tunnel } from '../agent/tunnel.ts';
-import type { UdpSocket } from '../ip/stack.ts';
 import { parseIpv4 } from '../util/bytes.ts';
 
 export type ProbeEvent =
@@ -25,7 +28,7 @@ export interface ProbeConfig {
 
 const WINDOW = 8;
 const REPLY_TIMEOUT_MS = 3000;
-const MAGIC = [0x69, 0x6b, 0x6c, 0x74]; // "iklt"
+const MAGIC = Object.freeze([0x69, 0x6b, 0x6c, 0x74]); // "iklt"
 
 /** Payload of datagram `n`: magic, number, then a pattern; its length varies with n unless `size` is set. */
 export function probePayload(n: number, size = 0): Uint8Array {
@@ -42,6 +45,7 @@ export function probePayload(n: number, size = 0): Uint8Array {
 
 export class Probe {
   private socket: UdpSocket | undefined;
+  private resolver: ResolverSocket | undefined;
   private address = '';
   private next = 0;
   private received = 0;
@@ -54,7 +58,7 @@ export class Probe {
 
   constructor(
     private readonly config: ProbeConfig,
-    private readonly tunnel: Pick<Tunnel, 'bindUdp' | 'lookup'>,
+    private readonly sockets: Pick<NetworkSockets, 'UDP' | 'Resolver'>,
     private readonly emit: (event: ProbeEvent, now: number) => void,
   ) {}
 
@@ -71,18 +75,27 @@ export class Probe {
     const [, host, port] = m as unknown as [string, string, string];
     this.done = false;
     if (parseIpv4(host)) return this.run(host, Number(port), now);
-    this.tunnel.lookup(host, now, (result, t) => {
-      if ('error' in result) {
-        this.done = true;
-        return this.emit({ type: 'probe-error', target: this.config.probeTarget, error: `DNS: ${result.error}` }, t);
-      }
-      const address = result.addresses[0]!;
-      this.emit({ type: 'probe-resolved', name: host, address }, t);
-      this.run(address, Number(port), t);
+    this.resolver = new this.sockets.Resolver();
+    this.resolver.resolve({
+      host,
+      onResolved: (_host, address, t) => {
+        if (this.done) return;
+        this.emit({ type: 'probe-resolved', name: host, address }, t);
+        this.run(address, Number(port), t);
+      },
+      onError: (_host, error, t) => this.fail(`DNS: ${error.message}`, t),
     });
   }
 
+  private fail(error: string, now: number): void {
+    if (this.done) return;
+    this.stop();
+    this.emit({ type: 'probe-error', target: this.config.probeTarget, error }, now);
+  }
+
   stop(): void {
+    this.resolver?.close();
+    this.resolver = undefined;
     this.socket?.close();
     this.socket = undefined;
     this.outstanding.clear();
@@ -105,7 +118,15 @@ export class Probe {
     this.received = 0;
     this.corrupted = 0;
     this.startedAt = now;
-    this.socket = this.tunnel.bindUdp(0, (d, t) => this.reply(d.srcAddr, d.payload, t));
+    const probe = this;
+    this.socket = new this.sockets.UDP({
+      onReadable(count, t) {
+        for (let i = 0; i < count; i++) {
+          const d = this.read();
+          if (d) probe.reply(d.address, new Uint8Array(d), t);
+        }
+      },
+    });
     this.port = port;
     this.pump(now);
   }
@@ -134,7 +155,12 @@ export class Probe {
     if (this.outstanding.size < WINDOW && this.next < this.config.probeCount) {
       const n = this.next++;
       this.outstanding.set(n, now + REPLY_TIMEOUT_MS);
-      this.socket.sendTo(this.address, this.port, probePayload(n, this.config.probeSize), now);
+      try {
+        this.socket.write(probePayload(n, this.config.probeSize), this.address, this.port);
+      } catch (e) {
+        // A datagram that could not leave counts as lost; an address the tunnel never reaches ends the probe.
+        if (e instanceof NetError && (e.code === 'no-route' || e.code === 'invalid')) return this.fail(e.message, now);
+      }
       if (this.outstanding.size < WINDOW && this.next < this.config.probeCount) this.sendDueAt = now;
     }
     if (this.outstanding.size === 0 && this.next >= this.config.probeCount) {

@@ -15,9 +15,9 @@ export const QUICK_RETRY_MS = 2000;
 export const retrySection: ConfigSection<RetryManifest, BackoffSettings> = {
   defaults: { maxAttempts: 5, retryInterval: 60, retryMaxInterval: 1800 },
   checks: {
-    maxAttempts: intIn(1, 100),
-    retryInterval: intIn(5, 86400, ' seconds'),
-    retryMaxInterval: intIn(5, 86400, ' seconds'),
+    maxAttempts: (v) => intIn(v, 1, 100),
+    retryInterval: (v) => intIn(v, 5, 86400, ' seconds'),
+    retryMaxInterval: (v) => intIn(v, 5, 86400, ' seconds'),
   },
   cross: (r, issues) => {
     if (r.retryMaxInterval < r.retryInterval) issues.error(`config.retryMaxInterval: expected at least config.retryInterval (${r.retryInterval} s)`);

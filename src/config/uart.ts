@@ -1,6 +1,6 @@
 /** The modem UART of the ESP32 host: pins, baud rate, flow control. */
 import { intIn, isInt, oneOf } from './checks.ts';
-import type { Check, ConfigSection } from './section.ts';
+import type { ConfigSection } from './section.ts';
 
 export interface UartManifest {
   uartPort: number;
@@ -14,12 +14,12 @@ export interface UartManifest {
 export type UartSettings = UartManifest;
 
 /** Baud rates the ESP32 UART and common cellular modems (AT+IPR) both offer. */
-export const BAUD_RATES: readonly number[] = [9600, 19200, 38400, 57600, 115200, 230400, 460800, 921600];
+export const BAUD_RATES: readonly number[] = Object.freeze([9600, 19200, 38400, 57600, 115200, 230400, 460800, 921600]);
 
 const ESP32_GPIO_MAX = 39;
-const ESP32_INPUT_ONLY = [34, 35, 36, 37, 38, 39]; // cannot drive TX or RTS
+const ESP32_INPUT_ONLY = Object.freeze([34, 35, 36, 37, 38, 39]); // cannot drive TX or RTS
 
-const pin = (output: boolean): Check => (v) => {
+const pin = (v: unknown, output: boolean): string | undefined => {
   const form = `-1 (unused) or an ESP32 GPIO number 0..${ESP32_GPIO_MAX}${output ? ' that can drive an output (not 34..39)' : ''}`;
   if (!isInt(v) || v < -1 || v > ESP32_GPIO_MAX) return form;
   return output && ESP32_INPUT_ONLY.includes(v) ? form : undefined;
@@ -28,12 +28,12 @@ const pin = (output: boolean): Check => (v) => {
 export const uartSection: ConfigSection<UartManifest, UartSettings> = {
   defaults: { uartPort: 1, uartTx: 17, uartRx: 16, uartRts: -1, uartCts: -1, uartBaud: 115200 },
   checks: {
-    uartPort: intIn(0, 2, ' (ESP32 UART number)'),
-    uartTx: pin(true),
-    uartRx: pin(false),
-    uartRts: pin(true),
-    uartCts: pin(false),
-    uartBaud: oneOf(BAUD_RATES, `one of ${BAUD_RATES[0]}..${BAUD_RATES[BAUD_RATES.length - 1]} (${BAUD_RATES.join(', ')})`),
+    uartPort: (v) => intIn(v, 0, 2, ' (ESP32 UART number)'),
+    uartTx: (v) => pin(v, true),
+    uartRx: (v) => pin(v, false),
+    uartRts: (v) => pin(v, true),
+    uartCts: (v) => pin(v, false),
+    uartBaud: (v) => oneOf(v, BAUD_RATES, `one of ${BAUD_RATES[0]}..${BAUD_RATES[BAUD_RATES.length - 1]} (${BAUD_RATES.join(', ')})`),
   },
   cross: (c, issues) => {
     if ((c.uartRts === -1) !== (c.uartCts === -1)) issues.error('config.uartRts: expected RTS and CTS both set (hardware flow control) or both -1');

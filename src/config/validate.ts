@@ -11,6 +11,7 @@ import { probeSection } from '../app/config.ts';
 import { firmwareSection, type FirmwareConfig, type FirmwareRaw } from '../firmware/config.ts';
 import { httpSection, type HttpRaw, type HttpSettings } from '../http/config.ts';
 import { mqttSection, type MqttRaw, type MqttSettings } from '../mqtt/config.ts';
+import { netSection, type NetManifest, type NetSettings } from '../net/config.ts';
 import { ikeSection, type IkeManifest, type IkeSettings } from '../ike/config.ts';
 import { modemSection, type ModemManifest, type ModemSettings } from '../modem/config.ts';
 import type { LogLevel } from '../platform.ts';
@@ -18,6 +19,7 @@ import { LOG_LEVELS } from '../platform.ts';
 import { pppSection, type PppManifest, type PppSettings } from '../ppp/config.ts';
 import type { BackoffSettings } from '../util/backoff.ts';
 import type { ProbeConfig } from '../app/probe.ts';
+import { deepFreeze } from '../util/freeze.ts';
 import { describeValue, oneOf } from './checks.ts';
 import { retrySection, type RetryManifest } from './retry.ts';
 import type { ConfigSection, Issues } from './section.ts';
@@ -29,26 +31,27 @@ interface LogManifest {
 
 const logSection: ConfigSection<LogManifest, LogLevel> = {
   defaults: { logLevel: 'info' },
-  checks: { logLevel: oneOf(LOG_LEVELS) },
+  checks: { logLevel: (v) => oneOf(v, LOG_LEVELS) },
   parse: (r) => r.logLevel,
 };
 
-/** Every section, by the name its parsed settings get. */
-const SECTIONS = {
+/** Every section, by the name its parsed settings get (frozen: preloaded on the device, they stay in flash). */
+const SECTIONS = deepFreeze({
   modem: modemSection,
   ppp: pppSection,
   ike: ikeSection,
   retry: retrySection,
   probe: probeSection,
+  net: netSection,
   mqtt: mqttSection,
   http: httpSection,
   firmware: firmwareSection,
   uart: uartSection,
   logLevel: logSection,
-} as const;
+} as const);
 
 /** The manifest's `config` object: flat keys in manifest units. */
-export type ManifestConfig = ModemManifest & PppManifest & IkeManifest & RetryManifest & ProbeConfig & MqttRaw & HttpRaw & FirmwareRaw & UartManifest & LogManifest;
+export type ManifestConfig = ModemManifest & PppManifest & IkeManifest & RetryManifest & ProbeConfig & NetManifest & MqttRaw & HttpRaw & FirmwareRaw & UartManifest & LogManifest;
 
 /** What the layers receive: each section parsed (ms, bytes, parsed addresses and selectors). */
 export interface Settings {
@@ -57,6 +60,7 @@ export interface Settings {
   ike: IkeSettings;
   retry: BackoffSettings;
   probe: ProbeConfig;
+  net: NetSettings;
   mqtt: MqttSettings;
   http: HttpSettings;
   firmware: FirmwareConfig;
@@ -65,13 +69,13 @@ export interface Settings {
 }
 
 type AnySection = ConfigSection<Record<string, unknown>, unknown>;
-const sections = Object.entries(SECTIONS) as unknown as [keyof Settings, AnySection][];
+const sections = deepFreeze(Object.entries(SECTIONS)) as unknown as readonly (readonly [keyof Settings, AnySection])[];
 
-export const SECRET_KEYS: readonly string[] = sections.flatMap(([, s]) => s.secrets ?? []);
-export const REQUIRED_KEYS: readonly string[] = sections.flatMap(([, s]) => s.required ?? []);
+export const SECRET_KEYS: readonly string[] = Object.freeze(sections.flatMap(([, s]) => s.secrets ?? []));
+export const REQUIRED_KEYS: readonly string[] = Object.freeze(sections.flatMap(([, s]) => s.required ?? []));
 /** Every optional key with its default. */
-export const DEFAULT_CONFIG: Readonly<Record<string, unknown>> = Object.assign({}, ...sections.map(([, s]) => s.defaults));
-const ALL_KEYS = new Set<string>(sections.flatMap(([, s]) => Object.keys(s.checks)));
+export const DEFAULT_CONFIG: Readonly<Record<string, unknown>> = deepFreeze(Object.assign({}, ...sections.map(([, s]) => s.defaults)));
+const ALL_KEYS: readonly string[] = Object.freeze(sections.flatMap(([, s]) => Object.keys(s.checks)));
 
 export type ConfigCheck =
   | { ok: true; config: ManifestConfig; settings: Settings; warnings: string[] }
@@ -89,7 +93,7 @@ export function checkConfig(raw: unknown, options: CheckOptions = {}): ConfigChe
   const warnings: string[] = [];
   const issues: Issues = { error: (m) => errors.push(m), warn: (m) => warnings.push(m) };
   for (const key of Object.keys(input)) {
-    if (ALL_KEYS.has(key) || options.ignoreKeys?.includes(key)) continue;
+    if (ALL_KEYS.includes(key) || options.ignoreKeys?.includes(key)) continue;
     const hint = closest(key);
     errors.push(`config.${key}: unknown setting${hint ? ` (did you mean ${hint}?)` : ''}`);
   }

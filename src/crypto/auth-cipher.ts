@@ -7,12 +7,9 @@
  * AEAD: nonce = salt | IV, AAD = authPrefix (RFC 4106 3 / RFC 5282 5.1 / RFC 7634 2-3).
  * CBC:  ICV = integ(authPrefix | IV | ciphertext) (RFC 7296 3.14, RFC 4303 2.8).
  */
-import { cbc, gcm } from '@noble/ciphers/aes.js';
-import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
 import type { Random } from '../platform.ts';
 import { constantTimeEqual } from './const-time.ts';
-import type { EncrAlgorithm } from './encr.ts';
-import { EncrId } from './ids.ts';
+import type { AeadEncr, CbcEncr, EncrAlgorithm } from './encr.ts';
 import type { IntegAlgorithm } from './integ.ts';
 
 export interface AuthCipher {
@@ -58,10 +55,10 @@ export function createAuthCipher(keys: AuthCipherKeys): AuthCipher {
   return cbcHmacCipher(encr, encrKey, integ, integKey, random);
 }
 
-function aeadCipher(encr: EncrAlgorithm, encrKey: Uint8Array, random: Random): AuthCipher {
+function aeadCipher(encr: AeadEncr, encrKey: Uint8Array, random: Random): AuthCipher {
   const key = encrKey.slice(0, encr.cipherKeyLength);
   const salt = encrKey.slice(encr.cipherKeyLength);
-  const make = encr.id === EncrId.CHACHA20_POLY1305 ? chacha20poly1305 : gcm;
+  const make = encr.cipher;
   const nonce = (iv: Uint8Array): Uint8Array => {
     const n = new Uint8Array(12);
     n.set(salt, 0);
@@ -110,7 +107,7 @@ function aeadCipher(encr: EncrAlgorithm, encrKey: Uint8Array, random: Random): A
   };
 }
 
-function cbcHmacCipher(encr: EncrAlgorithm, encrKey: Uint8Array, integ: IntegAlgorithm, integKey: Uint8Array, random: Random): AuthCipher {
+function cbcHmacCipher(encr: CbcEncr, encrKey: Uint8Array, integ: IntegAlgorithm, integKey: Uint8Array, random: Random): AuthCipher {
   const key = encrKey.slice();
   const ikey = integKey.slice();
   const macInput = (authPrefix: Uint8Array, iv: Uint8Array, ciphertext: Uint8Array): Uint8Array => {
@@ -129,7 +126,7 @@ function cbcHmacCipher(encr: EncrAlgorithm, encrKey: Uint8Array, integ: IntegAlg
     seal(authPrefix, iv, plaintext) {
       if (iv.length !== encr.ivLength) throw new Error(`${encr.name} IV must be ${encr.ivLength} bytes`);
       if (plaintext.length % encr.blockSize !== 0) throw new Error(`${encr.name} plaintext must be padded to ${encr.blockSize}`);
-      const ciphertext = cbc(key, iv, { disablePadding: true }).encrypt(plaintext);
+      const ciphertext = encr.cipher(key, iv, { disablePadding: true }).encrypt(plaintext);
       const icv = integ.mac(ikey, macInput(authPrefix, iv, ciphertext));
       const out = new Uint8Array(ciphertext.length + icv.length);
       out.set(ciphertext, 0);
@@ -144,7 +141,7 @@ function cbcHmacCipher(encr: EncrAlgorithm, encrKey: Uint8Array, integ: IntegAlg
       // Verify before decrypting anything (encrypt-then-MAC).
       if (!constantTimeEqual(icv, integ.mac(ikey, macInput(authPrefix, iv, ciphertext)))) return undefined;
       try {
-        return cbc(key, iv, { disablePadding: true }).decrypt(ciphertext);
+        return encr.cipher(key, iv, { disablePadding: true }).decrypt(ciphertext);
       } catch {
         return undefined;
       }

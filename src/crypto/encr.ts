@@ -1,17 +1,30 @@
 /**
- * Encryption transforms ikelet speaks, as plain descriptors (no keys):
- * AES-GCM with 16-octet ICV (RFC 4106 / RFC 5282), ChaCha20-Poly1305 (RFC 7634), AES-CBC (RFC 3602).
+ * Encryption transforms as descriptors: AES-GCM with 16-octet ICV (RFC 4106 / RFC 5282),
+ * ChaCha20-Poly1305 (RFC 7634), AES-CBC (RFC 3602). Each descriptor carries the noble cipher
+ * constructor it needs, so a build bundles exactly the ciphers its catalog lists
+ * (src/crypto/algorithms/, catalog.ts).
  */
 import { EncrId } from './ids.ts';
 
-export interface EncrAlgorithm {
+/** What a noble cipher instance offers (one key, one nonce/IV). */
+export interface NobleCipher {
+  encrypt(data: Uint8Array): Uint8Array;
+  decrypt(data: Uint8Array): Uint8Array;
+}
+/** noble's AEAD constructors: gcm, chacha20poly1305. */
+export type AeadConstructor = (key: Uint8Array, nonce: Uint8Array, aad?: Uint8Array) => NobleCipher;
+/** noble's cbc. */
+export type CbcConstructor = (key: Uint8Array, iv: Uint8Array, options?: { disablePadding?: boolean }) => NobleCipher;
+
+interface EncrShape {
+  readonly kind: 'encr';
   readonly id: number;
   /** Key Length attribute in bits; undefined for fixed-key ciphers (ChaCha20 MUST NOT send it). */
   readonly keyBits: number | undefined;
   /** swanctl keyword, e.g. 'aes128gcm16'. */
   readonly name: string;
-  /** Combined mode: no separate integrity transform. */
-  readonly aead: boolean;
+  /** Other swanctl spellings of the same transform. */
+  readonly aliases: readonly string[];
   /** Cipher key bytes, without salt. */
   readonly cipherKeyLength: number;
   /** Salt bytes taken from keying material after the cipher key (RFC 4106 / 7634: 4). */
@@ -26,58 +39,36 @@ export interface EncrAlgorithm {
   readonly icvLength: number;
 }
 
-function gcm(bits: 128 | 256): EncrAlgorithm {
+/** Combined mode: no separate integrity transform. */
+export interface AeadEncr extends EncrShape {
+  readonly aead: true;
+  readonly cipher: AeadConstructor;
+}
+export interface CbcEncr extends EncrShape {
+  readonly aead: false;
+  readonly cipher: CbcConstructor;
+}
+export type EncrAlgorithm = AeadEncr | CbcEncr;
+
+export function aesGcm16(bits: 128 | 256, cipher: AeadConstructor): AeadEncr {
   const cipherKeyLength = bits / 8;
-  return {
-    id: EncrId.AES_GCM_16,
-    keyBits: bits,
-    name: `aes${bits}gcm16`,
-    aead: true,
-    cipherKeyLength,
-    saltLength: 4,
-    keyLength: cipherKeyLength + 4,
-    ivLength: 8,
-    blockSize: 1,
-    icvLength: 16,
-  };
+  return Object.freeze({
+    kind: 'encr', id: EncrId.AES_GCM_16, keyBits: bits, name: `aes${bits}gcm16`, aliases: Object.freeze([`aes${bits}gcm`]),
+    aead: true, cipher, cipherKeyLength, saltLength: 4, keyLength: cipherKeyLength + 4, ivLength: 8, blockSize: 1, icvLength: 16,
+  });
 }
 
-function cbc(bits: 128 | 256): EncrAlgorithm {
-  const cipherKeyLength = bits / 8;
-  return {
-    id: EncrId.AES_CBC,
-    keyBits: bits,
-    name: `aes${bits}`,
-    aead: false,
-    cipherKeyLength,
-    saltLength: 0,
-    keyLength: cipherKeyLength,
-    ivLength: 16,
-    blockSize: 16,
-    icvLength: 0,
-  };
+export function chacha20Poly1305(cipher: AeadConstructor): AeadEncr {
+  return Object.freeze({
+    kind: 'encr', id: EncrId.CHACHA20_POLY1305, keyBits: undefined, name: 'chacha20poly1305', aliases: Object.freeze([]),
+    aead: true, cipher, cipherKeyLength: 32, saltLength: 4, keyLength: 36, ivLength: 8, blockSize: 1, icvLength: 16,
+  });
 }
 
-export const AES128_GCM16 = gcm(128);
-export const AES256_GCM16 = gcm(256);
-export const CHACHA20_POLY1305: EncrAlgorithm = {
-  id: EncrId.CHACHA20_POLY1305,
-  keyBits: undefined,
-  name: 'chacha20poly1305',
-  aead: true,
-  cipherKeyLength: 32,
-  saltLength: 4,
-  keyLength: 36,
-  ivLength: 8,
-  blockSize: 1,
-  icvLength: 16,
-};
-export const AES128_CBC = cbc(128);
-export const AES256_CBC = cbc(256);
-
-export const ENCRS: readonly EncrAlgorithm[] = [AES128_GCM16, AES256_GCM16, CHACHA20_POLY1305, AES128_CBC, AES256_CBC];
-
-/** The descriptor for an ENCR transform ID + key length attribute, if we support it. */
-export function findEncr(id: number, keyBits: number | undefined): EncrAlgorithm | undefined {
-  return ENCRS.find((e) => e.id === id && e.keyBits === keyBits);
+export function aesCbc(bits: 128 | 256, cipher: CbcConstructor): CbcEncr {
+  const cipherKeyLength = bits / 8;
+  return Object.freeze({
+    kind: 'encr', id: EncrId.AES_CBC, keyBits: bits, name: `aes${bits}`, aliases: Object.freeze([]),
+    aead: false, cipher, cipherKeyLength, saltLength: 0, keyLength: cipherKeyLength, ivLength: 16, blockSize: 16, icvLength: 0,
+  });
 }

@@ -1,40 +1,40 @@
 /** IANA IKEv2 transform numbers (RFC 7296 3.3.2 and the IKEv2 registry) used by ikelet. */
 
-export const TransformType = {
+export const TransformType = Object.freeze({
   ENCR: 1,
   PRF: 2,
   INTEG: 3,
   DH: 4,
   ESN: 5,
-} as const;
+} as const);
 
-export const EncrId = {
+export const EncrId = Object.freeze({
   AES_CBC: 12,
   AES_GCM_16: 20,
   CHACHA20_POLY1305: 28,
-} as const;
+} as const);
 
-export const PrfId = {
+export const PrfId = Object.freeze({
   HMAC_SHA2_256: 5,
   HMAC_SHA2_384: 6,
   HMAC_SHA2_512: 7,
-} as const;
+} as const);
 
-export const IntegId = {
+export const IntegId = Object.freeze({
   NONE: 0,
   HMAC_SHA2_256_128: 12,
-} as const;
+} as const);
 
-export const DhId = {
+export const DhId = Object.freeze({
   NONE: 0,
   ECP_256: 19,
   CURVE25519: 31,
-} as const;
+} as const);
 
-export const EsnId = {
+export const EsnId = Object.freeze({
   NO: 0,
   YES: 1,
-} as const;
+} as const);
 
 /** Transform attribute type 14 (TV format): the key length in bits. */
 export const ATTR_KEY_LENGTH = 14;

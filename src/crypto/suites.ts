@@ -5,16 +5,14 @@
  *   proposalTransforms(spec)                               -> Transform[] for the SA payload
  *   acceptIkeProposal(offered, chosenTransforms)           -> IkeSuite (exactly one algorithm per type)
  */
+import { algorithmNamed } from './algorithm.ts';
+import { CATALOG } from './catalog.ts';
 import type { DhGroup } from './dh.ts';
-import { CURVE25519, ECP256, findDhGroup } from './dh.ts';
 import type { EncrAlgorithm } from './encr.ts';
-import { AES128_CBC, AES128_GCM16, AES256_CBC, AES256_GCM16, CHACHA20_POLY1305, findEncr } from './encr.ts';
 import type { Transform } from './ids.ts';
-import { DhId, EsnId, IntegId, TransformType } from './ids.ts';
+import { DhId, EsnId, IntegId, PrfId, TransformType } from './ids.ts';
 import type { IntegAlgorithm } from './integ.ts';
-import { HMAC_SHA256_128, INTEGS } from './integ.ts';
 import type { PrfAlgorithm } from './prf.ts';
-import { PRF_HMAC_SHA256, PRF_HMAC_SHA384, PRF_HMAC_SHA512, PRFS } from './prf.ts';
 
 import type { Result } from '../util/result.ts';
 export type { Result };
@@ -46,34 +44,22 @@ export interface EspSuite {
   dh: DhGroup | undefined;
 }
 
-type Word =
-  | { type: 'encr'; alg: EncrAlgorithm }
-  | { type: 'prf'; alg: PrfAlgorithm }
-  | { type: 'integ'; alg: IntegAlgorithm }
-  | { type: 'dh'; alg: DhGroup }
-  | { type: 'noesn' };
-
-const WORDS: Record<string, Word> = {
-  aes128gcm16: { type: 'encr', alg: AES128_GCM16 },
-  aes128gcm: { type: 'encr', alg: AES128_GCM16 },
-  aes256gcm16: { type: 'encr', alg: AES256_GCM16 },
-  aes256gcm: { type: 'encr', alg: AES256_GCM16 },
-  chacha20poly1305: { type: 'encr', alg: CHACHA20_POLY1305 },
-  aes128: { type: 'encr', alg: AES128_CBC },
-  aes256: { type: 'encr', alg: AES256_CBC },
-  prfsha256: { type: 'prf', alg: PRF_HMAC_SHA256 },
-  prfsha384: { type: 'prf', alg: PRF_HMAC_SHA384 },
-  prfsha512: { type: 'prf', alg: PRF_HMAC_SHA512 },
-  sha256: { type: 'integ', alg: HMAC_SHA256_128 },
-  sha2_256: { type: 'integ', alg: HMAC_SHA256_128 },
-  x25519: { type: 'dh', alg: CURVE25519 },
-  curve25519: { type: 'dh', alg: CURVE25519 },
-  ecp256: { type: 'dh', alg: ECP256 },
-  noesn: { type: 'noesn' },
-};
-
 /** strongSwan derives the IKE PRF from the integrity algorithm when a non-AEAD proposal names none. */
-const PRF_FOR_INTEG = new Map<number, PrfAlgorithm>([[IntegId.HMAC_SHA2_256_128, PRF_HMAC_SHA256]]);
+const PRF_FOR_INTEG: Readonly<Record<number, number>> = Object.freeze({ [IntegId.HMAC_SHA2_256_128]: PrfId.HMAC_SHA2_256 });
+
+/** The descriptor for an ENCR transform ID + key length attribute, if this build speaks it. */
+export function findEncr(id: number, keyBits: number | undefined): EncrAlgorithm | undefined {
+  return CATALOG.encr.find((e) => e.id === id && e.keyBits === keyBits);
+}
+export function findPrf(id: number): PrfAlgorithm | undefined {
+  return CATALOG.prf.find((p) => p.id === id);
+}
+export function findInteg(id: number): IntegAlgorithm | undefined {
+  return CATALOG.integ.find((i) => i.id === id);
+}
+export function findDhGroup(id: number): DhGroup | undefined {
+  return CATALOG.dh.find((g) => g.id === id);
+}
 
 function pushUnique<T>(list: T[], item: T): void {
   if (!list.includes(item)) list.push(item);
@@ -87,19 +73,20 @@ export function parseProposal(text: string, protocol: ProposalProtocol): Result<
   if (trimmed === '') return fail('empty');
   for (const word of trimmed.split('-')) {
     if (word === 'esn') return fail(`'esn' is not supported (ikelet uses 32-bit sequence numbers); use 'noesn' or leave it out`);
-    const w = Object.prototype.hasOwnProperty.call(WORDS, word) ? WORDS[word] : undefined;
-    if (!w) return fail(`unknown algorithm '${word}'`);
-    switch (w.type) {
-      case 'encr': pushUnique(spec.encr, w.alg); break;
+    if (word === 'noesn') {
+      if (protocol === 'ike') return fail(`'noesn' only applies to ESP proposals`);
+      continue;
+    }
+    const alg = algorithmNamed(CATALOG, word);
+    if (!alg) return fail(`unknown algorithm '${word}'`);
+    switch (alg.kind) {
+      case 'encr': pushUnique(spec.encr, alg); break;
       case 'prf':
         if (protocol === 'esp') return fail(`'${word}' is a PRF, which ESP proposals do not take`);
-        pushUnique(spec.prf, w.alg);
+        pushUnique(spec.prf, alg);
         break;
-      case 'integ': pushUnique(spec.integ, w.alg); break;
-      case 'dh': pushUnique(spec.dh, w.alg); break;
-      case 'noesn':
-        if (protocol === 'ike') return fail(`'noesn' only applies to ESP proposals`);
-        break;
+      case 'integ': pushUnique(spec.integ, alg); break;
+      case 'dh': pushUnique(spec.dh, alg); break;
     }
   }
   if (spec.encr.length === 0) return fail('no encryption algorithm');
@@ -110,7 +97,7 @@ export function parseProposal(text: string, protocol: ProposalProtocol): Result<
   if (protocol === 'ike') {
     if (spec.prf.length === 0) {
       for (const i of spec.integ) {
-        const prf = PRF_FOR_INTEG.get(i.id);
+        const prf = findPrf(PRF_FOR_INTEG[i.id] ?? -1);
         if (prf) pushUnique(spec.prf, prf);
       }
     }
@@ -169,13 +156,13 @@ export function transformName(t: Transform): string {
       break;
     }
     case TransformType.PRF: {
-      const p = PRFS.find((x) => x.id === t.id);
+      const p = findPrf(t.id);
       if (p) return p.name;
       break;
     }
     case TransformType.INTEG: {
       if (t.id === IntegId.NONE) return 'nointeg';
-      const i = INTEGS.find((x) => x.id === t.id);
+      const i = findInteg(t.id);
       if (i) return i.name;
       break;
     }
@@ -217,7 +204,7 @@ function resolveInteg(t: Transform | undefined, encr: EncrAlgorithm): Result<Int
     return { ok: true, value: undefined };
   }
   if (!t || t.id === IntegId.NONE) return { ok: false, error: `${encr.name} chosen without an integrity algorithm` };
-  const i = INTEGS.find((x) => x.id === t.id);
+  const i = findInteg(t.id);
   return i ? { ok: true, value: i } : { ok: false, error: `unsupported integrity ${transformName(t)}` };
 }
 
@@ -238,7 +225,7 @@ export function ikeSuiteFromTransforms(transforms: readonly Transform[]): Result
   if (!c.ok) return c;
   const { m, encr, integ } = c.value;
   const prfT = m.get(TransformType.PRF);
-  const prf = prfT && PRFS.find((p) => p.id === prfT.id);
+  const prf = prfT && findPrf(prfT.id);
   if (!prf) return { ok: false, error: prfT ? `unsupported PRF ${transformName(prfT)}` : 'chosen proposal has no PRF' };
   const dhT = m.get(TransformType.DH);
   const dh = dhT && findDhGroup(dhT.id);

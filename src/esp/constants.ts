@@ -7,7 +7,7 @@ export const NEXT_HEADER_NONE = 59;
 export const MAX_SEQUENCE = 0xffffffff;
 
 /** Drop reasons, as counted in the DropCounter. */
-export const EspDrop = {
+export const EspDrop = Object.freeze({
   TRUNCATED: 'esp: truncated packet',
   UNKNOWN_SPI: 'esp: unknown SPI',
   ZERO_SEQUENCE: 'esp: sequence number 0',
@@ -18,4 +18,4 @@ export const EspDrop = {
   DUMMY: 'esp: dummy packet',
   NOT_IPV4: 'esp: next header is not IPv4',
   SEQ_EXHAUSTED: 'esp: sequence numbers exhausted, SA needs a rekey',
-} as const;
+} as const);

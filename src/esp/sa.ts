@@ -53,11 +53,14 @@ export class EspOutboundSa {
   private readonly align: number;
   private readonly rekeySequence: number;
   private lastSeq: number;
+  /** XORed into the AEAD IV: still unique per packet, but not seven zero bytes that PPP must escape on the UART. */
+  private readonly ivMask: Uint8Array;
   packets = 0;
   bytes = 0;
 
   constructor(params: EspSaParams, private readonly deps: EspSaDeps, options: EspOutboundOptions = {}) {
     this.spi = params.spi >>> 0;
+    this.ivMask = deps.random.bytes(8).slice();
     this.rekeySequence = options.rekeySequence ?? DEFAULT_REKEY_SEQUENCE;
     this.lastSeq = options.lastSequence ?? 0;
     this.cipher = makeCipher(params, deps.random);
@@ -101,7 +104,7 @@ export class EspOutboundSa {
     const header = new Uint8Array(ESP_HEADER_LENGTH);
     writeU32(header, 0, this.spi);
     writeU32(header, 4, seq);
-    const iv = c.encr.aead ? sequenceIv(seq) : c.nextIv();
+    const iv = c.encr.aead ? sequenceIv(seq, this.ivMask) : c.nextIv();
     const sealed = c.seal(header, iv, plaintext);
     const packet = new Uint8Array(ESP_HEADER_LENGTH + iv.length + sealed.length);
     packet.set(header, 0);
@@ -113,10 +116,16 @@ export class EspOutboundSa {
   }
 }
 
-/** The AEAD explicit IV: the sequence number as a 64-bit counter, unique for the life of the key. */
-function sequenceIv(seq: number): Uint8Array {
-  const iv = new Uint8Array(8);
-  writeU32(iv, 4, seq);
+/**
+ * The AEAD explicit IV: the sequence number as a 64-bit counter XOR a per-SA mask — unique for the
+ * life of the key, as RFC 4106 3.1 / RFC 7634 2 require, whatever the mask.
+ */
+function sequenceIv(seq: number, mask: Uint8Array): Uint8Array {
+  const iv = mask.slice();
+  iv[4]! ^= (seq >>> 24) & 0xff;
+  iv[5]! ^= (seq >>> 16) & 0xff;
+  iv[6]! ^= (seq >>> 8) & 0xff;
+  iv[7]! ^= seq & 0xff;
   return iv;
 }
 

@@ -23,10 +23,10 @@ export const httpSection: ConfigSection<HttpRaw, HttpSettings> = {
     httpTimeout: 30,
   },
   checks: {
-    httpMaxLine: intIn(128, 16384, ' bytes'),
-    httpMaxHeaderBytes: intIn(256, 65536, ' bytes'),
-    httpMaxHeaders: intIn(4, 256),
-    httpTimeout: intIn(5, 600, ' seconds'),
+    httpMaxLine: (v) => intIn(v, 128, 16384, ' bytes'),
+    httpMaxHeaderBytes: (v) => intIn(v, 256, 65536, ' bytes'),
+    httpMaxHeaders: (v) => intIn(v, 4, 256),
+    httpTimeout: (v) => intIn(v, 5, 600, ' seconds'),
   },
   cross(raw, issues) {
     if (raw.httpMaxLine > raw.httpMaxHeaderBytes) issues.error('config.httpMaxLine: expected at most httpMaxHeaderBytes');

@@ -14,7 +14,7 @@ export interface HttpLimits {
   maxHeaders: number;
 }
 
-export const DEFAULT_HTTP_LIMITS: HttpLimits = { maxLine: 1024, maxHeaderBytes: 4096, maxHeaders: 32 };
+export const DEFAULT_HTTP_LIMITS: Readonly<HttpLimits> = Object.freeze({ maxLine: 1024, maxHeaderBytes: 4096, maxHeaders: 32 });
 
 export type HttpErrorName =
   | 'bad-status-line'

@@ -62,11 +62,12 @@ function identity(v: unknown): string | undefined {
   return FQDN.test(v) && !/^[\d.]+$/.test(v) ? undefined : form;
 }
 
-const proposals = (protocol: 'ike' | 'esp', example: string) =>
-  listOf(`swanctl proposals like '${example}'`, (s) => {
+function proposals(v: unknown, key: string, protocol: 'ike' | 'esp', example: string): string[] {
+  return listOf(v, key, `swanctl proposals like '${example}'`, (s) => {
     const r = parseProposal(s, protocol);
     return r.ok ? undefined : `expected a swanctl ${protocol.toUpperCase()} proposal like '${example}': ${r.error}`;
   });
+}
 
 /** Shorter PSKs are refused: IKEv2 PSK authentication can be attacked offline by whoever answers IKE_SA_INIT. */
 export const PSK_MIN = 20;
@@ -106,18 +107,18 @@ export const ikeSection: ConfigSection<IkeManifest, IkeSettings> = {
     remoteId: identity,
     sendRemoteId: bool,
     psk: (v) => (typeof v === 'string' && v.length >= PSK_MIN && v.length <= 256 ? undefined : `a pre-shared key string of ${PSK_MIN}..256 characters (whoever answers IKE_SA_INIT can try to guess a weak one offline)`),
-    ikeProposals: proposals('ike', 'aes128gcm16-prfsha256-x25519'),
-    espProposals: proposals('esp', 'aes128gcm16'),
-    ikeLifetime: intIn(10, 604800, ' seconds'),
-    childLifetime: intIn(10, 604800, ' seconds'),
+    ikeProposals: (v, key) => proposals(v, key, 'ike', 'aes128gcm16-prfsha256-x25519'),
+    espProposals: (v, key) => proposals(v, key, 'esp', 'aes128gcm16'),
+    ikeLifetime: (v) => intIn(v, 10, 604800, ' seconds'),
+    childLifetime: (v) => intIn(v, 10, 604800, ' seconds'),
     childRekeyBytes: (v) => (isInt(v) && v >= 0 && v <= 2 ** 50 ? (v === 0 || v >= 65536 ? undefined : '0 (off) or at least 65536 bytes') : '0 (off) or a byte count'),
     childRekeyPackets: (v) => (isInt(v) && v >= 0 && v <= 0xf0000000 ? (v === 0 || v >= 1000 ? undefined : '0 (off) or at least 1000 packets') : `0 (off) or a packet count up to ${0xf0000000}`),
-    dpdInterval: intIn(0, 3600, ' seconds, 0 = off'),
-    dpdIdle: intIn(0, 86400, ' seconds, 0 = off'),
-    natKeepalive: intIn(0, 3600, ' seconds, 0 = off'),
-    remoteTs: listOf("IPv4 CIDRs like '198.51.100.0/24'", (s) => (parseRoute(s) ? undefined : "expected an IPv4 CIDR like '198.51.100.0/24' with no host bits set")),
-    ikeRetransmitTimeout: intIn(1, 30, ' seconds'),
-    ikeRetransmitTries: intIn(1, 10),
+    dpdInterval: (v) => intIn(v, 0, 3600, ' seconds, 0 = off'),
+    dpdIdle: (v) => intIn(v, 0, 86400, ' seconds, 0 = off'),
+    natKeepalive: (v) => intIn(v, 0, 3600, ' seconds, 0 = off'),
+    remoteTs: (v, key) => listOf(v, key, "IPv4 CIDRs like '198.51.100.0/24'", (s) => (parseRoute(s) ? undefined : "expected an IPv4 CIDR like '198.51.100.0/24' with no host bits set")),
+    ikeRetransmitTimeout: (v) => intIn(v, 1, 30, ' seconds'),
+    ikeRetransmitTries: (v) => intIn(v, 1, 10),
   },
   cross: (r, issues) => {
     for (const key of ['ikeLifetime', 'childLifetime'] as const) {

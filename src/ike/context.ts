@@ -31,8 +31,8 @@ export interface IkeContext {
   keyPair(group: DhGroup): DhKeyPair;
   /** Queues a task on the current IKE SA. */
   queue(task: Task, now: number): void;
-  /** IKE_AUTH installed the first CHILD SA: the tunnel is up. */
-  established(sa: IkeSa, child: ChildSa, now: number): void;
+  /** IKE_AUTH made the CHILD SA: the tunnel is up (or, re-authenticating, up on a new IKE SA). `authLifetimeMs`: RFC 4478. */
+  established(sa: IkeSa, child: ChildSa, now: number, authLifetimeMs?: number): void;
   /** Our IKE rekey made `next`; the old SA is deleted on its own message IDs. */
   replaceIkeSa(next: IkeSa, now: number): void;
   /** When our next CHILD SA / IKE SA rekey is due (undefined: none planned). */

@@ -13,6 +13,8 @@ export type IkeEvent =
   /** Make-before-break: the new pair carries traffic; the previous one is being deleted. */
   | { type: 'child-rekeyed'; espSpiIn: number; espSpiOut: number; previousSpiIn: number; previousSpiOut: number; by: 'device' | 'gateway' }
   | { type: 'ike-rekeyed'; spiI: string; spiR: string; previousSpiI: string; previousSpiR: string }
+  /** RFC 4478: a new IKE SA, authenticated afresh, replaced the old one before its authentication ran out (make-before-break). */
+  | { type: 'ike-reauthenticated'; spiI: string; spiR: string; previousSpiI: string; previousSpiR: string }
   /**
    * An establishment attempt failed; the next one follows in `retryInMs` (the agent never gives up).
    * `permanent`: the gateway refuses this configuration (wrong PSK, identities, proposals): attempts

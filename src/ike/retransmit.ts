@@ -9,7 +9,7 @@ export interface RetransmitPolicy {
   factor: number;
 }
 
-export const DEFAULT_RETRANSMIT: RetransmitPolicy = { firstTimeoutMs: 1000, tries: 5, factor: 2 };
+export const DEFAULT_RETRANSMIT: RetransmitPolicy = Object.freeze({ firstTimeoutMs: 1000, tries: 5, factor: 2 });
 
 export type RetransmitVerdict = 'resend' | 'give-up' | 'wait';
 

@@ -63,10 +63,16 @@ export interface IkeSessionPorts {
   onEvent(event: IkeEvent, now: number): void;
 }
 
-const TASK_WORDS: Record<Task['name'], string> = {
+const TASK_WORDS: Readonly<Record<Task['name'], string>> = Object.freeze({
   IKE_SA_INIT: 'IKE_SA_INIT', IKE_AUTH: 'IKE_AUTH', CHILD_REKEY: 'CHILD SA rekey', IKE_REKEY: 'IKE SA rekey',
   CHILD_DELETE: 'CHILD SA delete', IKE_DELETE: 'IKE SA delete', DPD: 'DPD',
-};
+});
+
+/** After a failed re-authentication, while the old IKE SA still works. */
+const REAUTH_RETRY_MS = 10_000;
+
+/** How long before the gateway's AUTH_LIFETIME runs out we re-authenticate: a quarter of it, at most a minute. */
+const reauthLead = (lifetimeMs: number): number => Math.min(60_000, lifetimeMs / 4);
 
 /** A quiet moment after bring-up or a rekey to make the next key pair in a turn of its own. */
 const SPARE_KEY_DELAY_MS = 2000;
@@ -85,8 +91,13 @@ export class IkeSession implements IkeContext {
   private phase: IkePhase = 'idle';
   /** The current IKE SA (being established, or up). */
   private ike: TaskManager | undefined;
-  /** IKE SAs a rekey replaced, until their DELETE is done. */
+  /** IKE SAs a rekey or re-authentication replaced, until their DELETE is done. */
   private replaced: TaskManager[] = [];
+  /** A new IKE SA authenticating afresh (RFC 4478) while the current one carries the traffic. */
+  private reauthing: TaskManager | undefined;
+  private reauthDue: number | undefined;
+  /** The CHILD SAs of a re-authenticated IKE SA: they go with it when its DELETE is done. */
+  private readonly pairsOf = new Map<TaskManager, ChildSa[]>();
   private readonly backoff: Backoff;
   private attempt = 0;
   private attemptStartedAt = 0;
@@ -200,12 +211,14 @@ export class IkeSession implements IkeContext {
     const up = this.phase === 'established' && ike !== undefined;
     return earliest(
       ike?.deadline(),
+      this.reauthing?.deadline(),
       ...this.replaced.map((m) => m.deadline()),
       this.sendInitAt,
       this.phase === 'waiting' ? this.retryAt : undefined,
       up ? this.childRekeyDue : undefined,
       up ? this.ikeRekeyDue : undefined,
-      up && !ike.has('DPD') ? this.dpdDue() : undefined,
+      up && !this.reauthing ? this.reauthDue : undefined,
+      up && !this.proving(ike) ? this.dpdDue() : undefined,
       this.keepaliveDue(),
       this.spareAt,
     );
@@ -213,6 +226,7 @@ export class IkeSession implements IkeContext {
 
   onTimer(now: number): void {
     this.ike?.onTimer(now);
+    this.reauthing?.onTimer(now);
     for (const m of [...this.replaced]) m.onTimer(now);
     if (due(this.sendInitAt, now)) {
       this.sendInitAt = undefined;
@@ -229,7 +243,8 @@ export class IkeSession implements IkeContext {
         this.childRekeyDue = undefined;
         if (!ike.has('CHILD_REKEY')) ike.queue(new ChildRekeyTask(this), now);
       }
-      if (!ike.has('DPD') && due(this.dpdDue(), now)) {
+      if (!this.reauthing && due(this.reauthDue, now)) this.beginReauth(now);
+      if (!this.proving(ike) && due(this.dpdDue(), now)) {
         this.counters.dpdRequests++;
         ike.queue(new DpdTask(), now);
       }
@@ -273,7 +288,9 @@ export class IkeSession implements IkeContext {
     this.ike?.queue(task, now);
   }
 
-  established(sa: IkeSa, child: ChildSa, now: number): void {
+  established(sa: IkeSa, child: ChildSa, now: number, authLifetimeMs?: number): void {
+    this.reauthDue = authLifetimeMs === undefined ? undefined : now + authLifetimeMs - reauthLead(authLifetimeMs);
+    if (this.reauthing?.sa === sa) return this.reauthenticated(sa, child, now);
     this.phase = 'established';
     this.children.use(child, now);
     this.backoff.reset();
@@ -292,6 +309,25 @@ export class IkeSession implements IkeContext {
       espSpiIn: child.spiIn, espSpiOut: child.spiOut, suite: child.suite, udpEncap: child.udpEncap,
     }, now);
     this.attempt = 0;
+  }
+
+  /** Make-before-break (RFC 4478): the new IKE SA and its CHILD SA take over; the old SA is deleted, its pairs with it. */
+  private reauthenticated(sa: IkeSa, child: ChildSa, now: number): void {
+    const old = this.ike!;
+    const previous = this.children.current!;
+    this.ike = this.reauthing!;
+    this.reauthing = undefined;
+    for (const t of old.takeQueued()) t.abandon();
+    this.pairsOf.set(old, this.children.all());
+    this.children.use(child, now);
+    this.replaced.push(old);
+    old.queue(new IkeDeleteTask(this), now);
+    this.childRekeyDue = this.settings.childLifetimeMs > 0 ? now + this.settings.childLifetimeMs : undefined;
+    this.ikeRekeyDue = this.settings.ikeLifetimeMs > 0 ? now + this.settings.ikeLifetimeMs : undefined;
+    this.spareAt = now + SPARE_KEY_DELAY_MS;
+    this.log.info(`IKE SA re-authenticated: ${toHex(sa.spiI)}/${toHex(sa.spiR)} replaces ${toHex(old.sa.spiI)}/${toHex(old.sa.spiR)}`);
+    this.emit({ type: 'ike-reauthenticated', spiI: toHex(sa.spiI), spiR: toHex(sa.spiR), previousSpiI: toHex(old.sa.spiI), previousSpiR: toHex(old.sa.spiR) }, now);
+    this.emit({ type: 'child-rekeyed', espSpiIn: child.spiIn, espSpiOut: child.spiOut, previousSpiIn: previous.spiIn, previousSpiOut: previous.spiOut, by: 'device' }, now);
   }
 
   replaceIkeSa(next: IkeSa, now: number): void {
@@ -335,6 +371,15 @@ export class IkeSession implements IkeContext {
     this.sendInitAt = now;
   }
 
+  private beginReauth(now: number): void {
+    this.reauthDue = undefined;
+    this.log.info('re-authenticating: a new IKE SA before the gateway\'s AUTH_LIFETIME runs out');
+    const m = this.manager(newIkeSa(newIkeSpi(this.random)), 0);
+    this.reauthing = m;
+    m.queue(new IkeSaInitTask(this), now);
+    m.queue(new IkeAuthTask(this, true), now);
+  }
+
   private sendInit(now: number): void {
     const ike = this.manager(newIkeSa(newIkeSpi(this.random)), 0);
     this.ike = ike;
@@ -372,8 +417,7 @@ export class IkeSession implements IkeContext {
     }
   }
 
-  private sendDelete(now: number): void {
-    const ike = this.ike;
+  private sendDelete(now: number, ike = this.ike): void {
     if (!ike) return;
     const messageId = ike.sendOnce(ExchangeType.INFORMATIONAL, deleteIkeSaPayloads(), now);
     if (messageId !== undefined) this.deleted = { spiI: ike.sa.spiI, spiR: ike.sa.spiR, messageId };
@@ -382,9 +426,12 @@ export class IkeSession implements IkeContext {
   /** Every IKE SA and CHILD SA goes, keys zeroed; no timers left. */
   private dropAll(now: number): void {
     this.ike?.abandon();
+    this.reauthing?.abandon();
     for (const m of this.replaced) m.abandon();
-    this.ike = undefined;
+    this.ike = this.reauthing = undefined;
     this.replaced = [];
+    this.pairsOf.clear();
+    this.reauthDue = undefined;
     this.children.clear(now);
     this.sendInitAt = this.retryAt = this.childRekeyDue = this.ikeRekeyDue = this.spareAt = undefined;
     this.unansweredSince = undefined;
@@ -416,7 +463,8 @@ export class IkeSession implements IkeContext {
   }
 
   private managerFor(h: IkeHeader): TaskManager | undefined {
-    for (const m of this.ike ? [this.ike, ...this.replaced] : this.replaced) {
+    for (const m of [this.ike, this.reauthing, ...this.replaced]) {
+      if (!m) continue;
       if (!equalBytes(h.spiI, m.sa.spiI)) continue;
       // The IKE_SA_INIT response is the first to name the gateway's SPI.
       if (equalBytes(h.spiR, m.sa.spiR) || (m.sa.spiR.every((b) => b === 0) && h.response && h.exchange === ExchangeType.IKE_SA_INIT)) return m;
@@ -432,6 +480,7 @@ export class IkeSession implements IkeContext {
   }
 
   private taskFailed(task: Task, f: IkeFailure | undefined, deleteSa: boolean, m: TaskManager, now: number): void {
+    if (m === this.reauthing) return this.reauthFailed(f, deleteSa, now);
     if (m !== this.ike) return this.retire(m);
     if (!f) return;
     if (task.name === 'IKE_SA_INIT' || task.name === 'IKE_AUTH') return this.attemptFailed(f, deleteSa, now);
@@ -443,6 +492,18 @@ export class IkeSession implements IkeContext {
   private retire(m: TaskManager): void {
     m.abandon();
     this.replaced = this.replaced.filter((x) => x !== m);
+    for (const c of this.pairsOf.get(m) ?? []) this.children.retire(c);
+    this.pairsOf.delete(m);
+  }
+
+  /** The old IKE SA still carries the traffic: try again shortly, while its authentication lasts. */
+  private reauthFailed(f: IkeFailure | undefined, deleteSa: boolean, now: number): void {
+    const m = this.reauthing!;
+    if (deleteSa) this.sendDelete(now, m);
+    m.abandon();
+    this.reauthing = undefined;
+    this.log.warn(`re-authentication failed${f ? ` (${f.cause}: ${f.detail})` : ''}; trying again in ${REAUTH_RETRY_MS / 1000} s`);
+    this.reauthDue = now + REAUTH_RETRY_MS;
   }
 
   // ---- liveness and output ----
@@ -450,6 +511,11 @@ export class IkeSession implements IkeContext {
   private alive(now: number): void {
     this.lastIn = now;
     this.unansweredSince = undefined;
+  }
+
+  /** An exchange under way proves the gateway alive as well as a DPD would (its answer, or its timeout, decides). */
+  private proving(ike: TaskManager): boolean {
+    return ike.has('DPD') || ike.has('CHILD_REKEY') || ike.has('IKE_REKEY');
   }
 
   private dpdDue(): number | undefined {

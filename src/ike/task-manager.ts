@@ -46,6 +46,8 @@ export class TaskManager {
   private active: Active | undefined;
   private readonly rtx: Retransmitter;
   private lastAnswer: { messageId: number; wire: Uint8Array } | undefined;
+  /** When the next queued task starts (after one finished: in a turn of its own). */
+  private nextAt: number | undefined;
 
   constructor(
     readonly sa: IkeSa,
@@ -81,13 +83,16 @@ export class TaskManager {
   }
 
   deadline(): number | undefined {
-    if (!this.active) return undefined;
+    if (!this.active) return this.queued.length ? this.nextAt : undefined;
     return this.active.resumeAt ?? this.rtx.deadline();
   }
 
   onTimer(now: number): void {
     const a = this.active;
-    if (!a) return;
+    if (!a) {
+      if (this.nextAt !== undefined && now >= this.nextAt) this.next(now);
+      return;
+    }
     if (a.resumeAt !== undefined) {
       if (now < a.resumeAt) return;
       a.resumeAt = undefined;
@@ -176,6 +181,7 @@ export class TaskManager {
   }
 
   private next(now: number): void {
+    this.nextAt = undefined;
     const task = this.queued.shift();
     if (!task) return;
     this.active = { task, messageId: this.nextId++, wire: new Uint8Array(0), resumeAt: undefined };
@@ -203,7 +209,9 @@ export class TaskManager {
         this.active = undefined;
         this.rtx.stop();
         this.ports.done(a.task, this, now);
-        if (!this.active) this.next(now);
+        // The next task starts in a turn of its own: finishing one exchange (keys, SAs) and building
+        // the next request (AUTH, encryption) would make one long turn on the device.
+        if (!this.active) this.nextAt = now;
         return;
       case 'failed':
         this.active = undefined;

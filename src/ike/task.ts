@@ -39,4 +39,4 @@ export interface Task {
   abandon(): void;
 }
 
-export const done: TaskOutcome = { kind: 'done' };
+export const done: TaskOutcome = Object.freeze({ kind: 'done' });

@@ -17,7 +17,7 @@ const u32 = (b: Uint8Array): number => ((b[0]! << 24) >>> 0) + (b[1]! << 16) + (
 export const u32ToAddress = (n: number): string => ipv4ToString(u32ToBytes(n));
 export const addressToU32 = (b: Uint8Array): number => u32(b);
 
-export const ANY_IPV4: Ipv4Selector = { protocol: 0, startPort: 0, endPort: 65535, start: 0, end: 0xffffffff };
+export const ANY_IPV4: Ipv4Selector = Object.freeze({ protocol: 0, startPort: 0, endPort: 65535, start: 0, end: 0xffffffff });
 
 /** '198.51.100.0/24' or a bare address (a /32); undefined when malformed. */
 export function selectorFromCidr(cidr: string): Ipv4Selector | undefined {

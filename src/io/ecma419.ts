@@ -62,12 +62,16 @@ export interface ClientRuntime {
   now(): number;
   timer(): Timer;
   random?: Random;
-  /**
-   * A client reports that while it stays connected it puts a packet on the wire at least every
-   * `intervalMs` (undefined: no longer), so the agent can skip NAT keepalives that would only
-   * duplicate that traffic. The agent wires it; clients only call it.
-   */
-  keepalive?(owner: object, intervalMs: number | undefined, now: number): void;
+}
+
+/**
+ * Everything a client takes besides its own options, as `device.network.mqtt` / `.http` carry it:
+ * `new MQTTClient({ ...clients, host, ... })`.
+ */
+export interface ClientIo {
+  socket: SocketOption;
+  dns: DnsOption;
+  runtime: ClientRuntime;
 }
 
 /** Bytes of an ArrayBuffer or a view, as a Uint8Array over the same memory. */

@@ -31,3 +31,11 @@ export function finishChecksum(acc: number): number {
 export function internetChecksum(data: Uint8Array, offset = 0, length = data.length - offset, acc = 0): number {
   return finishChecksum(sumWords(data, offset, length, acc));
 }
+
+/**
+ * The IPv4 pseudo-header sum (RFC 768, RFC 9293 3.1) of a UDP or TCP segment of `length` bytes:
+ * add the segment's own words to it and finish.
+ */
+export function pseudoHeaderSum(src: Uint8Array, dst: Uint8Array, protocol: number, length: number): number {
+  return sumWords(src, 0, 4) + sumWords(dst, 0, 4) + protocol + length;
+}

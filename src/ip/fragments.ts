@@ -17,7 +17,7 @@ export interface ReassemblyLimits {
   timeoutMs: number; // from the first fragment seen
 }
 
-export const DEFAULT_REASSEMBLY_LIMITS: ReassemblyLimits = { maxDatagram: 4096, maxPending: 4, maxFragments: 32, timeoutMs: 20_000 };
+export const DEFAULT_REASSEMBLY_LIMITS: Readonly<ReassemblyLimits> = Object.freeze({ maxDatagram: 4096, maxPending: 4, maxFragments: 32, timeoutMs: 20_000 });
 
 /** A whole datagram: header fields of the first fragment, `raw` = its header + first payload bytes (for ICMP quotes). */
 export interface Datagram {

@@ -4,8 +4,8 @@ import { internetChecksum } from './checksum.ts';
 import { err, ok, type Result } from '../util/result.ts';
 
 export const PROTO_ICMP = 1;
-export const PROTO_UDP = 17;
 export const PROTO_TCP = 6;
+export const PROTO_UDP = 17;
 export const PROTO_ESP = 50;
 
 export const IPV4_HEADER_LENGTH = 20;

@@ -64,6 +64,9 @@ export interface UdpSocket {
 export interface RawDatagram {
   srcAddr: Ipv4Address;
   dstAddr: Ipv4Address;
+  /** The same addresses as 4-byte views into the packet (for pseudo-header checksums). */
+  src: Uint8Array;
+  dst: Uint8Array;
   protocol: number;
   ttl: number;
   payload: Uint8Array;
@@ -109,7 +112,7 @@ export class IpStack {
   private identification: number;
   private nextEphemeral: number;
   private lastIcmpError = -Infinity;
-  private readonly mtu: number;
+  private mtu: number;
   private readonly ttl: number;
   private readonly icmpErrors: boolean;
   private readonly icmpErrorInterval: number;
@@ -147,6 +150,21 @@ export class IpStack {
     return this.local && addressFromBytes(this.local);
   }
 
+  /** Our address as 4 bytes (do not modify); undefined while we have none. */
+  localAddressBytes(): Uint8Array | undefined {
+    return this.local;
+  }
+
+  /** Largest packet sent whole; larger ones are fragmented (the tunnel lowers it to what fits one ESP packet). */
+  setMtu(mtu: number): void {
+    if (!Number.isInteger(mtu) || mtu < 68) throw new Error(`mtu below the IPv4 minimum of 68: ${mtu}`);
+    this.mtu = mtu;
+  }
+
+  get currentMtu(): number {
+    return this.mtu;
+  }
+
   // ---- receive path ----
 
   input(packet: Uint8Array, now: number): void {
@@ -178,7 +196,7 @@ export class IpStack {
       return this.sendIcmpError(UNREACH_PROTOCOL, d, now);
     }
     this.stats.delivered++;
-    raw({ srcAddr: addressFromBytes(d.header.src), dstAddr: addressFromBytes(d.header.dst), protocol, ttl: d.header.ttl, payload: d.payload }, now);
+    raw({ srcAddr: addressFromBytes(d.header.src), dstAddr: addressFromBytes(d.header.dst), src: d.header.src, dst: d.header.dst, protocol, ttl: d.header.ttl, payload: d.payload }, now);
   }
 
   private inputUdp(d: Datagram, now: number): void {
@@ -280,8 +298,9 @@ export class IpStack {
     else this.rawHandlers.delete(protocol);
   }
 
-  sendRaw(protocol: number, addr: Ipv4Address, payload: Uint8Array, now: number): boolean {
-    const dst = addressToBytes(addr);
+  /** Sends `payload` as one IP datagram of `protocol`; false when it was not sent (counted). */
+  sendRaw(protocol: number, addr: Ipv4Address | Uint8Array, payload: Uint8Array, now: number): boolean {
+    const dst = typeof addr === 'string' ? addressToBytes(addr) : addr.length === 4 ? addr : undefined;
     if (!dst) return this.refuse('send bad address');
     if (payload.length > 0xffff - IPV4_HEADER_LENGTH) return this.refuse('send too long');
     return this.send(protocol, dst, payload, now);
@@ -327,9 +346,10 @@ export class IpStack {
   }
 
   private transmit(packet: Uint8Array, now: number): boolean {
+    if (!this.ports.transmit(packet, now)) return this.refuse('send refused below');
     this.stats.packetsOut++;
     this.stats.bytesOut += packet.length;
-    return this.ports.transmit(packet, now);
+    return true;
   }
 
   private refuse(reason: string): false {

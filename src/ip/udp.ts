@@ -1,6 +1,6 @@
 /** UDP (RFC 768) with the IPv4 pseudo-header checksum. */
 import { readU16, writeU16 } from '../util/bytes.ts';
-import { sumWords, finishChecksum } from './checksum.ts';
+import { finishChecksum, pseudoHeaderSum, sumWords } from './checksum.ts';
 import { PROTO_UDP } from './ipv4.ts';
 import { err, ok, type Result } from '../util/result.ts';
 
@@ -12,10 +12,6 @@ export interface UdpSegment {
   payload: Uint8Array; // a view into the received packet
 }
 
-function pseudoHeaderSum(src: Uint8Array, dst: Uint8Array, length: number): number {
-  return sumWords(src, 0, 4) + sumWords(dst, 0, 4) + PROTO_UDP + length;
-}
-
 /** Builds header + payload with the checksum filled in (0 is sent as 0xffff, RFC 768). */
 export function buildUdp(src: Uint8Array, dst: Uint8Array, srcPort: number, dstPort: number, payload: Uint8Array): Uint8Array {
   const length = UDP_HEADER_LENGTH + payload.length;
@@ -25,7 +21,7 @@ export function buildUdp(src: Uint8Array, dst: Uint8Array, srcPort: number, dstP
   writeU16(s, 2, dstPort);
   writeU16(s, 4, length);
   s.set(payload, UDP_HEADER_LENGTH);
-  const checksum = finishChecksum(sumWords(s, 0, length, pseudoHeaderSum(src, dst, length)));
+  const checksum = finishChecksum(sumWords(s, 0, length, pseudoHeaderSum(src, dst, PROTO_UDP, length)));
   writeU16(s, 6, checksum === 0 ? 0xffff : checksum);
   return s;
 }
@@ -38,7 +34,7 @@ export function parseUdp(segment: Uint8Array, src: Uint8Array, dst: Uint8Array):
   if (length > segment.length) return err('udp truncated');
   // A zero checksum means the sender did not compute one (allowed for UDP over IPv4).
   if (readU16(segment, 6) !== 0) {
-    if (finishChecksum(sumWords(segment, 0, length, pseudoHeaderSum(src, dst, length))) !== 0) return err('udp bad checksum');
+    if (finishChecksum(sumWords(segment, 0, length, pseudoHeaderSum(src, dst, PROTO_UDP, length))) !== 0) return err('udp bad checksum');
   }
   return ok({ srcPort: readU16(segment, 0), dstPort: readU16(segment, 2), payload: segment.subarray(UDP_HEADER_LENGTH, length) });
 }

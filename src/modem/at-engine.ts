@@ -47,12 +47,12 @@ export interface AtEngineOptions {
 export type AtDone = (result: AtResult, now: number) => void;
 
 /** Lines that are unsolicited even while a command waits (unless it expects that prefix). */
-export const DEFAULT_URC_PREFIXES: readonly string[] = [
+export const DEFAULT_URC_PREFIXES: readonly string[] = Object.freeze([
   '+CREG:', '+CGREG:', '+CEREG:', '+C5GREG:', '+CPIN:', '+CFUN:', '+CGEV:', '+CMTI:', '+CUSD:',
   '+CIEV:', '+CTZV:', '+CTZE:', '+CRING:', '+QIND:', '+QUSIM:', '+QNITZ:', '+PACSP', '*PSUTTZ',
   '+CPSI:', '+APPRDY', 'RING', 'RDY', 'APP RDY', 'SMS DONE', 'PB DONE', 'CALL READY',
   'NORMAL POWER DOWN', 'POWERED DOWN', 'NO CARRIER',
-];
+]);
 
 /** Lines kept for one command's answer: ours are a line or two; the rest is a module talking over it (dropped, counted). */
 const MAX_ANSWER_LINES = 16;

@@ -5,7 +5,7 @@
  * real frame never starts with CR. A modem that cuts a frame in half is still caught
  * by PPP's LCP echo failures.
  */
-const PATTERNS = ['\r\nNO CARRIER\r', '\r\nRDY\r'] as const;
+const PATTERNS = Object.freeze(['\r\nNO CARRIER\r', '\r\nRDY\r'] as const);
 export type CarrierEvent = 'NO CARRIER' | 'RDY';
 
 export interface CarrierMatch {

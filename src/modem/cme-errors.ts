@@ -1,5 +1,5 @@
 /** +CME ERROR codes of 3GPP TS 27.007 §9.2 that a data modem can plausibly return. */
-const CME_TEXT: Record<number, string> = {
+const CME_TEXT: Readonly<Record<number, string>> = Object.freeze({
   0: 'phone failure',
   1: 'no connection to phone',
   3: 'operation not allowed',
@@ -38,7 +38,7 @@ const CME_TEXT: Record<number, string> = {
   148: 'unspecified GPRS error',
   149: 'PDP authentication failure',
   150: 'invalid mobile class',
-};
+});
 
 export const CME_SIM_NOT_INSERTED = 10;
 export const CME_SIM_PIN_REQUIRED = 11;

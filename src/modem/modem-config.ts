@@ -22,7 +22,7 @@ export interface ModemTuning {
   dtrDropMs: number;
 }
 
-export const DEFAULT_MODEM_TUNING: ModemTuning = {
+export const DEFAULT_MODEM_TUNING: Readonly<ModemTuning> = Object.freeze({
   probeIntervalMs: 1000,
   probeTimeoutMs: 1000,
   probeAttempts: 30,
@@ -34,7 +34,7 @@ export const DEFAULT_MODEM_TUNING: ModemTuning = {
   dialTimeoutMs: 60000,
   guardTimeMs: 1100,
   dtrDropMs: 500,
-};
+});
 
 export function modemTuning(tuning: Partial<ModemTuning>): ModemTuning {
   const t = { ...DEFAULT_MODEM_TUNING };

@@ -139,7 +139,7 @@ export class MQTTClient {
           if (m.operation === K.CONNACK && this.session.state === 'connected' && n > 0) this.callApp('onWritable', () => this.options.onWritable?.call(this, n));
         },
         error: (e) => this.callApp('onError', () => this.options.onError?.call(this, e)),
-        event: (e, now) => this.event(e, now),
+        event: (e) => this.event(e),
       },
     );
     this.timer = this.runtime.timer();
@@ -263,8 +263,7 @@ export class MQTTClient {
     this.current = undefined; // unread bytes of this message are dropped: the next one follows
   }
 
-  private event(e: MqttEvent, now: number): void {
-    if (e.type === 'mqtt-keepalive') this.runtime.keepalive?.(this, e.intervalMs, now);
+  private event(e: MqttEvent): void {
     this.options.onEvent?.(e);
   }
 

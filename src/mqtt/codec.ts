@@ -137,10 +137,10 @@ export function encodeSuback(id: number, codes: number[]): Uint8Array {
 // ---- decoding ----
 
 /** Flags each fixed header must carry (2.2.2); PUBLISH's are its own. */
-const REQUIRED_FLAGS: Readonly<Record<number, number>> = {
+const REQUIRED_FLAGS: Readonly<Record<number, number>> = Object.freeze({
   [CONNECT]: 0, [CONNACK]: 0, [PUBACK]: 0, [PUBREC]: 0, [PUBREL]: 2, [PUBCOMP]: 0, [SUBSCRIBE]: 2, [SUBACK]: 0,
   [UNSUBSCRIBE]: 2, [UNSUBACK]: 0, [PINGREQ]: 0, [PINGRESP]: 0, [DISCONNECT]: 0,
-};
+});
 
 const fail = (name: MqttDecodeErrorName, detail: string): Result<never, DecodeError> => err({ name, detail });
 

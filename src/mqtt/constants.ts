@@ -20,13 +20,13 @@ export type QoS = 0 | 1 | 2;
 export const MAX_REMAINING_LENGTH = 268_435_455;
 
 /** Why the broker refused a CONNECT (3.2.2.3), as named errors. */
-export const CONNACK_ERRORS: Readonly<Record<number, MqttErrorName>> = {
+export const CONNACK_ERRORS: Readonly<Record<number, MqttErrorName>> = Object.freeze({
   1: 'unacceptable-protocol-version',
   2: 'identifier-rejected',
   3: 'server-unavailable',
   4: 'bad-user-name-or-password',
   5: 'not-authorized',
-};
+});
 
 /** Named errors the codec reports for bytes from the wire. */
 export type MqttDecodeErrorName =

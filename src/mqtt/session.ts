@@ -43,7 +43,7 @@ export interface MqttLimits {
   retryMaxMs: number;
 }
 
-export const DEFAULT_LIMITS: MqttLimits = {
+export const DEFAULT_LIMITS: Readonly<MqttLimits> = Object.freeze({
   maxPacket: 4096,
   queueLength: 64,
   queueBytes: 16384,
@@ -55,7 +55,7 @@ export const DEFAULT_LIMITS: MqttLimits = {
   ackTimeoutMs: 30_000,
   retryMinMs: 1000,
   retryMaxMs: 300_000,
-};
+});
 
 export interface MqttSessionConfig {
   clientId: Uint8Array;
@@ -93,9 +93,7 @@ export type MqttEvent =
   | { type: 'mqtt-retry'; inMs: number; attempt: number }
   | { type: 'mqtt-dropped'; reason: 'queue-full' | 'offline' | 'disconnected'; topic: string; qos: QoS; total: number }
   | { type: 'mqtt-duplicate'; id: number }
-  | { type: 'mqtt-subscribe-refused'; topic: string }
-  /** While connected the session puts a packet on the wire at least every `intervalMs` (undefined: no longer). */
-  | { type: 'mqtt-keepalive'; intervalMs: number | undefined };
+  | { type: 'mqtt-subscribe-refused'; topic: string };
 
 export interface MqttSessionPorts {
   /** Resolve and connect; the driver answers with transportUp or transportDown. */
@@ -197,7 +195,6 @@ export class MqttSession {
     if (this.phase === 'closed') return;
     if (this.phase === 'connected') this.ports.send(encodeEmpty(DISCONNECT), now);
     if (this.phase !== 'waiting') this.ports.shut(now);
-    if (this.phase === 'connected') this.ports.event({ type: 'mqtt-keepalive', intervalMs: undefined }, now);
     this.phase = 'closed';
     this.retryAt = undefined;
   }
@@ -393,7 +390,6 @@ export class MqttSession {
     this.ports.event({ type: 'mqtt-connected', sessionPresent, resent: resend }, now);
     this.ports.control({ operation: CONNACK, sessionPresent }, now);
     if (this.phase !== 'connected') return; // the app closed it from onControl
-    if (this.config.keepaliveMs > 0) this.ports.event({ type: 'mqtt-keepalive', intervalMs: this.config.keepaliveMs }, now);
     const stale = [...this.unsubscribes].map(([topic, topicBytes]) => ({ topic, topicBytes }));
     this.unsubscribes.clear();
     if (stale.length) this.sendUnsubscribe(stale, now);
@@ -483,7 +479,6 @@ export class MqttSession {
 
   /** Ends this connection with a named error and schedules the next one. */
   private fail(name: MqttErrorName, detail: string, now: number, shut = true): void {
-    const wasConnected = this.phase === 'connected';
     if (shut) this.ports.shut(now);
     this.phase = 'waiting';
     this.counters.failures++;
@@ -502,7 +497,6 @@ export class MqttSession {
     const wait = this.backoff.fail();
     this.retryAt = now + wait;
     this.deps.log.info(`broker connection ended: ${name} (${printable(detail, 96)}); next try in ${wait} ms`);
-    if (wasConnected) this.ports.event({ type: 'mqtt-keepalive', intervalMs: undefined }, now);
     this.ports.event({ type: 'mqtt-disconnected', error: name }, now);
     this.ports.event({ type: 'mqtt-retry', inMs: wait, attempt: this.backoff.count }, now);
     this.ports.error({ name, message: detail }, now);

@@ -7,8 +7,8 @@ import type { DropCounter, Logger } from '../util/log.ts';
 import { concatBytes, printable, utf8 } from '../util/bytes.ts';
 import { buildControlPacket, parseControlPacket } from './control-packet.ts';
 
-const PAP = { request: 1, ack: 2, nak: 3 } as const;
-const CHAP = { challenge: 1, response: 2, success: 3, failure: 4 } as const;
+const PAP = Object.freeze({ request: 1, ack: 2, nak: 3 } as const);
+const CHAP = Object.freeze({ challenge: 1, response: 2, success: 3, failure: 4 } as const);
 
 export interface AuthPorts {
   send(packet: Uint8Array): void;

@@ -6,10 +6,11 @@
 import type { DropCounter, Logger } from '../util/log.ts';
 import { equalBytes, printable, utf8 } from '../util/bytes.ts';
 import { buildControlPacket, parseControlPacket } from './control-packet.ts';
+import { deepFreeze } from '../util/freeze.ts';
 import { CODE } from './protocols.ts';
 import { type ConfigOption, encodeOptions, parseOptions } from './options.ts';
 
-export const STATES = ['Initial', 'Starting', 'Closed', 'Stopped', 'Closing', 'Stopping', 'Req-Sent', 'Ack-Rcvd', 'Ack-Sent', 'Opened'] as const;
+export const STATES = Object.freeze(['Initial', 'Starting', 'Closed', 'Stopped', 'Closing', 'Stopping', 'Req-Sent', 'Ack-Rcvd', 'Ack-Sent', 'Opened'] as const);
 export type State = (typeof STATES)[number];
 
 export type AutomatonEvent = 'Up' | 'Down' | 'Open' | 'Close' | 'TO+' | 'TO-' | 'RCR+' | 'RCR-' | 'RCA' | 'RCN' | 'RTR' | 'RTA' | 'RUC' | 'RXJ+' | 'RXJ-' | 'RXR';
@@ -20,7 +21,7 @@ export type Action = 'tlu' | 'tld' | 'tls' | 'tlf' | 'irc' | 'zrc' | 'scr' | 'sc
  * "a,b/n" = actions then next state; "-" = cannot happen. The restart ("r") and passive ("p")
  * options are not taken; crossed connections ("x") need no special handling.
  */
-const TABLE: Record<AutomatonEvent, readonly string[]> = {
+const TABLE: Readonly<Record<AutomatonEvent, readonly string[]>> = deepFreeze({
   'Up':   ['2', 'irc,scr/6', '-', '-', '-', '-', '-', '-', '-', '-'],
   'Down': ['-', '-', '0', 'tls/1', '0', '1', '1', '1', '1', 'tld/1'],
   'Open': ['tls/1', '1', 'irc,scr/6', '3', '5', '5', '6', '7', '8', '9'],
@@ -37,7 +38,7 @@ const TABLE: Record<AutomatonEvent, readonly string[]> = {
   'RXJ+': ['-', '-', '2', '3', '4', '5', '6', '6', '8', '9'],
   'RXJ-': ['-', '-', 'tlf/2', 'tlf/3', 'tlf/2', 'tlf/3', 'tlf/3', 'tlf/3', 'tlf/3', 'tld,irc,str/5'],
   'RXR':  ['-', '-', '2', '3', '4', '5', '6', '7', '8', 'ser/9'],
-};
+});
 
 export interface Transition {
   actions: Action[];
@@ -53,8 +54,8 @@ export function transition(state: State, event: AutomatonEvent): Transition | un
   return { actions, next: STATES[Number(cell.slice(slash + 1))]! };
 }
 
-const TIMER_STATES: readonly State[] = ['Closing', 'Stopping', 'Req-Sent', 'Ack-Rcvd', 'Ack-Sent'];
-const NEGOTIATING: readonly State[] = ['Req-Sent', 'Ack-Rcvd', 'Ack-Sent'];
+const TIMER_STATES: readonly State[] = Object.freeze(['Closing', 'Stopping', 'Req-Sent', 'Ack-Rcvd', 'Ack-Sent']);
+const NEGOTIATING: readonly State[] = Object.freeze(['Req-Sent', 'Ack-Rcvd', 'Ack-Sent']);
 
 export type Verdict = { kind: 'ack' } | { kind: 'nak'; data: Uint8Array } | { kind: 'reject' };
 
@@ -95,7 +96,7 @@ export interface AutomatonTiming {
   maxFailure: number; // Configure-Naks sent before the options are rejected instead
 }
 
-export const DEFAULT_TIMING: AutomatonTiming = { restartMs: 3000, maxConfigure: 10, maxTerminate: 2, maxFailure: 5 };
+export const DEFAULT_TIMING: Readonly<AutomatonTiming> = Object.freeze({ restartMs: 3000, maxConfigure: 10, maxTerminate: 2, maxFailure: 5 });
 
 export class Automaton {
   private current: State = 'Initial';

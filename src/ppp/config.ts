@@ -26,12 +26,12 @@ export const pppSection: ConfigSection<PppManifest, PppSettings> = {
   defaults: { pppAuth: 'none', pppUser: '', pppPassword: '', lcpEchoInterval: 30, lcpEchoFailures: 4, mru: 1500 },
   secrets: ['pppPassword'],
   checks: {
-    pppAuth: oneOf(['none', 'pap', 'chap']),
-    pppUser: stringMax(64),
-    pppPassword: stringMax(64),
-    lcpEchoInterval: intIn(0, 3600, ' seconds, 0 = off'),
-    lcpEchoFailures: intIn(1, 100),
-    mru: intIn(576, 1500, ' bytes'),
+    pppAuth: (v) => oneOf(v, ['none', 'pap', 'chap']),
+    pppUser: (v) => stringMax(v, 64),
+    pppPassword: (v) => stringMax(v, 64),
+    lcpEchoInterval: (v) => intIn(v, 0, 3600, ' seconds, 0 = off'),
+    lcpEchoFailures: (v) => intIn(v, 1, 100),
+    mru: (v) => intIn(v, 576, 1500, ' bytes'),
   },
   cross: (r, issues) => {
     if (r.pppAuth !== 'none' && r.pppUser === '') issues.warn(`config.pppUser: empty with pppAuth '${r.pppAuth}'; most networks accept any user name`);

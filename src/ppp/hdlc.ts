@@ -93,7 +93,7 @@ export interface TxFraming {
   pfc: boolean;
 }
 
-export const DEFAULT_FRAMING: TxFraming = { accm: ALL_CONTROL, acfc: false, pfc: false };
+export const DEFAULT_FRAMING: Readonly<TxFraming> = Object.freeze({ accm: ALL_CONTROL, acfc: false, pfc: false });
 
 /** Builds one escaped frame with leading and trailing flag. LCP always goes out uncompressed and fully escaped. */
 export function encodeFrame(protocol: number, info: Uint8Array, framing: TxFraming): Uint8Array {

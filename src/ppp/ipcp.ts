@@ -7,7 +7,7 @@ import { ipv4ToString } from '../util/bytes.ts';
 import { Automaton, type AutomatonTiming, type OptionsHandler, type Verdict } from './automaton.ts';
 import { type ConfigOption, option } from './options.ts';
 
-const OPT = { compression: 2, address: 3, dns1: 129, dns2: 131 } as const;
+const OPT = Object.freeze({ compression: 2, address: 3, dns1: 129, dns2: 131 } as const);
 const ZERO = Uint8Array.of(0, 0, 0, 0);
 
 export interface IpcpResult {

@@ -10,7 +10,7 @@ import { Automaton, type AutomatonTiming, type OptionsHandler, type Verdict } fr
 import { type ConfigOption, option, u16Option, u32Option } from './options.ts';
 import { CODE, PROTO_CHAP, PROTO_PAP, protocolName } from './protocols.ts';
 
-const OPT = { mru: 1, accm: 2, auth: 3, magic: 5, pfc: 7, acfc: 8 } as const;
+const OPT = Object.freeze({ mru: 1, accm: 2, auth: 3, magic: 5, pfc: 7, acfc: 8 } as const);
 const CHAP_MD5 = 5;
 const DEFAULT_MRU = 1500;
 const MIN_PEER_MRU = 128;

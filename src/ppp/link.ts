@@ -9,7 +9,8 @@ import { DropCounter, type Logger } from '../util/log.ts';
 import { earliest } from '../util/time.ts';
 import { parseIpv4 } from '../util/bytes.ts';
 import { DEFAULT_TIMING, type AutomatonTiming } from './automaton.ts';
-import { ChapResponder, PapClient, type Authenticator } from './auth.ts';
+import type { Authenticator } from './auth.ts';
+import { AUTH_METHODS } from './auth-methods.ts';
 import { DEFAULT_FRAMING, HdlcDecoder, encodeFrame, parseFrame, type TxFraming } from './hdlc.ts';
 import { Ipcp, type IpcpResult } from './ipcp.ts';
 import { Lcp } from './lcp.ts';
@@ -79,8 +80,12 @@ export class PppLink {
     this.drops = new DropCounter(deps.log);
     const timing = { ...DEFAULT_TIMING, ...tuning.timing };
     this.decoder = new HdlcDecoder(Math.max(settings.mru, 1500) + HDLC_OVERHEAD, this.drops, (f) => this.frame(f));
+    // A device built for another method (mcconfig pppAuth=... after build:esp32) lacks this one's code:
+    // it says so and agrees to no authentication, which the peer may accept or not.
+    const Method = settings.auth === 'none' ? undefined : AUTH_METHODS[settings.auth];
+    if (settings.auth !== 'none' && !Method) deps.log.error(`pppAuth '${settings.auth}' is not in this build; rebuild with npm run build:esp32`);
     this.lcp = new Lcp(
-      { mru: settings.mru, auth: settings.auth, echoIntervalMs: settings.echoIntervalMs, echoFailures: settings.echoFailures },
+      { mru: settings.mru, auth: Method ? settings.auth : 'none', echoIntervalMs: settings.echoIntervalMs, echoFailures: settings.echoFailures },
       { random: deps.random, log: deps.log.child('lcp'), drops: this.drops },
       {
         send: (p) => this.sendFrame(PROTO_LCP, p),
@@ -115,9 +120,12 @@ export class PppLink {
         this.lcp.automaton.close(now, reason);
       },
     };
-    const authLog = deps.log.child('auth');
-    if (settings.auth === 'pap') this.auth = new PapClient(settings.user, settings.password, authTiming, authLog, this.drops, authPorts);
-    if (settings.auth === 'chap') this.auth = new ChapResponder(settings.user, settings.password, authTiming, authLog, this.drops, authPorts);
+    if (Method) this.auth = new Method(settings.user, settings.password, authTiming, deps.log.child('auth'), this.drops, authPorts);
+  }
+
+  /** The largest packet the peer takes (its MRU, from LCP): the link's MTU. */
+  get peerMru(): number {
+    return this.lcp.result().peerMru;
   }
 
   get currentPhase(): PppPhase {

@@ -7,7 +7,7 @@ export const PROTO_PAP = 0xc023;
 export const PROTO_CHAP = 0xc223;
 
 /** Codes shared by every RFC 1661 control protocol (LCP, IPCP). */
-export const CODE = {
+export const CODE = Object.freeze({
   configureRequest: 1,
   configureAck: 2,
   configureNak: 3,
@@ -20,7 +20,7 @@ export const CODE = {
   echoRequest: 9,
   echoReply: 10,
   discardRequest: 11,
-} as const;
+} as const);
 
 export function protocolName(protocol: number): string {
   switch (protocol) {

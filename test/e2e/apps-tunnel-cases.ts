@@ -1,59 +1,35 @@
 /**
  * The seed's use case end to end: the device reaches the MQTT broker, the DNS server and the
- * firmware server of the private network through its one tunnel (issue 11). The scenarios are
- * app-scenarios.ts, the same ones apps-direct.test.ts runs over Node's sockets; here the device's
- * own ECMA-419 TCP and Resolver classes (issue 10) carry them through PPP, ESP and the carrier NAT.
+ * firmware server of the private network through its one tunnel (issue 11). The device's client
+ * app (client-app.ts: the MQTT client and the firmware fetcher over the tunnel's ECMA-419 TCP and
+ * Resolver classes) runs beside the agent — in Node (apps-tunnel.test.ts) or bundled with it
+ * inside XS (apps-tunnel-xs.test.ts) — and app-scenarios.ts drives it through the app channel,
+ * the same scenarios apps-direct.test.ts runs over Node's sockets in the private network.
  *
- * They need issue 10's sockets over the tunnel (src/net/sockets, `startAgent(...).sockets`):
- * until those are on this branch every case is skipped, naming that dependency.
+ * One lab and one device per host, the cases in turn on it; the CHILD SA is rekeyed every 10 s
+ * throughout, so every case also runs across rekeys. The profile sets the serial line and the
+ * image that is resumed after a carrier loss (see the two test files for why each).
  */
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { test, type TestContext } from 'node:test';
+import type { TestContext } from 'node:test';
 import { labTest, startLab } from '../lab/harness.ts';
 import { labDeviceConfig } from '../lab/device-config.ts';
 import { MQTT_OPS, firmwareImage } from '../lab/app-services.ts';
 import { run, startProcess, stopProcess, waitFor } from '../lab/processes.ts';
-import { nodeClientRuntime } from '../../hosts/sim/node-platform.ts';
-import { backsOff, firmwareUpdate, mqttExchange, mqttHostile, mqttWrongPassword, type DeviceIo } from '../lab/app-scenarios.ts';
-import { FileSink } from '../../hosts/sim/firmware-file-sink.ts';
-import type { ManifestConfig } from '../../src/config/validate.ts';
+import { backsOff, FIRMWARE_TEST_SETTINGS, firmwareUpdate, mqttExchange, mqttHostile, mqttWrongPassword, type ExchangeResult } from '../lab/app-scenarios.ts';
 import type { Lab } from '../lab/lab.ts';
 import type { DeviceHost, DeviceUnderTest } from './device-hosts.ts';
-import type { ResolverClass, TcpClass } from '../../src/io/ecma419.ts';
 
-const SOCKETS_MODULE = 'src/net/sockets/index.ts';
-
-/** Why the cases cannot run on this host here, or undefined. */
-function missing(host: DeviceHost): string | undefined {
-  if (!fs.existsSync(SOCKETS_MODULE)) {
-    return 'needs issue 10 "TCP through the tunnel, with ECMA-419 sockets" (branch tcp): src/net/sockets is not on this branch yet';
-  }
-  if (host.name === 'xs') {
-    return 'needs an XS app host: the scenarios bundled into the XS device next to the agent, over its sockets (to build once issue 10\'s XS host changes land)';
-  }
-  return undefined;
+export interface AppTunnelProfile {
+  baud: number;
+  /** The image the resume case downloads (and the carrier drops at 45 % of). */
+  imageBytes: number;
 }
 
-/** The device's ECMA-419 classes: SimDevice's `sockets`, or those of its started agent (issue 10's startAgent returns them). */
-function socketsOf(device: DeviceUnderTest): { TCP: TcpClass; Resolver: ResolverClass } {
-  const d = device as unknown as { sockets?: { TCP: TcpClass; Resolver: ResolverClass }; started?: { sockets?: { TCP: TcpClass; Resolver: ResolverClass } } };
-  const sockets = d.sockets ?? d.started?.sockets;
-  assert.ok(sockets, 'the device host exposes the ECMA-419 sockets of its agent');
-  return sockets;
-}
-
-async function bringUp(t: TestContext, host: DeviceHost, config: Partial<ManifestConfig> = {}): Promise<{ lab: Lab; device: DeviceUnderTest; io: DeviceIo }> {
-  const lab = await startLab(t, { modem: { registrationDelayMs: 100 }, apps: true });
-  const device = await host.make({ config: labDeviceConfig(config), serialPath: lab.serialPath });
-  t.after(() => device.close());
-  await device.start();
-  await device.waitFor((e) => e.type === 'child-up', 60_000, 'the tunnel');
-  const { TCP, Resolver } = socketsOf(device);
-  return { lab, device, io: { socket: { io: TCP }, dns: { io: Resolver }, runtime: nodeClientRuntime } };
-}
+const COUNT = 200;
+/** The fetcher's HTTP timeout in the resume case; the coverage loss lasts 2 s longer. */
+const HTTP_TIMEOUT = 4000;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** QoS 1 commands from the private network through mosquitto_pub, one connection for all. */
 function publisher(lab: Lab) {
@@ -61,123 +37,129 @@ function publisher(lab: Lab) {
     run('ip', ['netns', 'exec', lab.priv, 'mosquitto_pub', '-h', 'broker.lab.example', '-u', MQTT_OPS.user, '-P', MQTT_OPS.password, '-t', topic, '-q', '1', '-l'], { input: `${messages.join('\n')}\n` }).then(() => {});
 }
 
-function telemetrySubscriber(t: TestContext, lab: Lab) {
+/** mosquitto_sub in the private network on the device's telemetry, ready once the broker logged it. */
+async function telemetrySubscriber(t: TestContext, lab: Lab): Promise<() => string[]> {
+  const opsLogins = () => lab.apps!.brokerLog().filter((l) => l.includes(`u'${MQTT_OPS.user}'`)).length;
+  const before = opsLogins();
   const sub = startProcess('mosquitto_sub', 'ip', ['netns', 'exec', lab.priv, 'mosquitto_sub', '-h', 'broker.lab.example', '-u', MQTT_OPS.user, '-P', MQTT_OPS.password, '-t', 'devices/dev-1/telemetry', '-q', '1']);
   t.after(() => stopProcess(sub));
-  return { lines: () => sub.output().split('\n').filter((l) => l.startsWith('telemetry ')), ready: () => waitFor('the subscription', () => lab.apps!.brokerLog().some((l) => l.includes(`u'${MQTT_OPS.user}'`)) || undefined, 10_000) };
+  await waitFor('the subscription', () => opsLogins() > before || undefined, 10_000);
+  return () => sub.output().split('\n').filter((l) => l.startsWith('telemetry '));
 }
 
 /**
  * None lost, none duplicated at the device; at the broker a QoS 1 duplicate can only be a message
  * the device sent again with DUP after a broken connection (its PUBACK lost), never more of them.
  */
-function assertExchange(r: Awaited<ReturnType<typeof mqttExchange>>, telemetry: string[], count: number): void {
-  const expected = Array.from({ length: count }, (_, i) => `telemetry ${i}`);
-  assert.equal(r.acknowledged, count, 'every telemetry message acknowledged');
-  assert.deepEqual([...new Set(telemetry)].sort(), [...expected].sort(), 'every telemetry message reached the private network');
-  assert.ok(telemetry.length - count <= r.resent, `${telemetry.length - count} duplicates at the broker, ${r.resent} resent with DUP`);
-  assert.deepEqual(r.received, Array.from({ length: count }, (_, i) => `command ${i}`), 'every command arrived at the device once, in order');
+async function assertExchange(r: ExchangeResult, telemetry: () => string[]): Promise<void> {
+  await waitFor('the telemetry at the broker', () => telemetry().length >= COUNT || undefined, 30_000).catch(() => {});
+  const expected = Array.from({ length: COUNT }, (_, i) => `telemetry ${i}`);
+  assert.equal(r.acknowledged, COUNT, 'every telemetry message acknowledged');
+  assert.deepEqual([...new Set(telemetry())].sort(), [...expected].sort(), 'every telemetry message reached the private network');
+  assert.ok(telemetry().length - COUNT <= r.resent, `${telemetry().length - COUNT} duplicates at the broker, ${r.resent} resent with DUP`);
+  assert.deepEqual(r.received, Array.from({ length: COUNT }, (_, i) => `command ${i}`), 'every command arrived at the device once, in order');
   assert.equal(r.dropped, 0);
 }
 
-export function defineAppTunnelTests(host: DeviceHost): void {
-  const reason = missing(host);
-  const appTest = (name: string, fn: (t: TestContext) => Promise<void>, timeoutMs = 240_000) =>
-    reason ? test(`apps [${host.name}]: ${name}`, { skip: reason }, () => {}) : labTest(`apps [${host.name}]: ${name}`, fn, timeoutMs);
+const count = (device: DeviceUnderTest, type: string) => device.events.filter((e) => e.type === type).length;
 
-  appTest('200 QoS 1 messages each way through the tunnel across a carrier loss (NO CARRIER, redial): none lost or duplicated', async (t) => {
-    const { lab, device, io } = await bringUp(t, host);
-    const sub = telemetrySubscriber(t, lab);
-    await sub.ready();
-    const ups = () => device.events.filter((e) => e.type === 'child-up').length;
-    const r = await mqttExchange(io, {
-      count: 200, timeoutMs: 120_000, publishCommands: publisher(lab),
-      during: async () => {
-        lab.modem!.dropCarrier();
-        await device.waitFor(() => ups() >= 2, 90_000, 'the tunnel to come back');
-      },
+export function defineAppTunnelTests(host: DeviceHost, profile: AppTunnelProfile): void {
+  labTest(`apps [${host.name}] at ${profile.baud} baud, CHILD SA rekeyed every 10 s: MQTT, DNS and firmware through one tunnel`, async (t) => {
+    const lab = await startLab(t, { modem: { registrationDelayMs: 100, baud: profile.baud }, apps: { imageBytes: profile.imageBytes } });
+    const device = await host.make({ config: labDeviceConfig({ uartBaud: profile.baud, childLifetime: 10, ikeLifetime: 3600 }), serialPath: lab.serialPath, netApp: true });
+    t.after(() => device.close());
+    await device.start();
+    await device.waitFor((e) => e.type === 'child-up', 60_000, 'the tunnel');
+    const unharmed = () => assert.equal(device.unexpectedErrors(), 0, 'no exception reached the agent');
+
+    await t.test(`${COUNT} QoS 1 messages each way across a CHILD SA rekey: none lost or duplicated, one MQTT connection`, async (t) => {
+      const telemetry = await telemetrySubscriber(t, lab);
+      const rekeys = count(device, 'child-rekeyed');
+      const r = await mqttExchange(device, {
+        count: COUNT, timeoutMs: 120_000, publishCommands: publisher(lab),
+        during: () => device.waitFor(() => count(device, 'child-rekeyed') > rekeys, 60_000, 'a CHILD SA rekey').then(() => {}),
+      });
+      await assertExchange(r, telemetry);
+      assert.equal(r.connects, 1, 'the rekeys were invisible to the MQTT connection');
+      unharmed();
     });
-    await waitFor('the telemetry at the broker', () => sub.lines().length >= 200 || undefined, 30_000);
-    assertExchange(r, sub.lines(), 200);
-    assert.equal(device.unexpectedErrors(), 0);
-    await device.stop();
-  });
 
-  appTest('200 QoS 1 messages each way across a CHILD SA rekey: none lost or duplicated', async (t) => {
-    const { lab, device, io } = await bringUp(t, host, { childLifetime: 10, ikeLifetime: 3600 });
-    const sub = telemetrySubscriber(t, lab);
-    await sub.ready();
-    const r = await mqttExchange(io, {
-      count: 200, timeoutMs: 120_000, publishCommands: publisher(lab),
-      during: () => device.waitFor((e) => e.type === 'child-rekeyed', 60_000, 'a CHILD SA rekey').then(() => {}),
+    await t.test(`${COUNT} QoS 1 messages each way across a carrier loss (NO CARRIER, redial): none lost or duplicated`, async (t) => {
+      const telemetry = await telemetrySubscriber(t, lab);
+      const ups = count(device, 'child-up');
+      const r = await mqttExchange(device, {
+        count: COUNT, timeoutMs: 120_000, publishCommands: publisher(lab),
+        during: async () => {
+          lab.modem!.dropCarrier();
+          await device.waitFor(() => count(device, 'child-up') > ups, 90_000, 'the tunnel to come back');
+        },
+      });
+      await assertExchange(r, telemetry);
+      unharmed();
     });
-    await waitFor('the telemetry at the broker', () => sub.lines().length >= 200 || undefined, 30_000);
-    assertExchange(r, sub.lines(), 200);
-    assert.equal(r.connects, 1, 'one MQTT connection: the rekey is invisible to it');
-    assert.equal(device.unexpectedErrors(), 0);
-    await device.stop();
-  });
 
-  appTest('a wrong MQTT password: a named error and retries that back off', async (t) => {
-    const { device, io } = await bringUp(t, host);
-    const r = await mqttWrongPassword(io, 10_000);
-    assert.ok(r.errors.length >= 2 && r.errors.every((e) => e === 'not-authorized'), r.errors.join());
-    assert.ok(backsOff(r.waits), `waits back off 1, 2, 4, 4 s (±20 %): ${r.waits.join(', ')}`);
-    assert.ok(r.attempts <= 7, `${r.attempts} attempts in 10 s`);
-    assert.equal(device.unexpectedErrors(), 0);
-    await device.stop();
-  });
-
-  appTest('the 1 MiB image byte-exact with its digest, resumed after NO CARRIER at about half (no restart from zero)', async (t) => {
-    const { lab, device, io } = await bringUp(t, host);
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ikelet-fw-'));
-    t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
-    const sink = new FileSink(path.join(dir, 'firmware.bin'));
-    const size = lab.apps!.firmware!.size;
-    const ups = () => device.events.filter((e) => e.type === 'child-up').length;
-    const r = await firmwareUpdate(io, sink, {
-      timeoutMs: 600_000, stopOn: 'firmware-rejected',
-      during: async (fetcher) => {
-        await waitFor('half of the image', () => fetcher.offset >= size / 2 || undefined, 400_000, 200);
-        lab.modem!.dropCarrier();
-        await device.waitFor(() => ups() >= 2, 90_000, 'the tunnel to come back');
-      },
+    await t.test('a wrong MQTT password: a named error and retries that back off', async () => {
+      const r = await mqttWrongPassword(device, 10_000);
+      assert.ok(r.errors.length >= 2 && r.errors.every((e) => e === 'not-authorized'), r.errors.join());
+      assert.ok(backsOff(r.waits), `waits back off 1, 2, 4, 4 s (±20 %): ${r.waits.join(', ')}`);
+      assert.ok(r.attempts <= 7, `${r.attempts} attempts in 10 s`);
+      unharmed();
     });
-    assert.equal(r.state, 'installed');
-    assert.deepEqual(new Uint8Array(fs.readFileSync(sink.path)), lab.apps!.firmware!.image, 'byte-exact');
-    const sent = lab.apps!.firmwareAccessLog().reduce((n, line) => n + Number(/" 20[06] (\d+)/.exec(line)?.[1] ?? 0), 0);
-    assert.ok(sent <= size + 65536 + 1024, `the server sent ${sent} bytes for a ${size}-byte image: resumed, not restarted`);
-    assert.equal(device.unexpectedErrors(), 0);
-    await device.stop();
-  }, 900_000);
 
-  appTest('a corrupted image (one byte flipped on the server) is rejected and never completed', async (t) => {
-    const { lab, device, io } = await bringUp(t, host);
-    lab.apps!.publishFirmware({ version: '1.3.0', image: firmwareImage(200_000, 11), corruptAt: 99_999 });
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ikelet-fw-'));
-    t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
-    const sink = new FileSink(path.join(dir, 'firmware.bin'));
-    const r = await firmwareUpdate(io, sink, { timeoutMs: 300_000 });
-    assert.ok(r.events.some((e) => e.type === 'firmware-rejected' && e.reason === 'digest-mismatch'));
-    assert.ok(!fs.existsSync(sink.path) && !fs.existsSync(sink.partPath), 'nothing completed, nothing left');
-    assert.equal(device.unexpectedErrors(), 0);
-    await device.stop();
-  }, 600_000);
-
-  appTest('the hostile broker and HTTP server through the tunnel: named errors, bounded memory, the agent unharmed', async (t) => {
-    const { device, io } = await bringUp(t, host);
-    const mqtt = await mqttHostile(io, ['oversized', 'bad-length', 'bad-utf8', 'unknown-type', 'truncated']);
-    assert.deepEqual(Object.fromEntries(Object.entries(mqtt).map(([m, v]) => [m, v.error])), {
-      oversized: 'packet-too-large', 'bad-length': 'malformed-remaining-length', 'bad-utf8': 'bad-utf8', 'unknown-type': 'unknown-packet-type', truncated: 'connection-lost',
+    await t.test(`the ${profile.imageBytes >> 10} KiB image byte-exact with its digest, resumed after NO CARRIER at 45 % (no restart from zero)`, async (t) => {
+      const image = lab.apps!.firmware!;
+      const logged = lab.apps!.firmwareAccessLog().length;
+      const notifyAt = Math.floor(image.size * 0.45);
+      const ups = count(device, 'child-up');
+      const r = await firmwareUpdate(device, {
+        timeoutMs: 600_000, notifyAt, settings: { timeoutMs: HTTP_TIMEOUT },
+        during: async () => {
+          // Coverage lost for longer than the HTTP timeout: the request in flight fails (a TCP
+          // connection would otherwise outlive a quick redial) and the fetcher must resume.
+          lab.modem!.dropCarrier();
+          lab.modem!.model.setRegistration(2);
+          await sleep(HTTP_TIMEOUT + 2000);
+          lab.modem!.model.setRegistration(1);
+          await device.waitFor(() => count(device, 'child-up') > ups, 90_000, 'the tunnel to come back');
+        },
+      });
+      assert.equal(r.state, 'installed', JSON.stringify(r.events.filter((e) => e.type !== 'firmware-progress')));
+      assert.deepEqual(r.sink, { begun: 1, written: image.size, sha256: image.sha256, completed: true, cancels: 0 }, 'the sink got every byte once, in order: the image\'s SHA-256');
+      const resumes = r.events.filter((e) => e.type === 'firmware-resume');
+      const resume = resumes.find((e) => e.offset >= notifyAt - FIRMWARE_TEST_SETTINGS.rangeBytes);
+      assert.ok(resume, `resumed where it stopped (45 % = ${notifyAt}): ${JSON.stringify(resumes)}`);
+      const sent = lab.apps!.firmwareAccessLog().slice(logged).reduce((n, line) => n + Number(/" 20[06] (\d+)/.exec(line)?.[1] ?? 0), 0);
+      assert.ok(sent <= image.size + FIRMWARE_TEST_SETTINGS.rangeBytes + 1024, `the server sent ${sent} bytes for a ${image.size}-byte image: resumed, not restarted`);
+      t.diagnostic(`image ${image.size} B: ${r.requests} requests, ${r.resumes} resume(s) at ${resume.offset}, longest turn ${r.longestTurnBytes} B of body`);
+      unharmed();
     });
-    for (const [mode, v] of Object.entries(mqtt)) assert.ok(v.arrayBufferGrowth < 2 << 20, `${mode}: ${v.arrayBufferGrowth} bytes of buffers`);
-    for (const [manifestPath, error] of [['/endless-headers', 'too-many-headers'], ['/m/truncated', 'truncated-body'], ['/bad-length', 'bad-content-length']] as const) {
-      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ikelet-fw-'));
-      const r = await firmwareUpdate(io, new FileSink(path.join(dir, 'f.bin')), { host: 'hostile-fw.lab.example', manifestPath, stopOn: 'firmware-error', timeoutMs: 60_000 });
-      fs.rmSync(dir, { recursive: true, force: true });
-      assert.equal(r.events.find((e) => e.type === 'firmware-error')?.type === 'firmware-error' && (r.events.find((e) => e.type === 'firmware-error') as { error: string }).error, error, manifestPath);
-    }
-    assert.equal(device.unexpectedErrors(), 0, 'no exception reached the agent');
+
+    await t.test('a corrupted image (one byte flipped on the server) is rejected and never completed', async () => {
+      lab.apps!.publishFirmware({ version: '1.3.0', image: firmwareImage(200_000, 11), corruptAt: 99_999 });
+      const r = await firmwareUpdate(device, { timeoutMs: 300_000 });
+      assert.ok(r.events.some((e) => e.type === 'firmware-rejected' && e.reason === 'digest-mismatch'), JSON.stringify(r.events.filter((e) => e.type !== 'firmware-progress')));
+      assert.equal(r.sink.completed, false, 'never completed');
+      assert.ok(r.sink.cancels >= 1, 'what was written was dropped');
+      unharmed();
+    });
+
+    await t.test('the hostile broker and HTTP server through the tunnel: named errors, bounded memory, the agent unharmed', async () => {
+      const mqtt = await mqttHostile(device, ['oversized', 'bad-length', 'bad-utf8', 'unknown-type', 'truncated']);
+      assert.deepEqual(Object.fromEntries(Object.entries(mqtt).map(([m, v]) => [m, v.error])), {
+        oversized: 'packet-too-large', 'bad-length': 'malformed-remaining-length', 'bad-utf8': 'bad-utf8', 'unknown-type': 'unknown-packet-type', truncated: 'connection-lost',
+      });
+      for (const [mode, v] of Object.entries(mqtt)) {
+        assert.ok(v.retried, `${mode}: tried again`);
+        assert.ok(v.memoryGrowth < 2 << 20, `${mode}: memory grew by ${v.memoryGrowth} bytes`);
+      }
+      for (const [manifestPath, error] of [['/endless-headers', 'too-many-headers'], ['/m/truncated', 'truncated-body'], ['/bad-length', 'bad-content-length']] as const) {
+        const r = await firmwareUpdate(device, { settings: { host: 'hostile-fw.lab.example', manifestPath }, stopOn: 'firmware-error', timeoutMs: 60_000 });
+        const first = r.events.find((e) => e.type === 'firmware-error');
+        assert.equal(first?.type === 'firmware-error' ? first.error : undefined, error, manifestPath);
+      }
+      unharmed();
+    });
+
     await device.stop();
-  });
+  }, 1_200_000);
 }

@@ -5,13 +5,17 @@
 import { test, type TestContext } from 'node:test';
 import { Lab, labUnavailableReason, type LabOptions } from './lab.ts';
 
-export function labTest(name: string, fn: (t: TestContext) => Promise<void>, timeoutMs = 120_000): void {
+/**
+ * `todo`: a case the agent does not pass yet, with what was observed. It still runs and reports,
+ * but does not fail the suite; its assertions stay as strict as the feature demands.
+ */
+export function labTest(name: string, fn: (t: TestContext) => Promise<void>, timeoutMs = 120_000, options: { todo?: string } = {}): void {
   const reason = labUnavailableReason();
   if (reason && process.env.CI !== 'true') {
     test(name, { skip: `lab unavailable: ${reason}` }, () => {});
     return;
   }
-  test(name, { timeout: timeoutMs }, async (t) => {
+  test(name, { timeout: timeoutMs, ...(options.todo ? { todo: options.todo } : {}) }, async (t) => {
     if (reason) throw new Error(`CI=true and the lab cannot run: ${reason}`);
     await fn(t);
   });

@@ -9,6 +9,8 @@
  *                               ▼
  *                            private network 198.51.100.0/24               ns "priv"
  *                              echo 198.51.100.10:7, DNS 198.51.100.53 (names *.lab.example)
+ *                              TCP on Linux's stack at 198.51.100.10: echo 7, discard 9,
+ *                              sink 5001, source 5002 (services/tcp-services.mjs)
  *
  * slirp maps 10.0.2.2 to the loopback of the namespace it runs in, so the carrier and the
  * gateway's public side share the "wan" namespace; the gateway still sees the device
@@ -23,12 +25,17 @@ import { run, startProcess, stopProcess, waitFor, type LabProcess } from './proc
 import { DEFAULT_GATEWAY, Gateway, type GatewayOptions } from './strongswan.ts';
 import { Slirp, slirpSocatArgs } from './slirp.ts';
 import { ModemEmulator, type ModemEmulatorOptions } from './modem-emulator.ts';
+import { SwanInitiator } from './swan-initiator.ts';
+import type { ManifestConfig } from '../../src/config/validate.ts';
 import { AppServices, type AppServicesOptions } from './app-services.ts';
 
 export const PRIVATE_NET = '198.51.100.0/24';
 export const GATEWAY_INNER = '198.51.100.1';
 export const ECHO_ADDRESS = '198.51.100.10';
 export const ECHO_PORT = 7;
+/** TCP services of services/tcp-services.mjs on ECHO_ADDRESS; CLOSED_PORT has nothing listening. */
+export const TCP_PORTS = { echo: 7, discard: 9, sink: 5001, source: 5002 } as const;
+export const CLOSED_PORT = 19;
 export const DNS_ADDRESS = '198.51.100.53';
 /** What the device dials through slirp to reach the gateway. */
 export const GATEWAY_VIA_SLIRP = '10.0.2.2';
@@ -42,6 +49,12 @@ export interface LabOptions {
    * ATD it bridges the call to a fresh slirp. Replaces the bare slirp pty.
    */
   modem?: Omit<ModemEmulatorOptions, 'link' | 'bridge'>;
+  /**
+   * strongSwan's own initiator on the device's path (needs `modem`): charon in a namespace of
+   * its own ("cli") dialling the same modem emulator; the modem and PPP settings come from
+   * this device configuration (see swan-initiator.ts).
+   */
+  swanInitiator?: { device: ManifestConfig; logKeys?: boolean };
   /** The application servers (mosquitto, nginx, the hostile peers): see app-services.ts. */
   apps?: boolean | AppServicesOptions;
 }
@@ -55,14 +68,20 @@ const liveLabs = new Set<Lab>();
 export class Lab {
   readonly wan: string;
   readonly priv: string;
+  readonly cli: string;
   readonly dir: string;
   readonly gateway: Gateway;
   readonly slirp?: Slirp;
   modem?: ModemEmulator;
+  /** strongSwan's initiator, when the lab was started with `swanInitiator`. */
+  initiator?: SwanInitiator;
   private readonly modemOptions?: LabOptions['modem'];
+  private readonly initiatorOptions?: LabOptions['swanInitiator'];
   private readonly appsOptions?: AppServicesOptions;
   apps?: AppServices;
   private echo?: LabProcess;
+  private tcp?: LabProcess;
+  private loss = 0;
   private carrierEcho?: LabProcess;
   private dns?: LabProcess;
   private stopped = false;
@@ -71,9 +90,12 @@ export class Lab {
     const n = ++runCounter;
     this.wan = namespaceName(process.pid, n, 'wan');
     this.priv = namespaceName(process.pid, n, 'priv');
+    this.cli = namespaceName(process.pid, n, 'cli');
     this.dir = fs.mkdtempSync(path.join(os.tmpdir(), `ikelet-lab-${process.pid}-${n}-`));
     this.gateway = new Gateway(this.wan, this.dir, { ...DEFAULT_GATEWAY, ...options.gateway });
     this.modemOptions = options.modem;
+    this.initiatorOptions = options.swanInitiator;
+    if (options.swanInitiator && !options.modem) throw new Error('the strongSwan initiator dials the modem emulator: give the lab a `modem`');
     if (options.apps) this.appsOptions = options.apps === true ? {} : options.apps;
     if (options.slirp !== false && !options.modem) this.slirp = new Slirp(this.wan, this.dir);
   }
@@ -91,6 +113,7 @@ export class Lab {
       await lab.gateway.start();
       await lab.slirp?.start();
       if (lab.modemOptions) await lab.startModem(lab.modemOptions);
+      if (lab.initiatorOptions) await lab.startInitiator(lab.initiatorOptions);
     } catch (e) {
       await lab.stop();
       throw e;
@@ -114,6 +137,17 @@ export class Lab {
       // Each data call reaches a fresh slirp, like a new PDP context behind the carrier's NAT.
       bridge: ['ip', 'netns', 'exec', this.wan, 'socat', ...slirpSocatArgs('STDIO')],
     });
+  }
+
+  private async startInitiator(options: NonNullable<LabOptions['swanInitiator']>): Promise<void> {
+    await createNamespace(this.cli);
+    this.initiator = new SwanInitiator(this.cli, path.join(this.dir, 'initiator'), this.serialPath, {
+      gateway: this.gateway.options,
+      remoteAddress: GATEWAY_VIA_SLIRP,
+      device: options.device,
+      logKeys: options.logKeys,
+    });
+    await this.initiator.start();
   }
 
   private async buildNetwork(): Promise<void> {
@@ -147,9 +181,45 @@ export class Lab {
     const dnsScript = path.resolve('test/lab/services/dns.mjs');
     this.carrierEcho = startProcess('carrier-echo', 'ip', ['netns', 'exec', this.wan, process.execPath, script, '127.0.0.1', String(ECHO_PORT)]);
     this.dns = startProcess('dns', 'ip', ['netns', 'exec', this.priv, process.execPath, dnsScript, DNS_ADDRESS, '53']);
+    this.tcp = startProcess('tcp-services', 'ip', ['netns', 'exec', this.priv, process.execPath, path.resolve('test/lab/services/tcp-services.mjs'), ECHO_ADDRESS]);
     await waitFor('the UDP echo service', () => this.echo!.output().includes('listening') || undefined, 10_000);
     await waitFor('the DNS service', () => this.dns!.output().includes('listening') || undefined, 10_000);
     await waitFor('the carrier echo', () => this.carrierEcho!.output().includes('listening') || undefined, 10_000);
+    await waitFor('the TCP services', () => this.tcp!.output().includes('listening source') || undefined, 10_000);
+  }
+
+  /** Lines the TCP services printed: "SERVICE from|end ADDR:PORT ..." (services/tcp-services.mjs). */
+  tcpLog(): string[] {
+    return (this.tcp?.output() ?? '').split('\n').filter((l) => / (from|end|error) /.test(l));
+  }
+
+  /**
+   * Random loss of TCP packets at the gateway's private side (iptables statistic on the veth,
+   * both directions), probability 0..1; 0 removes it. IKE, ESP and DNS are untouched.
+   */
+  async setPrivateLoss(probability: number): Promise<void> {
+    const rule = (op: '-A' | '-D', dir: '-i' | '-o', p: number) =>
+      this.exec('wan', 'iptables', op, 'FORWARD', dir, 'ikl-gw', '-p', 'tcp', '-m', 'statistic', '--mode', 'random', '--probability', String(p), '-j', 'DROP');
+    if (this.loss > 0) for (const dir of ['-i', '-o'] as const) await rule('-D', dir, this.loss);
+    this.loss = probability;
+    if (probability > 0) for (const dir of ['-i', '-o'] as const) await rule('-A', dir, probability);
+  }
+
+  /** Packets the loss rules dropped so far (both directions). */
+  async lossDrops(): Promise<number> {
+    const out = await this.exec('wan', 'iptables', '-L', 'FORWARD', '-v', '-n', '-x');
+    return out.split('\n').filter((l) => /statistic/.test(l)).reduce((n, l) => n + Number(l.trim().split(/\s+/)[0]), 0);
+  }
+
+  /** Connects from the private network to `address:port` (the device), sends `bytes` of the pattern; its one result line. */
+  tcpClient(address: string, port: number, bytes: number, timeoutS = 60): Promise<string> {
+    return this.exec('priv', process.execPath, path.resolve('test/lab/services/tcp-client.mjs'), address, String(port), String(bytes), String(timeoutS)).then((o) => o.trim());
+  }
+
+  /** Sends `count` hostile segments of each kind (services/tcp-hostile.py) at a device connection; "sent KIND N" lines. */
+  async hostileSegments(from: { address: string; port: number }, to: { address: string; port: number }, count: number): Promise<string[]> {
+    const out = await this.exec('priv', 'python3', path.resolve('test/lab/services/tcp-hostile.py'), from.address, String(from.port), to.address, String(to.port), String(count));
+    return out.trim().split('\n');
   }
 
   /** Lines the carrier-side echo printed for each datagram (seen through slirp's NAT). */
@@ -173,6 +243,31 @@ export class Lab {
     return out.trim() === 'answered';
   }
 
+  // ---- faults a field device meets (see test/e2e/faults.test.ts) -------------------------------
+
+  /** The gateway crashes and comes back after `downMs`: charon killed, every SA forgotten, started again. */
+  restartGateway(downMs = 0): Promise<void> {
+    return this.gateway.restart(downMs);
+  }
+
+  /** The carrier's NAT rebinds the device to a new outer port under the live call (slirp restarted, PPP kept). */
+  rebindCarrierNat(): Promise<void> {
+    if (!this.modem) throw new Error('rebindCarrierNat needs the modem emulator');
+    return this.modem.rebindPeer();
+  }
+
+  /**
+   * Random loss of IKE and ESP-in-UDP at the gateway, `probability` each way (iptables `statistic`
+   * in the gateway's namespace: datagrams to and from its ports 500 and 4500); 0 removes it.
+   */
+  async setGatewayLoss(probability: number): Promise<void> {
+    for (const chain of ['INPUT', 'OUTPUT']) await this.exec('wan', 'iptables', '-F', chain);
+    if (probability <= 0) return;
+    const p = String(probability);
+    await this.exec('wan', 'iptables', '-A', 'INPUT', '-p', 'udp', '-m', 'multiport', '--dports', '500,4500', '-m', 'statistic', '--mode', 'random', '--probability', p, '-j', 'DROP');
+    await this.exec('wan', 'iptables', '-A', 'OUTPUT', '-p', 'udp', '-m', 'multiport', '--sports', '500,4500', '-m', 'statistic', '--mode', 'random', '--probability', p, '-j', 'DROP');
+  }
+
   /** Runs a command inside one of the lab's namespaces. */
   exec(ns: 'wan' | 'priv', command: string, ...args: string[]): Promise<string> {
     return nsRun(ns === 'wan' ? this.wan : this.priv, command, ...args);
@@ -181,7 +276,7 @@ export class Lab {
   /** PIDs of every process still running inside this lab's namespaces. */
   async pids(): Promise<number[]> {
     const out: number[] = [];
-    for (const ns of [this.wan, this.priv]) {
+    for (const ns of [this.wan, this.priv, ...(this.initiator ? [this.cli] : [])]) {
       const text = await run('ip', ['netns', 'pids', ns], { allowFail: true });
       out.push(...text.split('\n').map(Number).filter((n) => n > 0));
     }
@@ -193,12 +288,14 @@ export class Lab {
     this.stopped = true;
     liveLabs.delete(this);
     await this.slirp?.stop().catch(() => {});
+    await this.initiator?.stop().catch(() => {});
     await this.gateway.stop().catch(() => {});
     await this.modem?.stop().catch(() => {});
     await this.apps?.stop().catch(() => {});
-    for (const p of [this.echo, this.dns, this.carrierEcho]) if (p) await stopProcess(p).catch(() => {});
+    for (const p of [this.echo, this.dns, this.carrierEcho, this.tcp]) if (p) await stopProcess(p).catch(() => {});
     await deleteNamespace(this.wan);
     await deleteNamespace(this.priv);
+    if (this.initiator) await deleteNamespace(this.cli);
     for (const ns of [this.wan, this.priv]) fs.rmSync(`/etc/netns/${ns}`, { recursive: true, force: true });
     if (!process.env.IKELET_KEEP_LAB) fs.rmSync(this.dir, { recursive: true, force: true });
   }
@@ -207,7 +304,7 @@ export class Lab {
   stopNow(): void {
     if (this.stopped) return;
     this.stopped = true;
-    for (const ns of [this.wan, this.priv]) {
+    for (const ns of [this.wan, this.priv, ...(this.initiator ? [this.cli] : [])]) {
       try {
         const pids = execFileSync('ip', ['netns', 'pids', ns]).toString().split('\n').map(Number).filter((n) => n > 0);
         for (const pid of pids) process.kill(pid, 'SIGKILL');

@@ -7,8 +7,12 @@
  * Every process it starts is remembered by PID and killed by PID in stop().
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import { PppLink } from '../../src/ppp/link.ts';
+import { Logger } from '../../src/util/log.ts';
 import { cmeText } from '../../src/modem/cme-errors.ts';
+import { AirMeter } from './air-meter.ts';
 
 // ---------------------------------------------------------------------------------------
 // The behaviour (sans-IO)
@@ -390,12 +394,20 @@ export interface ModemFaults {
 export interface ModemEmulatorOptions extends ModemModelOptions, ModemFaults {
   /** Path of the pty symlink the agent opens. */
   link: string;
-  /** Bytes toward the agent leave at baud/10 bytes per second. */
+  /** Bytes leave at baud/10 bytes per second, both ways (the agent's side of the UART). */
   baud?: number;
+  /**
+   * The module's receive buffer for bytes from the agent, drained at the baud rate: an agent that
+   * writes faster than the line overruns it and the excess is lost (counted), as on a modem
+   * without flow control. Default 16 KiB.
+   */
+  uplinkBuffer?: number;
   /** PPP peer started on CONNECT: a shell command line (run with `sh -c 'exec …'`) or argv. */
   bridge?: string | string[];
   random?: () => number;
   log?: (line: string) => void;
+  /** How many frames the air meter keeps (default 200,000); a long soak keeps few. */
+  meterFrames?: number;
 }
 
 export interface ModemEmulatorStats {
@@ -407,18 +419,37 @@ export interface ModemEmulatorStats {
   droppedToAgent: number;
   corruptedToPeer: number;
   droppedToPeer: number;
+  /** Bytes from the agent lost because they came faster than the baud rate and the buffer was full. */
+  uplinkOverrun: number;
+  /** Most bytes ever waiting in the uplink buffer. */
+  uplinkPeak: number;
   calls: number;
+  /** Carrier NAT rebindings (rebindPeer) and the uplink bytes lost while one was under way. */
+  rebinds: number;
+  lostInRebind: number;
 }
 
 const PACE_TICK_MS = 4;
+/**
+ * Time a late timer may catch up on: the UART kept sending while this process was busy, so the
+ * rate over any 25 ms stays the baud rate but timer jitter does not eat into it.
+ */
+const CATCH_UP_MS = 25;
 
 export class ModemEmulator {
   readonly model: ModemModel;
   readonly link: string;
+  /** Every PPP frame of every call, both ways, as it crosses the air (see air-meter.ts). */
+  readonly meter: AirMeter;
   private socat: ChildProcess | undefined;
   private bridge: ChildProcess | undefined;
   private readonly out: Uint8Array[] = [];
   private outTimer: NodeJS.Timeout | undefined;
+  private readonly up: Uint8Array[] = [];
+  private upBytes = 0;
+  private upTimer: NodeJS.Timeout | undefined;
+  private upCredit = 0;
+  private upLast = 0;
   private modelTimer: NodeJS.Timeout | undefined;
   private lastPace = 0;
   private credit = 0;
@@ -429,13 +460,16 @@ export class ModemEmulator {
   private readonly logLine: (line: string) => void;
   private readonly counters: ModemEmulatorStats = {
     bytesToAgent: 0, bytesFromAgent: 0, bytesToPeer: 0, bytesFromPeer: 0,
-    corruptedToAgent: 0, droppedToAgent: 0, corruptedToPeer: 0, droppedToPeer: 0, calls: 0,
+    corruptedToAgent: 0, droppedToAgent: 0, corruptedToPeer: 0, droppedToPeer: 0, uplinkOverrun: 0, uplinkPeak: 0, calls: 0, rebinds: 0, lostInRebind: 0,
   };
+  /** While rebindPeer() negotiates PPP with the new peer, the peer's bytes go to it. */
+  private splice: PppLink | undefined;
   private stopped = false;
   private readonly bytesPerMs: number;
 
   private constructor(private readonly options: ModemEmulatorOptions) {
     this.link = options.link;
+    this.meter = new AirMeter(undefined, options.meterFrames);
     this.bytesPerMs = (options.baud ?? 115200) / 10 / 1000;
     this.random = options.random ?? Math.random;
     this.logLine = options.log ?? (() => {});
@@ -483,6 +517,8 @@ export class ModemEmulator {
 
   reboot(): void {
     this.out.length = 0; // a rebooting module forgets what it had not sent yet
+    this.up.length = 0;
+    this.upBytes = 0;
     this.model.reboot(now());
     this.kick();
   }
@@ -510,6 +546,7 @@ export class ModemEmulator {
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.outTimer);
+    clearTimeout(this.upTimer);
     clearTimeout(this.modelTimer);
     const { bridge, socat } = this;
     this.bridge = undefined; // its exit is ours, not the peer hanging up
@@ -553,8 +590,39 @@ export class ModemEmulator {
 
   private fromAgent(bytes: Uint8Array): void {
     this.counters.bytesFromAgent += bytes.length;
-    this.model.fromAgent(bytes, now());
-    this.kick();
+    const room = (this.options.uplinkBuffer ?? 16384) - this.upBytes;
+    const kept = bytes.length <= room ? bytes : bytes.subarray(0, Math.max(0, room));
+    this.counters.uplinkOverrun += bytes.length - kept.length;
+    if (kept.length) {
+      this.up.push(kept.slice());
+      this.upBytes += kept.length;
+      this.counters.uplinkPeak = Math.max(this.counters.uplinkPeak, this.upBytes);
+    }
+    this.paceUp();
+  }
+
+  /** Hands the model what the baud rate let through since the last call. */
+  private paceUp(): void {
+    if (this.stopped) return;
+    const t = now();
+    // The line carries at most baud/10 bytes per second; a sender that paces itself at that rate
+    // arrives in bursts with gaps, so the credit is kept across short idle gaps (up to CATCH_UP_MS).
+    this.upCredit = Math.min(this.upCredit + (t - this.upLast) * this.bytesPerMs, Math.max(1, CATCH_UP_MS * this.bytesPerMs));
+    this.upLast = t;
+    if (this.up.length === 0) return;
+    const data = takeFront(this.up, Math.floor(this.upCredit));
+    if (data.length) {
+      this.upCredit -= data.length;
+      this.upBytes -= data.length;
+      this.model.fromAgent(data, t);
+      this.kick();
+    }
+    if (this.up.length && !this.upTimer) {
+      this.upTimer = setTimeout(() => {
+        this.upTimer = undefined;
+        this.paceUp();
+      }, PACE_TICK_MS);
+    }
   }
 
   private faultsApply(): boolean {
@@ -586,6 +654,8 @@ export class ModemEmulator {
 
   private toPeer(bytes: Uint8Array): void {
     if (this.uplinkHold) return void this.uplinkHold.push(bytes.slice());
+    if (this.splice) return void (this.counters.lostInRebind += bytes.length);
+    this.meter.push('up', bytes);
     const b = this.damage(bytes, 'Peer');
     this.counters.bytesToPeer += b.length;
     if (b.length && this.bridge?.stdin?.writable) this.bridge.stdin.write(b);
@@ -601,22 +671,12 @@ export class ModemEmulator {
       return;
     }
     if (t < this.stalledUntil) return this.armPace(this.stalledUntil - t);
-    // Idle time earns no burst credit beyond one tick, like a real UART.
-    this.credit = Math.min(this.credit + (t - this.lastPace) * this.bytesPerMs, Math.max(1, PACE_TICK_MS * this.bytesPerMs * 2));
+    // Idle time earns no burst credit (the queue was empty: credit reset above); a late timer may catch up.
+    this.credit = Math.min(this.credit + (t - this.lastPace) * this.bytesPerMs, Math.max(1, CATCH_UP_MS * this.bytesPerMs));
     this.lastPace = t;
-    let budget = Math.floor(this.credit);
-    const chunks: Uint8Array[] = [];
-    while (budget > 0 && this.out.length) {
-      const head = this.out[0]!;
-      const n = Math.min(head.length, budget);
-      chunks.push(head.subarray(0, n));
-      if (n === head.length) this.out.shift();
-      else this.out[0] = head.subarray(n);
-      budget -= n;
-      this.credit -= n;
-    }
-    if (chunks.length) {
-      const data = Buffer.concat(chunks);
+    const data = takeFront(this.out, Math.floor(this.credit));
+    if (data.length) {
+      this.credit -= data.length;
       this.counters.bytesToAgent += data.length;
       this.socat.stdin?.write(data);
     }
@@ -647,18 +707,24 @@ export class ModemEmulator {
 
   private startBridge(): void {
     this.counters.calls++;
+    this.meter.newCall();
+    this.bridge = this.spawnBridge();
+  }
+
+  private spawnBridge(): ChildProcess | undefined {
     const cmd = this.options.bridge;
     if (!cmd) {
       this.logLine('data mode without a bridge: data from the agent is discarded');
-      return;
+      return undefined;
     }
     // exec: the PID we hold is the bridge itself, not a shell around it.
     const child = typeof cmd === 'string' ? spawn('sh', ['-c', `exec ${cmd}`], { stdio: ['pipe', 'pipe', 'pipe'] }) : spawn(cmd[0]!, cmd.slice(1), { stdio: ['pipe', 'pipe', 'pipe'] });
-    this.bridge = child;
     this.logLine(`bridge started (pid ${child.pid})`);
     child.stdin.on('error', () => {});
     child.stdout.on('data', (d: Buffer) => {
+      if (this.splice) return this.splice.input(d, now());
       this.counters.bytesFromPeer += d.length;
+      if (this.model.state === 'data') this.meter.push('down', d);
       this.model.fromPeer(d);
       this.kick();
     });
@@ -670,6 +736,53 @@ export class ModemEmulator {
       this.model.peerGone();
       this.kick();
     });
+    return child;
+  }
+
+  /**
+   * The carrier's NAT forgets the device under a live call: the PPP peer (slirp, the NAT) is
+   * restarted, so the device's packets leave from a new outer port. The device's PPP session
+   * is not touched, as in a real rebinding: the emulator negotiates LCP and IPCP with the new
+   * peer itself (ikelet's own src/ppp, as a client with the device's settings), then passes
+   * the frames through again. Uplink bytes meanwhile are lost (counted in lostInRebind).
+   */
+  async rebindPeer(timeoutMs = 15_000): Promise<void> {
+    if (this.model.state !== 'data' || !this.bridge) throw new Error('rebindPeer: no data call');
+    const old = this.bridge;
+    this.bridge = undefined;
+    await killChild(old);
+    const log = new Logger((_level, component, message) => this.logLine(`rebind ${component}: ${message}`), 'ppp', 'info');
+    const up = new Promise<string>((resolve, reject) => {
+      const splice = new PppLink(
+        { auth: 'none', user: '', password: '', echoIntervalMs: 0, echoFailures: 1, mru: 1500 },
+        { random: { bytes: (n) => new Uint8Array(randomBytes(n)) }, log },
+        {
+          writeSerial: (b) => void child?.stdin?.write(b),
+          deliverIpv4: () => {},
+          onEvent: (ev) => (ev.type === 'up' ? resolve(ev.localAddress) : reject(new Error(`rebindPeer: PPP with the new peer went down: ${ev.reason}`))),
+        },
+      );
+      this.splice = splice;
+      const child = this.spawnBridge();
+      this.bridge = child;
+      const tick = (): void => {
+        if (this.splice !== splice) return;
+        splice.onTimer(now());
+        const at = splice.deadline();
+        if (at !== undefined) setTimeout(tick, Math.max(0, at - now())).unref();
+      };
+      splice.open(now());
+      tick();
+      setTimeout(() => reject(new Error('rebindPeer: the new peer did not bring PPP up')), timeoutMs).unref();
+    });
+    try {
+      const address = await up;
+      this.logLine(`rebind: new peer up, address ${address}; passing frames through again`);
+    } finally {
+      this.splice = undefined;
+      this.meter.resync('down');
+    }
+    this.counters.rebinds++;
   }
 
   private stopBridge(): void {
@@ -684,6 +797,21 @@ export class ModemEmulator {
 
 function now(): number {
   return performance.now();
+}
+
+/** Removes up to `max` bytes from the front of a queue of chunks and returns them as one. */
+function takeFront(queue: Uint8Array[], max: number): Buffer {
+  const chunks: Uint8Array[] = [];
+  let budget = max;
+  while (budget > 0 && queue.length) {
+    const head = queue[0]!;
+    const n = Math.min(head.length, budget);
+    chunks.push(head.subarray(0, n));
+    if (n === head.length) queue.shift();
+    else queue[0] = head.subarray(n);
+    budget -= n;
+  }
+  return Buffer.concat(chunks);
 }
 
 /** SIGTERM the child by its PID, SIGKILL after 2 s. */

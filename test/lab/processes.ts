@@ -30,8 +30,14 @@ export function startProcess(name: string, command: string, args: string[], opti
   return { name, child, output: () => output, exited };
 }
 
+/** SIGTERM, then SIGKILL after `graceMs`; graceMs 0 = SIGKILL at once (a crash: the process gets no say). */
 export async function stopProcess(p: LabProcess, graceMs = 2000): Promise<void> {
   if (p.child.exitCode !== null || p.child.signalCode !== null || p.child.pid === undefined) return;
+  if (graceMs === 0) {
+    p.child.kill('SIGKILL');
+    await p.exited;
+    return;
+  }
   p.child.kill('SIGTERM');
   const timer = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), graceMs).unref());
   if ((await Promise.race([p.exited, timer])) === 'timeout') {

@@ -32,6 +32,16 @@ export interface GatewayOptions {
   blockThreshold: number;
   /** Log derived keys (level 4) so tests can build Wireshark key tables. */
   logKeys: boolean;
+  /**
+   * s between the gateway's own NAT-T keepalives (strongSwan's keep_alive, default 20). In the lab the
+   * gateway believes itself behind a NAT too (it listens on 127.0.0.1, the device aims at 10.0.2.2),
+   * so it sends them; 0 models a gateway on a public address, which sends none.
+   */
+  keepAlive: number;
+  /** s after which the gateway makes the device re-authenticate (RFC 4478 AUTH_LIFETIME), 0 = never. */
+  reauthTime: number;
+  /** What a new IKE SA of the same identity does to the old ones (swanctl `unique`). */
+  unique: 'no' | 'never' | 'keep' | 'replace';
 }
 
 export const DEFAULT_GATEWAY: GatewayOptions = {
@@ -53,18 +63,37 @@ export const DEFAULT_GATEWAY: GatewayOptions = {
   cookieThresholdIp: 1000,
   blockThreshold: 1000,
   logKeys: false,
+  keepAlive: 20,
+  reauthTime: 0,
+  unique: 'no',
 };
 
+/** What differs between a charon of the lab (gateway, or the strongSwan initiator) in strongswan.conf. */
+export interface CharonConfOptions {
+  logKeys: boolean;
+  /** Plugins after the base set (nonce openssl kdf kernel-libipsec kernel-netlink socket-default vici). */
+  extraPlugins?: string[];
+  /** Lines inside `charon-systemd { … }` (one key per line, strongSwan reads a value to the line's end). */
+  settings?: string[];
+  /** Lines inside `plugins { … }` besides vici's socket. */
+  pluginSettings?: string[];
+}
+
 export function strongswanConf(dir: string, o: GatewayOptions): string {
+  return charonConf(dir, {
+    logKeys: o.logKeys,
+    settings: [`cookie_threshold = ${o.cookieThreshold}`, `cookie_threshold_ip = ${o.cookieThresholdIp}`, `block_threshold = ${o.blockThreshold}`, `keep_alive = ${o.keepAlive}s`],
+  });
+}
+
+export function charonConf(dir: string, o: CharonConfOptions): string {
   const keyLevels = o.logKeys ? ['ike = 4', 'chd = 4', 'enc = 1', 'cfg = 1', 'net = 2'] : ['ike = 2', 'chd = 2', 'cfg = 2', 'net = 2'];
   return [
     'charon-systemd {',
-    '  load = nonce openssl kdf kernel-libipsec kernel-netlink socket-default vici',
+    `  load = ${['nonce openssl kdf kernel-libipsec kernel-netlink socket-default vici', ...(o.extraPlugins ?? [])].join(' ')}`,
     '  port = 500',
     '  port_nat_t = 4500',
-    `  cookie_threshold = ${o.cookieThreshold}`,
-    `  cookie_threshold_ip = ${o.cookieThresholdIp}`,
-    `  block_threshold = ${o.blockThreshold}`,
+    ...(o.settings ?? []).map((l) => `  ${l}`),
     '  journal {',
     '    default = -1',
     '  }',
@@ -81,6 +110,7 @@ export function strongswanConf(dir: string, o: GatewayOptions): string {
     '    vici {',
     `      socket = unix://${path.join(dir, 'vici.sock')}`,
     '    }',
+    ...(o.pluginSettings ?? []).map((l) => `    ${l}`),
     '  }',
     '}',
     'swanctl {',
@@ -98,6 +128,8 @@ export function swanctlConf(o: GatewayOptions): string {
     `    proposals = ${o.ikeProposals.join(',')}`,
     '    pools = lab',
     `    rekey_time = ${o.ikeRekeyTime}s`,
+    ...(o.reauthTime ? [`    reauth_time = ${o.reauthTime}s`] : []),
+    `    unique = ${o.unique}`,
     ...(o.ikeOverTime ? [`    over_time = ${o.ikeOverTime}s`] : []),
     `    dpd_delay = ${o.dpdDelay}s`,
     '    local {',
@@ -136,37 +168,37 @@ export function swanctlConf(o: GatewayOptions): string {
   return lines.join('\n');
 }
 
-export class Gateway {
+/** One charon-systemd in a namespace, with its config, vici socket and log in its own folder. */
+export class Charon {
   private process?: LabProcess;
   readonly conf: string;
   readonly swanctl: string;
   readonly logPath: string;
+  private readonly socket: string;
 
   constructor(
     readonly namespace: string,
     readonly dir: string,
-    readonly options: GatewayOptions,
   ) {
+    fs.mkdirSync(dir, { recursive: true });
     this.conf = path.join(dir, 'strongswan.conf');
     this.swanctl = path.join(dir, 'swanctl.conf');
     this.logPath = path.join(dir, 'charon.log');
+    this.socket = path.join(dir, 'vici.sock');
   }
 
-  async start(): Promise<void> {
-    fs.writeFileSync(this.conf, strongswanConf(this.dir, this.options));
-    fs.writeFileSync(this.swanctl, swanctlConf(this.options), { mode: 0o600 });
-    this.process = startProcess('charon', 'ip', ['netns', 'exec', this.namespace, 'charon-systemd'], {
-      env: { ...process.env, STRONGSWAN_CONF: this.conf },
-    });
-    const sock = path.join(this.dir, 'vici.sock');
-    await waitFor('the gateway vici socket', () => fs.existsSync(sock) || this.exitedEarly(), 15_000);
+  /** Writes the configuration, starts charon and loads the connections and secrets. */
+  async startWith(strongswanConfText: string, swanctlConfText: string): Promise<void> {
+    fs.writeFileSync(this.conf, strongswanConfText);
+    fs.writeFileSync(this.swanctl, swanctlConfText, { mode: 0o600 });
+    fs.rmSync(this.socket, { force: true }); // a killed charon leaves its socket behind
+    const p = startProcess('charon', 'ip', ['netns', 'exec', this.namespace, 'charon-systemd'], { env: { ...process.env, STRONGSWAN_CONF: this.conf } });
+    this.process = p;
+    await waitFor('the charon vici socket', () => {
+      if (p.child.exitCode !== null) throw new Error(`charon-systemd exited (${p.child.exitCode}): ${p.output()}`);
+      return fs.existsSync(this.socket) || undefined;
+    }, 15_000);
     await this.swanctlCmd('--load-all', '--file', this.swanctl);
-  }
-
-  private exitedEarly(): undefined {
-    const p = this.process!;
-    if (p.child.exitCode !== null) throw new Error(`charon-systemd exited (${p.child.exitCode}): ${p.output()}`);
-    return undefined;
   }
 
   swanctlCmd(...args: string[]): Promise<string> {
@@ -189,7 +221,34 @@ export class Gateway {
     return this.process?.child.pid;
   }
 
-  async stop(): Promise<void> {
-    if (this.process) await stopProcess(this.process, 3000);
+  /** Graceful stop (SIGTERM, SIGKILL after the grace time), or `crash`: SIGKILL at once, nothing sent. */
+  async stop(crash = false): Promise<void> {
+    if (!this.process) return;
+    await stopProcess(this.process, crash ? 0 : 3000);
+  }
+}
+
+/** The lab's strongSwan responder, written from `options` (each test asks for the gateway it needs). */
+export class Gateway extends Charon {
+  constructor(
+    namespace: string,
+    dir: string,
+    readonly options: GatewayOptions,
+  ) {
+    super(namespace, dir);
+  }
+
+  start(): Promise<void> {
+    return this.startWith(strongswanConf(this.dir, this.options), swanctlConf(this.options));
+  }
+
+  /**
+   * The gateway crashes and comes back: charon killed (no DELETE, no notify sent), every IKE and
+   * CHILD SA forgotten, then started again with the same configuration. `downMs` is the outage.
+   */
+  async restart(downMs = 0): Promise<void> {
+    await this.stop(true);
+    if (downMs) await new Promise((r) => setTimeout(r, downMs));
+    await this.start();
   }
 }

@@ -6,40 +6,47 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Probe, type ProbeEvent } from '../../src/app/probe.ts';
-import type { UdpHandler, UdpSocket } from '../../src/ip/stack.ts';
+import type { NetworkSockets } from '../../src/net/sockets/index.ts';
+import type { UdpDatagramBuffer, UdpOptions } from '../../src/net/sockets/udp.ts';
 
 const ECHO = '198.51.100.10';
 
-/** An echo service that answers when told to; `sentThisTurn` counts sends since the last reset. */
+/** An echo service behind a fake UDP class that answers when told to; `sentThisTurn` counts sends since the last reset. */
 function echoTunnel(corruptN = -1) {
-  let handler: UdpHandler | undefined;
+  let socket: UDP | undefined;
   const pending: Uint8Array[] = [];
   const state = { sentThisTurn: 0, maxPerTurn: 0 };
-  const socket: UdpSocket = {
-    localPort: 40000,
-    sendTo(addr, port, payload) {
+  class UDP {
+    readonly inbox: UdpDatagramBuffer[] = [];
+    constructor(readonly options: UdpOptions = {}) {
+      socket = this;
+    }
+    read() {
+      return this.inbox.shift();
+    }
+    write(payload: Uint8Array, addr: string, port: number) {
       assert.equal(`${addr}:${port}`, `${ECHO}:7`);
       state.sentThisTurn++;
       state.maxPerTurn = Math.max(state.maxPerTurn, state.sentThisTurn);
       const copy = payload.slice();
       if (copy[7] === corruptN) copy[copy.length - 1]! ^= 1;
       pending.push(copy);
-      return true;
-    },
-    close() {},
-  };
+    }
+    close() {}
+  }
+  const sockets = { UDP, Resolver: class { resolve() { assert.fail('no DNS for an address target'); } } } as unknown as Pick<NetworkSockets, 'UDP' | 'Resolver'>;
   return {
     state,
     pending,
-    tunnel: {
-      bindUdp: (_port: number, h: UdpHandler) => ((handler = h), socket),
-      lookup: () => assert.fail('no DNS for an address target'),
-    },
+    sockets,
     /** Delivers the oldest pending echo as one turn. */
     echoOne(now: number) {
       state.sentThisTurn = 0;
-      const p = pending.shift()!;
-      handler!({ srcAddr: ECHO, srcPort: 7, dstAddr: '192.0.2.1', dstPort: 40000, payload: p }, now);
+      const d = pending.shift()!.buffer as UdpDatagramBuffer;
+      d.address = ECHO;
+      d.port = 7;
+      socket!.inbox.push(d);
+      socket!.options.onReadable!.call(socket as never, 1, now);
     },
   };
 }
@@ -48,7 +55,7 @@ function echoTunnel(corruptN = -1) {
 function run(count: number, corruptN = -1) {
   const rig = echoTunnel(corruptN);
   const events: ProbeEvent[] = [];
-  const probe = new Probe({ probeTarget: `${ECHO}:7`, probeCount: count, probeSize: 1400 }, rig.tunnel, (e) => events.push(e));
+  const probe = new Probe({ probeTarget: `${ECHO}:7`, probeCount: count, probeSize: 1400 }, rig.sockets, (e) => events.push(e));
   let now = 1000;
   probe.start(now);
   for (let turns = 0; turns < 10_000 && !events.some((e) => e.type === 'probe-result'); turns++) {

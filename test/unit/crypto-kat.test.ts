@@ -2,10 +2,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cbc } from '@noble/ciphers/aes.js';
-import {
-  AES128_CBC, AES128_GCM16, AES256_GCM16, CHACHA20_POLY1305, CURVE25519, ECP256, HMAC_SHA256_128,
-  PRF_HMAC_SHA256, PRF_HMAC_SHA384, PRF_HMAC_SHA512, createAuthCipher, prfPlus,
-} from '../../src/crypto/index.ts';
+import { createAuthCipher, prfPlus } from '../../src/crypto/index.ts';
+import { AES128_CBC, AES128_GCM16, AES256_GCM16, CHACHA20_POLY1305, CURVE25519, ECP256, HMAC_SHA256_128, PRF_HMAC_SHA256, PRF_HMAC_SHA384, PRF_HMAC_SHA512 } from '../../src/crypto/algorithms/index.ts';
 import type { Random } from '../../src/platform.ts';
 import { concatBytes, fromHex, toHex, utf8 } from '../../src/util/bytes.ts';
 

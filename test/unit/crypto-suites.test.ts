@@ -1,11 +1,8 @@
 /** swanctl proposal parsing, transform mapping, suite selection and keymat layout. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  AES128_GCM16, AES256_CBC, CHACHA20_POLY1305, CURVE25519, ECP256, HMAC_SHA256_128, PRF_HMAC_SHA256, PRF_HMAC_SHA384, TransformType,
-  acceptEspProposal, acceptIkeProposal, childKeymatLength, espSuiteFromTransforms, formatEspSuite, formatIkeSuite, formatProposal,
-  ikeKeymatLength, ikeSuiteFromTransforms, parseProposal, parseProposals, proposalTransforms, splitChildKeymat, splitIkeKeymat, transformName,
-} from '../../src/crypto/index.ts';
+import { TransformType, acceptEspProposal, acceptIkeProposal, childKeymatLength, espSuiteFromTransforms, formatEspSuite, formatIkeSuite, formatProposal, ikeKeymatLength, ikeSuiteFromTransforms, parseProposal, parseProposals, proposalTransforms, splitChildKeymat, splitIkeKeymat, transformName } from '../../src/crypto/index.ts';
+import { AES128_GCM16, AES256_CBC, CHACHA20_POLY1305, CURVE25519, ECP256, HMAC_SHA256_128, PRF_HMAC_SHA256, PRF_HMAC_SHA384 } from '../../src/crypto/algorithms/index.ts';
 import type { ProposalSpec, Result } from '../../src/crypto/index.ts';
 
 function ok<T>(r: Result<T>): T {

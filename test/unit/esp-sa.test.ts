@@ -70,7 +70,10 @@ test('outbound packets use the RFC 4303 trailer layout (pad 1,2,.. | pad length 
   const drops = new DropCounter(silentLogger());
   const out = new EspOutboundSa({ spi: 0x01020304, suite: SUITES.chacha20poly1305!, encrKey: RFC7634_KEY }, { random, drops }, { lastSequence: 4 });
   const packet = out.protect(RFC7634_INNER)!;
-  assert.equal(toHex(packet.subarray(0, 16)), '01020304' + '00000005' + '0000000000000005'); // IV = sequence number
+  assert.equal(toHex(packet.subarray(0, 8)), '01020304' + '00000005');
+  // IV = sequence number XOR a per-SA mask (unique per packet, without the zero runs PPP must escape): 5 ^ 6 = 3.
+  const next = out.protect(RFC7634_INNER)!;
+  assert.equal(toHex(packet.subarray(8, 16).map((b, i) => b ^ next[8 + i]!)), '0000000000000003');
   const cipher = createAuthCipher({ encr: SUITES.chacha20poly1305!.encr, encrKey: RFC7634_KEY, random });
   const plaintext = cipher.open(packet.subarray(0, 8), packet.subarray(8, 16), packet.subarray(16))!;
   // Same plaintext as the RFC example, which pads 84 bytes with 01 02, pad length 02, next header 04.

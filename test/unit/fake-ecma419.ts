@@ -11,14 +11,12 @@ export class FakeClock {
   now = 0;
   private readonly timers = new Set<{ at: number; fire: () => void }>();
   private readonly deferred: (() => void)[] = [];
-  readonly keepalives: { owner: object; intervalMs: number | undefined; at: number }[] = [];
 
   runtime(): ClientRuntime {
     return {
       now: () => this.now,
       timer: () => this.timer(),
       random: { bytes: (n) => new Uint8Array(n).fill(0xff) }, // the longest backoff: deterministic
-      keepalive: (owner, intervalMs, at) => this.keepalives.push({ owner, intervalMs, at }),
     };
   }
 

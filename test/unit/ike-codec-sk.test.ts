@@ -1,9 +1,8 @@
 /** SK (encrypted) payload: RFC 7634 IKEv2 example, round trips for every suite, tamper handling. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  AES128_CBC, AES128_GCM16, AES256_CBC, AES256_GCM16, CHACHA20_POLY1305, HMAC_SHA256_128, createAuthCipher,
-} from '../../src/crypto/index.ts';
+import { createAuthCipher } from '../../src/crypto/index.ts';
+import { AES128_CBC, AES128_GCM16, AES256_CBC, AES256_GCM16, CHACHA20_POLY1305, HMAC_SHA256_128 } from '../../src/crypto/algorithms/index.ts';
 import type { AuthCipher, EncrAlgorithm } from '../../src/crypto/index.ts';
 import {
   AuthMethod, ExchangeType, IdType, NotifyType, ProtocolId, cpRequest, decodeMessage, deletePayload, encodeMessage,

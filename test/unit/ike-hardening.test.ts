@@ -156,3 +156,38 @@ test('a request from the gateway with a reused message ID past the window is dro
   assert.equal(r.sent.length, n);
   assert.equal(r.session.dropCounts()['gateway request outside the window'], 1);
 });
+
+test('AUTH_LIFETIME (RFC 4478): a new IKE SA is authenticated before the old one runs out, make-before-break, then the old one is deleted', () => {
+  const r = new Rig({ authLifetime: 120 }).start();
+  const firstSa = r.session.ikeSa!;
+  const firstChild = r.child!;
+  const gwInbound = r.gw.espInbound();
+  r.runUntil(r.now + 89_000);
+  assert.equal(r.events.filter((e) => e.type === 'ike-reauthenticated').length, 0, 'not yet: a quarter of the lifetime before it ends');
+  r.runUntil(r.now + 1000);
+  const reauth = r.last('ike-reauthenticated')!;
+  assert.ok(reauth, 'IKE SA re-authenticated at 90 s of 120');
+  assert.notEqual(r.session.ikeSa, firstSa);
+  assert.notEqual(r.child, firstChild);
+  const auths = r.gw.received.filter((m) => m.exchange === ExchangeType.IKE_AUTH && !m.response);
+  assert.equal(auths.length, 2);
+  assert.ok(!findNotify(auths[1]!, NotifyType.INITIAL_CONTACT), 'no INITIAL_CONTACT: the gateway keeps the old SA until we delete it');
+  assert.ok(!r.events.some((e) => e.type === 'child-down' || e.type === 'ike-down'), 'no interruption');
+  const deletes = r.gw.received.filter((m) => m.exchange === ExchangeType.INFORMATIONAL && !m.response && m.spiI.every((b, i) => b === firstSa.spiI[i]));
+  assert.equal(deletes.length, 1, 'the old IKE SA was deleted on its own message IDs');
+  assert.equal(firstSa.keys, undefined, 'and its keys zeroed');
+  const src = Uint8Array.of(192, 0, 2, 7), dst = Uint8Array.of(198, 51, 100, 10);
+  const inner = buildIpv4Packet({ src, dst, protocol: PROTO_UDP, identification: 1 }, buildUdp(src, dst, 1000, 7, Uint8Array.of(1)));
+  assert.equal(gwInbound.open(firstChild.outbound.protect(inner)!), undefined, 'the old CHILD SA went with it');
+  assert.equal(r.children.inbound(firstChild.spiIn), undefined);
+  // The new SA reports the gateway's lifetime again: the next re-authentication is planned.
+  r.runUntil(r.now + 90_000);
+  assert.equal(r.events.filter((e) => e.type === 'ike-reauthenticated').length, 2);
+});
+
+test('idle cost: a rekey exchange is the liveness check; no DPD on top of it when dpdIdle equals the lifetime', () => {
+  const r = new Rig({ rekeyNonceR: new Uint8Array(32).fill(0x42) }, { dpdIdle: 3600, childLifetime: 3600 }).start();
+  r.runUntil(r.now + 3 * 3600_000 + 1000);
+  assert.equal(r.events.filter((e) => e.type === 'child-rekeyed').length, 3, 'a CHILD SA rekey every hour');
+  assert.equal(r.session.counters.dpdRequests, 0, 'each answered rekey proved the gateway alive: no DPD paid for');
+});

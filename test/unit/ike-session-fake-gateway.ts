@@ -55,6 +55,8 @@ export interface FakeGatewayOptions {
   espSpi?: Uint8Array;
   /** The three reserved octets of its IDr payload, which its AUTH covers (RFC 7296 2.15: as sent). */
   idReserved?: [number, number, number];
+  /** RFC 4478: tell the device to re-authenticate within this many seconds. */
+  authLifetime?: number;
 }
 
 interface GwSa {
@@ -75,7 +77,9 @@ interface GwSa {
 }
 
 export class FakeGateway {
+  /** The newest IKE SA (the device may hold two while it re-authenticates: every SA is kept in `sas`). */
   sa: GwSa | undefined;
+  readonly sas: GwSa[] = [];
   received: IkeMessage[] = [];
   authOk: boolean | undefined;
   private readonly cookieValue = utf8('fake-cookie-0123');
@@ -88,6 +92,18 @@ export class FakeGateway {
   /** One IKE message (marker already stripped) in, the response (if any) out. */
   handle(bytes: Uint8Array): Uint8Array | undefined {
     const isInit = bytes[18] === ExchangeType.IKE_SA_INIT;
+    const newest = this.sa;
+    const of = isInit ? undefined : this.sas.find((x) => x.spiI.every((b, i) => b === bytes[i]));
+    if (!of) return this.handleOn(bytes, isInit);
+    this.sa = of;
+    try {
+      return this.handleOn(bytes, isInit);
+    } finally {
+      if (this.sa === of) this.sa = newest;
+    }
+  }
+
+  private handleOn(bytes: Uint8Array, isInit: boolean): Uint8Array | undefined {
     const d = decodeMessage(bytes, isInit ? undefined : this.sa?.cipherIn);
     if (!d.ok) throw new Error(`fake gateway cannot decode: ${d.error.message}`);
     const msg = d.value.message;
@@ -142,6 +158,7 @@ export class FakeGateway {
       spiI: msg.spiI, spiR, suite: suite.value, keys, cipherIn: cipher(keys.skEi, keys.skAi), cipherOut: cipher(keys.skEr, keys.skAr),
       nonceI, nonceR, initRequest: raw, initResponse: response, nextRequestId: 0,
     };
+    this.sas.push(this.sa);
     return response;
   }
 
@@ -177,6 +194,7 @@ export class FakeGateway {
     const chosen: Proposal = { ...espProposal, spi: sa.espSpiR, transforms: espProposal.transforms.filter((t, i, all) => all.findIndex((u) => u.type === t.type) === i) };
     const vipBytes = this.vipBytes();
     const tsr = this.o.tsr ?? ['198.51.100.0', '198.51.100.255'];
+    if (this.o.authLifetime !== undefined) payloads.push(notifyPayload(NotifyType.AUTH_LIFETIME, Uint8Array.of(0, 0, this.o.authLifetime >> 8, this.o.authLifetime & 0xff)));
     payloads.push(
       { kind: 'CP', cfgType: CfgType.REPLY, attributes: [
         { type: CpAttributeType.INTERNAL_IP4_ADDRESS, value: vipBytes },

@@ -2,7 +2,8 @@
 import assert from 'node:assert/strict';
 import { createHash, createHmac } from 'node:crypto';
 import { test } from 'node:test';
-import { AES128_CBC, AES128_GCM16, CURVE25519, HMAC_SHA256_128, PRF_HMAC_SHA256, PRF_HMAC_SHA384, type EspSuite, type IkeSuite } from '../../src/crypto/index.ts';
+import { type EspSuite, type IkeSuite } from '../../src/crypto/index.ts';
+import { AES128_CBC, AES128_GCM16, CURVE25519, HMAC_SHA256_128, PRF_HMAC_SHA256, PRF_HMAC_SHA384 } from '../../src/crypto/algorithms/index.ts';
 import { pskAuth, signedOctets, verifyPskAuth } from '../../src/ike/auth.ts';
 import { identityBody, identityFromString, IdType } from '../../src/ike/identity.ts';
 import { deriveChildSaKeys, deriveIkeSaKeys } from '../../src/ike/keys.ts';

@@ -6,19 +6,7 @@ import { buildUdp } from '../../src/ip/udp.ts';
 import { addressToBytes } from '../../src/ip/address.ts';
 import { silentLogger } from '../../src/util/log.ts';
 import { utf8 } from '../../src/util/bytes.ts';
-import type { Random } from '../../src/platform.ts';
-
-function seededRandom(seed: number): Random & { next(): number } {
-  let s = seed >>> 0;
-  const next = () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return { next, bytes: (n) => Uint8Array.from({ length: n }, () => Math.floor(next() * 256)) };
-}
+import { seededRandom } from './seeded-random.ts';
 
 function wire() {
   const queue: { to: IpStack; packet: Uint8Array }[] = [];
@@ -180,4 +168,28 @@ test('robustness: random and mutated packets never throw', () => {
   const c = b.counters();
   assert.equal(c.packetsIn, 5000);
   assert.ok(Object.keys(c.drops).length > 5);
+});
+
+test('the layer below may refuse a packet (e.g. outside the tunnel\'s selectors): the send fails and is counted', () => {
+  const s = new IpStack({ log: silentLogger('s') }, { transmit: () => false });
+  s.setLocalAddress('10.0.0.1');
+  const u = s.bindUdp(0, () => {});
+  assert.equal(u.sendTo('10.0.0.2', 7, utf8('x'), 0), false);
+  assert.equal(s.sendRaw(6, '10.0.0.2', utf8('y'), 0), false);
+  assert.equal(s.counters().drops['send refused below'], 2);
+  assert.equal(s.counters().packetsOut, 0);
+});
+
+test('setMtu: the tunnel lowers the MTU so larger datagrams are fragmented before ESP; raw handlers see address bytes', () => {
+  const { a, b, queue, flush } = wire();
+  a.setMtu(576);
+  const got: RawDatagram[] = [];
+  b.setProtocolHandler(6, (d) => got.push({ ...d, payload: d.payload.slice(), src: d.src.slice(), dst: d.dst.slice() }));
+  assert.ok(a.sendRaw(6, B, new Uint8Array(1000), 0), 'by address bytes');
+  assert.equal(queue.length, 2, 'two fragments');
+  flush();
+  assert.equal(got.length, 1);
+  assert.deepEqual([got[0]!.src, got[0]!.dst], [A, B]);
+  assert.equal(got[0]!.payload.length, 1000);
+  assert.throws(() => a.setMtu(60));
 });

@@ -151,3 +151,30 @@ test('9600 baud: bytes arrive at about one per millisecond, and the driver still
     h.stop();
   });
 });
+
+test('the uplink is a paced UART too: the sim serial at the baud rate never overruns the modem; an unpaced burst does, counted', { timeout: 30_000 }, async () => {
+  const { PtySerial } = await import('../../hosts/sim/pty-serial.ts');
+  await withEmulator({ baud: 38400, uplinkBuffer: 256, bootBanner: false, echo: false }, async (emu) => {
+    const serial = new PtySerial(emu.link, { baud: 38400 });
+    let signals = 0;
+    serial.onWritable(() => void signals++);
+    const started = now();
+    serial.write(new Uint8Array(4000).fill(0x41));
+    assert.ok(serial.queued() > 3000, 'the host queues what the line has not sent yet');
+    const until = Date.now() + 10_000;
+    while ((serial.queued() > 0 || emu.stats().bytesFromAgent < 4000) && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+    const took = now() - started;
+    assert.equal(emu.stats().bytesFromAgent, 4000);
+    assert.equal(emu.stats().uplinkOverrun, 0, 'paced: never more than the modem takes');
+    assert.ok(took > (4000 / 3840) * 1000 * 0.8, `took ${took.toFixed(0)} ms for ~1042 ms of line time`);
+    assert.ok(signals >= 7, `onWritable as the queue drained (${signals})`);
+    serial.close();
+
+    const port = new PtyPort(emu.link);
+    port.write(new Uint8Array(4000).fill(0x42));
+    await port.close();
+    const until2 = Date.now() + 5000;
+    while (emu.stats().bytesFromAgent < 8000 && Date.now() < until2) await new Promise((r) => setTimeout(r, 10));
+    assert.ok(emu.stats().uplinkOverrun > 3000, `an unpaced writer overran the 256-byte buffer: ${emu.stats().uplinkOverrun}`);
+  });
+});

@@ -214,11 +214,9 @@ test('re-subscribes after a reconnect when the broker kept no session', () => {
   assert.deepEqual(broker.sent(SUBSCRIBE)[1]!.items, [{ topic: 'cmd/#', qos: 1 }]);
 });
 
-test('keepalive: PINGREQ after an idle keepalive; the agent hears the interval; no PINGRESP → ping-timeout and reconnect', () => {
+test('keepalive: PINGREQ after an idle keepalive; no PINGRESP → ping-timeout and reconnect', () => {
   const { broker, client, seen, connected, clock } = rig({ keepalive: 30_000, limits: { pingTimeoutMs: 10_000 } });
   assert.ok(connected());
-  const keepalives = clock.keepalives.map((k) => k.intervalMs);
-  assert.deepEqual(keepalives, [30_000], 'the agent is told MQTT traffic flows every 30 s');
   clock.advance(29_000);
   assert.equal(broker.sent(PINGREQ).length, 0);
   clock.advance(1_500);
@@ -230,7 +228,6 @@ test('keepalive: PINGREQ after an idle keepalive; the agent hears the interval; 
   broker.pingresp = false;
   clock.until(() => seen.errors.length > 0, 60_000, 500);
   assert.equal(seen.errors[0]?.name, 'ping-timeout');
-  assert.equal(clock.keepalives.at(-1)?.intervalMs, undefined, 'the agent is told MQTT traffic stopped');
   assert.ok(clock.until(() => client.connected && broker.connections.length === 2));
 });
 

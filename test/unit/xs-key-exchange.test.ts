@@ -13,7 +13,7 @@ import { XsScript } from '../../hosts/xs/script.ts';
 const SK_DEVICE = 'a546e36bf0527c9d3b16154b82465edd62144c0ac1fc5a18506a2244ba449ac4';
 const SK_PEER = 'c6ef9c5d78ae012a011164acb397ce2088685d8f06bf9be0b283ab46476bee53';
 
-const SOURCE = `import { CURVE25519, ECP256 } from './src/crypto/dh.ts';
+const SOURCE = `import { CURVE25519, ECP256 } from './src/crypto/algorithms/index.ts';
 import { fromHex, toHex } from './src/util/bytes.ts';
 const groups = { x25519: CURVE25519, ecp256: ECP256 };
 globalThis.keyExchange = (name, sk, peerPublic) => {

@@ -5,7 +5,8 @@
  * has Wi-Fi/BT off, so the native side enables the ADC source around each fill.
  */
 /** Fills an ArrayBuffer or typed array with random bytes and returns it. */
-export function fillRandom(buffer) { return native("xs_ikelet_random_fill").call(undefined, buffer); }
+// `this` (undefined in a module) is passed through so xsc can bind the host function directly.
+export function fillRandom(buffer) { return native("xs_ikelet_random_fill").call(this, buffer); }
 
 /** A new Uint8Array of `length` random bytes. */
 export function randomBytes(length) {

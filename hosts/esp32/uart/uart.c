@@ -4,6 +4,11 @@
  * hardware stops the modem when the FIFO fills, so a full ring buffer stalls the modem
  * instead of dropping bytes. A small FreeRTOS task waits on the driver's event queue and
  * posts one message at a time to the XS machine, which calls onReadable(count).
+ *
+ * Transmit never blocks the JS thread: write() copies only what fits the driver's transmit
+ * ring buffer and returns that count; `queued` is what the ring still holds. While bytes are
+ * queued the task looks at the ring every few ms and posts onWritable() each time it drained
+ * another WRITABLE_STEP bytes (and when it is empty), so the agent keeps its queue bounded.
  */
 #include "xsmc.h"
 #include "xsHost.h"
@@ -23,21 +28,31 @@
 	#define MODDEF_IKELET_UART_TASK_STACK (2048)
 #endif
 
+#define WRITABLE_STEP (512)
+#define WRITABLE_POLL_MS (5)
+
 typedef struct {
 	xsMachine *the;
 	xsSlot obj;
 	xsSlot *onReadable;
+	xsSlot *onWritable;
 	QueueHandle_t events;
 	TaskHandle_t task;
 	uint32_t overflows;
+	uint32_t emptyFree;	// what the driver reports free in an empty transmit ring (item headers make it < its size)
+	volatile uint32_t signalFree;	// transmit ring free space at the last write or signal
 	uint8_t port;
-	volatile uint8_t pending;	// a message is posted and not yet delivered
-	volatile uint8_t closed;	// closed while a message was pending: deliver frees
+	volatile uint8_t watchTx;	// bytes are queued: the task watches the ring drain
+	volatile uint8_t pending;	// a readable message is posted and not yet delivered
+	volatile uint8_t pendingWritable;	// a writable message is posted and not yet delivered
+	volatile uint8_t closed;	// closed while a message was pending: the last deliver frees
 } UARTRecord, *UART;
 
 static void uartDestroy(UART uart);
 static void uartTask(void *arg);
 static void uartDeliver(void *the, void *refcon, uint8_t *message, uint16_t messageLength);
+static void uartDeliverWritable(void *the, void *refcon, uint8_t *message, uint16_t messageLength);
+static uint32_t uartTxFree(UART uart);
 static void uartMark(xsMachine *the, void *it, xsMarkRoot markRoot);
 
 static const xsHostHooks uartHooks = { xs_ikelet_uart_destructor, uartMark, NULL };
@@ -64,6 +79,7 @@ void xs_ikelet_uart_constructor(xsMachine *the)
 	if ((port < 0) || (port >= UART_NUM_MAX)) xsRangeError("invalid port");
 	if ((baud < 1200) || (baud > 5000000)) xsRangeError("invalid baud");
 	if ((rxSize <= 128) || (rxSize > 65536)) xsRangeError("invalid receiveBufferSize");
+	if ((txSize <= 128) || (txSize > 65536)) xsRangeError("invalid transmitBufferSize");	// 0 would make writes block
 	if (!xsmcIsInstanceOf(xsArg(8), xsFunctionPrototype)) xsTypeError("onReadable required");
 	if (uart_is_driver_installed(port)) xsRangeError("port in use");
 
@@ -81,9 +97,11 @@ void xs_ikelet_uart_constructor(xsMachine *the)
 		xsUnknownError("uart setup failed");
 	}
 
+	uart->emptyFree = uartTxFree(uart);
 	xsmcSetHostData(xsThis, uart);
 	uart->obj = xsThis;
 	uart->onReadable = xsToReference(xsArg(8));
+	if ((xsmcArgc > 9) && xsmcIsInstanceOf(xsArg(9), xsFunctionPrototype)) uart->onWritable = xsToReference(xsArg(9));
 	xsSetHostHooks(xsThis, (xsHostHooks *)&uartHooks);
 	xsRemember(uart->obj);
 
@@ -106,7 +124,7 @@ static void uartDestroy(UART uart)
 	if (uart->task) vTaskDelete(uart->task);	// blocked on the queue: safe to delete
 	uart->task = NULL;
 	uart_driver_delete(uart->port);
-	if (uart->pending) uart->closed = 1;	// the queued message still points here
+	if (uart->pending || uart->pendingWritable) uart->closed = 1;	// a queued message still points here
 	else c_free(uart);
 }
 
@@ -139,16 +157,42 @@ void xs_ikelet_uart_read(xsMachine *the)
 	if (got < count) xsmcSetArrayBufferLength(xsResult, got < 0 ? 0 : got);
 }
 
+static uint32_t uartTxFree(UART uart)
+{
+	size_t free = 0;
+	if (ESP_OK != uart_get_tx_buffer_free_size(uart->port, &free)) return 0;
+	return (uint32_t)free;
+}
+
 void xs_ikelet_uart_write(xsMachine *the)
 {
 	UART uart = xsmcGetHostData(xsThis);
 	void *data;
 	xsUnsignedValue length;
+	uint32_t free, room;
 
 	if (!uart) xsUnknownError("closed");
 	xsmcGetBufferReadable(xsArg(0), &data, &length);
-	// Copies into the driver's transmit ring buffer; waits only while it is full (CTS held).
+	// Only what surely fits the transmit ring, so uart_write_bytes copies without waiting. The
+	// driver stores each write as a header item plus data items of at most half the largest
+	// item the ring takes (uart_get_tx_buffer_free_size), each with its own item header.
+	free = uartTxFree(uart);
+	room = (free > 64) ? (free / 2 - 32) : 0;
+	if (length > room) length = room;
 	if (length && (uart_write_bytes(uart->port, data, length) < 0)) xsUnknownError("write failed");
+	// Set after the bytes are in the ring, so the task cannot see an empty ring and stop watching.
+	uart->signalFree = free - length;
+	uart->watchTx = 1;
+	xsmcSetInteger(xsResult, (xsIntegerValue)length);
+}
+
+void xs_ikelet_uart_get_queued(xsMachine *the)
+{
+	UART uart = xsmcGetHostData(xsThis);
+	uint32_t free;
+	if (!uart) return;
+	free = uartTxFree(uart);
+	xsmcSetInteger(xsResult, (xsIntegerValue)((free < uart->emptyFree) ? (uart->emptyFree - free) : 0));
 }
 
 void xs_ikelet_uart_get_overflows(xsMachine *the)
@@ -164,14 +208,28 @@ static void uartTask(void *arg)
 	uart_event_t event;
 
 	for (;;) {
-		if (pdTRUE != xQueueReceive(uart->events, &event, portMAX_DELAY)) continue;
-		if ((UART_FIFO_OVF == event.type) || (UART_BUFFER_FULL == event.type)) {
-			uart->overflows++;
-			if (UART_FIFO_OVF == event.type) xQueueReset(uart->events);	// driver advice after FIFO overflow
+		TickType_t wait = uart->watchTx ? pdMS_TO_TICKS(WRITABLE_POLL_MS) : portMAX_DELAY;
+		if (pdTRUE == xQueueReceive(uart->events, &event, wait)) {
+			if ((UART_FIFO_OVF == event.type) || (UART_BUFFER_FULL == event.type)) {
+				uart->overflows++;
+				if (UART_FIFO_OVF == event.type) xQueueReset(uart->events);	// driver advice after FIFO overflow
+			}
+			if (!uart->pending) {
+				uart->pending = 1;
+				modMessagePostToMachine(uart->the, NULL, 0, uartDeliver, uart);
+			}
 		}
-		if (!uart->pending) {
-			uart->pending = 1;
-			modMessagePostToMachine(uart->the, NULL, 0, uartDeliver, uart);
+		if (uart->watchTx) {
+			uint32_t free = uartTxFree(uart);
+			uint8_t empty = free >= uart->emptyFree;
+			if (empty || (free >= uart->signalFree + WRITABLE_STEP)) {
+				uart->signalFree = free;
+				if (empty) uart->watchTx = 0;
+				if (uart->onWritable && !uart->pendingWritable) {
+					uart->pendingWritable = 1;
+					modMessagePostToMachine(uart->the, NULL, 0, uartDeliverWritable, uart);
+				}
+			}
 		}
 	}
 }
@@ -184,7 +242,7 @@ static void uartDeliver(void *theIn, void *refcon, uint8_t *message, uint16_t me
 
 	uart->pending = 0;
 	if (uart->closed) {
-		c_free(uart);
+		if (!uart->pendingWritable) c_free(uart);
 		return;
 	}
 	uart_get_buffered_data_len(uart->port, &available);
@@ -196,8 +254,24 @@ static void uartDeliver(void *theIn, void *refcon, uint8_t *message, uint16_t me
 	xsEndHost(the);
 }
 
+static void uartDeliverWritable(void *theIn, void *refcon, uint8_t *message, uint16_t messageLength)
+{
+	xsMachine *the = theIn;
+	UART uart = refcon;
+
+	uart->pendingWritable = 0;
+	if (uart->closed) {
+		if (!uart->pending) c_free(uart);
+		return;
+	}
+	xsBeginHost(the);
+		xsCallFunction0(xsReference(uart->onWritable), uart->obj);
+	xsEndHost(the);
+}
+
 static void uartMark(xsMachine *the, void *it, xsMarkRoot markRoot)
 {
 	UART uart = it;
 	if (uart->onReadable) (*markRoot)(the, uart->onReadable);
+	if (uart->onWritable) (*markRoot)(the, uart->onWritable);
 }

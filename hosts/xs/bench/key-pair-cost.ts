@@ -16,9 +16,9 @@ export interface KeyPairCost {
 
 const SK = "Uint8Array.from({ length: 32 }, (_, i) => i + 1)";
 const WAYS: [label: string, source: string][] = [
-  ['x25519, agent (Montgomery ladder)', `import { CURVE25519 } from './src/crypto/dh.ts'; const sk = ${SK}; globalThis.key = () => CURVE25519.fromPrivate(sk).publicKey.length;`],
+  ['x25519, agent (Montgomery ladder)', `import { CURVE25519 } from './src/crypto/algorithms/x25519.ts'; const sk = ${SK}; globalThis.key = () => CURVE25519.fromPrivate(sk).publicKey.length;`],
   ['x25519, noble getPublicKey (base table)', `import { x25519 } from '@noble/curves/ed25519.js'; const sk = ${SK}; globalThis.key = () => x25519.getPublicKey(sk).length;`],
-  ['ecp256, agent (uncached generator)', `import { ECP256 } from './src/crypto/dh.ts'; const sk = ${SK}; globalThis.key = () => ECP256.fromPrivate(sk).publicKey.length;`],
+  ['ecp256, agent (uncached generator)', `import { ECP256 } from './src/crypto/algorithms/ecp256.ts'; const sk = ${SK}; globalThis.key = () => ECP256.fromPrivate(sk).publicKey.length;`],
   ['ecp256, noble getPublicKey (base table)', `import { p256 } from '@noble/curves/nist.js'; const sk = ${SK}; globalThis.key = () => p256.getPublicKey(sk, false).length;`],
 ];
 

@@ -66,7 +66,7 @@ function gcHookBundle(): Promise<string> {
  */
 export async function runInLab(serialPath: string, config: ManifestConfig, until: (e: AgentEvent) => boolean, what: string, timeoutMs: number, options: LabRunOptions = {}): Promise<LabRunResult> {
   const code = options.liveHeap ? await gcHookBundle() : undefined;
-  const pty = new PtySerial(serialPath);
+  const pty = new PtySerial(serialPath, { baud: config.uartBaud });
   const events = new EventLog();
   const turns: TurnRecord[] = [];
   let reported: AgentEvent['type'][] = [];
@@ -79,6 +79,8 @@ export async function runInLab(serialPath: string, config: ManifestConfig, until
       written += bytes.length;
       pty.write(bytes);
     },
+    queued: () => pty.queued(),
+    onWritable: (handler) => pty.onWritable(handler),
     onReceive: (handler) =>
       pty.onReceive((bytes) => {
         chunks.push(bytes.length);
@@ -143,4 +145,26 @@ export function describeTurn(t: TurnRecord): string {
   const first = t.logs[0];
   if (first) parts.push(`log "${first.length > 70 ? `${first.slice(0, 70)}…` : first}"${t.logs.length > 1 ? ` (+${t.logs.length - 1})` : ''}`);
   return parts.join('; ');
+}
+
+/** What a turn did, in protocol terms, from the events it reported and what it logged. */
+export function whatTurnDid(t: TurnRecord): string {
+  const logged = (text: string) => t.logs.some((l) => l.includes(text));
+  const did: string[] = [];
+  if (t.kind === 'load') return 'load: the bundle evaluated (a Moddable build has it preloaded in flash)';
+  if (t.kind === 'start') did.push('start: agent built, first AT command');
+  if (t.events.includes('ike-connecting')) did.push('IKE_SA_INIT: key pair made, request sent');
+  if (logged('IKE_SA_INIT done')) did.push('IKE_SA_INIT reply: DH shared secret, SKEYSEED and keys, IKE_AUTH request');
+  if (t.events.includes('child-up')) did.push('IKE_AUTH reply: AUTH checked, CHILD SA keys, ESP SAs installed');
+  if (t.events.includes('probe-resolved')) did.push('DNS answer through the tunnel');
+  if (t.events.includes('child-rekeyed')) did.push('CHILD SA rekeyed');
+  if (t.events.includes('ike-rekeyed')) did.push('IKE SA rekeyed');
+  if (t.events.includes('probe-result')) did.push('probe finished');
+  if (t.events.includes('link-up')) did.push('PPP: IPCP up');
+  if (!did.length) {
+    if (t.kind === 'receive') did.push(`serial in: ${t.rxBytes ?? 0} B${t.txBytes ? `, ${t.txBytes} B out` : ''} (PPP/IP/ESP)`);
+    else if (t.kind === 'timer') did.push(`timer${t.txBytes ? `: ${t.txBytes} B out` : ''}`);
+    else did.push(t.kind);
+  }
+  return did.join('; ');
 }

@@ -5,7 +5,7 @@ export const PAYLOAD_HEADER_LENGTH = 4;
 /** Major version 2, minor version 0. */
 export const IKE_VERSION = 0x20;
 
-export const PayloadType = {
+export const PayloadType = Object.freeze({
   NONE: 0,
   SA: 33,
   KE: 34,
@@ -23,30 +23,30 @@ export const PayloadType = {
   SK: 46,
   CP: 47,
   EAP: 48,
-} as const;
+} as const);
 
-export const ExchangeType = {
+export const ExchangeType = Object.freeze({
   IKE_SA_INIT: 34,
   IKE_AUTH: 35,
   CREATE_CHILD_SA: 36,
   INFORMATIONAL: 37,
-} as const;
+} as const);
 
 /** Header flag bits (RFC 7296 3.1). */
-export const HeaderFlag = {
+export const HeaderFlag = Object.freeze({
   INITIATOR: 0x08,
   VERSION: 0x10,
   RESPONSE: 0x20,
-} as const;
+} as const);
 
-export const ProtocolId = {
+export const ProtocolId = Object.freeze({
   NONE: 0,
   IKE: 1,
   AH: 2,
   ESP: 3,
-} as const;
+} as const);
 
-export const IdType = {
+export const IdType = Object.freeze({
   IPV4_ADDR: 1,
   FQDN: 2,
   RFC822_ADDR: 3,
@@ -54,28 +54,28 @@ export const IdType = {
   DER_ASN1_DN: 9,
   DER_ASN1_GN: 10,
   KEY_ID: 11,
-} as const;
+} as const);
 
-export const AuthMethod = {
+export const AuthMethod = Object.freeze({
   RSA_SIG: 1,
   SHARED_KEY_MIC: 2,
   DSS_SIG: 3,
   DIGITAL_SIGNATURE: 14,
-} as const;
+} as const);
 
-export const TsType = {
+export const TsType = Object.freeze({
   IPV4_ADDR_RANGE: 7,
   IPV6_ADDR_RANGE: 8,
-} as const;
+} as const);
 
-export const CfgType = {
+export const CfgType = Object.freeze({
   REQUEST: 1,
   REPLY: 2,
   SET: 3,
   ACK: 4,
-} as const;
+} as const);
 
-export const CpAttributeType = {
+export const CpAttributeType = Object.freeze({
   INTERNAL_IP4_ADDRESS: 1,
   INTERNAL_IP4_NETMASK: 2,
   INTERNAL_IP4_DNS: 3,
@@ -85,10 +85,10 @@ export const CpAttributeType = {
   INTERNAL_IP6_ADDRESS: 8,
   INTERNAL_IP6_DNS: 10,
   INTERNAL_IP4_SUBNET: 13,
-} as const;
+} as const);
 
 /** Notify message types (RFC 7296 3.10.1 plus the extensions strongSwan sends). Errors are < 16384. */
-export const NotifyType = {
+export const NotifyType = Object.freeze({
   UNSUPPORTED_CRITICAL_PAYLOAD: 1,
   INVALID_IKE_SPI: 4,
   INVALID_MAJOR_VERSION: 5,
@@ -135,7 +135,7 @@ export const NotifyType = {
   CHILDLESS_IKEV2_SUPPORTED: 16418,
   IKEV2_FRAGMENTATION_SUPPORTED: 16430,
   SIGNATURE_HASH_ALGORITHMS: 16431,
-} as const;
+} as const);
 
 const NOTIFY_NAMES = new Map<number, string>(Object.entries(NotifyType).map(([name, value]) => [value, name]));
 

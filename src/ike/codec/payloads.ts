@@ -5,7 +5,7 @@ import { fail } from './errors.ts';
 import { decodeSaBody, encodeSaBody } from './sa.ts';
 import type { CpAttribute, DecodeResult, Payload, TrafficSelector } from './types.ts';
 
-const KIND_TO_TYPE = {
+const KIND_TO_TYPE = Object.freeze({
   SA: PayloadType.SA,
   KE: PayloadType.KE,
   IDi: PayloadType.IDi,
@@ -18,7 +18,7 @@ const KIND_TO_TYPE = {
   TSr: PayloadType.TSr,
   CP: PayloadType.CP,
   V: PayloadType.V,
-} as const;
+} as const);
 
 /** Payload types this codec understands (SK is handled by the message layer). */
 const KNOWN = new Set<number>([...Object.values(KIND_TO_TYPE), PayloadType.CERT, PayloadType.CERTREQ, PayloadType.EAP, PayloadType.SK]);

@@ -6,12 +6,12 @@
  * is checked over the ID payload exactly as received. Once AUTH is done the IKE_SA_INIT messages,
  * nonces and SK_p* are dropped.
  */
-import { ipv4ToString } from '../../util/bytes.ts';
+import { ipv4ToString, readU32 } from '../../util/bytes.ts';
 import { printable } from '../../util/text.ts';
 import { pskAuth, signedOctets, verifyPskAuth } from '../auth.ts';
 import { buildChildSa, newEspSpi, type ChildSaResult } from '../child-sa.ts';
 import {
-  AuthMethod, CfgType, CpAttributeType, cpRequest, ExchangeType, findErrorNotify, findPayload, idPayload,
+  AuthMethod, CfgType, CpAttributeType, cpRequest, ExchangeType, findErrorNotify, findNotify, findPayload, idPayload,
   notifyName, notifyPayload, NotifyType, saPayload, tsPayload, authPayload,
   type IkeMessage, type Payload,
 } from '../codec/index.ts';
@@ -23,14 +23,18 @@ import { acceptEspChoice, espProposals } from '../proposals.ts';
 import { addressToU32, ANY_IPV4, formatSelector, messageSelectors, narrowingAcceptable, selectorToWire } from '../traffic-selectors.ts';
 import { done, type Task, type TaskOutcome } from '../task.ts';
 
-type Verdict = { kind: 'failed'; failure: IkeFailure; deleteSa: boolean } | { kind: 'done'; child: ChildSaResult };
+type Verdict = { kind: 'failed'; failure: IkeFailure; deleteSa: boolean } | { kind: 'done'; child: ChildSaResult; authLifetimeMs: number | undefined };
 
 export class IkeAuthTask implements Task {
   readonly name = 'IKE_AUTH';
   readonly exchange = ExchangeType.IKE_AUTH;
   private readonly espSpiIn: Uint8Array;
 
-  constructor(private readonly ctx: IkeContext) {
+  /**
+   * `reauth`: this IKE SA re-authenticates the device while the old one still carries traffic
+   * (RFC 4478): no INITIAL_CONTACT, which would make the gateway drop the old SA before the new is up.
+   */
+  constructor(private readonly ctx: IkeContext, private readonly reauth = false) {
     this.espSpiIn = newEspSpi(ctx.random);
   }
 
@@ -41,9 +45,9 @@ export class IkeAuthTask implements Task {
     const octets = signedOctets(prf, a.initRequest, a.nonceR, sa.keys!.skPi, identityBody(s.localId));
     const payloads: Payload[] = [
       idPayload('IDi', s.localId.type, s.localId.data),
-      // We hold exactly one IKE SA with this gateway: it may drop any stale ones from before a reboot.
-      notifyPayload(NotifyType.INITIAL_CONTACT),
     ];
+    // We hold exactly one IKE SA with this gateway: it may drop any stale ones from before a reboot.
+    if (!this.reauth) payloads.push(notifyPayload(NotifyType.INITIAL_CONTACT));
     if (s.sendRemoteId) payloads.push(idPayload('IDr', s.remoteId.type, s.remoteId.data));
     payloads.push(
       authPayload(AuthMethod.SHARED_KEY_MIC, pskAuth(prf, s.psk, octets)),
@@ -69,7 +73,7 @@ export class IkeAuthTask implements Task {
       : undefined;
     dropAuthMaterial(sa);
     if (verdict.kind === 'failed') return verdict;
-    ctx.established(sa, child!, now);
+    ctx.established(sa, child!, now, verdict.authLifetimeMs);
     return done;
   }
 
@@ -114,7 +118,10 @@ export class IkeAuthTask implements Task {
     const vipN = addressToU32(vip.value);
     if (!tsi.some((x) => x.start <= vipN && vipN <= x.end)) return failed('TS_MISMATCH', `TSi ${tsi.map(formatSelector).join(',')} does not cover virtual IP ${virtualIp}`, true);
     const dns = attrs.filter((x) => x.type === CpAttributeType.INTERNAL_IP4_DNS && x.value.length === 4).slice(0, 4).map((x) => ipv4ToString(x.value));
-    return { kind: 'done', child: { suite: esp.value.suite, espSpiOut: esp.value.spi.slice(), virtualIp, dns, tsi, tsr } };
+    // RFC 4478: the gateway wants us authenticated again within this many seconds.
+    const lifetime = findNotify(msg, NotifyType.AUTH_LIFETIME);
+    const authLifetimeMs = lifetime?.data.length === 4 ? readU32(lifetime.data, 0) * 1000 : undefined;
+    return { kind: 'done', child: { suite: esp.value.suite, espSpiOut: esp.value.spi.slice(), virtualIp, dns, tsi, tsr }, authLifetimeMs };
   }
 }
 

@@ -1,0 +1,207 @@
+/**
+ * Node side of hosts/xs-device: runs the ESP32 build's Linux twin (scripts/xs-device.ts) on a
+ * serial line and reads what it prints: the agent's log lines (the ESP32 main logs with trace(),
+ * one line each) and the host's "@ikelet" lines with XS heap figures after each turn.
+ * Agent events come from the log: the agent logs every event in words (src/agent/agent.ts describe()).
+ */
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+
+/** XS memory after a turn or on request. slots: 16 B each in this 32-bit build, as on the ESP32. */
+export interface XsHeap {
+  slots: number;
+  slotsPeak: number;
+  slotsMax: number;
+  /** Bytes. */
+  chunks: number;
+  chunksPeak: number;
+  chunksMax: number;
+  /** Slots of the deepest stack since the previous figure, and the stack's size. */
+  stackPeak: number;
+  stackMax: number;
+}
+
+export interface DeviceEvent {
+  type: 'link-up' | 'ike-connecting' | 'ike-sa-init-done' | 'ike-up' | 'child-up' | 'child-rekeyed' | 'ike-rekeyed' | 'probe-result' | 'probe-error' | 'ike-error' | 'ike-down' | 'child-down' | 'link-stopped';
+  text: string;
+  /** probe-result: echoed / sent / lost / corrupted. */
+  received?: number;
+  sent?: number;
+  lost?: number;
+  corrupted?: number;
+}
+
+export interface DeviceTurn {
+  index: number;
+  /** 'main', 'serial', 'timer'. */
+  kind: string;
+  heap: XsHeap;
+  events: DeviceEvent['type'][];
+  logs: string[];
+}
+
+const EVENT_TEXT: [RegExp, DeviceEvent['type']][] = [
+  [/^info agent: PPP link up:/, 'link-up'],
+  [/^info agent: IKE: connecting/, 'ike-connecting'],
+  [/^info ike: IKE_SA_INIT done:/, 'ike-sa-init-done'],
+  [/^info agent: IKE SA up with/, 'ike-up'],
+  [/^info agent: tunnel up:/, 'child-up'],
+  [/^info agent: tunnel rekeyed/, 'child-rekeyed'],
+  [/^info agent: IKE SA rekeyed/, 'ike-rekeyed'],
+  [/^info agent: probe: \d+\/\d+ datagrams echoed/, 'probe-result'],
+  [/^info agent: probe: [^ ]+: /, 'probe-error'],
+  [/^info agent: IKE error/, 'ike-error'],
+  [/^info agent: IKE SA down/, 'ike-down'],
+  [/^info agent: tunnel down/, 'child-down'],
+  [/^info agent: link stopped/, 'link-stopped'],
+];
+
+/** The agent event a log line reports, if it reports one. */
+export function eventFromLog(line: string): DeviceEvent | undefined {
+  const hit = EVENT_TEXT.find(([r]) => r.test(line));
+  if (!hit) return undefined;
+  const event: DeviceEvent = { type: hit[1], text: line };
+  const probe = /probe: (\d+)\/(\d+) datagrams echoed byte-exact by \S+ \((\d+) lost, (\d+) corrupted\)/.exec(line);
+  if (probe) Object.assign(event, { received: Number(probe[1]), sent: Number(probe[2]), lost: Number(probe[3]), corrupted: Number(probe[4]) });
+  return event;
+}
+
+export function parseHeap(fields: string): XsHeap {
+  const value = (k: string) => Number(new RegExp(`\\b${k}=(\\d+)`).exec(fields)?.[1] ?? NaN);
+  return {
+    slots: value('slots'), slotsPeak: value('slotsPeak'), slotsMax: value('slotsMax'),
+    chunks: value('chunks'), chunksPeak: value('chunksPeak'), chunksMax: value('chunksMax'),
+    stackPeak: value('stackPeak'), stackMax: value('stackMax'),
+  };
+}
+
+export function describeHeap(h: XsHeap): string {
+  return `slots ${h.slots}/${h.slotsMax}, chunks ${h.chunks}/${h.chunksMax} B, stack ${h.stackPeak}/${h.stackMax}`;
+}
+
+export interface XsDeviceRunOptions {
+  binary: string;
+  serialPath: string;
+  /** Collect garbage before every turn: a turn's peak then bounds what it needs. */
+  gcEachTurn?: boolean;
+  /** Called with every line the program prints (logs, host lines). */
+  onLine?: (line: string) => void;
+}
+
+export class XsDeviceRun {
+  readonly events: DeviceEvent[] = [];
+  readonly turns: DeviceTurn[] = [];
+  readonly lines: string[] = [];
+  boot: XsHeap | undefined;
+  /** XS's reason when it gave up (e.g. 'not enough memory'), with the heap at that moment. */
+  abort: { reason: string; heap: XsHeap } | undefined;
+  /** Exceptions that escaped a turn (bugs). */
+  readonly exceptions: string[] = [];
+  private pendingEvents: DeviceEvent['type'][] = [];
+  private pendingLogs: string[] = [];
+  private waiters: (() => void)[] = [];
+  private replies: { resolve: (heap: XsHeap) => void; reject: (e: Error) => void }[] = [];
+  private exited: Promise<number | null>;
+  private buffer = '';
+
+  private constructor(private readonly child: ChildProcessWithoutNullStreams, private readonly onLine?: (line: string) => void) {
+    child.stdout.setEncoding('latin1');
+    child.stdout.on('data', (d: string) => this.data(d));
+    this.exited = new Promise((resolve) => child.on('exit', (code) => {
+      for (const r of this.replies.splice(0)) r.reject(new Error(`the device program ended${this.abort ? ` (XS abort: ${this.abort.reason}, ${describeHeap(this.abort.heap)})` : ''}`));
+      this.notify();
+      resolve(code);
+    }));
+  }
+
+  static start(options: XsDeviceRunOptions): XsDeviceRun {
+    const args = ['--serial', options.serialPath, '--turns', ...(options.gcEachTurn ? ['--gc-each-turn'] : [])];
+    return new XsDeviceRun(spawn(options.binary, args, { stdio: ['pipe', 'pipe', 'pipe'] }), options.onLine);
+  }
+
+  get running(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /** Resolves with the first event matching, or rejects after `timeoutMs` or when the program ends. */
+  async waitFor(match: (e: DeviceEvent) => boolean, timeoutMs: number, what: string): Promise<DeviceEvent> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const hit = this.events.find(match);
+      if (hit) return hit;
+      if (!this.running) throw new Error(`the device program ended before ${what}${this.abort ? `: XS abort: ${this.abort.reason} (${describeHeap(this.abort.heap)}) after '${this.events.at(-1)?.type ?? 'start'}'` : ''}`);
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`timed out waiting for ${what}; last lines:\n${this.lines.slice(-15).join('\n')}`);
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, Math.min(left, 1000));
+        this.waiters.push(() => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+    }
+  }
+
+  /** Asks the host for its heap figures now ('stats'), or after a full collection ('gc'). */
+  heap(command: 'stats' | 'gc'): Promise<XsHeap> {
+    return new Promise((resolve, reject) => {
+      if (!this.running) return reject(new Error('the device program is not running'));
+      this.replies.push({ resolve, reject });
+      this.child.stdin.write(`${command}\n`);
+    });
+  }
+
+  async stop(): Promise<void> {
+    if (this.running) {
+      this.child.stdin.end('exit\n');
+      const t = setTimeout(() => this.child.kill('SIGKILL'), 3000);
+      await this.exited;
+      clearTimeout(t);
+    }
+  }
+
+  private data(chunk: string): void {
+    this.buffer += chunk;
+    let nl: number;
+    while ((nl = this.buffer.indexOf('\n')) >= 0) {
+      const line = this.buffer.slice(0, nl);
+      this.buffer = this.buffer.slice(nl + 1);
+      this.line(line);
+    }
+  }
+
+  private line(line: string): void {
+    this.lines.push(line);
+    if (this.lines.length > 2000) this.lines.splice(0, 1000);
+    this.onLine?.(line);
+    const host = /^@ikelet (\w+)(?: (\w+))? (.*)$/.exec(line);
+    if (!host) {
+      const event = eventFromLog(line);
+      if (event) {
+        this.events.push(event);
+        this.pendingEvents.push(event.type);
+      }
+      if (line.trim()) this.pendingLogs.push(line);
+      this.notify();
+      return;
+    }
+    const [, what, kind, rest] = host;
+    if (what === 'turn') {
+      this.turns.push({ index: this.turns.length, kind: kind!, heap: parseHeap(rest!), events: this.pendingEvents, logs: this.pendingLogs });
+      this.pendingEvents = [];
+      this.pendingLogs = [];
+    } else if (what === 'boot') this.boot = parseHeap(`${kind ?? ''} ${rest}`);
+    else if (what === 'stats' || what === 'gc') this.replies.shift()?.resolve(parseHeap(`${kind ?? ''} ${rest}`));
+    else if (what === 'exception') this.exceptions.push(`${kind ?? ''} ${rest}`.trim());
+    else if (what === 'abort') {
+      const [reason, heap] = line.slice('@ikelet abort '.length).split(' @ikelet at abort ');
+      this.abort = { reason: reason!.trim(), heap: parseHeap(heap ?? '') };
+    }
+    this.notify();
+  }
+
+  private notify(): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const w of waiters) w();
+  }
+}
