@@ -67,8 +67,9 @@ export function attributeWarnings(readable: string, warnings: readonly XslWarnin
   const topLevel = (name: string) => regions.filter((r) => r.topLevel.has(name));
   const anywhere = (name: string) => {
     const n = name.replace(/\$/g, '\\$');
-    // A declaration, or a parameter: inside a parenthesized list that is followed by `=>` or `{`.
-    const decl = new RegExp(`\\b(?:const|let|var|function|class)\\s+${n}\\b|\\([^()]*\\b${n}\\b[^()]*\\)\\s*(?:=>|\\{)`);
+    // A declaration (plain or destructured), or a parameter: inside a parenthesized list that is
+    // followed by `=>` or `{`.
+    const decl = new RegExp(`\\b(?:const|let|var|function|class)\\s+${n}\\b|\\b(?:const|let|var)\\s*\\{[^{}]*\\b${n}\\b[^{}]*\\}\\s*=|\\([^()]*\\b${n}\\b[^()]*\\)\\s*(?:=>|\\{)`);
     return regions.filter((r) => decl.test(r.text));
   };
   return warnings.map((w) => {

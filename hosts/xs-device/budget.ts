@@ -21,9 +21,18 @@ export const STREAM = { probeCount: 20, probeSize: 1400 };
 export function labDeviceManifest(dir: string): string {
   const lab = JSON.parse(fs.readFileSync('manifests/lab/manifest.json', 'utf8')) as { config: Record<string, unknown> };
   const file = path.join(dir, 'lab-device.json');
-  fs.writeFileSync(file, JSON.stringify({ config: { ...lab.config, logLevel: 'info', probeTarget: `${ECHO_ADDRESS}:${ECHO_PORT}`, ...STREAM } }));
+  fs.writeFileSync(file, JSON.stringify({ config: { ...lab.config, ...DEVICE_PROPOSALS, logLevel: 'info', probeTarget: `${ECHO_ADDRESS}:${ECHO_PORT}`, ...STREAM } }));
   return file;
 }
+
+/**
+ * The proposals the ESP32 manifest ships with: the device build measured is the one flashed, and the
+ * lab's gateway is given the same ones.
+ */
+export const DEVICE_PROPOSALS: { ikeProposals: string[]; espProposals: string[] } = (() => {
+  const c = (JSON.parse(fs.readFileSync('manifests/esp32/manifest.json', 'utf8')) as { config: { ikeProposals: string[]; espProposals: string[] } }).config;
+  return { ikeProposals: c.ikeProposals, espProposals: c.espProposals };
+})();
 
 /** Room enough to watch the program without ever running out (the measuring build). */
 export const ROOMY: Partial<Creation> = { chunk: { initial: 1 << 20, incremental: 0 }, heap: { initial: 65536, incremental: 0 }, stack: 4096 };

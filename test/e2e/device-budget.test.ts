@@ -4,7 +4,7 @@
  * 32-bit XS as on the ESP32) against the lab: the tunnel comes up, 1400-byte datagrams stream
  * through it, the gateway rekeys the CHILD SA and (refused, so the device does it) the IKE SA.
  * XS aborting for memory or stack fails the test: the manifest's `creation` no longer fits.
- * The bundle is the device's own: x25519 / AES-GCM only (no P-256, ChaCha or CBC code in it).
+ * The bundle is the device's own: x25519 / ChaCha20-Poly1305 only (no P-256, AES-GCM or CBC code in it).
  *
  * Needs the lab (root) and the Moddable SDK; skips without them, except under CI=true.
  */
@@ -16,7 +16,7 @@ import { labTest, startLab } from '../lab/harness.ts';
 import { findModdableSdk } from '../../scripts/moddable-sdk.ts';
 import { ESP32_TEMPLATE } from '../../scripts/build-esp32.ts';
 import type { Creation } from '../../scripts/xs-device.ts';
-import { buildLabDevice, heapBytes, phasePeaks, runScenario, SLOT_BYTES, STREAM } from '../../hosts/xs-device/budget.ts';
+import { buildLabDevice, DEVICE_PROPOSALS, heapBytes, phasePeaks, runScenario, SLOT_BYTES, STREAM } from '../../hosts/xs-device/budget.ts';
 import { describeHeap } from '../../hosts/xs-device/device.ts';
 
 const creation = (JSON.parse(fs.readFileSync(ESP32_TEMPLATE, 'utf8')) as { creation: Creation }).creation;
@@ -29,9 +29,9 @@ labTest(`the ESP32 build fits its creation (${creation.heap.initial} slots + ${k
   t.after(() => fs.rmSync(work, { recursive: true, force: true }));
   const build = await buildLabDevice(sdk.sdk, work);
   assert.deepEqual(build.creation, creation, 'built with the manifest\'s creation');
-  assert.doesNotMatch(build.bundle.readable, /\bp256\b|\bchacha20poly1305\b|\baescbc\b/, 'only the configured algorithms are in the bundle');
+  assert.doesNotMatch(build.bundle.readable, /\bp256\b|\bgcm\b|\baescbc\b/, 'only the configured algorithms are in the bundle');
 
-  const lab = await startLab(t, { modem: { registrationDelayMs: 100 } });
+  const lab = await startLab(t, { modem: { registrationDelayMs: 100 }, gateway: DEVICE_PROPOSALS });
   const r = await runScenario(lab, build.binary);
   assert.equal(r.run.abort, undefined, 'XS did not run out of memory or stack');
   assert.deepEqual(r.run.exceptions, [], 'no exception escaped a turn');

@@ -14,7 +14,7 @@ import type { ModdableSdk } from '../../../scripts/moddable-sdk.ts';
 import { attributeWarnings, warningsByFolder } from '../../../scripts/preload-warnings.ts';
 import type { Creation } from '../../../scripts/xs-device.ts';
 import { Lab } from '../../../test/lab/lab.ts';
-import { buildLabDevice, creationFor, fits, heapBytes, phasePeaks, ROOMY, runScenario, SLOT_BYTES, smallestFitting, STREAM } from '../../xs-device/budget.ts';
+import { buildLabDevice, creationFor, DEVICE_PROPOSALS, fits, heapBytes, phasePeaks, ROOMY, runScenario, SLOT_BYTES, smallestFitting, STREAM } from '../../xs-device/budget.ts';
 
 const num = (n: number): string => Math.round(n).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
@@ -55,7 +55,7 @@ export async function preloadLines(sdk: ModdableSdk): Promise<string[]> {
   }
 }
 
-const startLab = () => Lab.start({ modem: { registrationDelayMs: 100 } });
+const startLab = () => Lab.start({ modem: { registrationDelayMs: 100 }, gateway: DEVICE_PROPOSALS });
 
 /**
  * RAM: one run of the roomy twin with a collection before every turn (live sets, what each phase
