@@ -5,7 +5,8 @@
  * what is accepted, what comes out (exactly the inner packet), and that nothing unauthenticated
  * moves the window.
  */
-import { AES128_CBC, AES128_GCM16, AES256_GCM16, CHACHA20_POLY1305, createAuthCipher, HMAC_SHA256_128, type AuthCipher } from '../../../src/crypto/index.ts';
+import { createAuthCipher, type AuthCipher } from '../../../src/crypto/index.ts';
+import { AES128_CBC, AES128_GCM16, AES256_GCM16, CHACHA20_POLY1305, HMAC_SHA256_128 } from '../../../src/crypto/algorithms/index.ts';
 import type { EspSuite } from '../../../src/crypto/suites.ts';
 import { EspInboundSa, NEXT_HEADER_IPV4, NEXT_HEADER_NONE } from '../../../src/esp/index.ts';
 import { equalBytes, writeU32 } from '../../../src/util/bytes.ts';

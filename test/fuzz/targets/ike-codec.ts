@@ -3,9 +3,8 @@
  * (SK payloads): valid messages as the real encoder builds them, mutated in their header, their
  * payload chain and the substructures whose lengths and counts drive the decoder's loops.
  */
-import {
-  AES128_CBC, AES128_GCM16, CHACHA20_POLY1305, createAuthCipher, HMAC_SHA256_128, type AuthCipher,
-} from '../../../src/crypto/index.ts';
+import { createAuthCipher, type AuthCipher } from '../../../src/crypto/index.ts';
+import { AES128_CBC, AES128_GCM16, CHACHA20_POLY1305, HMAC_SHA256_128 } from '../../../src/crypto/algorithms/index.ts';
 import {
   CfgType, CpAttributeType, decodeMessage, deletePayload, encodeMessage, ExchangeType, IdType, idPayload, ipv4Selector,
   kePayload, noncePayload, notifyPayload, NotifyType, PayloadType, ProtocolId, proposals, saPayload, tsPayload,
