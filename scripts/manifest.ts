@@ -1,7 +1,7 @@
 /**
  * Moddable manifests on the Node side: load one, merge its `config` (included manifests
  * first, then the manifest itself, then `platforms[<platform>].config`), validate it with
- * src/config-check.ts, and check a manifest's shape against Moddable's format.
+ * src/config/validate.ts (the one validator), and check a manifest's shape against Moddable's format.
  * Used by the sim and xs hosts (config), by build:esp32 and by the manifest tests.
  */
 import fs from 'node:fs';

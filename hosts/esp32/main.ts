@@ -104,7 +104,7 @@ const { sockets, clients, settings } = startAgent(platform);
 //   const mqtt = device.network.mqtt;
 //   const client = new mqtt.io({ ...mqtt, host: 'broker.lab.example', id: 'dev-1', onReadable(count, info) { ... } });
 // mqtt.io and http.io are ikelet's clients (docs/apps.md), which also carry `runtime` (the agent's
-// clock, a timer each, randomness, the keepalive hook). With `mqttHost` set, device.network.mqtt
+// clock, a timer each, randomness). With `mqttHost` set, device.network.mqtt
 // also carries the manifest's broker settings (host, port, id, user, password, keepalive, clean,
 // limits), so `new mqtt.io({ ...mqtt, onReadable ... })` connects as configured.
 // DNS goes to the servers the gateway handed out; `servers` is accepted and unused.

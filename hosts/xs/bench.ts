@@ -15,6 +15,7 @@
  *  10. RAM: the ESP32 build's Linux twin against the lab (Moddable SDK, root); `-- --ram-search` also
  *      finds the smallest heaps and stack that still run it
  *
+ * Sections 1, 3 and 4 run the proposals the ESP32 manifest ships (the lab's gateway offers them too).
  * The lab part is three agent runs in one lab: bring-up (run 1), the probe stream (run 3) and
  * bring-up again with gc-hook.ts for the live heap (run 4); the lab is stopped also on failure.
  * Without root (no lab) sections 1, 3 and 4 are skipped with the reason; the rest still prints.
@@ -25,6 +26,7 @@ import { labDeviceConfig } from '../../test/lab/device-config.ts';
 import { ECHO_ADDRESS, ECHO_PORT, Lab, labUnavailableReason } from '../../test/lab/lab.ts';
 import { describeTurn, longestTurn, runInLab, turnOf, whatTurnDid, type LabRunResult, type TurnRecord } from './bench/lab-run.ts';
 import { flashLines, preloadLines, ramLines } from './bench/device-figures.ts';
+import { DEVICE_PROPOSALS } from '../xs-device/budget.ts';
 import { findModdableSdk } from '../../scripts/moddable-sdk.ts';
 import { bundleForXs } from './bundle.ts';
 import { XsScript } from './script.ts';
@@ -35,6 +37,8 @@ const ITER = Number(process.env.XS_BENCH_ITER ?? 16);
 const ESP_SUITES = ['aes128gcm16', 'chacha20poly1305', 'aes128-sha256'] as const;
 const ESP_SIZES = [64, 512, 1400] as const;
 const PROBE = { probeTarget: `${ECHO_ADDRESS}:${ECHO_PORT}`, probeCount: 50, probeSize: 1400 };
+/** The lab's device config with the ESP32 manifest's proposals: the turns measured are the device's. */
+const deviceConfig = (overrides = {}) => labDeviceConfig({ ...DEVICE_PROPOSALS, ...overrides });
 const UART_FIFO_BYTES = 128;
 const UART_BAUD = 115200;
 
@@ -115,14 +119,14 @@ interface LabFigures {
 }
 
 async function inLab(): Promise<LabFigures> {
-  const lab = await Lab.start({ modem: { registrationDelayMs: 100 } });
+  const lab = await Lab.start({ modem: { registrationDelayMs: 100 }, gateway: DEVICE_PROPOSALS });
   try {
     process.stderr.write('bench:xs: bring-up in XS against the lab…\n');
-    const bringUp = await runInLab(lab.serialPath, labDeviceConfig(), (e) => e.type === 'child-up', 'the tunnel', 60_000);
+    const bringUp = await runInLab(lab.serialPath, deviceConfig(), (e) => e.type === 'child-up', 'the tunnel', 60_000);
     process.stderr.write('bench:xs: 1400-byte probe stream in XS…\n');
-    const stream = await runInLab(lab.serialPath, labDeviceConfig(PROBE), (e) => e.type === 'probe-result' || e.type === 'probe-error', 'the probe', 120_000);
+    const stream = await runInLab(lab.serialPath, deviceConfig(PROBE), (e) => e.type === 'probe-result' || e.type === 'probe-error', 'the probe', 120_000);
     process.stderr.write('bench:xs: live heap (bring-up again, with GC turns)…\n');
-    const live = await runInLab(lab.serialPath, labDeviceConfig(), (e) => e.type === 'child-up', 'the tunnel', 60_000, { liveHeap: true });
+    const live = await runInLab(lab.serialPath, deviceConfig(), (e) => e.type === 'child-up', 'the tunnel', 60_000, { liveHeap: true });
     return { bringUp, stream, live };
   } finally {
     await lab.stop();
@@ -136,7 +140,7 @@ function bringUpRows({ turns, faults }: LabRunResult): void {
   const afterLoad = turns.slice(turns.findIndex((t) => t.kind === 'start'), up + 1);
   const beforeIke = turns.slice(turns.findIndex((t) => t.kind === 'start'), ike);
   const window = turns.slice(ike, up + 1);
-  const cfg = labDeviceConfig();
+  const cfg = deviceConfig();
   section(
     `1. Tunnel bring-up, agent in XS against the lab (modem emulator at ${UART_BAUD} baud, slirp NAT, strongSwan)`,
     `IKE ${cfg.ikeProposals.join(',')} / ESP ${cfg.espProposals.join(',')}, logLevel ${cfg.logLevel}; a turn = one XS run: a serial chunk, a timer, start, load.`,

@@ -193,7 +193,7 @@ export function describe(event: AgentEvent): string {
       return `probe: ${event.received}/${event.sent} datagrams echoed byte-exact by ${event.target} (${event.lost} lost, ${event.corrupted} corrupted) in ${Math.round(event.durationMs)} ms`;
     case 'probe-error':
       return `probe: ${event.target}: ${event.error}`;
-    case 'udp-held-dropped':
+    case 'udp-held-released':
       return `tunnel back: ${event.delivered} app datagrams held while it was down went out${event.dropped ? `, ${event.dropped} dropped (held queue full)` : ''}`;
   }
 }

@@ -3,7 +3,8 @@
  *
  *   packet = SPI | seq | IV | encrypt(inner IPv4 | pad 1,2,3.. | pad length | next header 4) | ICV
  *
- * AEAD (RFC 4106, RFC 7634): AAD = SPI | seq, IV = the 64-bit sequence number (unique per key).
+ * AEAD (RFC 4106, RFC 7634): AAD = SPI | seq, IV = the 64-bit sequence number XOR a random per-SA mask
+ * (unique per key; the IV on the wire is not a second copy of the sequence number).
  * AES-CBC + HMAC-SHA-256-128 (RFC 3602, RFC 4868): random IV, ICV over SPI | seq | IV | ciphertext.
  * Bad packets are dropped and counted in the DropCounter; nothing here throws on input.
  */

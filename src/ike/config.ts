@@ -22,8 +22,8 @@ export interface IkeManifest {
   espProposals: string[];
   ikeLifetime: number; // s
   childLifetime: number; // s
-  childRekeyBytes: number; // rekey the CHILD SA after this many bytes either way, 0 = off
-  childRekeyPackets: number; // ... or packets either way, 0 = off
+  childRekeyBytes: number; // rekey the CHILD SA after this many bytes, in and out together, 0 = off
+  childRekeyPackets: number; // ... or packets, in and out together, 0 = off
   dpdInterval: number; // s: liveness check when traffic we sent went unanswered this long, 0 = off
   dpdIdle: number; // s: liveness check after this long without anything from the gateway, 0 = off
   natKeepalive: number; // s between NAT-T keepalives on an otherwise silent line, 0 = off
@@ -106,7 +106,7 @@ export const ikeSection: ConfigSection<IkeManifest, IkeSettings> = {
     localId: identity,
     remoteId: identity,
     sendRemoteId: bool,
-    psk: (v) => (typeof v === 'string' && v.length >= PSK_MIN && v.length <= 256 ? undefined : `a pre-shared key string of ${PSK_MIN}..256 characters (whoever answers IKE_SA_INIT can try to guess a weak one offline)`),
+    psk: (v) => (typeof v === 'string' && utf8(v).length >= PSK_MIN && utf8(v).length <= 256 ? undefined : `a pre-shared key string of ${PSK_MIN}..256 bytes in UTF-8 (whoever answers IKE_SA_INIT can try to guess a weak one offline)`),
     ikeProposals: (v, key) => proposals(v, key, 'ike', 'aes128gcm16-prfsha256-x25519'),
     espProposals: (v, key) => proposals(v, key, 'esp', 'aes128gcm16'),
     ikeLifetime: (v) => intIn(v, 10, 604800, ' seconds'),
@@ -124,7 +124,7 @@ export const ikeSection: ConfigSection<IkeManifest, IkeSettings> = {
     for (const key of ['ikeLifetime', 'childLifetime'] as const) {
       if (r[key] < 300) issues.warn(`config.${key}: ${r[key]} s; each rekey costs bytes on a metered link (hours are usual)`);
     }
-    if (r.psk.length < PSK_WARN) issues.warn(`config.psk: ${r.psk.length} characters; use ${PSK_WARN} or more random characters (whoever answers IKE_SA_INIT can try to guess a PSK offline)`);
+    if (utf8(r.psk).length < PSK_WARN) issues.warn(`config.psk: ${utf8(r.psk).length} bytes; use ${PSK_WARN} or more random characters (whoever answers IKE_SA_INIT can try to guess a PSK offline)`);
   },
   parse: (r) => {
     const proposals = parseConfiguredProposals(r.ikeProposals, r.espProposals);

@@ -61,7 +61,7 @@ export interface NetworkPorts {
   report?(event: NetEvent, now: number): void;
 }
 
-export type NetEvent = { type: 'udp-held-dropped'; dropped: number; delivered: number };
+export type NetEvent = { type: 'udp-held-released'; dropped: number; delivered: number };
 
 /** An app datagram held while the tunnel is down: it goes out through `send` once the tunnel is back. */
 interface Held {
@@ -302,7 +302,7 @@ export class Network {
     }
     if (this.held.length || (!this.heldDropped && !this.heldDelivered)) return;
     if (this.heldDropped) this.deps.log.warn(`${this.heldDropped} app datagrams were dropped while the tunnel was down (held queue full); ${this.heldDelivered} went out when it came back`);
-    this.ports.report?.({ type: 'udp-held-dropped', dropped: this.heldDropped, delivered: this.heldDelivered }, now);
+    this.ports.report?.({ type: 'udp-held-released', dropped: this.heldDropped, delivered: this.heldDelivered }, now);
     this.heldDropped = this.heldDelivered = 0;
   }
 

@@ -53,6 +53,15 @@ export interface PppCounters {
 
 const DEFAULT_PEER_HINT = Uint8Array.of(10, 64, 64, 64);
 const HDLC_OVERHEAD = 8; // address, control, protocol, FCS, slack
+/**
+ * IPv4 bytes handed up per turn. Above it the rest of a serial chunk waits for the next turn: each
+ * packet may be an ESP packet to open (a 1400-byte one is 0.5–1.0 M XS computrons), and a turn
+ * that opens several keeps the device's event loop from everything else. At least one packet goes
+ * up each turn.
+ */
+const IPV4_BYTES_PER_TURN = 1024;
+/** Waiting IPv4 beyond this is dropped and counted: the serial line outran the turns. */
+const IPV4_BACKLOG_BYTES = 16384;
 
 export class PppLink {
   private phase: PppPhase = 'Dead';
@@ -64,6 +73,10 @@ export class PppLink {
   private auth: Authenticator | undefined;
   private framing: TxFraming = DEFAULT_FRAMING;
   private networkUp = false;
+  /** IPv4 packets read from the line and not yet handed up (over IPV4_BYTES_PER_TURN this turn). */
+  private readonly backlog: Uint8Array[] = [];
+  private backlogBytes = 0;
+  private handedUp = 0;
   private readonly pending: PppEvent[] = [];
   private emitting = false;
   private readonly counters = { framesIn: 0, framesOut: 0, bytesIn: 0, bytesOut: 0, ipv4In: 0, ipv4Out: 0 };
@@ -153,6 +166,7 @@ export class PppLink {
   input(bytes: Uint8Array, now: number): void {
     this.guard(now, () => {
       this.counters.bytesIn += bytes.length;
+      this.handedUp = 0;
       this.decoder.push(bytes);
     });
   }
@@ -168,7 +182,7 @@ export class PppLink {
   }
 
   deadline(): number | undefined {
-    return earliest(this.lcp.deadline(), this.ipcp.automaton.deadline(), this.auth?.deadline());
+    return earliest(this.lcp.deadline(), this.ipcp.automaton.deadline(), this.auth?.deadline(), this.backlog.length ? this.now : undefined);
   }
 
   onTimer(now: number): void {
@@ -176,6 +190,12 @@ export class PppLink {
       this.lcp.onTimer(now);
       this.ipcp.automaton.onTimer(now);
       this.auth?.onTimer(now);
+      this.handedUp = 0;
+      while (this.backlog.length && this.handedUp < IPV4_BYTES_PER_TURN) {
+        const packet = this.backlog.shift()!;
+        this.backlogBytes -= packet.length;
+        this.handUp(packet, now);
+      }
     });
   }
 
@@ -214,7 +234,11 @@ export class PppLink {
       case PROTO_IPV4:
         if (!this.networkUp) return this.drops.drop('ipv4 while network down');
         this.counters.ipv4In++;
-        return this.ports.deliverIpv4(info, now);
+        if (this.handedUp < IPV4_BYTES_PER_TURN && !this.backlog.length) return this.handUp(info, now);
+        if (this.backlogBytes + info.length > IPV4_BACKLOG_BYTES) return this.drops.drop('ipv4 backlog full');
+        this.backlog.push(info);
+        this.backlogBytes += info.length;
+        return;
       default:
         this.drops.drop('unknown protocol', protocolName(protocol));
         this.lcp.rejectProtocol(protocol, info);
@@ -267,9 +291,15 @@ export class PppLink {
     this.emit({ type: 'down', reason, final: true });
   }
 
+  private handUp(packet: Uint8Array, now: number): void {
+    this.handedUp += packet.length;
+    this.ports.deliverIpv4(packet, now);
+  }
+
   private networkDown(reason: string): void {
     if (!this.networkUp) return;
     this.networkUp = false;
+    this.backlog.length = this.backlogBytes = 0;
     this.emit({ type: 'down', reason, final: false });
   }
 

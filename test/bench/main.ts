@@ -167,7 +167,7 @@ row('per month (30 days), carrier NAT forgetting a mapping after 60 s', showDay(
 const ka = [...ikeletIdleRuns, ...swanIdleRuns].flatMap((r) => (r['nat-keepalive'] ? [r['nat-keepalive']] : []));
 const kaFloor = perInterval(median(ka.map((c) => c.cost)) ?? 0, median(ka.map((c) => c.ipCost)) ?? 0, 55);
 row('  floor: one NAT-T keepalive every 55 s, nothing else', `${bytesHuman(kaFloor.perDay * 30)} · IP ${bytesHuman(kaFloor.ipPerDay * 30)}`, '', `per month; ${num(kaFloor.cost)} B a keepalive on the air, ${num(kaFloor.ipCost)} B IP`);
-// ikelet set up for such a NAT (README "Idle cost"): a keepalive just under the mapping's 60 s, lifetimes of
+// ikelet set up for such a NAT (README "NAT keepalives, DPD and the monthly bill"): a keepalive just under the mapping's 60 s, lifetimes of
 // hours, dpdIdle = childLifetime (each answered rekey proves the gateway alive: no DPD is paid on top).
 const METERED = { natKeepalive: 57, childLifetime: 4 * 3600, ikeLifetime: 8 * 3600 };
 const eventCost = (cause: IdleCause, field: 'cost' | 'ipCost') => median(ikeletIdleRuns.flatMap((r) => (r[cause] ? [r[cause]![field]] : []))) ?? 0;

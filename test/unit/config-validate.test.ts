@@ -63,7 +63,7 @@ test('secrets never appear in messages, whatever is wrong with them', () => {
   const raw = { ...minimal, psk: 'short', simPin: 'abcd-secret-pin', pppPassword: 'p'.repeat(80), gatway: PSK };
   const all = errorsOf(raw).join('\n');
   for (const secret of ['short', 'abcd-secret-pin', 'p'.repeat(80), PSK]) assert.ok(!all.includes(secret), `leaked ${secret}`);
-  assert.match(all, /config\.psk: expected a pre-shared key string of 20\.\.256 characters .* \(got a string of 5 characters\)/);
+  assert.match(all, /config\.psk: expected a pre-shared key string of 20\.\.256 bytes in UTF-8 .* \(got a string of 5 characters\)/);
   assert.throws(() => parseSettings(raw, 'test'), (e: Error) => !e.message.includes('abcd-secret-pin') && e.message.startsWith('invalid test:'));
 });
 
@@ -101,10 +101,13 @@ test('build time and run time agree: what the validator accepts the agent runs, 
   assert.ok(checkConfig({ ...minimal, dialString: '*99***1#' }).ok);
 });
 
-test('PSK: shorter than 20 characters refused, shorter than 32 warned about (IKEv2 PSK AUTH can be attacked offline)', () => {
+test('PSK: shorter than 20 bytes refused, shorter than 32 warned about (IKEv2 PSK AUTH can be attacked offline)', () => {
   assert.ok(errorsOf({ ...minimal, psk: 'x'.repeat(19) }).some((e) => e.startsWith('config.psk: expected a pre-shared key string of 20..256')));
   const r = checkConfig({ ...minimal, psk: 'x'.repeat(24) });
-  assert.ok(r.ok && r.warnings.some((w) => w.startsWith('config.psk: 24 characters; use 32 or more')), JSON.stringify(r));
+  assert.ok(r.ok && r.warnings.some((w) => w.startsWith('config.psk: 24 bytes; use 32 or more')), JSON.stringify(r));
+  // Counted as the bytes AUTH uses: ten 2-byte characters are 20 bytes, enough; nine are not.
+  assert.ok(checkConfig({ ...minimal, psk: 'é'.repeat(10) }).ok);
+  assert.ok(errorsOf({ ...minimal, psk: 'é'.repeat(9) }).some((e) => e.startsWith('config.psk: expected')));
   const strong = checkConfig({ ...minimal, psk: 'x'.repeat(32) });
   assert.ok(strong.ok && !strong.warnings.some((w) => w.startsWith('config.psk')));
 });

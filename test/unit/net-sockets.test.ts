@@ -305,5 +305,5 @@ test('UDP while the tunnel is down: datagrams are held (bounded, drop-oldest, ea
   rig.up();
   rig.run(10);
   assert.deepEqual(got, ['c', 'd', 'e'], 'the held ones, in order, once the tunnel is back');
-  assert.deepEqual(reported, [{ type: 'udp-held-dropped', dropped: 2, delivered: 3 }], 'the app hears what happened');
+  assert.deepEqual(reported, [{ type: 'udp-held-released', dropped: 2, delivered: 3 }], 'the app hears what happened');
 });

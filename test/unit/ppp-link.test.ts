@@ -15,7 +15,7 @@ type PppConfig = PppManifest & { pppTiming?: PppTuning['timing']; pppPeerAddress
 const settings = (c: PppConfig) => pppSection.parse(c);
 import { type ConfigOption, option } from '../../src/ppp/options.ts';
 import { PROTO_CHAP, PROTO_IPCP, PROTO_LCP, PROTO_PAP } from '../../src/ppp/protocols.ts';
-import { equalBytes, toHex, utf8 } from '../../src/util/bytes.ts';
+import { concatBytes, equalBytes, toHex, utf8 } from '../../src/util/bytes.ts';
 import { DropCounter, Logger, silentLogger } from '../../src/util/log.ts';
 
 interface Endpoint {
@@ -275,6 +275,29 @@ test('link: two PppLinks negotiate LCP and IPCP, exchange IPv4, and close cleanl
   assert.equal(s.ipv4Out, 1);
   assert.ok(s.framesIn > 3 && s.framesOut > 3);
   assert.deepEqual(s.drops, {});
+});
+
+test('link: a serial chunk of many IPv4 packets is handed up about 1 KiB per turn, in order; a backlog beyond 16 KiB is dropped and counted', () => {
+  const { wire, a, b } = linkPair({ pppPeerAddressHint: '10.0.0.2' }, { pppPeerAddressHint: '10.0.0.1' });
+  a.link.open(0);
+  b.link.open(0);
+  wire.run(() => ups(a.events).length > 0 && ups(b.events).length > 0);
+  const packets = Array.from({ length: 4 }, (_, k) => Uint8Array.from({ length: 1000 }, (_, i) => (i * 7 + k) & 0xff));
+  for (const p of packets) a.link.sendIpv4(p, wire.now);
+  const chunk = concatBytes(...wire.toB.splice(0));
+  b.link.input(chunk, wire.now);
+  assert.deepEqual(b.delivered, packets.slice(0, 2), 'one turn: packets up to 1 KiB and the one that crosses it');
+  assert.equal(b.link.deadline(), wire.now, 'the rest is due at once, in turns of their own');
+  b.link.onTimer(wire.now);
+  assert.deepEqual(b.delivered, packets.slice(0, 4));
+  assert.notEqual(b.link.deadline(), wire.now, 'nothing left waiting');
+
+  const many = Array.from({ length: 40 }, (_, k) => Uint8Array.from({ length: 1000 }, (_, i) => (i + k) & 0xff));
+  for (const p of many) a.link.sendIpv4(p, wire.now);
+  b.link.input(concatBytes(...wire.toB.splice(0)), wire.now);
+  while (b.link.deadline() === wire.now) b.link.onTimer(wire.now);
+  assert.deepEqual(b.delivered.slice(4), many.slice(0, 2 + 16), 'two at once, sixteen waited, the rest dropped');
+  assert.equal(b.link.snapshot().drops['ipv4 backlog full'], 40 - 18);
 });
 
 test('link: compressed headers and ACCM 0 are used once LCP is open, never on LCP itself', () => {

@@ -154,7 +154,7 @@ export function whatTurnDid(t: TurnRecord): string {
   if (t.kind === 'load') return 'load: the bundle evaluated (a Moddable build has it preloaded in flash)';
   if (t.kind === 'start') did.push('start: agent built, first AT command');
   if (t.events.includes('ike-connecting')) did.push('IKE_SA_INIT: key pair made, request sent');
-  if (logged('IKE_SA_INIT done')) did.push('IKE_SA_INIT reply: DH shared secret, SKEYSEED and keys, IKE_AUTH request');
+  if (logged('IKE_SA_INIT done')) did.push('IKE_SA_INIT reply accepted a turn earlier: SKEYSEED and the SA keys');
   if (t.events.includes('child-up')) did.push('IKE_AUTH reply: AUTH checked, CHILD SA keys, ESP SAs installed');
   if (t.events.includes('probe-resolved')) did.push('DNS answer through the tunnel');
   if (t.events.includes('child-rekeyed')) did.push('CHILD SA rekeyed');

@@ -8,7 +8,7 @@
  * until a valid response comes or the retransmissions end, and only then is the error reported.
  * The shared secret is computed in the response's turn; key derivation follows in a turn of its own.
  */
-import type { DhKeyPair, IkeSuite } from '../../crypto/index.ts';
+import { formatIkeSuite, type DhKeyPair, type IkeSuite } from '../../crypto/index.ts';
 import type { Random } from '../../platform.ts';
 import { equalBytes } from '../../util/bytes.ts';
 import { printable } from '../../util/text.ts';
@@ -135,6 +135,7 @@ export class IkeSaInitTask implements Task {
     keyIkeSa(sa, { suite: a.suite, spiR: a.spiR, nonceI: this.nonceI, nonceR: a.nonceR, sharedSecret: a.sharedSecret }, ctx.random, ctx.keyLog);
     sa.auth = { initRequest: this.request, initResponse: a.raw, nonceI: this.nonceI, nonceR: a.nonceR };
     sa.natT = a.nat !== undefined && (a.nat.localBehindNat || a.nat.remoteBehindNat);
+    ctx.log.info(`IKE_SA_INIT done: ${formatIkeSuite(a.suite)}${sa.natT ? ', NAT detected: floating to port 4500' : ''}`);
     if (sa.natT) ctx.emit({ type: 'nat-detected', local: a.nat!.localBehindNat, remote: a.nat!.remoteBehindNat }, now);
     return done;
   }
