@@ -73,7 +73,7 @@ test('bad manifests are refused, naming the field, without the PSK', () => {
     [{ gateway: '10.0.2' }, /config\.gateway: expected an IPv4 literal/],
     [{ ikeProposals: ['aes128gcm16-prfsha256-curve448'] }, /config\.ikeProposals\[0\]: .*unknown algorithm 'curve448'/],
     [{ uartBaud: 12345 }, /config\.uartBaud: expected one of 9600\.\.921600/],
-    [{ psk: 42 }, /config\.psk: expected a pre-shared key string of 20\.\.256 characters .*\(got a number\)/],
+    [{ psk: 42 }, /config\.psk: expected a pre-shared key string of 20\.\.256 bytes in UTF-8 .*\(got a number\)/],
   ];
   for (const [bad, pattern] of cases) {
     const file = tmpManifest({ ...esp32Template, config: { ...esp32Template.config, psk, ...bad } });
