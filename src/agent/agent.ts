@@ -135,6 +135,9 @@ export class Agent implements DrivenAgent {
 
   onTimer(now: number): void {
     this.link.onTimer(now);
+    // A packet that waited for this turn (an ESP packet to open) is the turn's work; the timers
+    // due meanwhile stay due, so the next turn follows at once.
+    if (this.link.busyWithInput) return;
     this.tunnel.onTimer(now);
     this.network.onTimer(now);
     this.network.within(now, () => this.probe.onTimer(now));

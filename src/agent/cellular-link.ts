@@ -107,6 +107,11 @@ export class CellularLink {
     return earliest(this.modem.deadline(), this.ppp?.deadline(), this.ip.deadline(), this.retryAt);
   }
 
+  /** The last onTimer handed up packets that had waited (see PppLink): other work can wait a turn. */
+  get busyWithInput(): boolean {
+    return this.ppp?.handedUpWaiting ?? false;
+  }
+
   onTimer(now: number): void {
     this.modem.onTimer(now);
     this.ppp?.onTimer(now);

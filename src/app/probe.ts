@@ -128,7 +128,7 @@ export class Probe {
       },
     });
     this.port = port;
-    this.pump(now);
+    this.sendDueAt = now; // not in the turn that installed the CHILD SA: that one is long already
   }
 
   private port = 0;
@@ -142,12 +142,13 @@ export class Probe {
     for (let i = 0; same && i < expected.length; i++) same = expected[i] === payload[i];
     if (same) this.received++;
     else this.corrupted++;
-    this.pump(now);
+    this.sendDueAt = now; // the next datagram in a turn of its own: not both an open and a seal in one
   }
 
   /**
-   * Sends at most one datagram per turn: encrypting a window of 1400-byte datagrams in one
-   * synchronous turn would hold the device for ~8× a packet's work (measured in XS).
+   * Sends at most one datagram per turn, and never in the turn that received an echo: encrypting
+   * a window of 1400-byte datagrams, or opening one and sealing the next, in one synchronous turn
+   * would hold the device for several packets' work (measured in XS).
    */
   private pump(now: number): void {
     if (this.done || !this.socket) return;

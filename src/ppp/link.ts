@@ -136,6 +136,11 @@ export class PppLink {
     if (Method) this.auth = new Method(settings.user, settings.password, authTiming, deps.log.child('auth'), this.drops, authPorts);
   }
 
+  /** This timer turn handed up IPv4 that had waited: the turn has had its share of work. */
+  get handedUpWaiting(): boolean {
+    return this.handedUp > 0;
+  }
+
   /** The largest packet the peer takes (its MRU, from LCP): the link's MTU. */
   get peerMru(): number {
     return this.lcp.result().peerMru;
@@ -190,7 +195,7 @@ export class PppLink {
       this.lcp.onTimer(now);
       this.ipcp.automaton.onTimer(now);
       this.auth?.onTimer(now);
-      this.handedUp = 0;
+      this.handedUp = 0; // counts what waited and goes up now
       while (this.backlog.length && this.handedUp < IPV4_BYTES_PER_TURN) {
         const packet = this.backlog.shift()!;
         this.backlogBytes -= packet.length;
