@@ -5,11 +5,10 @@
  * line is renamed. A line not found prints as "n/a", never as a wrong figure.
  */
 import { spawn } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { gzipSync } from 'node:zlib';
-import { buildDevice } from '../../scripts/build-lib.ts';
+import { ESP32_TEMPLATE } from '../../scripts/build-esp32.ts';
+import type { DeviceFeatures } from '../../scripts/device-modules.ts';
+import { flashReport } from '../../scripts/flash-report.ts';
+import { mergedConfig } from '../../scripts/manifest.ts';
 
 /** Table label → the bench:xs line it comes from; the first number after the label is the figure. */
 export const XS_LINES: Array<{ label: string; line: RegExp; unit: string }> = [
@@ -52,15 +51,8 @@ function runBenchXs(): Promise<{ code: number | null; out: string }> {
   });
 }
 
-/** The device bundle as `npm run build` makes it (minified), and gzipped: what a firmware image carries. */
+/** The ESP32 device bundle as build:esp32 writes it (its manifest's algorithms), minified and gzipped: what the firmware carries. */
 export async function deviceBundleSize(): Promise<{ bytes: number; gzip: number }> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ikelet-bundle-'));
-  try {
-    const outfile = path.join(dir, 'ikelet.min.js');
-    await buildDevice({ entry: 'src/index.ts', outfile, minify: true });
-    const bytes = fs.readFileSync(outfile);
-    return { bytes: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length };
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  const r = await flashReport(mergedConfig(ESP32_TEMPLATE, 'esp32') as unknown as DeviceFeatures);
+  return { bytes: r.bytes, gzip: r.gzipBytes };
 }
