@@ -15,6 +15,7 @@ export const ToXs = {
   drained: 0x44, // 'D' no payload: the serial line's transmit queue shrank
   app: 0x41, // 'A' JSON: a command for the device module's appCommand (test and bench apps)
   udpSend: 0x55, // 'U' a test app's datagram into the tunnel: IPv4 address (4), port (2), payload
+  gc: 0x47, // 'G' no payload: xsnap's full gc(), for heap sampling (an evaluate('gc()') would leave a slot behind each time)
 } as const;
 
 /** XS -> Node, through the synchronous global `issueCommand`. */

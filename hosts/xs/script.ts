@@ -3,8 +3,11 @@
  * The script puts functions on globalThis; each call() is one evaluate (one metered turn)
  * whose return value comes back as JSON through issueCommand.
  */
-import { FromXs, payloadJson } from './protocol.ts';
+import { FromXs, ToXs, payloadJson } from './protocol.ts';
 import { XsWorker } from './worker.ts';
+
+/** Answers XsWorker.liveSlots() for scripts that have no handleCommand of their own. */
+const GC_COMMAND = `if (!globalThis.handleCommand) globalThis.handleCommand = (m) => { if (new Uint8Array(m)[0] === ${ToXs.gc}) gc(); return new ArrayBuffer(0); };`;
 
 export interface CallResult<T> {
   value: T;
@@ -28,6 +31,7 @@ export class XsScript {
     self = new XsScript(worker);
     try {
       await worker.evaluate(code, 'load');
+      await worker.evaluate(GC_COMMAND, 'load');
     } catch (e) {
       await worker.close();
       throw e;

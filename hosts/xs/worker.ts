@@ -8,6 +8,7 @@ import { xsnap, type MeterUsage, type XsnapWorker } from '@agoric/xsnap';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
+import { frame, ToXs } from './protocol.ts';
 
 export interface TurnUsage {
   /** What the turn was: 'load', 'start', 'receive', 'timer', 'stop', 'eval'. */
@@ -76,9 +77,13 @@ export class XsWorker {
     return this.record(kind, r.meterUsage);
   }
 
-  /** Live heap slots right after a full collection (xsnap's `gc()`); the turn is not counted. */
+  /**
+   * Live heap slots right after a full collection; the turn is not counted. The program's
+   * handleCommand runs gc() for ToXs.gc (xs-main.ts; XsScript installs one): sampling by
+   * evaluate('gc()') would leave one slot behind per sample, a steady "leak" of the sampler's own.
+   */
   async liveSlots(): Promise<number> {
-    const r = await this.worker.evaluate('gc()');
+    const r = await this.worker.issueCommand(frame(ToXs.gc));
     const slots = r.meterUsage.currentHeapCount;
     if (slots === null || slots === undefined) throw new Error('xsnap reported no heap count');
     return slots;

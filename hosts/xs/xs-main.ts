@@ -30,6 +30,7 @@ export interface AgentEntry {
 }
 
 declare const issueCommand: (message: ArrayBuffer) => ArrayBuffer;
+declare const gc: () => void;
 
 function call(message: Uint8Array): Uint8Array {
   // issueCommand wants an ArrayBuffer of exactly the message.
@@ -132,6 +133,8 @@ export function installXsHost(entry: AgentEntry): void {
           });
           appSocket.write(payload, address, port);
         });
+      } else if (op === ToXs.gc) {
+        gc();
       } else if (op === ToXs.stop) {
         // Graceful: the agent deletes its SA, ends PPP and hangs up, which takes more turns.
         agent?.stop?.();

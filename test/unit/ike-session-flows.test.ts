@@ -7,6 +7,7 @@ import { buildIpv4Packet, parseIpv4Packet, PROTO_UDP } from '../../src/ip/ipv4.t
 import { buildUdp } from '../../src/ip/udp.ts';
 import type { KeyLog } from '../../src/platform.ts';
 import { Rig, withMarker } from './ike-session-rig.ts';
+import { retainedBytes } from '../fuzz/retained.ts';
 
 const initRequests = (r: Rig) => r.sent.filter((s) => s.port === 'ike' && s.payload[18] === ExchangeType.IKE_SA_INIT);
 
@@ -449,4 +450,30 @@ test('espProposals with a DH group: our CHILD SA rekey carries a KE in it (PFS);
   const answer = r.gw.decodeResponse(r.sent[before]!.payload.subarray(4));
   assert.ok(findNotify(answer, NotifyType.NO_PROPOSAL_CHOSEN), 'refused: no PFS offered');
   assert.equal(r.session.state, 'established');
+});
+
+test('2,000 CHILD SA rekeys by the gateway leave the session holding what 200 left (years of rekeys on a 134 KB heap)', () => {
+  const r = new Rig().start();
+  let rekeys = 0;
+  const rekeyAndDeleteOld = () => {
+    const gw = r.gw.sa!;
+    const old = gw.espSpiR!;
+    const { request, spi } = r.gw.rekeyChildRequest();
+    r.inject(request);
+    r.inject(r.gw.request([deletePayload(ProtocolId.ESP, [old])]));
+    gw.espSpiR = spi;
+    r.runUntil(r.now + 60_000);
+    rekeys += r.events.filter((e) => e.type === 'child-rekeyed').length;
+    // The rig's own records would grow; the session's must not.
+    r.events.length = 0;
+    r.sent.length = 0;
+    r.gw.received.length = 0;
+  };
+  const retained = () => retainedBytes({ session: r.session, children: r.children }, new Set<object>([r.gw]));
+  for (let i = 0; i < 200; i++) rekeyAndDeleteOld();
+  const after200 = retained();
+  for (let i = 0; i < 1800; i++) rekeyAndDeleteOld();
+  assert.equal(rekeys, 2000);
+  assert.equal(r.session.state, 'established');
+  assert.ok(Math.abs(retained() - after200) <= 64, `retained after 200 rekeys ${after200} B, after 2,000 ${retained()} B`);
 });

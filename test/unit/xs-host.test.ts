@@ -109,6 +109,15 @@ test('meterUsage keeps the longest synchronous turn', async () => {
   assert.ok(longest && longest.compute >= last!.compute);
 });
 
+test('sampling the live heap leaves nothing behind: 60 samples of an idle agent read the same', async () => {
+  await ready;
+  await host.idle();
+  const samples: number[] = [];
+  for (let i = 0; i < 60; i++) samples.push(await host.liveSlots());
+  // The soak samples every 2 minutes: a sampler that kept one slot per sample looked like a leak of +1 per sample.
+  assert.deepEqual(new Set(samples), new Set([samples[0]]), `live slots over 60 samples: ${samples.join(' ')}`);
+});
+
 test('a device module without startAgent is refused at start', async () => {
   const bad = new XsAgentHost({ config, serial: new FakeModem(), log: () => {}, deviceModule: 'src/util/bytes.ts' });
   await assert.rejects(bad.start(), /exports no startAgent\(platform\)/);
