@@ -80,18 +80,23 @@ export async function runScenario(lab: Lab, binary: string, options: { gcEachTur
     const turns = run.turns;
     const at = (type: DeviceEvent['type'], from = 0) => turns.findIndex((t) => t.index >= from && has(t, type));
     const up = at('child-up');
-    // The IKE_SA_INIT reply's three turns: the shared secret (the serial turn that read it), keys
-    // (logs "IKE_SA_INIT done"), then the IKE_AUTH request in a turn of its own.
+    // The IKE_SA_INIT reply's turns: checked (the serial turn that read it), the shared secret (the
+    // turn before the keys'), the keys (logs "IKE_SA_INIT done"), then the IKE_AUTH request. The
+    // IKE_AUTH reply's: AUTH checked (the serial turn that read it), then the CHILD SA ('child-up').
     const keys = at('ike-sa-init-done');
-    const reply = turns.slice(0, Math.max(0, keys)).filter((t) => t.kind === 'serial').at(-1);
+    const secret = keys > 0 ? turns[keys - 1] : undefined;
+    const reply = turns.slice(0, Math.max(0, keys - 1)).filter((t) => t.kind === 'serial').at(-1);
+    const authReply = turns.slice(0, Math.max(0, up)).filter((t) => t.kind === 'serial').at(-1);
     const end = at(probe.type, up);
     const phases: Phase[] = [
       { name: 'start: main module, agent built and started', turns: turns.slice(0, 1) },
       { name: 'IKE_SA_INIT: key pair, request', turns: turns.filter((t) => has(t, 'ike-connecting')) },
-      { name: 'IKE_SA_INIT reply: DH shared secret', turns: reply ? [reply] : [] },
+      { name: 'IKE_SA_INIT reply: checked', turns: reply ? [reply] : [] },
+      { name: 'IKE_SA_INIT reply: DH shared secret', turns: secret ? [secret] : [] },
       { name: 'keys: SKEYSEED and SK_*', turns: keys >= 0 ? [turns[keys]!] : [] },
       { name: 'IKE_AUTH request: AUTH', turns: keys >= 0 && turns[keys + 1] ? [turns[keys + 1]!] : [] },
-      { name: 'IKE_AUTH reply: CHILD SA installed', turns: turns.slice(up, up + 1) },
+      { name: 'IKE_AUTH reply: AUTH checked', turns: authReply ? [authReply] : [] },
+      { name: 'IKE_AUTH reply: CHILD SA keyed and installed', turns: turns.slice(up, up + 1) },
       { name: `ESP stream: ${STREAM.probeCount} × ${STREAM.probeSize} B echoed`, turns: turns.slice(up + 1, end + 1) },
       { name: "CHILD SA rekey (the gateway's, answered)", turns: turns.slice(childRekey, at('child-rekeyed', childRekey) + 1) },
       { name: 'IKE SA rekey (by the device)', turns: turns.slice(ikeRekey, at('ike-rekeyed', ikeRekey) + 1) },

@@ -276,12 +276,13 @@ for (const k of keyPairs) {
 if (labFigures) {
   const { bringUp, stream } = labFigures;
   section(`7. The ten longest turns (computrons): bring-up (run 1, load excluded) and the ${PROBE.probeCount} × ${PROBE.probeSize} B stream (run 3)`);
+  const withNext = (turns: TurnRecord[], run: string) => turns.map((t, i) => ({ run, t, next: turns[i + 1] }));
   const all = [
-    ...bringUp.turns.filter((t) => t.kind !== 'load').map((t) => ({ run: 'bring-up', t })),
-    ...stream.turns.slice(turnOf(stream.turns, 'child-up') + 1).map((t) => ({ run: 'stream', t })),
+    ...withNext(bringUp.turns, 'bring-up').filter(({ t }) => t.kind !== 'load'),
+    ...withNext(stream.turns, 'stream').slice(turnOf(stream.turns, 'child-up') + 1),
   ];
-  for (const { run, t } of all.sort((a, b) => b.t.compute - a.t.compute).slice(0, 10)) {
-    out.push(`  ${num(t.compute).padStart(11)}  ${run.padEnd(9)} #${String(t.index).padEnd(4)} ${whatTurnDid(t)}`);
+  for (const { run, t, next } of all.sort((a, b) => b.t.compute - a.t.compute).slice(0, 10)) {
+    out.push(`  ${num(t.compute).padStart(11)}  ${run.padEnd(9)} #${String(t.index).padEnd(4)} ${whatTurnDid(t, next)}`);
   }
 } else section('7. The ten longest turns', 'skipped (see 1)');
 

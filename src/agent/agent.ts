@@ -138,7 +138,8 @@ export class Agent implements DrivenAgent {
     // A packet that waited for this turn (an ESP packet to open) is the turn's work; the timers
     // due meanwhile stay due, so the next turn follows at once.
     if (this.link.busyWithInput) return;
-    this.tunnel.onTimer(now);
+    // Likewise a key pair or a key exchange's next step: an app's send in the same turn would double it.
+    if (this.tunnel.onTimer(now)) return;
     this.network.onTimer(now);
     this.network.within(now, () => this.probe.onTimer(now));
   }

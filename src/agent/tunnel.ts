@@ -141,10 +141,12 @@ export class Tunnel {
     return earliest(this.ike.deadline(), this.ip.deadline(), this.dns.deadline());
   }
 
-  onTimer(now: number): void {
-    this.ike.onTimer(now);
+  /** True when IKE spent the turn on costly work (IkeSession.onTimer): other due work waits a turn. */
+  onTimer(now: number): boolean {
+    if (this.ike.onTimer(now)) return true;
     this.ip.onTimer(now);
     this.dns.onTimer(now);
+    return false;
   }
 
   private fromGateway(src: string, payload: Uint8Array, socket: 'ike' | 'nat-t', now: number): void {

@@ -109,7 +109,7 @@ function aeadCipher(encr: AeadEncr, encrKey: Uint8Array, random: Random): AuthCi
 
 function cbcHmacCipher(encr: CbcEncr, encrKey: Uint8Array, integ: IntegAlgorithm, integKey: Uint8Array, random: Random): AuthCipher {
   const key = encrKey.slice();
-  const ikey = integKey.slice();
+  const mac = integ.keyed(integKey);
   const macInput = (authPrefix: Uint8Array, iv: Uint8Array, ciphertext: Uint8Array): Uint8Array => {
     const m = new Uint8Array(authPrefix.length + iv.length + ciphertext.length);
     m.set(authPrefix, 0);
@@ -127,7 +127,7 @@ function cbcHmacCipher(encr: CbcEncr, encrKey: Uint8Array, integ: IntegAlgorithm
       if (iv.length !== encr.ivLength) throw new Error(`${encr.name} IV must be ${encr.ivLength} bytes`);
       if (plaintext.length % encr.blockSize !== 0) throw new Error(`${encr.name} plaintext must be padded to ${encr.blockSize}`);
       const ciphertext = encr.cipher(key, iv, { disablePadding: true }).encrypt(plaintext);
-      const icv = integ.mac(ikey, macInput(authPrefix, iv, ciphertext));
+      const icv = mac.digest(macInput(authPrefix, iv, ciphertext));
       const out = new Uint8Array(ciphertext.length + icv.length);
       out.set(ciphertext, 0);
       out.set(icv, ciphertext.length);
@@ -139,7 +139,7 @@ function cbcHmacCipher(encr: CbcEncr, encrKey: Uint8Array, integ: IntegAlgorithm
       const ciphertext = ciphertextAndIcv.subarray(0, ctLength);
       const icv = ciphertextAndIcv.subarray(ctLength);
       // Verify before decrypting anything (encrypt-then-MAC).
-      if (!constantTimeEqual(icv, integ.mac(ikey, macInput(authPrefix, iv, ciphertext)))) return undefined;
+      if (!constantTimeEqual(icv, mac.digest(macInput(authPrefix, iv, ciphertext)))) return undefined;
       try {
         return encr.cipher(key, iv, { disablePadding: true }).decrypt(ciphertext);
       } catch {
@@ -149,7 +149,7 @@ function cbcHmacCipher(encr: CbcEncr, encrKey: Uint8Array, integ: IntegAlgorithm
     nextIv: () => random.bytes(encr.ivLength),
     wipe() {
       key.fill(0);
-      ikey.fill(0);
+      mac.wipe();
     },
   };
 }

@@ -1,4 +1,5 @@
 /** Integrity algorithms for non-AEAD ciphers (RFC 4868), as descriptors. */
+import type { KeyedHmac } from './hmac.ts';
 export interface IntegAlgorithm {
   readonly kind: 'integ';
   readonly id: number;
@@ -11,4 +12,6 @@ export interface IntegAlgorithm {
   readonly icvLength: number;
   /** The truncated ICV over data. */
   mac(key: Uint8Array, data: Uint8Array): Uint8Array;
+  /** mac(key, ·) for every packet of an SA, the key's setup done once. */
+  keyed(key: Uint8Array): KeyedHmac;
 }

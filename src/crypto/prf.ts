@@ -1,4 +1,6 @@
 /** IKEv2 pseudo-random functions as descriptors (HMAC-SHA2, RFC 4868) and prf+ (RFC 7296 2.13). */
+import { hmac } from '@noble/hashes/hmac.js';
+import { keyedHmac, type HmacHash, type KeyedHmac } from './hmac.ts';
 export interface PrfAlgorithm {
   readonly kind: 'prf';
   readonly id: number;
@@ -10,10 +12,19 @@ export interface PrfAlgorithm {
   /** Preferred key length in bytes (RFC 7296 2.14: SK_d, SK_pi, SK_pr are this long). */
   readonly keyLength: number;
   compute(key: Uint8Array, data: Uint8Array): Uint8Array;
+  /**
+   * prf(key, ·) for many inputs under one key: HMAC's two key blocks are hashed once, not per call
+   * (prf+ calls it once per output block; two of the five SHA-256 blocks of each are saved).
+   */
+  keyed(key: Uint8Array): KeyedHmac;
 }
 
-export function hmacPrf(id: number, name: string, length: number, compute: (key: Uint8Array, data: Uint8Array) => Uint8Array): PrfAlgorithm {
-  return Object.freeze({ kind: 'prf', id, name, aliases: Object.freeze([]), outputLength: length, keyLength: length, compute });
+export function hmacPrf(id: number, name: string, hash: HmacHash): PrfAlgorithm {
+  return Object.freeze({
+    kind: 'prf', id, name, aliases: Object.freeze([]), outputLength: hash.outputLen, keyLength: hash.outputLen,
+    compute: (key: Uint8Array, data: Uint8Array) => hmac(hash, key, data),
+    keyed: (key: Uint8Array) => keyedHmac(hash, key),
+  } satisfies PrfAlgorithm);
 }
 
 /**
@@ -24,14 +35,16 @@ export function prfPlus(prf: PrfAlgorithm, key: Uint8Array, seed: Uint8Array, le
   const blocks = Math.ceil(length / prf.outputLength);
   if (blocks > 255) throw new Error(`prf+ cannot produce ${length} bytes with ${prf.name}`);
   const out = new Uint8Array(blocks * prf.outputLength);
+  const prfOfKey = prf.keyed(key);
   let previous: Uint8Array = new Uint8Array(0);
   for (let n = 1; n <= blocks; n++) {
     const input = new Uint8Array(previous.length + seed.length + 1);
     input.set(previous, 0);
     input.set(seed, previous.length);
     input[input.length - 1] = n;
-    previous = prf.compute(key, input);
+    previous = prfOfKey.digest(input);
     out.set(previous, (n - 1) * prf.outputLength);
   }
+  prfOfKey.wipe();
   return out.subarray(0, length);
 }

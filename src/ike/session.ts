@@ -224,10 +224,17 @@ export class IkeSession implements IkeContext {
     );
   }
 
-  onTimer(now: number): void {
-    this.ike?.onTimer(now);
-    this.reauthing?.onTimer(now);
+  /**
+   * True when the turn went to costly work (a task's resume, the spare key pair): the rest of what
+   * is due waits for the next turn, which the host runs at once (the deadlines stand).
+   */
+  onTimer(now: number): boolean {
+    if (this.ike?.onTimer(now) || this.reauthing?.onTimer(now)) return true;
     for (const m of [...this.replaced]) m.onTimer(now);
+    if (due(this.spareAt, now)) {
+      this.makeSpareKey();
+      return true;
+    }
     if (due(this.sendInitAt, now)) {
       this.sendInitAt = undefined;
       this.sendInit(now);
@@ -254,7 +261,7 @@ export class IkeSession implements IkeContext {
       this.lastNatOut = now;
       this.ports.sendUdp('nat-t', natKeepalive(), now);
     }
-    if (due(this.spareAt, now)) this.makeSpareKey();
+    return false;
   }
 
   /** Deletes the IKE SA at the gateway (one DELETE, not awaited: we may be shutting down) and stops. */

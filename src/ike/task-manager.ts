@@ -87,16 +87,18 @@ export class TaskManager {
     return this.active.resumeAt ?? this.rtx.deadline();
   }
 
-  onTimer(now: number): void {
+  /** True when the turn went to a task's resume() (costly by definition): other due work waits a turn. */
+  onTimer(now: number): boolean {
     const a = this.active;
     if (!a) {
       if (this.nextAt !== undefined && now >= this.nextAt) this.next(now);
-      return;
+      return false;
     }
     if (a.resumeAt !== undefined) {
-      if (now < a.resumeAt) return;
+      if (now < a.resumeAt) return false;
       a.resumeAt = undefined;
-      return this.settle(a, a.task.resume!(this.sa, now), now);
+      this.settle(a, a.task.resume!(this.sa, now), now);
+      return true;
     }
     const verdict = this.rtx.onTimer(now);
     if (verdict === 'resend') {
@@ -107,6 +109,7 @@ export class TaskManager {
       this.active = undefined;
       this.ports.failed(a.task, a.task.timedOut(now), false, this, now);
     }
+    return false;
   }
 
   onResponse(h: IkeHeader, bytes: Uint8Array, now: number): void {
@@ -202,7 +205,8 @@ export class TaskManager {
       case 'again':
         return this.send(a, now);
       case 'yield':
-        this.rtx.stop();
+        // Retransmission stays armed (resumeAt hides its deadline): resume() may find the
+        // response unusable after all ('wait'), and the request must then still be out.
         a.resumeAt = now;
         return;
       case 'done':

@@ -36,6 +36,29 @@ test('forged NO_PROPOSAL_CHOSEN replies do not end IKE_SA_INIT: the valid answer
   assert.equal(r.session.state, 'established');
 });
 
+test('an IKE_SA_INIT reply with a low-order KE value does not end the exchange: the request stays out, the genuine reply is taken', () => {
+  const r = new Rig();
+  r.gatewayAlive = false;
+  r.start();
+  const request = initRequests(r)[0]!.payload;
+  const genuine = r.gw.handle(request)!;
+  const decoded = decodeMessage(genuine);
+  assert.ok(decoded.ok);
+  const m = decoded.value.message;
+  // x25519 u = 0 gives an all-zero shared secret: found only in the turn after the reply's.
+  const lowOrder = encodeMessage({ ...m, payloads: m.payloads.map((p) => (p.kind === 'KE' ? { ...p, data: new Uint8Array(p.data.length) } : p)) });
+  r.inject(lowOrder, 'ike');
+  r.runUntil(r.now);
+  assert.equal(r.session.dropCounts()['response not acted on'], 1);
+  assert.equal(r.events.filter((e) => e.type === 'ike-error').length, 0, 'no error: the exchange goes on');
+  r.runUntil(r.now + 1500);
+  assert.equal(initRequests(r).length, 2, 'the request is retransmitted as before');
+  r.inject(genuine, 'ike');
+  r.gatewayAlive = true;
+  r.runUntil(r.now + 3000);
+  assert.equal(r.session.state, 'established');
+});
+
 test('a gateway down for 200 s and back: the tunnel returns within one backoff step, by itself', () => {
   const r = new Rig({}, { dpdInterval: 30, dpdIdle: 600 }, { restartDelayMs: 1000 }, { quickAttempts: 5, quickMs: 2000, intervalMs: 60_000 }).start();
   const outageAt = r.now;

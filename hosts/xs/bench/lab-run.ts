@@ -147,15 +147,22 @@ export function describeTurn(t: TurnRecord): string {
   return parts.join('; ');
 }
 
-/** What a turn did, in protocol terms, from the events it reported and what it logged. */
-export function whatTurnDid(t: TurnRecord): string {
+/**
+ * What a turn did, in protocol terms, from the events it reported and what it logged; `next`, the
+ * turn after it, names the key-exchange steps that log nothing (they end in the next turn's log).
+ */
+export function whatTurnDid(t: TurnRecord, next?: TurnRecord): string {
   const logged = (text: string) => t.logs.some((l) => l.includes(text));
+  const nextLogged = (text: string) => next?.logs.some((l) => l.includes(text)) ?? false;
   const did: string[] = [];
   if (t.kind === 'load') return 'load: the bundle evaluated (a Moddable build has it preloaded in flash)';
   if (t.kind === 'start') did.push('start: agent built, first AT command');
   if (t.events.includes('ike-connecting')) did.push('IKE_SA_INIT: key pair made, request sent');
-  if (logged('IKE_SA_INIT done')) did.push('IKE_SA_INIT reply accepted a turn earlier: SKEYSEED and the SA keys');
-  if (t.events.includes('child-up')) did.push('IKE_AUTH reply: AUTH checked, CHILD SA keys, ESP SAs installed');
+  if (nextLogged('IKE_SA_INIT done')) did.push('IKE_SA_INIT reply checked a turn earlier: DH shared secret');
+  if (logged('IKE_SA_INIT done')) did.push('IKE_SA_INIT: SKEYSEED and the SA keys');
+  if (next?.events.includes('child-up') && t.kind === 'receive') did.push('IKE_AUTH reply: AUTH checked');
+  if (t.events.includes('child-up')) did.push('IKE_AUTH reply (AUTH checked a turn earlier): CHILD SA keys, ESP SAs installed');
+  if (next?.events.includes('ike-rekeyed')) did.push('IKE SA rekey: DH shared secret');
   if (t.events.includes('probe-resolved')) did.push('DNS answer through the tunnel');
   if (t.events.includes('child-rekeyed')) did.push('CHILD SA rekeyed');
   if (t.events.includes('ike-rekeyed')) did.push('IKE SA rekeyed');

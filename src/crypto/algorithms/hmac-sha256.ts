@@ -3,9 +3,10 @@ import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { IntegId, PrfId } from '../ids.ts';
 import type { IntegAlgorithm } from '../integ.ts';
+import { keyedHmac } from '../hmac.ts';
 import { hmacPrf } from '../prf.ts';
 
-export const PRF_HMAC_SHA256 = /* @__PURE__ */ hmacPrf(PrfId.HMAC_SHA2_256, 'prfsha256', 32, (k, d) => hmac(sha256, k, d));
+export const PRF_HMAC_SHA256 = /* @__PURE__ */ hmacPrf(PrfId.HMAC_SHA2_256, 'prfsha256', sha256);
 
 export const HMAC_SHA256_128: IntegAlgorithm = /* @__PURE__ */ Object.freeze({
   kind: 'integ',
@@ -15,4 +16,5 @@ export const HMAC_SHA256_128: IntegAlgorithm = /* @__PURE__ */ Object.freeze({
   keyLength: 32,
   icvLength: 16,
   mac: (key: Uint8Array, data: Uint8Array) => hmac(sha256, key, data).subarray(0, 16),
+  keyed: (key: Uint8Array) => keyedHmac(sha256, key, 16),
 } satisfies IntegAlgorithm);

@@ -91,7 +91,8 @@ export interface IkeRekeyResult {
   suite: IkeSuite;
   spiR: Uint8Array;
   nonceR: Uint8Array;
-  sharedSecret: Uint8Array;
+  /** The gateway's KE data; the shared secret is computed from it in a turn of its own. */
+  peerKe: Uint8Array;
 }
 
 
@@ -108,10 +109,13 @@ export function processIkeRekeyResponse(r: IkeRekeyRequest, msg: IkeMessage): Ik
   const nonceR = responderNonce(msg);
   const ke = findPayload(msg, 'KE');
   if (!nonceR || !ke || ke.group !== r.keyPair.group.id) return fail('PROTOCOL_ERROR', 'IKE rekey response without a valid Nonce or KE');
-  const sharedSecret = r.keyPair.computeShared(ke.data);
-  if (!sharedSecret) return fail('PROTOCOL_ERROR', `invalid ${r.keyPair.group.name} public value in the IKE rekey response`);
   const { spi, ...suite } = chosen.value;
-  return { kind: 'done', suite, spiR: spi, nonceR, sharedSecret };
+  return { kind: 'done', suite, spiR: spi, nonceR, peerKe: ke.data.slice() };
+}
+
+/** The DH step of an accepted IKE rekey response (a turn's work on the device: see IkeRekeyTask). */
+export function ikeRekeySharedSecret(r: IkeRekeyRequest, peerKe: Uint8Array): Uint8Array | RekeyFailure {
+  return r.keyPair.computeShared(peerKe) ?? fail('PROTOCOL_ERROR', `invalid ${r.keyPair.group.name} public value in the IKE rekey response`);
 }
 
 /** The gateway's CHILD SA rekey as we accept it; TSi is the gateway's side, TSr ours (it initiates). */

@@ -4,7 +4,8 @@
  *                                    <--  HDR, SK {IDr, AUTH, CP(CFG_REPLY), SA, TSi, TSr}
  * TSi asks for "any" so the gateway narrows it to the virtual IP it assigns. The gateway's AUTH
  * is checked over the ID payload exactly as received. Once AUTH is done the IKE_SA_INIT messages,
- * nonces and SK_p* are dropped.
+ * nonces and SK_p* are dropped. The response's turn checks it; the CHILD SA is keyed and installed
+ * in the next turn (each is a long turn on the device).
  */
 import { ipv4ToString, readU32 } from '../../util/bytes.ts';
 import { printable } from '../../util/text.ts';
@@ -23,12 +24,14 @@ import { acceptEspChoice, espProposals } from '../proposals.ts';
 import { addressToU32, ANY_IPV4, formatSelector, messageSelectors, narrowingAcceptable, selectorToWire } from '../traffic-selectors.ts';
 import { done, type Task, type TaskOutcome } from '../task.ts';
 
-type Verdict = { kind: 'failed'; failure: IkeFailure; deleteSa: boolean } | { kind: 'done'; child: ChildSaResult; authLifetimeMs: number | undefined };
+type Accepted = { kind: 'done'; child: ChildSaResult; authLifetimeMs: number | undefined };
+type Verdict = { kind: 'failed'; failure: IkeFailure; deleteSa: boolean } | Accepted;
 
 export class IkeAuthTask implements Task {
   readonly name = 'IKE_AUTH';
   readonly exchange = ExchangeType.IKE_AUTH;
   private readonly espSpiIn: Uint8Array;
+  private accepted: Accepted | undefined;
 
   /**
    * `reauth`: this IKE SA re-authenticates the device while the old one still carries traffic
@@ -59,21 +62,30 @@ export class IkeAuthTask implements Task {
     return payloads;
   }
 
-  process(sa: IkeSa, msg: IkeMessage, _raw: Uint8Array, now: number): TaskOutcome {
-    const { ctx } = this;
+  process(sa: IkeSa, msg: IkeMessage): TaskOutcome {
     const verdict = this.check(sa, msg);
-    const child = verdict.kind === 'done'
-      ? buildChildSa(
-          {
-            initiator: true, prf: sa.suite!.prf, skD: sa.keys!.skD, nonceI: sa.auth!.nonceI, nonceR: sa.auth!.nonceR, spiIn: this.espSpiIn,
-            result: verdict.child, udpEncap: sa.natT, localAddress: ctx.local.address, gateway: ctx.remote.address,
-          },
-          { random: ctx.random, drops: ctx.espDrops, keyLog: ctx.keyLog },
-        )
-      : undefined;
+    if (verdict.kind === 'failed') {
+      dropAuthMaterial(sa);
+      return verdict;
+    }
+    this.accepted = verdict;
+    return { kind: 'yield' };
+  }
+
+  /** The gateway is authenticated (a turn ago): the CHILD SA's keys and its install, in a turn of their own. */
+  resume(sa: IkeSa, now: number): TaskOutcome {
+    const { ctx } = this;
+    const verdict = this.accepted!;
+    this.accepted = undefined;
+    const child = buildChildSa(
+      {
+        initiator: true, prf: sa.suite!.prf, skD: sa.keys!.skD, nonceI: sa.auth!.nonceI, nonceR: sa.auth!.nonceR, spiIn: this.espSpiIn,
+        result: verdict.child, udpEncap: sa.natT, localAddress: ctx.local.address, gateway: ctx.remote.address,
+      },
+      { random: ctx.random, drops: ctx.espDrops, keyLog: ctx.keyLog },
+    );
     dropAuthMaterial(sa);
-    if (verdict.kind === 'failed') return verdict;
-    ctx.established(sa, child!, now, verdict.authLifetimeMs);
+    ctx.established(sa, child, now, verdict.authLifetimeMs);
     return done;
   }
 

@@ -12,13 +12,17 @@ import { failure, type IkeFailure } from '../errors.ts';
 import { keyIkeSa, newIkeSa, type IkeSa } from '../ike-sa.ts';
 import { done, type Task, type TaskOutcome } from '../task.ts';
 import { REKEY_RETRY_MS } from './child-rekey.ts';
-import { buildIkeRekeyPayloads, processIkeRekeyResponse, type IkeRekeyRequest } from './create-child-sa.ts';
+import {
+  buildIkeRekeyPayloads, ikeRekeySharedSecret, processIkeRekeyResponse, type IkeRekeyRequest, type IkeRekeyResult, type RekeyFailure,
+} from './create-child-sa.ts';
 import { newIkeSpi } from './ike-sa-init.ts';
 
 export class IkeRekeyTask implements Task {
   readonly name = 'IKE_REKEY';
   readonly exchange = ExchangeType.CREATE_CHILD_SA;
   private request: IkeRekeyRequest | undefined;
+  /** The accepted response, while its shared secret and keys are computed in the turns after it. */
+  private accepted: (IkeRekeyResult & { sharedSecret: Uint8Array | undefined }) | undefined;
 
   constructor(private readonly ctx: IkeContext) {}
 
@@ -30,24 +34,33 @@ export class IkeRekeyTask implements Task {
     return buildIkeRekeyPayloads(this.request);
   }
 
-  process(old: IkeSa, msg: IkeMessage, _raw: Uint8Array, now: number): TaskOutcome {
+  process(_old: IkeSa, msg: IkeMessage, _raw: Uint8Array, now: number): TaskOutcome {
+    const out = processIkeRekeyResponse(this.request!, msg);
+    if (out.kind === 'failed') return this.failed(out, now);
+    this.accepted = { ...out, sharedSecret: undefined };
+    return { kind: 'yield' };
+  }
+
+  /**
+   * A turn each after the response's: the shared secret, then the new SA's keys (each about a
+   * bring-up's longest turn on the device; together they would make one twice as long).
+   */
+  resume(old: IkeSa, now: number): TaskOutcome {
     const { ctx } = this;
     const request = this.request!;
-    const out = processIkeRekeyResponse(request, msg);
-    request.keyPair.wipe();
-    if (out.kind === 'failed') {
-      if (out.temporary) {
-        ctx.log.info(`${out.failure.detail}: trying again in ${REKEY_RETRY_MS / 1000} s`);
-        ctx.rekeyIkeAt(now + REKEY_RETRY_MS);
-        return done;
-      }
-      ctx.log.warn(`rekey failed: ${out.failure.cause}: ${out.failure.detail}`);
-      return { kind: 'failed', failure: out.failure, deleteSa: true };
+    const a = this.accepted!;
+    if (!a.sharedSecret) {
+      const shared = ikeRekeySharedSecret(request, a.peerKe);
+      request.keyPair.wipe();
+      if (!(shared instanceof Uint8Array)) return this.failed(shared, now);
+      a.sharedSecret = shared;
+      return { kind: 'yield' };
     }
+    this.accepted = undefined;
     const next = newIkeSa(request.spiI);
     next.natT = old.natT;
-    keyIkeSa(next, { suite: out.suite, spiR: out.spiR, nonceI: request.nonceI, nonceR: out.nonceR, sharedSecret: out.sharedSecret, rekeyOf: old }, ctx.random, ctx.keyLog);
-    ctx.log.info(`IKE SA rekeyed (${formatIkeSuite(out.suite)}): ${toHex(next.spiI)}/${toHex(next.spiR)} replaces ${toHex(old.spiI)}/${toHex(old.spiR)}`);
+    keyIkeSa(next, { suite: a.suite, spiR: a.spiR, nonceI: request.nonceI, nonceR: a.nonceR, sharedSecret: a.sharedSecret, rekeyOf: old }, ctx.random, ctx.keyLog);
+    ctx.log.info(`IKE SA rekeyed (${formatIkeSuite(a.suite)}): ${toHex(next.spiI)}/${toHex(next.spiR)} replaces ${toHex(old.spiI)}/${toHex(old.spiR)}`);
     ctx.emit({ type: 'ike-rekeyed', spiI: toHex(next.spiI), spiR: toHex(next.spiR), previousSpiI: toHex(old.spiI), previousSpiR: toHex(old.spiR) }, now);
     ctx.replaceIkeSa(next, now);
     return done;
@@ -59,5 +72,19 @@ export class IkeRekeyTask implements Task {
 
   abandon(): void {
     this.request?.keyPair.wipe();
+    this.accepted?.sharedSecret?.fill(0);
+    this.accepted = undefined;
+  }
+
+  private failed(out: RekeyFailure, now: number): TaskOutcome {
+    const { ctx } = this;
+    this.request?.keyPair.wipe();
+    if (out.temporary) {
+      ctx.log.info(`${out.failure.detail}: trying again in ${REKEY_RETRY_MS / 1000} s`);
+      ctx.rekeyIkeAt(now + REKEY_RETRY_MS);
+      return done;
+    }
+    ctx.log.warn(`rekey failed: ${out.failure.cause}: ${out.failure.detail}`);
+    return { kind: 'failed', failure: out.failure, deleteSa: true };
   }
 }

@@ -6,7 +6,7 @@
  * is not authenticated: an error notify or a response we cannot use does not end the exchange at
  * once (2.21) — a forger who sees our SPI must not take the device offline — the request stays out
  * until a valid response comes or the retransmissions end, and only then is the error reported.
- * The shared secret is computed in the response's turn; key derivation follows in a turn of its own.
+ * A usable response is checked in its own turn; the shared secret and then the keys follow, a turn each.
  */
 import { formatIkeSuite, type DhKeyPair, type IkeSuite } from '../../crypto/index.ts';
 import type { Random } from '../../platform.ts';
@@ -19,7 +19,7 @@ import {
 import { offerNonceLength, type IkeContext } from '../context.ts';
 import { causeOfNotify, failure, type IkeFailure } from '../errors.ts';
 import { keyIkeSa, type IkeSa } from '../ike-sa.ts';
-import { detectNat, natDetectionHash, type NatDetectionResult } from '../nat.ts';
+import { detectNat, natDetectionHash } from '../nat.ts';
 import { acceptIkeChoice, ikeProposals, offeredGroup, preferredGroup } from '../proposals.ts';
 import { done, type Task, type TaskOutcome } from '../task.ts';
 
@@ -27,12 +27,15 @@ import { done, type Task, type TaskOutcome } from '../task.ts';
 const MAX_COOKIE_ROUNDS = 3;
 const MAX_KE_ROUNDS = 2;
 
+/** A usable response, kept for the turns that follow it. */
 interface Accepted {
   spiR: Uint8Array;
   suite: IkeSuite;
   nonceR: Uint8Array;
-  sharedSecret: Uint8Array;
-  nat: NatDetectionResult | undefined;
+  peerKe: Uint8Array;
+  /** Set in the first turn after the response. */
+  sharedSecret: Uint8Array | undefined;
+  natD: { sources: Uint8Array[]; destination: Uint8Array | undefined };
   raw: Uint8Array;
 }
 
@@ -76,7 +79,7 @@ export class IkeSaInitTask implements Task {
     this.request = wire;
   }
 
-  process(sa: IkeSa, msg: IkeMessage, raw: Uint8Array): TaskOutcome {
+  process(_sa: IkeSa, msg: IkeMessage, raw: Uint8Array): TaskOutcome {
     const offered = this.ctx.settings.proposals.ike;
     const kp = this.keyPair!;
     const cookie = findNotify(msg, NotifyType.COOKIE);
@@ -116,27 +119,38 @@ export class IkeSaInitTask implements Task {
     if (suite.value.dh.id !== kp.group.id || ke.group !== kp.group.id) {
       return this.unusable('PROPOSAL_MISMATCH', `gateway chose group ${suite.value.dh.name} / KE ${ke.group}, our KE is ${kp.group.name}`);
     }
-    const sharedSecret = kp.computeShared(ke.data);
-    if (!sharedSecret) return this.unusable('PROTOCOL_ERROR', `invalid ${kp.group.name} public value from the gateway`);
-    kp.wipe();
-    const sources = findPayloads(msg, 'N').filter((n) => n.notifyType === NotifyType.NAT_DETECTION_SOURCE_IP).map((n) => n.data);
-    const destination = findNotify(msg, NotifyType.NAT_DETECTION_DESTINATION_IP)?.data;
-    const nat = detectNat(sa.spiI, msg.spiR, this.ctx.local, this.ctx.remote, sources, destination);
+    const sources = findPayloads(msg, 'N').filter((n) => n.notifyType === NotifyType.NAT_DETECTION_SOURCE_IP).map((n) => n.data.slice());
+    const destination = findNotify(msg, NotifyType.NAT_DETECTION_DESTINATION_IP)?.data.slice();
     const { spi: _spi, ...ikeSuite } = suite.value;
-    this.accepted = { spiR: msg.spiR.slice(), suite: ikeSuite, nonceR: nonce.data.slice(), sharedSecret, nat, raw: raw.slice() };
+    this.accepted = { spiR: msg.spiR.slice(), suite: ikeSuite, nonceR: nonce.data.slice(), peerKe: ke.data.slice(), sharedSecret: undefined, natD: { sources, destination }, raw: raw.slice() };
     return { kind: 'yield' };
   }
 
-  /** Key derivation, in a turn of its own after the shared secret's. */
+  /**
+   * The costly steps after a usable response, a turn each: the DH shared secret (one scalar
+   * multiplication fills a turn on the device), then NAT detection and the SA keys.
+   */
   resume(sa: IkeSa, now: number): TaskOutcome {
     const a = this.accepted!;
+    if (!a.sharedSecret) {
+      const kp = this.keyPair!;
+      const sharedSecret = kp.computeShared(a.peerKe);
+      if (!sharedSecret) {
+        this.accepted = undefined;
+        return this.unusable('PROTOCOL_ERROR', `invalid ${kp.group.name} public value from the gateway`);
+      }
+      kp.wipe();
+      a.sharedSecret = sharedSecret;
+      return { kind: 'yield' };
+    }
     const { ctx } = this;
     this.accepted = undefined;
+    const nat = detectNat(sa.spiI, a.spiR, ctx.local, ctx.remote, a.natD.sources, a.natD.destination);
     keyIkeSa(sa, { suite: a.suite, spiR: a.spiR, nonceI: this.nonceI, nonceR: a.nonceR, sharedSecret: a.sharedSecret }, ctx.random, ctx.keyLog);
     sa.auth = { initRequest: this.request, initResponse: a.raw, nonceI: this.nonceI, nonceR: a.nonceR };
-    sa.natT = a.nat !== undefined && (a.nat.localBehindNat || a.nat.remoteBehindNat);
+    sa.natT = nat !== undefined && (nat.localBehindNat || nat.remoteBehindNat);
     ctx.log.info(`IKE_SA_INIT done: ${formatIkeSuite(a.suite)}${sa.natT ? ', NAT detected: floating to port 4500' : ''}`);
-    if (sa.natT) ctx.emit({ type: 'nat-detected', local: a.nat!.localBehindNat, remote: a.nat!.remoteBehindNat }, now);
+    if (sa.natT) ctx.emit({ type: 'nat-detected', local: nat!.localBehindNat, remote: nat!.remoteBehindNat }, now);
     return done;
   }
 
@@ -146,7 +160,7 @@ export class IkeSaInitTask implements Task {
 
   abandon(): void {
     this.keyPair?.wipe();
-    this.accepted?.sharedSecret.fill(0);
+    this.accepted?.sharedSecret?.fill(0);
     this.accepted = undefined;
   }
 
