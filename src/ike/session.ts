@@ -113,7 +113,8 @@ export class IkeSession implements IkeContext {
   private unansweredSince: number | undefined;
   private lastNatOut = 0;
   private spare: DhKeyPair | undefined;
-  private spareAt: number | undefined;
+  /** The first key pair is made in the first timer turn, while the modem and PPP come up. */
+  private spareAt: number | undefined = 0;
   /** Our last DELETE, sent once: its answer is recognised, not counted as stray. */
   private deleted: { spiI: Uint8Array; spiR: Uint8Array; messageId: number } | undefined;
   /** A permanent failure is explained once, not at every attempt. */
