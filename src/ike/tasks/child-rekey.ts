@@ -14,11 +14,22 @@ import { nonceLength, type IkeContext } from '../context.ts';
 import { failure, type IkeFailure } from '../errors.ts';
 import type { IkeSa } from '../ike-sa.ts';
 import { done, type Task, type TaskOutcome } from '../task.ts';
-import { buildChildRekeyPayloads, processChildRekeyResponse, type ChildRekeyRequest } from './create-child-sa.ts';
+import { buildChildRekeyPayloads, processChildRekeyResponse, type ChildRekeyRequest, type RekeyFailure } from './create-child-sa.ts';
 import { deleteChildSaPayloads } from './informational.ts';
 
 /** After the gateway answers a rekey with TEMPORARY_FAILURE (it is busy, e.g. rekeying itself). */
 export const REKEY_RETRY_MS = 3000;
+
+/** A refused or failed rekey: a temporary refusal is tried again (`again`) later; anything else ends the IKE SA. */
+export function rekeyFailed(ctx: IkeContext, out: RekeyFailure, again: (at: number) => void, now: number): TaskOutcome {
+  if (out.temporary) {
+    ctx.log.info(`${out.failure.detail}: trying again in ${REKEY_RETRY_MS / 1000} s`);
+    again(now + REKEY_RETRY_MS);
+    return done;
+  }
+  ctx.log.warn(`rekey failed: ${out.failure.cause}: ${out.failure.detail}`);
+  return { kind: 'failed', failure: out.failure, deleteSa: true };
+}
 
 export class ChildRekeyTask implements Task {
   readonly name = 'CHILD_REKEY';
@@ -71,13 +82,7 @@ export class ChildRekeyTask implements Task {
         ctx.rekeyChildAt(now);
         return done;
       }
-      if (out.temporary) {
-        ctx.log.info(`${out.failure.detail}: trying again in ${REKEY_RETRY_MS / 1000} s`);
-        ctx.rekeyChildAt(now + REKEY_RETRY_MS);
-        return done;
-      }
-      ctx.log.warn(`rekey failed: ${out.failure.cause}: ${out.failure.detail}`);
-      return { kind: 'failed', failure: out.failure, deleteSa: true };
+      return rekeyFailed(ctx, out, (at) => ctx.rekeyChildAt(at), now);
     }
     const ours = newChild(ctx, sa, true, request.nonceI, out.nonceR, out.pfsSecret, request.newSpiIn, { ...out, virtualIp: old.virtualIp, dns: old.dns });
     if (collision && compareNonces(lowerNonce(request.nonceI, out.nonceR), collision.lowerNonce) < 0) {

@@ -11,7 +11,7 @@ import { nonceLength, type IkeContext } from '../context.ts';
 import { failure, type IkeFailure } from '../errors.ts';
 import { keyIkeSa, newIkeSa, type IkeSa } from '../ike-sa.ts';
 import { done, type Task, type TaskOutcome } from '../task.ts';
-import { REKEY_RETRY_MS } from './child-rekey.ts';
+import { rekeyFailed } from './child-rekey.ts';
 import {
   buildIkeRekeyPayloads, ikeRekeySharedSecret, processIkeRekeyResponse, type IkeRekeyRequest, type IkeRekeyResult, type RekeyFailure,
 } from './create-child-sa.ts';
@@ -77,14 +77,7 @@ export class IkeRekeyTask implements Task {
   }
 
   private failed(out: RekeyFailure, now: number): TaskOutcome {
-    const { ctx } = this;
     this.request?.keyPair.wipe();
-    if (out.temporary) {
-      ctx.log.info(`${out.failure.detail}: trying again in ${REKEY_RETRY_MS / 1000} s`);
-      ctx.rekeyIkeAt(now + REKEY_RETRY_MS);
-      return done;
-    }
-    ctx.log.warn(`rekey failed: ${out.failure.cause}: ${out.failure.detail}`);
-    return { kind: 'failed', failure: out.failure, deleteSa: true };
+    return rekeyFailed(this.ctx, out, (at) => this.ctx.rekeyIkeAt(at), now);
   }
 }
