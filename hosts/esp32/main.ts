@@ -98,15 +98,13 @@ const platform: Platform = {
 };
 
 trace(`ikelet: gateway ${agentConfig.gateway}, modem on UART${agentConfig.uartPort} at ${agentConfig.uartBaud} baud\n`);
-// build:esp32 bundles only the app clients the manifest needs (mqttHost, firmwareHost, `clients`);
-// say which, so a missing device.network.mqtt is explained at boot.
+// build:esp32 bundles only the app clients the manifest needs (src/app/clients-config.ts).
 const { MQTTClient, HTTPClient, FirmwareFetcher } = APP_CLIENTS;
 const bundled = Object.keys(APP_CLIENTS);
-trace(`ikelet: app clients in this build: ${bundled.join(', ') || 'none'} (device.network.mqtt with mqttHost or clients ["mqtt"]; .http with firmwareHost or clients ["http"])\n`);
 const { sockets, clients, settings } = startAgent(platform);
 // A config changed after the build (mcconfig key=value) can ask for a client the bundle lacks.
 for (const name of neededClients({ mqttHost: settings.mqtt.host, firmwareHost: settings.firmware.host, clients: settings.appClients })) {
-  if (!bundled.includes(name)) trace(`ikelet: the config asks for ${name}, which this build does not carry: rebuild with npm run build:esp32 and this config\n`);
+  if (!bundled.includes(name)) trace(`ikelet: the config asks for ${name}, which this build does not carry: build again (npm run build:esp32) with this config\n`);
 }
 
 // The ECMA-419 network of this device is the tunnel. Apps take their classes from device.network
@@ -128,18 +126,20 @@ const entry = <T extends Record<string, unknown>>(o: T): Readonly<T> => {
   return Object.freeze(o);
 };
 const g2 = globalThis as { device?: { network?: Record<string, unknown> } & Record<string, unknown> };
-g2.device = Object.freeze({
-  ...g2.device,
-  network: Object.freeze({
-    ...g2.device?.network,
-    tcp: entry({ io: sockets.TCP }),
-    udp: entry({ io: sockets.UDP }),
-    listener: entry({ io: sockets.Listener }),
-    dns: entry(dns),
-    ...(MQTTClient && { mqtt: entry({ io: MQTTClient, ...clients, dns, ...(mqttConfigured ? mqttSettings : {}) }) }),
-    ...(http && { http: entry(http) }),
-  }),
+const network = Object.freeze({
+  ...g2.device?.network,
+  tcp: entry({ io: sockets.TCP }),
+  udp: entry({ io: sockets.UDP }),
+  listener: entry({ io: sockets.Listener }),
+  dns: entry(dns),
+  ...(MQTTClient && { mqtt: entry({ io: MQTTClient, ...clients, dns, ...(mqttConfigured ? mqttSettings : {}) }) }),
+  ...(http && { http: entry(http) }),
 });
+g2.device = Object.freeze({ ...g2.device, network });
+// Say what apps find, and why an app client is missing (a firmware engineer looking for device.network.mqtt).
+trace(`ikelet: device.network: ${Object.keys(network).join(', ')}; app clients in this build: ${bundled.join(', ') || 'none'}\n`);
+if (!MQTTClient) trace('ikelet: no device.network.mqtt: the MQTT client is bundled only with mqttHost, or clients ["mqtt"], in the manifest config\n');
+if (!HTTPClient) trace('ikelet: no device.network.http: the HTTP client is bundled only with firmwareHost, or clients ["http"], in the manifest config\n');
 
 // Firmware updates: the manifest from `firmwareHost`, the image in Range requests through the
 // tunnel into the next OTA partition; OtaSink completes it (makes it bootable) only when the
