@@ -14,13 +14,16 @@ export type { Network, NetCounters } from './net/network.ts';
 export { NetError, type NetErrorCode } from './net/errors.ts';
 export { netSection, type NetManifest, type NetSettings } from './net/config.ts';
 export type { ClientIo, ClientRuntime, SocketOption, DnsOption } from './io/ecma419.ts';
-// The app clients over the tunnel's sockets (docs/apps.md): Moddable's ECMA-419 client shapes.
-export { MQTTClient, type MqttClientOptions, type WriteOptions as MqttWriteOptions, type ReadableInfo as MqttReadableInfo } from './mqtt/client.ts';
+// The app clients over the tunnel's sockets (docs/apps.md): Moddable's ECMA-419 client shapes. A device
+// build bundles only those its config needs (src/app/clients-config.ts): read them from APP_CLIENTS.
+export { APP_CLIENTS, type AppClients } from './app/clients.ts';
+export { neededClients, type AppClientName, type ClientKind } from './app/clients-config.ts';
+export type { MQTTClient, MqttClientOptions, WriteOptions as MqttWriteOptions, ReadableInfo as MqttReadableInfo } from './mqtt/client.ts';
 export type { MqttError, MqttEvent, MqttCounters, MqttLimits, ControlMessage as MqttControlMessage } from './mqtt/session.ts';
 export type { MqttSettings } from './mqtt/config.ts';
-export { HTTPClient, type HttpClientOptions, type RequestOptions as HttpRequestOptions } from './http/client.ts';
+export type { HTTPClient, HttpClientOptions, RequestOptions as HttpRequestOptions } from './http/client.ts';
 export type { HttpError } from './http/response.ts';
 export type { HttpSettings } from './http/config.ts';
-export { FirmwareFetcher, type FirmwareSettings, type FirmwareEvent, type FirmwareCounters, type FirmwareFetcherOptions } from './firmware/fetcher.ts';
+export type { FirmwareFetcher, FirmwareSettings, FirmwareEvent, FirmwareCounters, FirmwareFetcherOptions } from './firmware/fetcher.ts';
 export type { FirmwareSink, FirmwareImage } from './firmware/sink.ts';
 export type { FirmwareConfig } from './firmware/config.ts';

@@ -6,7 +6,8 @@
  *   random     -> ikelet/random (hardware RNG with entropy source)
  *   logs       -> trace()
  *   sockets    -> device.network (ECMA-419 TCP, UDP, Listener, DNS over the tunnel)
- *   clients    -> device.network.mqtt / .http (ikelet's MQTT and HTTP clients over those sockets)
+ *   clients    -> device.network.mqtt / .http (ikelet's MQTT and HTTP clients over those sockets),
+ *                 each only when the bundle carries it (mqttHost, firmwareHost, `clients`)
  *   firmware   -> the fetcher into Moddable's OTA module, when `firmwareHost` is set
  * build:esp32 compiles this file to build/esp32/main.js; `mc/config` is the manifest's config,
  * validated and completed with defaults at build time (src/config/validate.ts).
@@ -17,7 +18,7 @@ import Time from 'time';
 import UART from 'ikelet/uart';
 import { fillRandom, randomBytes } from 'ikelet/random';
 import OTA from 'ota';
-import { FirmwareFetcher, HTTPClient, Logger, MQTTClient, startAgent } from 'ikelet';
+import { APP_CLIENTS, Logger, neededClients, startAgent } from 'ikelet';
 import { OtaSink } from './ota-sink.ts';
 import type { ManifestConfig } from '../../src/config/validate.ts';
 import type { Platform } from '../../src/platform.ts';
@@ -97,7 +98,14 @@ const platform: Platform = {
 };
 
 trace(`ikelet: gateway ${agentConfig.gateway}, modem on UART${agentConfig.uartPort} at ${agentConfig.uartBaud} baud\n`);
+// build:esp32 bundles only the app clients the manifest needs (src/app/clients-config.ts).
+const { MQTTClient, HTTPClient, FirmwareFetcher } = APP_CLIENTS;
+const bundled = Object.keys(APP_CLIENTS);
 const { sockets, clients, settings } = startAgent(platform);
+// A config changed after the build (mcconfig key=value) can ask for a client the bundle lacks.
+for (const name of neededClients({ mqttHost: settings.mqtt.host, firmwareHost: settings.firmware.host, clients: settings.appClients })) {
+  if (!bundled.includes(name)) trace(`ikelet: the config asks for ${name}, which this build does not carry: build again (npm run build:esp32) with this config\n`);
+}
 
 // The ECMA-419 network of this device is the tunnel. Apps take their classes from device.network
 // as on any Moddable host, in the SDK's shape `{ io, socket: { io: TCP }, dns: { io: Resolver } }`:
@@ -110,7 +118,7 @@ const { sockets, clients, settings } = startAgent(platform);
 // DNS goes to the servers the gateway handed out; `servers` is accepted and unused.
 const dns = { io: sockets.Resolver, servers: [] as string[], socket: { io: sockets.UDP } };
 const { enabled: mqttConfigured, ...mqttSettings } = settings.mqtt;
-const http = { io: HTTPClient, ...clients, dns };
+const http = HTTPClient && { io: HTTPClient, ...clients, dns };
 // Frozen as plain containers, not deeply: Moddable's deep freeze would reach through the socket
 // classes and the runtime into the running agent's state (and fails on it).
 const entry = <T extends Record<string, unknown>>(o: T): Readonly<T> => {
@@ -118,24 +126,26 @@ const entry = <T extends Record<string, unknown>>(o: T): Readonly<T> => {
   return Object.freeze(o);
 };
 const g2 = globalThis as { device?: { network?: Record<string, unknown> } & Record<string, unknown> };
-g2.device = Object.freeze({
-  ...g2.device,
-  network: Object.freeze({
-    ...g2.device?.network,
-    tcp: entry({ io: sockets.TCP }),
-    udp: entry({ io: sockets.UDP }),
-    listener: entry({ io: sockets.Listener }),
-    dns: entry(dns),
-    mqtt: entry({ io: MQTTClient, ...clients, dns, ...(mqttConfigured ? mqttSettings : {}) }),
-    http: entry(http),
-  }),
+const network = Object.freeze({
+  ...g2.device?.network,
+  tcp: entry({ io: sockets.TCP }),
+  udp: entry({ io: sockets.UDP }),
+  listener: entry({ io: sockets.Listener }),
+  dns: entry(dns),
+  ...(MQTTClient && { mqtt: entry({ io: MQTTClient, ...clients, dns, ...(mqttConfigured ? mqttSettings : {}) }) }),
+  ...(http && { http: entry(http) }),
 });
+g2.device = Object.freeze({ ...g2.device, network });
+// Say what apps find, and why an app client is missing (a firmware engineer looking for device.network.mqtt).
+trace(`ikelet: device.network: ${Object.keys(network).join(', ')}; app clients in this build: ${bundled.join(', ') || 'none'}\n`);
+if (!MQTTClient) trace('ikelet: no device.network.mqtt: the MQTT client is bundled only with mqttHost, or clients ["mqtt"], in the manifest config\n');
+if (!HTTPClient) trace('ikelet: no device.network.http: the HTTP client is bundled only with firmwareHost, or clients ["http"], in the manifest config\n');
 
 // Firmware updates: the manifest from `firmwareHost`, the image in Range requests through the
 // tunnel into the next OTA partition; OtaSink completes it (makes it bootable) only when the
 // SHA-256 over the whole image is the manifest's. Restart into it when the app sees fit.
 const { enabled: firmwareConfigured, ...firmwareSettings } = settings.firmware;
-if (firmwareConfigured) {
+if (firmwareConfigured && FirmwareFetcher && http) {
   new FirmwareFetcher({
     settings: firmwareSettings,
     http,

@@ -7,6 +7,7 @@
  * Every problem is reported, not just the first, as `config.<key>: expected <form> (got <what>)`;
  * secrets (psk, simPin, pppPassword) are described by type and length only.
  */
+import { clientsSection, type ClientKind, type ClientsRaw } from '../app/clients-config.ts';
 import { probeSection } from '../app/config.ts';
 import { firmwareSection, type FirmwareConfig, type FirmwareRaw } from '../firmware/config.ts';
 import { httpSection, type HttpRaw, type HttpSettings } from '../http/config.ts';
@@ -46,12 +47,13 @@ const SECTIONS = deepFreeze({
   mqtt: mqttSection,
   http: httpSection,
   firmware: firmwareSection,
+  appClients: clientsSection,
   uart: uartSection,
   logLevel: logSection,
 } as const);
 
 /** The manifest's `config` object: flat keys in manifest units. */
-export type ManifestConfig = ModemManifest & PppManifest & IkeManifest & RetryManifest & ProbeConfig & NetManifest & MqttRaw & HttpRaw & FirmwareRaw & UartManifest & LogManifest;
+export type ManifestConfig = ModemManifest & PppManifest & IkeManifest & RetryManifest & ProbeConfig & NetManifest & MqttRaw & HttpRaw & FirmwareRaw & ClientsRaw & UartManifest & LogManifest;
 
 /** What the layers receive: each section parsed (ms, bytes, parsed addresses and selectors). */
 export interface Settings {
@@ -64,6 +66,8 @@ export interface Settings {
   mqtt: MqttSettings;
   http: HttpSettings;
   firmware: FirmwareConfig;
+  /** App clients asked for by name (`clients`); which are bundled: src/app/clients-config.ts. */
+  appClients: readonly ClientKind[];
   uart: UartSettings;
   logLevel: LogLevel;
 }

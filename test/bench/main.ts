@@ -189,7 +189,7 @@ for (const s of SUITES) {
 
 head(`ikelet in XS (npm run bench:xs, ${RUNS} runs) and the device bundle`);
 for (const { label, unit } of XS_LINES) row(label, showSpread(xs.values.get(label) ?? [], unit), '', xs.values.get(label) ? '' : 'not found in bench:xs output: re-point XS_LINES');
-row('device bundle as build:esp32 writes it (manifests/esp32: its algorithms only; esbuild ES2020, minified)', `${num(bundle.bytes)} B`, '', `${num(bundle.gzip)} B gzipped`);
+row('device bundle as build:esp32 writes it (manifests/esp32: its algorithms only, no app clients; esbuild ES2020, minified)', `${num(bundle.bytes)} B`, '', `${num(bundle.gzip)} B gzipped`);
 if (xs.errors.length) row('bench:xs errors', xs.errors.join(' / '), '', '');
 
 head('The apps through the tunnel, on the air (ikelet in Node; npm run bench:apps, one run)');

@@ -51,7 +51,7 @@ function runBenchXs(): Promise<{ code: number | null; out: string }> {
   });
 }
 
-/** The ESP32 device bundle as build:esp32 writes it (its manifest's algorithms), minified and gzipped: what the firmware carries. */
+/** The ESP32 device bundle as build:esp32 writes it (its manifest's algorithms and app clients), minified and gzipped: what the firmware carries. */
 export async function deviceBundleSize(): Promise<{ bytes: number; gzip: number }> {
   const r = await flashReport(mergedConfig(ESP32_TEMPLATE, 'esp32') as unknown as DeviceFeatures);
   return { bytes: r.bytes, gzip: r.gzipBytes };

@@ -1,4 +1,4 @@
-/** The MQTT, HTTP and firmware config sections: defaults, manifest units → layer units, named refusals, no secret printed. */
+/** The MQTT, HTTP, firmware and `clients` config sections: defaults, manifest units → layer units, named refusals, no secret printed. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { checkConfig } from '../../src/config/validate.ts';
@@ -6,6 +6,7 @@ import { firmwareSection } from '../../src/firmware/config.ts';
 import { httpSection } from '../../src/http/config.ts';
 import { mqttSection } from '../../src/mqtt/config.ts';
 import type { ConfigSection } from '../../src/config/section.ts';
+import { neededClients, type ClientChoice } from '../../src/app/clients-config.ts';
 
 const DEVICE = { apn: 'internet', gateway: '203.0.113.10', localId: 'device1.example.com', remoteId: 'gateway.example.net', psk: 'a-device-psk-of-32-characters-00' };
 
@@ -48,4 +49,37 @@ test('bad values are refused by name; the password never appears', () => {
   assert.ok(!cross.ok && /mqttClientId/.test(cross.error[0]!), 'a persistent session needs a client id');
   const fw = resolveSection(firmwareSection, { firmwareManifest: 'relative.json', firmwareRetryMin: 100, firmwareRetryMax: 10 });
   assert.ok(!fw.ok && /firmwareManifest/.test(fw.error.join()));
+});
+
+function errorsOf(raw: Record<string, unknown>): string[] {
+  const r = checkConfig({ ...DEVICE, ...raw });
+  assert.ok(!r.ok, 'refused');
+  return r.errors;
+}
+
+test('clients: a list of "mqtt" / "http" (default none), each once; anything else refused by index', () => {
+  for (const clients of [[], ['mqtt'], ['http', 'mqtt']]) {
+    const r = checkConfig({ ...DEVICE, clients });
+    assert.ok(r.ok, r.ok ? '' : r.errors.join('\n'));
+    assert.deepEqual(r.settings.appClients, clients);
+  }
+  const r = checkConfig(DEVICE);
+  assert.ok(r.ok);
+  assert.deepEqual(r.config.clients, []);
+  assert.match(errorsOf({ clients: 'mqtt' }).join('\n'), /^config\.clients: expected a list of client names such as \["mqtt", "http"\]/m);
+  const errors = errorsOf({ clients: ['mqtt', 'ftp', 'mqtt'] });
+  assert.deepEqual(errors, [
+    'config.clients[1]: expected "mqtt" or "http", each at most once (got "ftp")',
+    'config.clients[2]: expected "mqtt" or "http", each at most once (got "mqtt")',
+  ]);
+});
+
+test('which app clients a config needs: MQTT for a broker or "mqtt", HTTP for firmware updates or "http", the fetcher for firmware updates', () => {
+  const needed = (c: Partial<ClientChoice>) => neededClients({ mqttHost: '', firmwareHost: '', clients: [], ...c });
+  assert.deepEqual(needed({}), []);
+  assert.deepEqual(needed({ mqttHost: 'broker.lab.example' }), ['MQTTClient']);
+  assert.deepEqual(needed({ clients: ['mqtt'] }), ['MQTTClient']);
+  assert.deepEqual(needed({ clients: ['http'] }), ['HTTPClient']);
+  assert.deepEqual(needed({ firmwareHost: 'fw.lab.example' }), ['HTTPClient', 'FirmwareFetcher']);
+  assert.deepEqual(needed({ mqttHost: 'broker.lab.example', firmwareHost: 'fw.lab.example', clients: ['mqtt', 'http'] }), ['MQTTClient', 'HTTPClient', 'FirmwareFetcher']);
 });

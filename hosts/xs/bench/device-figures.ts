@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ESP32_TEMPLATE, buildEsp32 } from '../../../scripts/build-esp32.ts';
+import { configuredClients, type DeviceFeatures } from '../../../scripts/device-modules.ts';
 import { flashReport } from '../../../scripts/flash-report.ts';
 import { mergedConfig } from '../../../scripts/manifest.ts';
 import { formatXslSummary, moddableBuild } from '../../../scripts/moddable-check.ts';
@@ -23,11 +24,15 @@ const FLASH_GOAL = 110 * 1024;
 const RAM_GOAL = 96 * 1024;
 
 export async function flashLines(): Promise<string[]> {
-  const config = mergedConfig(ESP32_TEMPLATE, 'esp32') as { ikeProposals: string[]; espProposals: string[] };
+  const config = mergedConfig(ESP32_TEMPLATE, 'esp32') as unknown as DeviceFeatures;
   const r = await flashReport(config);
+  const clients = configuredClients(config);
+  // The same build with every app client, as with a broker and a firmware server configured.
+  const every = await flashReport({ ...config, clients: undefined });
   const lines = [
-    `device bundle for ${ESP32_TEMPLATE} (IKE ${config.ikeProposals.join(',')} / ESP ${config.espProposals.join(',')}), as build:esp32 writes ikelet.js:`,
+    `device bundle for ${ESP32_TEMPLATE} (IKE ${config.ikeProposals.join(',')} / ESP ${config.espProposals.join(',')}; app clients: ${clients.join(', ') || 'none'}), as build:esp32 writes ikelet.js:`,
     `${num(r.bytes)} B minified (${kb(r.bytes)}; gzip ${kb(r.gzipBytes)}); goal ${kb(FLASH_GOAL)}: ${r.bytes <= FLASH_GOAL ? 'met' : `${kb(r.bytes - FLASH_GOAL)} over`}`,
+    `with every app client (mqttHost and firmwareHost set): ${num(every.bytes)} B (${kb(every.bytes)}; gzip ${kb(every.gzipBytes)})`,
     `per folder (esbuild metafile, bytes in the minified bundle; total ${num(r.foldersTotal)} B):`,
   ];
   for (const [folder, bytes] of r.folders) lines.push(`  ${folder.padEnd(32)} ${num(bytes).padStart(8)} B ${((bytes / r.foldersTotal) * 100).toFixed(1).padStart(6)} %`);
