@@ -10,5 +10,6 @@ export const probeSection: ConfigSection<ProbeConfig, ProbeConfig> = {
     probeCount: (v) => intIn(v, 0, 100000, ' datagrams, 0 = off'),
     probeSize: (v) => (v === 0 || (Number.isInteger(v) && (v as number) >= 8 && (v as number) <= 1400) ? undefined : 'payload bytes 8..1400, or 0 for varied sizes'),
   },
-  parse: (r) => ({ ...r }),
+  // Only its own keys: `r` is the whole merged config (a spread kept all ~90 keys alive in RAM).
+  parse: (r) => ({ probeTarget: r.probeTarget, probeCount: r.probeCount, probeSize: r.probeSize }),
 };
