@@ -12,8 +12,8 @@ import {
   buildDestUnreachable, buildEchoReply, buildEchoRequest, ICMP_DEST_UNREACHABLE, ICMP_ECHO_REPLY, ICMP_ECHO_REQUEST,
   parseIcmp, parseQuotedUdp, UNREACH_PORT, UNREACH_PROTOCOL,
 } from './icmp.ts';
-import { buildIpv4Packet, DEFAULT_TTL, IPV4_HEADER_LENGTH, parseIpv4Packet, PROTO_ICMP, PROTO_UDP } from './ipv4.ts';
-import { buildUdp, parseUdp, UDP_HEADER_LENGTH } from './udp.ts';
+import { buildIpv4Packet, DEFAULT_TTL, IPV4_HEADER_LENGTH, ipv4PacketFor, parseIpv4Packet, PROTO_ICMP, PROTO_UDP, type Ipv4BuildFields } from './ipv4.ts';
+import { buildUdp, parseUdp, UDP_HEADER_LENGTH, writeUdp } from './udp.ts';
 
 export interface IpStackDeps {
   log: Logger;
@@ -329,13 +329,23 @@ export class IpStack {
     if (!Number.isInteger(dstPort) || dstPort <= 0 || dstPort > 0xffff) return this.refuse('send bad port');
     if (payload.length > MAX_UDP_PAYLOAD) return this.refuse('send too long');
     if (!this.local) return this.refuse('send without local address');
-    return this.send(PROTO_UDP, dst, buildUdp(this.local, dst, srcPort, dstPort, payload), now);
+    const length = UDP_HEADER_LENGTH + payload.length;
+    if (IPV4_HEADER_LENGTH + length > this.mtu) return this.send(PROTO_UDP, dst, buildUdp(this.local, dst, srcPort, dstPort, payload), now);
+    // Unfragmented: header and datagram written into the packet itself (one buffer, not two).
+    const packet = ipv4PacketFor(this.nextFields(PROTO_UDP, this.local, dst), length);
+    writeUdp(packet.subarray(IPV4_HEADER_LENGTH), this.local, dst, srcPort, dstPort, payload);
+    return this.transmit(packet, now);
+  }
+
+  private nextFields(protocol: number, src: Uint8Array, dst: Uint8Array): Ipv4BuildFields {
+    const fields = { src, dst, protocol, identification: this.identification, ttl: this.ttl };
+    this.identification = (this.identification + 1) & 0xffff;
+    return fields;
   }
 
   private send(protocol: number, dst: Uint8Array, payload: Uint8Array, now: number): boolean {
     if (!this.local) return this.refuse('send without local address');
-    const fields = { src: this.local, dst, protocol, identification: this.identification, ttl: this.ttl };
-    this.identification = (this.identification + 1) & 0xffff;
+    const fields = this.nextFields(protocol, this.local, dst);
     if (IPV4_HEADER_LENGTH + payload.length <= this.mtu) return this.transmit(buildIpv4Packet(fields, payload), now);
     let sent = true;
     for (const f of splitForMtu(payload, this.mtu)) {
