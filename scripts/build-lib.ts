@@ -11,6 +11,7 @@ import path from 'node:path';
 import { constifyTopLevel } from './constify.ts';
 import { deviceModules, type DeviceFeatures } from './device-modules.ts';
 import { preloadSafeEntry, preloadSafeScratch, scratchPlan } from './preload-safe.ts';
+import { xsDirectCopies } from './xs-copies.ts';
 
 export const DEVICE_TARGET = 'es2020';
 
@@ -67,7 +68,7 @@ export function deviceBuildOptions(configured?: DeviceFeatures) {
     treeShaking: true,
     logLevel: 'silent',
     tsconfigRaw: DEVICE_TSCONFIG,
-    plugins: [noNodeBuiltins, ...(configured ? [deviceModules(configured)] : [])],
+    plugins: [noNodeBuiltins, xsDirectCopies, ...(configured ? [deviceModules(configured)] : [])],
     // Any free reference to a Node global becomes a reference to this marker, which we then find.
     define: Object.fromEntries(NODE_GLOBALS.map((g) => [g, `__NODE_GLOBAL_${g}__`])),
     write: false,

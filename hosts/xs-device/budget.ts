@@ -10,7 +10,7 @@ import type { Lab } from '../../test/lab/lab.ts';
 import { ECHO_ADDRESS, ECHO_PORT } from '../../test/lab/lab.ts';
 import type { ModdableSdk } from '../../scripts/moddable-sdk.ts';
 import { buildXsDevice, type Creation, type XsDeviceBuild } from '../../scripts/xs-device.ts';
-import { XsDeviceRun, type DeviceEvent, type DeviceTurn, type XsHeap } from './device.ts';
+import { XsDeviceRun, type CensusRow, type DeviceEvent, type DeviceTurn, type XsHeap } from './device.ts';
 
 /** Slot size of XS on a 32-bit MCU (and in this -m32 build). */
 export const SLOT_BYTES = 16;
@@ -52,6 +52,8 @@ export interface ScenarioResult {
   live: { started: XsHeap; tunnelUp: XsHeap; streamed: XsHeap; rekeyed: XsHeap };
   phases: Phase[];
   probe: DeviceEvent;
+  /** With `census`: what the live heap is made of, after start and with the tunnel up. */
+  census?: { started: CensusRow[]; tunnelUp: CensusRow[] };
 }
 
 const has = (t: DeviceTurn, type: DeviceEvent['type']) => t.events.includes(type);
@@ -60,13 +62,16 @@ const has = (t: DeviceTurn, type: DeviceEvent['type']) => t.events.includes(type
  * Runs the scenario on a started lab. Throws (with the last lines) when a step does not happen,
  * e.g. because XS ran out of memory; the program is stopped in every case.
  */
-export async function runScenario(lab: Lab, binary: string, options: { gcEachTurn?: boolean; onLine?: (l: string) => void } = {}): Promise<ScenarioResult> {
-  const run = XsDeviceRun.start({ binary, serialPath: lab.serialPath, ...options });
+export async function runScenario(lab: Lab, binary: string, options: { gcEachTurn?: boolean; census?: boolean; onLine?: (l: string) => void } = {}): Promise<ScenarioResult> {
+  const { census: takeCensus, ...runOptions } = options;
+  const run = XsDeviceRun.start({ binary, serialPath: lab.serialPath, ...runOptions });
   try {
     await run.waitFor(() => run.turns.length > 0, 10_000, 'the main module');
     const started = await run.heap('gc');
+    const startedCensus = takeCensus ? await run.census() : [];
     await run.waitFor((e) => e.type === 'child-up', 90_000, 'the tunnel');
     const tunnelUp = await run.heap('gc');
+    const census = takeCensus ? { started: startedCensus, tunnelUp: await run.census() } : undefined;
     const probe = await run.waitFor((e) => e.type === 'probe-result' || e.type === 'probe-error', 120_000, 'the 1400-byte stream');
     const streamed = await run.heap('gc');
     const childRekey = run.turns.length;
@@ -102,7 +107,7 @@ export async function runScenario(lab: Lab, binary: string, options: { gcEachTur
       { name: 'IKE SA rekey (by the device)', turns: turns.slice(ikeRekey, at('ike-rekeyed', ikeRekey) + 1) },
       { name: 'whole run', turns },
     ];
-    return { run, live: { started, tunnelUp, streamed, rekeyed }, phases, probe };
+    return { run, live: { started, tunnelUp, streamed, rekeyed }, phases, probe, ...(census ? { census } : {}) };
   } finally {
     await run.stop();
   }

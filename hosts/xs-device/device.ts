@@ -74,6 +74,48 @@ export function parseHeap(fields: string): XsHeap {
   };
 }
 
+/** One row of the host's census: instances of one kind, their slots and the chunk bytes they own. */
+export interface CensusRow {
+  label: string;
+  count: number;
+  slots: number;
+  chunks: number;
+}
+
+/** What the live heap is made of, in the groups that decide what to change (see host.c census()). */
+export interface CensusSummary {
+  /** Functions made at run time (closures, arrow functions, per-instance methods) and their scopes. */
+  functions: { count: number; slots: number; scopes: number; scopeSlots: number; bytecode: number };
+  /** Uint8Arrays and their ArrayBuffers (with the bytes). */
+  bytes: { views: number; slots: number; buffers: number; chunks: number };
+  /** Everything else: class instances, plain objects, arrays, maps; strings and BigInts in chunks. */
+  objects: { count: number; slots: number; chunks: number };
+  /** The largest rows by slots + chunk bytes / 16, for the lead's eye. */
+  top: CensusRow[];
+}
+
+export function parseCensusRow(fields: string): CensusRow | undefined {
+  const m = /^(\d+) (\d+) (\d+) (.*)$/.exec(fields);
+  return m ? { count: Number(m[1]), slots: Number(m[2]), chunks: Number(m[3]), label: m[4]! } : undefined;
+}
+
+export function summarizeCensus(rows: readonly CensusRow[], top = 12): CensusSummary {
+  const sum = (of: readonly CensusRow[], f: (r: CensusRow) => number) => of.reduce((a, r) => a + f(r), 0);
+  const fns = rows.filter((r) => r.label.startsWith('function '));
+  const scopes = rows.filter((r) => r.label.startsWith('null-proto {#'));
+  const code = rows.filter((r) => r.label.startsWith('(code of '));
+  const views = rows.filter((r) => /^exotic kind \d+ \((Uint8|Uint16|Uint32|Int32)Array\)$/.test(r.label));
+  const buffers = rows.filter((r) => r.label === 'exotic kind 17 (ArrayBuffer)');
+  const grouped = new Set([...fns, ...scopes, ...code, ...views, ...buffers]);
+  const rest = rows.filter((r) => !grouped.has(r));
+  return {
+    functions: { count: sum(fns, (r) => r.count), slots: sum(fns, (r) => r.slots), scopes: sum(scopes, (r) => r.count), scopeSlots: sum(scopes, (r) => r.slots), bytecode: sum(code, (r) => r.chunks) },
+    bytes: { views: sum(views, (r) => r.count), slots: sum(views, (r) => r.slots) + sum(buffers, (r) => r.slots), buffers: sum(buffers, (r) => r.count), chunks: sum(buffers, (r) => r.chunks) },
+    objects: { count: sum(rest, (r) => r.count), slots: sum(rest, (r) => r.slots), chunks: sum(rest, (r) => r.chunks) },
+    top: [...rows].sort((a, b) => b.slots * 16 + b.chunks - (a.slots * 16 + a.chunks)).slice(0, top),
+  };
+}
+
 export function describeHeap(h: XsHeap): string {
   return `slots ${h.slots}/${h.slotsMax}, chunks ${h.chunks}/${h.chunksMax} B, stack ${h.stackPeak}/${h.stackMax}`;
 }
@@ -96,6 +138,10 @@ export class XsDeviceRun {
   abort: { reason: string; heap: XsHeap } | undefined;
   /** Exceptions that escaped a turn (bugs). */
   readonly exceptions: string[] = [];
+  /** What the heap held when XS gave up (the host's census before it exits). */
+  readonly abortCensus: CensusRow[] = [];
+  private censusRows: CensusRow[] = [];
+  private censusWaiters: { resolve: (rows: CensusRow[]) => void; reject: (e: Error) => void }[] = [];
   private pendingEvents: DeviceEvent['type'][] = [];
   private pendingLogs: string[] = [];
   private waiters: (() => void)[] = [];
@@ -107,7 +153,9 @@ export class XsDeviceRun {
     child.stdout.setEncoding('latin1');
     child.stdout.on('data', (d: string) => this.data(d));
     this.exited = new Promise((resolve) => child.on('exit', (code) => {
-      for (const r of this.replies.splice(0)) r.reject(new Error(`the device program ended${this.abort ? ` (XS abort: ${this.abort.reason}, ${describeHeap(this.abort.heap)})` : ''}`));
+      const ended = () => new Error(`the device program ended${this.abort ? ` (XS abort: ${this.abort.reason}, ${describeHeap(this.abort.heap)})` : ''}`);
+      for (const r of this.replies.splice(0)) r.reject(ended());
+      for (const r of this.censusWaiters.splice(0)) r.reject(ended());
       this.notify();
       resolve(code);
     }));
@@ -147,6 +195,15 @@ export class XsDeviceRun {
       if (!this.running) return reject(new Error('the device program is not running'));
       this.replies.push({ resolve, reject });
       this.child.stdin.write(`${command}\n`);
+    });
+  }
+
+  /** Collects, then asks the host what the live heap is made of (host.c census()). */
+  census(): Promise<CensusRow[]> {
+    return new Promise((resolve, reject) => {
+      if (!this.running) return reject(new Error('the device program is not running'));
+      this.censusWaiters.push({ resolve, reject });
+      this.child.stdin.write('census\n');
     });
   }
 
@@ -192,6 +249,14 @@ export class XsDeviceRun {
     } else if (what === 'boot') this.boot = parseHeap(`${kind ?? ''} ${rest}`);
     else if (what === 'stats' || what === 'gc') this.replies.shift()?.resolve(parseHeap(`${kind ?? ''} ${rest}`));
     else if (what === 'exception') this.exceptions.push(`${kind ?? ''} ${rest}`.trim());
+    else if (what === 'census') {
+      const row = parseCensusRow(rest ?? '');
+      if (row) (kind === 'abort' ? this.abortCensus : this.censusRows).push(row);
+    } else if (what === 'censusend' && (kind ?? rest) === 'live') {
+      const rows = this.censusRows;
+      this.censusRows = [];
+      this.censusWaiters.shift()?.resolve(rows);
+    }
     else if (what === 'abort') {
       const [reason, heap] = line.slice('@ikelet abort '.length).split(' @ikelet at abort ');
       this.abort = { reason: reason!.trim(), heap: parseHeap(heap ?? '') };

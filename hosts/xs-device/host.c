@@ -17,7 +17,8 @@
  * (slots) since the previous line beside the stack's size (XS built with mxInstrument for that).
  * With --gc-each-turn every turn starts after a full collection, so `slots` before a turn is the
  * live set and `slotsPeak` of a turn bounds what it needs.
- * stdin also takes "mark" (peaks restart from the current level) and "exit".
+ * stdin also takes "mark" (peaks restart from the current level), "census" (collect, then what the
+ * live heap is made of, see census() below) and "exit". When XS aborts, the census comes first.
  */
 #include "xsAll.h"
 #include "mc.xs.h"
@@ -63,8 +64,137 @@ static void markPeaks(void)
 	gThe->stackPeak = gThe->stackTop;
 }
 
+
+/* ---- census: what the live slots, and the chunks they own, belong to ----
+ * Walks the slot heap (RAM only: the preloaded heap stays in flash) and groups every instance by
+ * what it is: "function NAME [names in its scope]" (a function made at run time: XS copies the
+ * bytecode of a preloaded module's inner function into a chunk, "(code of NAME)"), "null-proto {#,...}"
+ * (a closure scope), "new CLASS", "{first keys}" (a plain object), "exotic KIND (CONSTRUCTOR)" (arrays,
+ * buffers, maps...).
+ * Lines: "@ikelet census <what> <count> <slots> <chunk bytes> <label>", then "@ikelet censusend <what>". */
+#define kCensusSize 4096
+typedef struct { char* label; long count; long slots; long chunks; } txCensusRow;
+static txCensusRow gCensus[kCensusSize];
+
+static void censusAdd(const char* label, long slots, long chunks)
+{
+	unsigned h = 5381;
+	for (const char* c = label; *c; c++) h = h * 33 + (unsigned char)*c;
+	for (unsigned i = 0; i < kCensusSize; i++) {
+		txCensusRow* r = &gCensus[(h + i) % kCensusSize];
+		if (!r->label) r->label = strdup(label);
+		if (!strcmp(r->label, label)) {
+			r->count++;
+			r->slots += slots;
+			r->chunks += chunks;
+			return;
+		}
+	}
+}
+
+static long chunkSize(void* data)
+{
+	return (long)((txChunk*)(((txByte*)data) - sizeof(txChunk)))->size;
+}
+
+static int inChunks(txMachine* the, void* data)
+{
+	for (txBlock* b = the->firstBlock; b; b = b->nextBlock)
+		if (((txByte*)data > (txByte*)b) && ((txByte*)data < b->current)) return 1;
+	return 0;
+}
+
+static const char* keyName(txMachine* the, txID id)
+{
+	if (id == XS_NO_ID) return "?";
+	char* name = fxGetKeyName(the, id);
+	return name ? name : "#";
+}
+
+static const char* constructorName(txMachine* the, txSlot* prototype)
+{
+	for (txSlot* p = prototype ? prototype->next : C_NULL; p; p = p->next) {
+		if ((p->ID == mxID(_constructor)) && (p->kind == XS_REFERENCE_KIND)) {
+			txSlot* code = p->value.reference->next;
+			return code ? keyName(the, code->ID) : "?";
+		}
+	}
+	return C_NULL;
+}
+
+/* The chunk a slot owns, if any, and what to call it. */
+static void* ownedChunk(txSlot* s)
+{
+	switch (s->kind) {
+	case XS_STRING_KIND: return s->value.string;
+	case XS_BIGINT_KIND: return s->value.bigint.data;
+	case XS_ARGUMENTS_SLOPPY_KIND: case XS_ARGUMENTS_STRICT_KIND: case XS_ARRAY_KIND: case XS_STACK_KIND: return s->value.array.address;
+	case XS_ARRAY_BUFFER_KIND: return s->value.arrayBuffer.address;
+	case XS_CODE_KIND: return s->value.code.address;
+	case XS_GLOBAL_KIND: case XS_MAP_KIND: case XS_SET_KIND: case XS_WEAK_MAP_KIND: case XS_WEAK_SET_KIND: return s->value.table.address;
+	case XS_HOST_KIND: return s->value.host.data;
+	case XS_KEY_KIND: return s->value.key.string;
+	}
+	return C_NULL;
+}
+
+static void names(txMachine* the, char* label, size_t size, int n, txSlot* first, const char* open, const char* close)
+{
+	int k = 0;
+	n += snprintf(label + n, size - n, "%s", open);
+	for (txSlot* p = first; p && (k < 5) && (n < (int)size - 40); p = p->next, k++)
+		n += snprintf(label + n, size - n, "%s%s", k ? "," : "", keyName(the, p->ID));
+	snprintf(label + n, size - n, "%s", close);
+}
+
+static void census(txMachine* the, const char* what)
+{
+	char label[160];
+	for (txSlot* f = the->freeHeap; f; f = f->next) f->flag |= XS_MARK_FLAG;
+	for (txSlot* block = the->firstHeap; block; block = block->next) {
+		for (txSlot* s = block + 1; s < block->value.reference; s++) {
+			if (s->flag & XS_MARK_FLAG) continue;
+			void* data = ownedChunk(s);
+			if (data && inChunks(the, data) && (s->kind != XS_ARRAY_BUFFER_KIND) && (s->kind != XS_ARRAY_KIND)) {
+				if (s->kind == XS_CODE_KIND) snprintf(label, sizeof(label), "(code of %s)", keyName(the, s->ID));
+				else snprintf(label, sizeof(label), "(chunk of slot kind %d)", s->kind);
+				censusAdd(label, 0, chunkSize(data));
+			}
+			if (s->kind != XS_INSTANCE_KIND) continue;
+			long slots = 1, chunks = 0;
+			for (txSlot* p = s->next; p; p = p->next) {
+				slots++;
+				if ((p->kind == XS_ARRAY_BUFFER_KIND || p->kind == XS_ARRAY_KIND) && ownedChunk(p) && inChunks(the, ownedChunk(p))) chunks += chunkSize(ownedChunk(p));
+			}
+			txSlot* first = s->next;
+			const char* ctor = constructorName(the, s->value.instance.prototype);
+			if (first && ((first->kind == XS_CODE_KIND) || (first->kind == XS_CODE_X_KIND) || (first->kind == XS_CALLBACK_KIND) || (first->kind == XS_CALLBACK_X_KIND))) {
+				int n = snprintf(label, sizeof(label), "function %s", keyName(the, first->ID));
+				txSlot* scope = ((first->kind == XS_CODE_KIND) || (first->kind == XS_CODE_X_KIND)) ? first->value.code.closures : C_NULL;
+				if (scope) names(the, label, sizeof(label), n, scope->next, " [", "]");
+			}
+			else if (first && (first->kind >= XS_ARGUMENTS_SLOPPY_KIND) && (first->kind <= XS_WEAK_SET_KIND))
+				snprintf(label, sizeof(label), "exotic kind %d (%s)", first->kind, ctor ? ctor : "-");
+			else if (ctor && strcmp(ctor, "Object"))
+				snprintf(label, sizeof(label), "new %s", ctor);
+			else
+				names(the, label, sizeof(label), 0, first, ctor ? "{" : "null-proto {", "}");
+			censusAdd(label, slots, chunks);
+		}
+	}
+	for (txSlot* f = the->freeHeap; f; f = f->next) f->flag &= ~XS_MARK_FLAG;
+	for (int i = 0; i < kCensusSize; i++) {
+		txCensusRow* r = &gCensus[i];
+		if (r->label && r->count) printf("@ikelet census %s %ld %ld %ld %s\n", what, r->count, r->slots, r->chunks, r->label);
+		r->count = r->slots = r->chunks = 0;
+	}
+	printf("@ikelet censusend %s\n", what);
+	fflush(stdout);
+}
+
 void fxAbort(txMachine* the, int status)
 {
+	census(the, "abort");
 	printf("@ikelet abort %s ", fxAbortString(status));
 	printStats("at", "abort");
 	exit(2);
@@ -364,6 +494,12 @@ static void command(const char* line)
 		xsCollectGarbage();
 		xsEndHost(gThe);
 		printStats("gc", NULL);
+	}
+	else if (!strcmp(line, "census")) {
+		xsBeginHost(gThe);
+		xsCollectGarbage();
+		xsEndHost(gThe);
+		census(gThe, "live");
 	}
 	else if (!strcmp(line, "mark"))
 		markPeaks();

@@ -1,6 +1,6 @@
 /** The connectivity probe's share of the manifest config (a boot self-check through the tunnel). */
 import { intIn } from '../config/checks.ts';
-import type { ConfigSection } from '../config/section.ts';
+import { ownKeys, type ConfigSection } from '../config/section.ts';
 import type { ProbeConfig } from './probe.ts';
 
 export const probeSection: ConfigSection<ProbeConfig, ProbeConfig> = {
@@ -10,5 +10,5 @@ export const probeSection: ConfigSection<ProbeConfig, ProbeConfig> = {
     probeCount: (v) => intIn(v, 0, 100000, ' datagrams, 0 = off'),
     probeSize: (v) => (v === 0 || (Number.isInteger(v) && (v as number) >= 8 && (v as number) <= 1400) ? undefined : 'payload bytes 8..1400, or 0 for varied sizes'),
   },
-  parse: (r) => ({ ...r }),
+  parse: (r) => ownKeys(r, probeSection.checks),
 };

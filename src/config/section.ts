@@ -24,5 +24,16 @@ export interface ConfigSection<R extends object, P> {
   readonly checks: { readonly [K in keyof R]: (value: unknown, key: string) => string | string[] | undefined };
   /** Rules across keys (after every single-key check passed). */
   cross?(raw: R, issues: Issues): void;
+  /**
+   * `raw` is the whole merged config at run time, typed as the section's share: take only what the
+   * layer needs (`{ ...raw }` would keep a RAM copy of every key of every section; see ownKeys).
+   */
   parse(raw: R): P;
+}
+
+/** The section's own keys of the merged config, for a layer that takes them as they are. */
+export function ownKeys<R extends object>(raw: R, checks: { readonly [K in keyof R]: unknown }): R {
+  const out: Partial<R> = {};
+  for (const key of Object.keys(checks) as (keyof R)[]) out[key] = raw[key];
+  return out as R;
 }

@@ -1,6 +1,6 @@
 /** The modem UART of the ESP32 host: pins, baud rate, flow control. */
 import { intIn, isInt, oneOf } from './checks.ts';
-import type { ConfigSection } from './section.ts';
+import { ownKeys, type ConfigSection } from './section.ts';
 
 export interface UartManifest {
   uartPort: number;
@@ -46,5 +46,5 @@ export const uartSection: ConfigSection<UartManifest, UartSettings> = {
     if (c.uartTx === -1 || c.uartRx === -1) issues.error('config.uartTx: expected both uartTx and uartRx to be GPIO numbers (the modem needs both lines)');
     if (c.uartRts === -1 && c.uartBaud > 115200) issues.warn(`config.uartBaud: ${c.uartBaud} without RTS/CTS flow control risks receive overruns`);
   },
-  parse: (r) => ({ ...r }),
+  parse: (r) => ownKeys(r, uartSection.checks),
 };

@@ -76,7 +76,18 @@ export interface Ipv4BuildFields {
 
 /** Builds a 20-byte header (no options) followed by `payload`, checksum filled in. */
 export function buildIpv4Packet(fields: Ipv4BuildFields, payload: Uint8Array): Uint8Array {
-  const totalLength = IPV4_HEADER_LENGTH + payload.length;
+  const p = ipv4PacketFor(fields, payload.length);
+  p.set(payload, IPV4_HEADER_LENGTH);
+  return p;
+}
+
+/**
+ * A packet with its 20-byte header written (checksum filled in) and `payloadLength` bytes after it
+ * for the caller to write: a layer above builds its header and payload in place, one buffer per
+ * packet instead of one per layer (the copies held along a send are RAM).
+ */
+export function ipv4PacketFor(fields: Ipv4BuildFields, payloadLength: number): Uint8Array {
+  const totalLength = IPV4_HEADER_LENGTH + payloadLength;
   if (totalLength > 0xffff) throw new Error(`ipv4 packet too long: ${totalLength}`);
   const offset = fields.fragmentOffset ?? 0;
   if (offset % 8 !== 0 || offset / 8 > 0x1fff) throw new Error(`bad fragment offset ${offset}`);
@@ -91,7 +102,6 @@ export function buildIpv4Packet(fields: Ipv4BuildFields, payload: Uint8Array): U
   p.set(fields.src.subarray(0, 4), 12);
   p.set(fields.dst.subarray(0, 4), 16);
   writeU16(p, 10, internetChecksum(p, 0, IPV4_HEADER_LENGTH));
-  p.set(payload, IPV4_HEADER_LENGTH);
   return p;
 }
 

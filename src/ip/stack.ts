@@ -12,8 +12,8 @@ import {
   buildDestUnreachable, buildEchoReply, buildEchoRequest, ICMP_DEST_UNREACHABLE, ICMP_ECHO_REPLY, ICMP_ECHO_REQUEST,
   parseIcmp, parseQuotedUdp, UNREACH_PORT, UNREACH_PROTOCOL,
 } from './icmp.ts';
-import { buildIpv4Packet, DEFAULT_TTL, IPV4_HEADER_LENGTH, parseIpv4Packet, PROTO_ICMP, PROTO_UDP } from './ipv4.ts';
-import { buildUdp, parseUdp, UDP_HEADER_LENGTH } from './udp.ts';
+import { buildIpv4Packet, DEFAULT_TTL, IPV4_HEADER_LENGTH, ipv4PacketFor, parseIpv4Packet, PROTO_ICMP, PROTO_UDP, type Ipv4BuildFields } from './ipv4.ts';
+import { buildUdp, parseUdp, UDP_HEADER_LENGTH, writeUdp } from './udp.ts';
 
 export interface IpStackDeps {
   log: Logger;
@@ -97,16 +97,32 @@ const EPHEMERAL_FIRST = 49152;
 const EPHEMERAL_COUNT = 65536 - EPHEMERAL_FIRST;
 const MAX_UDP_PAYLOAD = 0xffff - IPV4_HEADER_LENGTH - UDP_HEADER_LENGTH;
 
-interface SocketEntry {
-  handler: UdpHandler;
-  onUnreachable: UdpUnreachableHandler | undefined;
+/** A bound UDP port, as bindUdp returns it and as the stack delivers to it (a class: no closures per socket, RAM on XS). */
+class BoundUdpSocket implements UdpSocket {
+  open = true;
+
+  constructor(
+    private readonly stack: IpStack,
+    readonly localPort: number,
+    readonly handler: UdpHandler,
+    readonly onUnreachable: UdpUnreachableHandler | undefined,
+  ) {}
+
+  sendTo(addr: Ipv4Address, port: number, payload: Uint8Array, now: number): boolean {
+    return this.stack.sendFromSocket(this, addr, port, payload, now);
+  }
+
+  close(): void {
+    this.stack.unbindUdp(this);
+    this.open = false;
+  }
 }
 
 export class IpStack {
   private local: Uint8Array | undefined;
   private readonly drops: DropCounter;
   private readonly reassembler: Reassembler;
-  private readonly sockets = new Map<number, SocketEntry>();
+  private readonly sockets = new Map<number, BoundUdpSocket>();
   private readonly rawHandlers = new Map<number, RawHandler>();
   private echoHandler: ((reply: EchoReply, now: number) => void) | undefined;
   private identification: number;
@@ -275,20 +291,20 @@ export class IpStack {
     if (!Number.isInteger(localPort) || localPort < 0 || localPort > 0xffff) throw new Error(`bad udp port ${localPort}`);
     const port = localPort === 0 ? this.pickEphemeral() : localPort;
     if (this.sockets.has(port)) throw new Error(`udp port ${port} already bound`);
-    const entry: SocketEntry = { handler, onUnreachable };
-    this.sockets.set(port, entry);
-    let open = true;
-    return {
-      localPort: port,
-      sendTo: (addr, dstPort, payload, now) => {
-        if (!open) return this.refuse('udp socket closed');
-        return this.sendUdp(port, addr, dstPort, payload, now);
-      },
-      close: () => {
-        if (open && this.sockets.get(port) === entry) this.sockets.delete(port);
-        open = false;
-      },
-    };
+    const socket = new BoundUdpSocket(this, port, handler, onUnreachable);
+    this.sockets.set(port, socket);
+    return socket;
+  }
+
+  /** sendTo of a bound socket. */
+  sendFromSocket(socket: BoundUdpSocket, addr: Ipv4Address, dstPort: number, payload: Uint8Array, now: number): boolean {
+    if (!socket.open) return this.refuse('udp socket closed');
+    return this.sendUdp(socket.localPort, addr, dstPort, payload, now);
+  }
+
+  /** close of a bound socket: its port is free again (unless a newer socket has it already). */
+  unbindUdp(socket: BoundUdpSocket): void {
+    if (socket.open && this.sockets.get(socket.localPort) === socket) this.sockets.delete(socket.localPort);
   }
 
   /** Claims an IP protocol other than UDP and ICMP (e.g. ESP = 50); undefined releases it. */
@@ -329,13 +345,23 @@ export class IpStack {
     if (!Number.isInteger(dstPort) || dstPort <= 0 || dstPort > 0xffff) return this.refuse('send bad port');
     if (payload.length > MAX_UDP_PAYLOAD) return this.refuse('send too long');
     if (!this.local) return this.refuse('send without local address');
-    return this.send(PROTO_UDP, dst, buildUdp(this.local, dst, srcPort, dstPort, payload), now);
+    const length = UDP_HEADER_LENGTH + payload.length;
+    if (IPV4_HEADER_LENGTH + length > this.mtu) return this.send(PROTO_UDP, dst, buildUdp(this.local, dst, srcPort, dstPort, payload), now);
+    // Unfragmented: header and datagram written into the packet itself (one buffer, not two).
+    const packet = ipv4PacketFor(this.nextFields(PROTO_UDP, this.local, dst), length);
+    writeUdp(packet.subarray(IPV4_HEADER_LENGTH), this.local, dst, srcPort, dstPort, payload);
+    return this.transmit(packet, now);
+  }
+
+  private nextFields(protocol: number, src: Uint8Array, dst: Uint8Array): Ipv4BuildFields {
+    const fields = { src, dst, protocol, identification: this.identification, ttl: this.ttl };
+    this.identification = (this.identification + 1) & 0xffff;
+    return fields;
   }
 
   private send(protocol: number, dst: Uint8Array, payload: Uint8Array, now: number): boolean {
     if (!this.local) return this.refuse('send without local address');
-    const fields = { src: this.local, dst, protocol, identification: this.identification, ttl: this.ttl };
-    this.identification = (this.identification + 1) & 0xffff;
+    const fields = this.nextFields(protocol, this.local, dst);
     if (IPV4_HEADER_LENGTH + payload.length <= this.mtu) return this.transmit(buildIpv4Packet(fields, payload), now);
     let sent = true;
     for (const f of splitForMtu(payload, this.mtu)) {

@@ -14,16 +14,23 @@ export interface UdpSegment {
 
 /** Builds header + payload with the checksum filled in (0 is sent as 0xffff, RFC 768). */
 export function buildUdp(src: Uint8Array, dst: Uint8Array, srcPort: number, dstPort: number, payload: Uint8Array): Uint8Array {
+  const s = new Uint8Array(UDP_HEADER_LENGTH + payload.length);
+  writeUdp(s, src, dst, srcPort, dstPort, payload);
+  return s;
+}
+
+/** Writes header + payload into `s`, which is exactly 8 + payload.length bytes (e.g. a view into an IPv4 packet). */
+export function writeUdp(s: Uint8Array, src: Uint8Array, dst: Uint8Array, srcPort: number, dstPort: number, payload: Uint8Array): void {
   const length = UDP_HEADER_LENGTH + payload.length;
   if (length > 0xffff) throw new Error(`udp datagram too long: ${length}`);
-  const s = new Uint8Array(length);
+  if (s.length !== length) throw new Error(`udp datagram of ${length} bytes written into ${s.length}`);
   writeU16(s, 0, srcPort);
   writeU16(s, 2, dstPort);
   writeU16(s, 4, length);
+  writeU16(s, 6, 0);
   s.set(payload, UDP_HEADER_LENGTH);
   const checksum = finishChecksum(sumWords(s, 0, length, pseudoHeaderSum(src, dst, PROTO_UDP, length)));
   writeU16(s, 6, checksum === 0 ? 0xffff : checksum);
-  return s;
 }
 
 /** Parses an IP payload as UDP; `src`/`dst` are the IP addresses for the pseudo-header. */

@@ -95,30 +95,42 @@ export interface TxFraming {
 
 export const DEFAULT_FRAMING: Readonly<TxFraming> = Object.freeze({ accm: ALL_CONTROL, acfc: false, pfc: false });
 
-/** Builds one escaped frame with leading and trailing flag. LCP always goes out uncompressed and fully escaped. */
+const escaped = (c: number, accm: number): boolean => c === FLAG || c === ESCAPE || (c < 0x20 && ((accm >>> c) & 1) === 1);
+
+/**
+ * Builds one escaped frame with leading and trailing flag. LCP always goes out uncompressed and fully escaped.
+ * The frame is counted before it is written, so the one buffer made is the frame itself (RAM: no
+ * worst-case double-size buffer and copy per packet).
+ */
 export function encodeFrame(protocol: number, info: Uint8Array, framing: TxFraming): Uint8Array {
   const lcp = protocol === PROTO_LCP;
   const accm = lcp ? ALL_CONTROL : framing.accm;
-  const header: number[] = [];
-  if (lcp || !framing.acfc) header.push(0xff, 0x03);
-  if (lcp || !framing.pfc || protocol > 0xff) header.push(protocol >>> 8);
-  header.push(protocol & 0xff);
-  const head = Uint8Array.from(header);
+  const address = lcp || !framing.acfc;
+  const longProtocol = lcp || !framing.pfc || protocol > 0xff;
+  const head = new Uint8Array((address ? 2 : 0) + (longProtocol ? 2 : 1));
+  let h = 0;
+  if (address) {
+    head[h++] = 0xff;
+    head[h++] = 0x03;
+  }
+  if (longProtocol) head[h++] = protocol >>> 8;
+  head[h] = protocol & 0xff;
   const fcs = fcsTrailer(fcs16(info, fcs16(head)));
 
-  const out = new Uint8Array(2 * (head.length + info.length + 2) + 2);
+  let length = 2 + head.length + info.length + 2;
+  for (const part of [head, info, fcs]) for (let i = 0; i < part.length; i++) if (escaped(part[i]!, accm)) length++;
+  const out = new Uint8Array(length);
   let n = 0;
-  const put = (c: number): void => {
-    if (c === FLAG || c === ESCAPE || (c < 0x20 && (accm >>> c) & 1)) {
-      out[n++] = ESCAPE;
-      out[n++] = c ^ 0x20;
-    } else out[n++] = c;
-  };
   out[n++] = FLAG;
-  for (const c of head) put(c);
-  for (let i = 0; i < info.length; i++) put(info[i]!);
-  put(fcs[0]);
-  put(fcs[1]);
-  out[n++] = FLAG;
-  return out.slice(0, n);
+  for (const part of [head, info, fcs]) {
+    for (let i = 0; i < part.length; i++) {
+      const c = part[i]!;
+      if (escaped(c, accm)) {
+        out[n++] = ESCAPE;
+        out[n++] = c ^ 0x20;
+      } else out[n++] = c;
+    }
+  }
+  out[n] = FLAG;
+  return out;
 }

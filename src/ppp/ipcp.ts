@@ -4,7 +4,7 @@
  */
 import type { DropCounter, Logger } from '../util/log.ts';
 import { ipv4ToString } from '../util/bytes.ts';
-import { Automaton, type AutomatonTiming, type OptionsHandler, type Verdict } from './automaton.ts';
+import { Automaton, type AutomatonPorts, type AutomatonTiming, type OptionsHandler, type Verdict } from './automaton.ts';
 import { type ConfigOption, option } from './options.ts';
 
 const OPT = Object.freeze({ compression: 2, address: 3, dns1: 129, dns2: 131 } as const);
@@ -16,11 +16,12 @@ export interface IpcpResult {
   dns: string[];
 }
 
+/** What IPCP tells the link (named apart from LCP's, so one object, the link, serves both). */
 export interface IpcpPorts {
-  send(packet: Uint8Array): void;
-  up(result: IpcpResult, now: number): void;
-  down(now: number): void;
-  finished(reason: string, now: number): void;
+  sendIpcp(packet: Uint8Array): void;
+  ipcpUp(result: IpcpResult, now: number): void;
+  ipcpDown(now: number): void;
+  ipcpFinished(reason: string, now: number): void;
 }
 
 interface Wanted {
@@ -90,34 +91,48 @@ function isZero(b: Uint8Array): boolean {
   return b.every((x) => x === 0);
 }
 
-export class Ipcp {
+export class Ipcp implements AutomatonPorts {
   readonly automaton: Automaton;
   private readonly options: IpcpOptions;
+  private readonly log: Logger;
 
   constructor(
     peerAddressHint: Uint8Array,
     deps: { log: Logger; drops: DropCounter },
-    ports: IpcpPorts,
+    private readonly ports: IpcpPorts,
     timing: AutomatonTiming,
   ) {
+    this.log = deps.log;
     this.options = new IpcpOptions(peerAddressHint);
-    this.automaton = new Automaton('IPCP', this.options, {
-      send: (p) => ports.send(p),
-      thisLayerUp: (now) => {
-        const g = this.options.granted;
-        if (!g.address || isZero(g.address)) {
-          deps.log.warn('IPCP opened without a local address');
-          this.automaton.close(now, 'no local IP address');
-          return;
-        }
-        const dns = [g.dns1, g.dns2].filter((d): d is Uint8Array => d !== undefined && !isZero(d)).map((d) => ipv4ToString(d));
-        const peer = this.options.peerAddress;
-        ports.up({ localAddress: ipv4ToString(g.address), peerAddress: peer ? ipv4ToString(peer) : '0.0.0.0', dns }, now);
-      },
-      thisLayerDown: (now) => ports.down(now),
-      thisLayerStarted: () => {},
-      thisLayerFinished: (reason, now) => ports.finished(reason, now),
-    }, timing, deps.log, deps.drops);
+    this.automaton = new Automaton('IPCP', this.options, this, timing, deps.log, deps.drops);
+  }
+
+  // ---- the automaton's ports (methods, not closures: RAM on XS) ----
+
+  send(packet: Uint8Array): void {
+    this.ports.sendIpcp(packet);
+  }
+
+  thisLayerUp(now: number): void {
+    const g = this.options.granted;
+    if (!g.address || isZero(g.address)) {
+      this.log.warn('IPCP opened without a local address');
+      this.automaton.close(now, 'no local IP address');
+      return;
+    }
+    const dns = [g.dns1, g.dns2].filter((d): d is Uint8Array => d !== undefined && !isZero(d)).map((d) => ipv4ToString(d));
+    const peer = this.options.peerAddress;
+    this.ports.ipcpUp({ localAddress: ipv4ToString(g.address), peerAddress: peer ? ipv4ToString(peer) : '0.0.0.0', dns }, now);
+  }
+
+  thisLayerDown(now: number): void {
+    this.ports.ipcpDown(now);
+  }
+
+  thisLayerStarted(): void {}
+
+  thisLayerFinished(reason: string, now: number): void {
+    this.ports.ipcpFinished(reason, now);
   }
 
   get opened(): boolean {

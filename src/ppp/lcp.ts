@@ -6,7 +6,7 @@ import { earliest } from '../util/time.ts';
 import type { Random } from '../platform.ts';
 import type { DropCounter, Logger } from '../util/log.ts';
 import { readU16, readU32, writeU16, writeU32 } from '../util/bytes.ts';
-import { Automaton, type AutomatonTiming, type OptionsHandler, type Verdict } from './automaton.ts';
+import { Automaton, type AutomatonPorts, type AutomatonTiming, type OptionsHandler, type Verdict } from './automaton.ts';
 import { type ConfigOption, option, u16Option, u32Option } from './options.ts';
 import { CODE, PROTO_CHAP, PROTO_PAP, protocolName } from './protocols.ts';
 
@@ -39,11 +39,12 @@ export interface LcpResult {
   peerMagic: number;
 }
 
+/** What LCP tells the link (named apart from IPCP's, so one object, the link, serves both). */
 export interface LcpPorts {
-  send(packet: Uint8Array): void;
-  up(now: number): void;
-  down(now: number): void;
-  finished(reason: string, now: number): void;
+  sendLcp(packet: Uint8Array): void;
+  lcpUp(now: number): void;
+  lcpDown(now: number): void;
+  lcpFinished(reason: string, now: number): void;
   /** The peer rejected one of our protocols. */
   protocolRejected(protocol: number, now: number): void;
 }
@@ -204,7 +205,7 @@ function defaultPeer() {
   return { mru: DEFAULT_MRU, accm: 0xffffffff, auth: 'none' as AuthProtocol, magic: 0, pfc: false, acfc: false };
 }
 
-export class Lcp {
+export class Lcp implements AutomatonPorts {
   readonly automaton: Automaton;
   /** Set by option judging; acted on once the packet is processed (never close from inside the automaton). */
   loopedBack = false;
@@ -226,21 +227,31 @@ export class Lcp {
     this.drops = deps.drops;
     this.echoEnabled = settings.echoIntervalMs > 0;
     this.options = new LcpOptions(settings, deps.random, this);
-    this.automaton = new Automaton('LCP', this.options, {
-      send: (p) => ports.send(p),
-      thisLayerUp: (now) => {
-        this.echoesUnanswered = 0;
-        this.lastHeardAt = now;
-        this.echoAt = this.echoEnabled ? now + settings.echoIntervalMs : undefined;
-        ports.up(now);
-      },
-      thisLayerDown: (now) => {
-        this.echoAt = undefined;
-        ports.down(now);
-      },
-      thisLayerStarted: () => {},
-      thisLayerFinished: (reason, now) => ports.finished(reason, now),
-    }, timing, deps.log, deps.drops);
+    this.automaton = new Automaton('LCP', this.options, this, timing, deps.log, deps.drops);
+  }
+
+  // ---- the automaton's ports (methods, not closures: RAM on XS) ----
+
+  send(packet: Uint8Array): void {
+    this.ports.sendLcp(packet);
+  }
+
+  thisLayerUp(now: number): void {
+    this.echoesUnanswered = 0;
+    this.lastHeardAt = now;
+    this.echoAt = this.echoEnabled ? now + this.settings.echoIntervalMs : undefined;
+    this.ports.lcpUp(now);
+  }
+
+  thisLayerDown(now: number): void {
+    this.echoAt = undefined;
+    this.ports.lcpDown(now);
+  }
+
+  thisLayerStarted(): void {}
+
+  thisLayerFinished(reason: string, now: number): void {
+    this.ports.lcpFinished(reason, now);
   }
 
   get opened(): boolean {

@@ -12,8 +12,8 @@ import { DEFAULT_TIMING, type AutomatonTiming } from './automaton.ts';
 import type { Authenticator } from './auth.ts';
 import { AUTH_METHODS } from './auth-methods.ts';
 import { DEFAULT_FRAMING, HdlcDecoder, encodeFrame, parseFrame, type TxFraming } from './hdlc.ts';
-import { Ipcp, type IpcpResult } from './ipcp.ts';
-import { Lcp } from './lcp.ts';
+import { Ipcp, type IpcpPorts, type IpcpResult } from './ipcp.ts';
+import { Lcp, type LcpPorts } from './lcp.ts';
 import { PROTO_CHAP, PROTO_IPCP, PROTO_IPV4, PROTO_LCP, PROTO_PAP, protocolName } from './protocols.ts';
 
 export type PppPhase = 'Dead' | 'Establish' | 'Authenticate' | 'Network' | 'Terminate';
@@ -63,7 +63,7 @@ const IPV4_BYTES_PER_TURN = 1024;
 /** Waiting IPv4 beyond this is dropped and counted: the serial line outran the turns. */
 const IPV4_BACKLOG_BYTES = 16384;
 
-export class PppLink {
+export class PppLink implements LcpPorts, IpcpPorts {
   private phase: PppPhase = 'Dead';
   private readonly log: Logger;
   private readonly drops: DropCounter;
@@ -100,40 +100,24 @@ export class PppLink {
     this.lcp = new Lcp(
       { mru: settings.mru, auth: Method ? settings.auth : 'none', echoIntervalMs: settings.echoIntervalMs, echoFailures: settings.echoFailures },
       { random: deps.random, log: deps.log.child('lcp'), drops: this.drops },
-      {
-        send: (p) => this.sendFrame(PROTO_LCP, p),
-        up: (now) => this.lcpUp(now),
-        down: (now) => this.lcpDown(now),
-        finished: (reason, now) => this.lcpFinished(reason, now),
-        protocolRejected: (protocol, now) => this.protocolRejected(protocol, now),
-      },
+      this,
       timing,
     );
     const parsedHint = tuning.peerAddressHint ? parseIpv4(tuning.peerAddressHint) : undefined;
     const hint = parsedHint && parsedHint.some((x) => x !== 0) ? parsedHint : DEFAULT_PEER_HINT; // 0.0.0.0 would nak forever
-    this.ipcp = new Ipcp(hint, { log: deps.log.child('ipcp'), drops: this.drops }, {
-      send: (p) => this.sendFrame(PROTO_IPCP, p),
-      up: (result) => {
-        this.networkUp = true;
-        this.log.info(`network up: local ${result.localAddress}, peer ${result.peerAddress}, dns ${result.dns.join(' ') || 'none'}`);
-        this.emit({ type: 'up', ...result });
-      },
-      down: () => this.networkDown('IPCP down'),
-      finished: (reason, now) => {
-        // No network protocol left: RFC 1661 lets the link close (pppd does the same).
-        if (this.lcp.opened) this.lcp.automaton.close(now, `IPCP finished: ${reason}`);
-      },
-    }, timing);
-    const authTiming = { restartMs: timing.restartMs, maxConfigure: timing.maxConfigure };
-    const authPorts = {
-      send: (p: Uint8Array) => this.sendFrame(settings.auth === 'pap' ? PROTO_PAP : PROTO_CHAP, p),
-      succeeded: (now: number) => this.enterNetwork(now),
-      failed: (reason: string, now: number) => {
-        this.log.warn(reason);
-        this.lcp.automaton.close(now, reason);
-      },
-    };
-    if (Method) this.auth = new Method(settings.user, settings.password, authTiming, deps.log.child('auth'), this.drops, authPorts);
+    this.ipcp = new Ipcp(hint, { log: deps.log.child('ipcp'), drops: this.drops }, this, timing);
+    if (Method) {
+      const authTiming = { restartMs: timing.restartMs, maxConfigure: timing.maxConfigure };
+      const authPorts = {
+        send: (p: Uint8Array) => this.sendFrame(settings.auth === 'pap' ? PROTO_PAP : PROTO_CHAP, p),
+        succeeded: (now: number) => this.enterNetwork(now),
+        failed: (reason: string, now: number) => {
+          this.log.warn(reason);
+          this.lcp.automaton.close(now, reason);
+        },
+      };
+      this.auth = new Method(settings.user, settings.password, authTiming, deps.log.child('auth'), this.drops, authPorts);
+    }
   }
 
   /** This timer turn handed up IPv4 that had waited: the turn has had its share of work. */
@@ -257,7 +241,32 @@ export class PppLink {
     this.ports.writeSerial(bytes, this.now);
   }
 
-  private lcpUp(now: number): void {
+  // ---- LCP's and IPCP's ports (methods of the link, not closures: RAM on XS) ----
+
+  sendLcp(packet: Uint8Array): void {
+    this.sendFrame(PROTO_LCP, packet);
+  }
+
+  sendIpcp(packet: Uint8Array): void {
+    this.sendFrame(PROTO_IPCP, packet);
+  }
+
+  ipcpUp(result: IpcpResult): void {
+    this.networkUp = true;
+    this.log.info(`network up: local ${result.localAddress}, peer ${result.peerAddress}, dns ${result.dns.join(' ') || 'none'}`);
+    this.emit({ type: 'up', ...result });
+  }
+
+  ipcpDown(): void {
+    this.networkDown('IPCP down');
+  }
+
+  ipcpFinished(reason: string, now: number): void {
+    // No network protocol left: RFC 1661 lets the link close (pppd does the same).
+    if (this.lcp.opened) this.lcp.automaton.close(now, `IPCP finished: ${reason}`);
+  }
+
+  lcpUp(now: number): void {
     const r = this.lcp.result();
     this.framing = { accm: r.txAccm, pfc: r.txPfc, acfc: r.txAcfc };
     this.decoder.rxAccm = r.rxAccm;
@@ -275,7 +284,7 @@ export class PppLink {
     this.ipcp.automaton.up(now);
   }
 
-  private lcpDown(now: number): void {
+  lcpDown(now: number): void {
     this.framing = DEFAULT_FRAMING;
     this.decoder.rxAccm = 0xffffffff;
     this.auth?.stop();
@@ -284,7 +293,7 @@ export class PppLink {
     this.setPhase(closing ? 'Terminate' : 'Establish');
   }
 
-  private lcpFinished(reason: string, now: number): void {
+  lcpFinished(reason: string, now: number): void {
     if (this.phase === 'Dead') return;
     this.setPhase('Dead');
     this.auth?.stop();
@@ -308,7 +317,7 @@ export class PppLink {
     this.emit({ type: 'down', reason, final: false });
   }
 
-  private protocolRejected(protocol: number, now: number): void {
+  protocolRejected(protocol: number, now: number): void {
     if (protocol === PROTO_IPCP || protocol === PROTO_IPV4) this.ipcp.automaton.protocolRejected(true, now);
     else if (protocol === PROTO_PAP || protocol === PROTO_CHAP) this.lcp.automaton.close(now, 'peer rejected the authentication protocol');
   }

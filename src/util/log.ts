@@ -38,26 +38,28 @@ export const silentLogger = (component = 'test'): Logger => new Logger(() => {},
  * bad input on the wire must never flood the log of a device on a metered link.
  */
 export class DropCounter {
-  private readonly counts = new Map<string, number>();
+  /** Made at the first drop: most counters never count one (RAM on XS). */
+  private counts: Map<string, number> | undefined;
   constructor(private readonly log: Logger) {}
 
   drop(reason: string, detail = ''): void {
-    const n = (this.counts.get(reason) ?? 0) + 1;
-    this.counts.set(reason, n);
+    const counts = (this.counts ??= new Map());
+    const n = (counts.get(reason) ?? 0) + 1;
+    counts.set(reason, n);
     if (n === 1) this.log.warn(`dropped: ${reason}${detail ? ` (${detail})` : ''}; further drops of this kind are only counted`);
   }
 
   count(reason: string): number {
-    return this.counts.get(reason) ?? 0;
+    return this.counts?.get(reason) ?? 0;
   }
 
   total(): number {
     let sum = 0;
-    for (const n of this.counts.values()) sum += n;
+    for (const n of this.counts?.values() ?? []) sum += n;
     return sum;
   }
 
   snapshot(): Record<string, number> {
-    return Object.fromEntries(this.counts);
+    return this.counts ? Object.fromEntries(this.counts) : {};
   }
 }

@@ -91,6 +91,18 @@ test('settings are parsed once into what the layers use: ms, address bytes, iden
   assert.equal(s.ike.proposals.ike[0]!.dh[0]!.name, 'x25519');
 });
 
+test('no parsed section carries the whole config (a copy of every key would stay in the device\'s RAM)', () => {
+  const s = parseSettings(minimal) as unknown as Record<string, unknown>;
+  const all = Object.keys(DEFAULT_CONFIG).length;
+  for (const [name, section] of Object.entries(s)) {
+    if (section === null || typeof section !== 'object') continue;
+    assert.ok(Object.keys(section).length < all / 2, `settings.${name} has ${Object.keys(section).length} keys`);
+    assert.equal('apn' in section && name !== 'modem', false, `settings.${name} holds another section's key`);
+  }
+  assert.deepEqual(s.uart, { uartPort: 1, uartTx: 17, uartRx: 16, uartRts: -1, uartCts: -1, uartBaud: 115200 });
+  assert.deepEqual(s.probe, { probeTarget: '', probeCount: 0, probeSize: 0 });
+});
+
 test('build time and run time agree: what the validator accepts the agent runs, what it refuses never starts', () => {
   // Each of these was once accepted by one and refused (or changed) by the other.
   for (const [key, value] of [['dialString', '*99***1#P'], ['gateway', '999.1.1.1'], ['remoteTs', ['198.51.100.1/24']], ['apn', 'quote"apn']] as const) {

@@ -452,7 +452,7 @@ test('espProposals with a DH group: our CHILD SA rekey carries a KE in it (PFS);
   assert.equal(r.session.state, 'established');
 });
 
-test('2,000 CHILD SA rekeys by the gateway leave the session holding what 200 left (years of rekeys on a 134 KB heap)', () => {
+test('2,000 CHILD SA rekeys by the gateway leave the session holding what 200 left (years of rekeys on an 87 KB heap)', () => {
   const r = new Rig().start();
   let rekeys = 0;
   const rekeyAndDeleteOld = () => {

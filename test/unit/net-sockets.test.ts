@@ -195,6 +195,23 @@ test('UDP: write(buffer, address, port) and read() with the sender; with the hel
   assert.throws(() => new rig.sockets.UDP({ port: udp.port }), (e) => code(e) === 'port-in-use');
 });
 
+test('UDP: the app may reuse its buffer as soon as write() returns, sent at once or held while the tunnel is down', () => {
+  const rig = new NetRig({ udpQueueLength: 2 });
+  rig.up();
+  const got: string[] = [];
+  const udp = new rig.sockets.UDP({ onReadable(count) { for (let i = 0; i < count; i++) got.push(String.fromCharCode(...new Uint8Array(this.read()!))); } });
+  const buffer = Uint8Array.of(104, 105);
+  udp.write(buffer, PEER, 7);
+  buffer.fill(0x78);
+  rig.down();
+  const held = Uint8Array.of(111, 107);
+  udp.write(held.buffer, PEER, 7);
+  held.fill(0x78);
+  rig.up();
+  rig.run(10);
+  assert.deepEqual(got, ['hi', 'ok']);
+});
+
 test('UDP: a full serial line drops (and counts) datagrams instead of queueing without bound', () => {
   const rig = new NetRig();
   rig.up();

@@ -16,6 +16,7 @@ import { attributeWarnings, warningsByFolder } from '../../../scripts/preload-wa
 import type { Creation } from '../../../scripts/xs-device.ts';
 import { Lab } from '../../../test/lab/lab.ts';
 import { buildLabDevice, creationFor, DEVICE_PROPOSALS, fits, heapBytes, phasePeaks, ROOMY, runScenario, SLOT_BYTES, smallestFitting, STREAM } from '../../xs-device/budget.ts';
+import { summarizeCensus, type CensusRow } from '../../xs-device/device.ts';
 
 const num = (n: number): string => Math.round(n).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
@@ -60,6 +61,20 @@ export async function preloadLines(sdk: ModdableSdk): Promise<string[]> {
   }
 }
 
+/** What the live heap is made of (hosts/xs-device census): the groups, then the largest rows. */
+function censusLines(when: string, rows: readonly CensusRow[]): string[] {
+  const c = summarizeCensus(rows, 8);
+  const f = c.functions;
+  return [
+    `what the live heap is made of ${when} (hosts/xs-device census):`,
+    `  functions made at run time: ${f.count} (${num(f.slots)} slots), their scopes ${f.scopes} (${num(f.scopeSlots)} slots), their bytecode copied into chunks ${num(f.bytecode)} B = ${kb(heapBytes(f.slots + f.scopeSlots, f.bytecode))}`,
+    `  typed arrays and ArrayBuffers: ${c.bytes.views} views, ${c.bytes.buffers} buffers: ${num(c.bytes.slots)} slots + ${num(c.bytes.chunks)} B = ${kb(heapBytes(c.bytes.slots, c.bytes.chunks))}`,
+    `  other objects (instances, plain objects, arrays, maps, strings): ${num(c.objects.slots)} slots + ${num(c.objects.chunks)} B = ${kb(heapBytes(c.objects.slots, c.objects.chunks))}`,
+    '  largest rows (count × what: slots, chunk bytes):',
+    ...c.top.map((r) => `    ${String(r.count).padStart(4)} × ${r.label.slice(0, 70).padEnd(70)} ${num(r.slots).padStart(6)} slots ${num(r.chunks).padStart(7)} B`),
+  ];
+}
+
 const startLab = () => Lab.start({ modem: { registrationDelayMs: 100 }, gateway: DEVICE_PROPOSALS });
 
 /**
@@ -79,7 +94,7 @@ export async function ramLines(sdk: ModdableSdk, search: boolean): Promise<strin
     const lab = await startLab();
     let measured;
     try {
-      measured = await runScenario(lab, roomy.binary, { gcEachTurn: true });
+      measured = await runScenario(lab, roomy.binary, { gcEachTurn: true, census: true });
     } finally {
       await lab.stop();
     }
@@ -93,6 +108,7 @@ export async function ramLines(sdk: ModdableSdk, search: boolean): Promise<strin
       `+${kb(heapBytes(measured.live.tunnelUp.slots - measured.live.started.slots, measured.live.tunnelUp.chunks - measured.live.started.chunks))} over started`);
     row('after the stream', measured.live.streamed.slots, measured.live.streamed.chunks);
     row('after both rekeys', measured.live.rekeyed.slots, measured.live.rekeyed.chunks);
+    if (measured.census) lines.push(...censusLines("with the tunnel up ('child-up')", measured.census.tunnelUp));
     lines.push('per phase, each turn starting from a full collection: allocated during the turn (live + garbage; XS collects only', 'when a heap is full, so this bounds churn, not need), and the deepest stack:');
     for (const p of phasePeaks(measured.phases)) {
       lines.push(`  ${p.name.padEnd(56)} ${String(p.turns).padStart(4)} turns ${num(p.slots).padStart(7)} slots ${num(p.chunks).padStart(9)} B  stack ${p.stack}`);
@@ -105,14 +121,14 @@ export async function ramLines(sdk: ModdableSdk, search: boolean): Promise<strin
       const c = (slots: number, chunks: number, stack: number): Partial<Creation> => ({ heap: { initial: slots, incremental: 0 }, chunk: { initial: chunks, incremental: 0 }, stack });
       const roomySlots = ROOMY.heap!.initial;
       const roomyChunks = ROOMY.chunk!.initial;
-      const slots = await smallestFitting(1024, roomySlots, 128, async (n) => (await fits(sdk, work, c(n, roomyChunks, 4096), startLab)).fits);
-      const chunks = await smallestFitting(4096, roomyChunks, 1024, async (n) => (await fits(sdk, work, c(roomySlots, n, 4096), startLab)).fits);
+      const slots = await smallestFitting(1024, roomySlots, 32, async (n) => (await fits(sdk, work, c(n, roomyChunks, 4096), startLab)).fits);
+      const chunks = await smallestFitting(4096, roomyChunks, 512, async (n) => (await fits(sdk, work, c(roomySlots, n, 4096), startLab)).fits);
       const stack = await smallestFitting(128, 4096, 16, async (n) => (await fits(sdk, work, c(roomySlots, roomyChunks, n), startLab)).fits);
       const needed = heapBytes(slots, chunks);
       const advised = creationFor({ slots, chunks, stack }, 0.25);
-      lines.push(`smallest that still runs the scenario (each alone, the others roomy): ${num(slots)} slots, ${num(chunks)} B chunks (${kb(needed)}), stack ${stack};`,
+      lines.push(`smallest that still runs the scenario (each alone, the others roomy; slots to 32, chunks to 512 B): ${num(slots)} slots, ${num(chunks)} B chunks (${kb(needed)}; goal ${kb(RAM_GOAL)}: ${needed <= RAM_GOAL ? 'met' : `${kb(needed - RAM_GOAL)} over`}), stack ${stack};`,
         `with 25 % on each: heap ${advised.heap.initial} slots, chunk ${advised.chunk.initial} B, stack ${advised.stack} (= ${kb(heapBytes(advised.heap.initial, advised.chunk.initial))})`);
-    } else lines.push('(`npm run bench:xs -- --ram-search` also finds the smallest heaps and stack that still run the scenario: about a minute a probe)');
+    } else lines.push('(`npm run bench:xs -- --ram-search` also finds the smallest heaps and stack that still run the scenario: about 10 s a probe, 30 probes)');
     return lines;
   } finally {
     fs.rmSync(work, { recursive: true, force: true });

@@ -77,18 +77,18 @@ export class UdpSocket {
     const network = this.network;
     const route = network.routeError(address, PROTO_UDP, port);
     if (route) throw route;
-    const copy = bytes.slice();
-    const send = (now: number): void => {
-      if (!socket.sendTo(address, port, copy, now)) network.drop('udp datagram not sent');
-    };
     network.run((now) => {
       if (!network.up) {
-        // Held for the tunnel's return (bounded; the queue's drops are counted and reported).
-        if (!network.hold(copy.length, send)) throw new NetError('tunnel-down', 'UDP write: the tunnel is down');
+        // Held for the tunnel's return (bounded; the queue's drops are counted and reported): a
+        // copy, as the app may reuse its buffer once write() returns.
+        const copy = bytes.slice();
+        if (!network.hold(copy.length, (t) => sendDatagram(network, socket, address, port, copy, t))) throw new NetError('tunnel-down', 'UDP write: the tunnel is down');
         return;
       }
-      if (!network.linkRoom(28 + copy.length, network.settings.serialQueueMax)) return network.drop('udp datagram dropped: serial line full');
-      send(now);
+      if (!network.linkRoom(28 + bytes.length, network.settings.serialQueueMax)) return network.drop('udp datagram dropped: serial line full');
+      // No copy: the stack writes the datagram into its packet before this returns (RAM: one
+      // 1400-byte copy fewer held along the send).
+      sendDatagram(network, socket, address, port, bytes, now);
     });
   }
 
@@ -114,4 +114,8 @@ export class UdpSocket {
       if (this.queue.length && this.onReadable) this.onReadable.call(this, this.queue.length, now);
     });
   }
+}
+
+function sendDatagram(network: Network, socket: IpUdpSocket, address: string, port: number, bytes: Uint8Array, now: number): void {
+  if (!socket.sendTo(address, port, bytes, now)) network.drop('udp datagram not sent');
 }
