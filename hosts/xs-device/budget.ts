@@ -17,11 +17,16 @@ export const SLOT_BYTES = 16;
 
 export const STREAM = { probeCount: 20, probeSize: 1400 };
 
-/** The lab manifest's config as a device build takes it (ESP32 log level), with the 1400-byte stream. */
+/**
+ * The lab manifest's config as a device build takes it (ESP32 log level), with the 1400-byte stream
+ * and both app clients bundled (`clients`): the budget holds for a build that offers them in
+ * `device.network`, the larger of the two.
+ */
 export function labDeviceManifest(dir: string): string {
   const lab = JSON.parse(fs.readFileSync('manifests/lab/manifest.json', 'utf8')) as { config: Record<string, unknown> };
   const file = path.join(dir, 'lab-device.json');
-  fs.writeFileSync(file, JSON.stringify({ config: { ...lab.config, ...DEVICE_PROPOSALS, logLevel: 'info', probeTarget: `${ECHO_ADDRESS}:${ECHO_PORT}`, ...STREAM } }));
+  const config = { ...lab.config, ...DEVICE_PROPOSALS, clients: ['mqtt', 'http'], logLevel: 'info', probeTarget: `${ECHO_ADDRESS}:${ECHO_PORT}`, ...STREAM };
+  fs.writeFileSync(file, JSON.stringify({ config }));
   return file;
 }
 
