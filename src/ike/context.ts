@@ -27,8 +27,8 @@ export interface IkeContext {
   /** Make the gateway see a NAT, so ESP always goes in UDP 4500 (like strongSwan's encap=yes). */
   readonly forceEncap: boolean;
   emit(event: IkeEvent, now: number): void;
-  /** A fresh key pair in `group`, made earlier at a quiet moment when there was one. */
-  keyPair(group: DhGroup): DhKeyPair;
+  /** A fresh key pair in `group`, made earlier at a quiet moment when there was one; the next is made at the next such moment. */
+  keyPair(group: DhGroup, now: number): DhKeyPair;
   /** Queues a task on the current IKE SA. */
   queue(task: Task, now: number): void;
   /** IKE_AUTH made the CHILD SA: the tunnel is up (or, re-authenticating, up on a new IKE SA). `authLifetimeMs`: RFC 4478. */

@@ -226,7 +226,7 @@ export class IkeSession implements IkeContext {
   }
 
   /**
-   * True when the turn went to costly work (a task's resume, the spare key pair): the rest of what
+   * True when the turn is spent (a task's resume, a key pair, a rekey started): the rest of what
    * is due waits for the next turn, which the host runs at once (the deadlines stand).
    */
   onTimer(now: number): boolean {
@@ -243,13 +243,25 @@ export class IkeSession implements IkeContext {
     if (this.phase === 'waiting' && due(this.retryAt, now)) this.beginAttempt(now);
     const ike = this.ike;
     if (this.phase === 'established' && ike) {
+      // A rekey's key pair, when no spare is ready, is made in a turn of its own first; the turn
+      // that starts a rekey (its request may be built at once) does nothing more.
       if (due(this.ikeRekeyDue, now)) {
+        const start = !ike.has('IKE_REKEY');
+        if (start && this.readySpare(ike.sa.suite!.dh)) return true;
         this.ikeRekeyDue = undefined;
-        if (!ike.has('IKE_REKEY')) ike.queue(new IkeRekeyTask(this), now);
+        if (start) {
+          ike.queue(new IkeRekeyTask(this), now);
+          return true;
+        }
       }
       if (due(this.childRekeyDue, now)) {
+        const start = !ike.has('CHILD_REKEY');
+        if (start && this.readySpare(this.pfsGroup)) return true;
         this.childRekeyDue = undefined;
-        if (!ike.has('CHILD_REKEY')) ike.queue(new ChildRekeyTask(this), now);
+        if (start) {
+          ike.queue(new ChildRekeyTask(this), now);
+          return true;
+        }
       }
       if (!this.reauthing && due(this.reauthDue, now)) this.beginReauth(now);
       if (!this.proving(ike) && due(this.dpdDue(), now)) {
@@ -283,7 +295,9 @@ export class IkeSession implements IkeContext {
     this.ports.onEvent(event, now);
   }
 
-  keyPair(group: DhGroup): DhKeyPair {
+  keyPair(group: DhGroup, now: number): DhKeyPair {
+    // The next exchange (a rekey with PFS may come before the next IKE rekey) finds one ready.
+    this.spareAt = earliest(this.spareAt, now + SPARE_KEY_DELAY_MS);
     const spare = this.spare;
     if (spare && spare.group.id === group.id) {
       this.spare = undefined;
@@ -384,14 +398,14 @@ export class IkeSession implements IkeContext {
     this.log.info('re-authenticating: a new IKE SA before the gateway\'s AUTH_LIFETIME runs out');
     const m = this.manager(newIkeSa(newIkeSpi(this.random)), 0);
     this.reauthing = m;
-    m.queue(new IkeSaInitTask(this), now);
+    m.queue(new IkeSaInitTask(this, now), now);
     m.queue(new IkeAuthTask(this, true), now);
   }
 
   private sendInit(now: number): void {
     const ike = this.manager(newIkeSa(newIkeSpi(this.random)), 0);
     this.ike = ike;
-    ike.queue(new IkeSaInitTask(this), now);
+    ike.queue(new IkeSaInitTask(this, now), now);
     ike.queue(new IkeAuthTask(this), now);
   }
 
@@ -544,11 +558,15 @@ export class IkeSession implements IkeContext {
     const sa = this.ike?.sa;
     // The next key exchange: an attempt's, the next CHILD SA rekey's (PFS) or the next IKE SA rekey's.
     const childFirst = this.pfsGroup !== undefined && (this.childRekeyDue ?? Infinity) < (this.ikeRekeyDue ?? Infinity);
-    const group = !sa?.suite ? preferredGroup(this.settings.proposals.ike) : childFirst ? this.pfsGroup! : sa.suite.dh;
-    if (this.spare?.group.id !== group.id) {
-      this.spare?.wipe();
-      this.spare = group.generate(this.random);
-    }
+    this.readySpare(!sa?.suite ? preferredGroup(this.settings.proposals.ike) : childFirst ? this.pfsGroup! : sa.suite.dh);
+  }
+
+  /** Makes the spare key pair in `group` unless one is ready; true when it was made (the turn's work). */
+  private readySpare(group: DhGroup | undefined): boolean {
+    if (!group || this.spare?.group.id === group.id) return false;
+    this.spare?.wipe();
+    this.spare = group.generate(this.random);
+    return true;
   }
 
   private transmit(sa: IkeSa, wire: Uint8Array, now: number): void {

@@ -14,7 +14,9 @@ import { nonceLength, type IkeContext } from '../context.ts';
 import { failure, type IkeFailure } from '../errors.ts';
 import type { IkeSa } from '../ike-sa.ts';
 import { done, type Task, type TaskOutcome } from '../task.ts';
-import { buildChildRekeyPayloads, processChildRekeyResponse, type ChildRekeyRequest, type RekeyFailure } from './create-child-sa.ts';
+import {
+  buildChildRekeyPayloads, processChildRekeyResponse, rekeySharedSecret, type ChildRekeyRequest, type ChildRekeyResult, type RekeyFailure,
+} from './create-child-sa.ts';
 import { deleteChildSaPayloads } from './informational.ts';
 
 /** After the gateway answers a rekey with TEMPORARY_FAILURE (it is busy, e.g. rekeying itself). */
@@ -37,19 +39,21 @@ export class ChildRekeyTask implements Task {
   private request: ChildRekeyRequest | undefined;
   /** The gateway's rekey of the same pair that crossed ours, until ours is answered. */
   private collision: { child: ChildSa; lowerNonce: Uint8Array } | undefined;
+  /** A PFS response, while its shared secret and keys are computed in the turns after it. */
+  private accepted: { out: ChildRekeyResult; pfsSecret: Uint8Array | undefined } | undefined;
 
   /** The pair being replaced: the current one when the request goes out. */
   old!: ChildSa;
 
   constructor(private readonly ctx: IkeContext) {}
 
-  build(sa: IkeSa): Payload[] {
+  build(sa: IkeSa, now: number): Payload[] {
     const { ctx } = this;
     const old = (this.old = ctx.children.current!);
     const pfs = ctx.pfsGroup;
     this.request = {
       suite: old.espSuite, oldSpiIn: u32ToBytes(old.spiIn), newSpiIn: newEspSpi(ctx.random),
-      nonceI: ctx.random.bytes(nonceLength(sa.suite!.prf)), keyPair: pfs ? ctx.keyPair(pfs) : undefined, tsi: old.tsLocal, tsr: old.tsRemote,
+      nonceI: ctx.random.bytes(nonceLength(sa.suite!.prf)), keyPair: pfs ? ctx.keyPair(pfs, now) : undefined, tsi: old.tsLocal, tsr: old.tsRemote,
     };
     ctx.log.debug(`rekeying the CHILD SA ${describeChildSa(old)}`);
     return buildChildRekeyPayloads(this.request);
@@ -61,30 +65,63 @@ export class ChildRekeyTask implements Task {
   }
 
   process(sa: IkeSa, msg: IkeMessage, _raw: Uint8Array, now: number): TaskOutcome {
+    const out = processChildRekeyResponse(this.request!, msg);
+    if (out.kind === 'failed') return this.refused(out, now);
+    if (!out.peerKe) return this.finish(sa, out, undefined, now);
+    // PFS: the shared secret and the new pair's keys follow, a turn each (each about a bring-up's longest).
+    this.accepted = { out, pfsSecret: undefined };
+    return { kind: 'yield' };
+  }
+
+  resume(sa: IkeSa, now: number): TaskOutcome {
+    const request = this.request!;
+    const a = this.accepted!;
+    if (!a.pfsSecret) {
+      const secret = rekeySharedSecret(request.keyPair!, a.out.peerKe!, 'CHILD SA');
+      if (!(secret instanceof Uint8Array)) {
+        this.accepted = undefined;
+        return this.refused(secret, now);
+      }
+      request.keyPair!.wipe();
+      a.pfsSecret = secret;
+      return { kind: 'yield' };
+    }
+    this.accepted = undefined;
+    return this.finish(sa, a.out, a.pfsSecret, now);
+  }
+
+  /** The gateway's crossing rekey of the same pair, if it still stands (a gateway that deleted it has decided for ours). */
+  private takeCollision(): { child: ChildSa; lowerNonce: Uint8Array } | undefined {
+    const collision = this.collision && this.ctx.children.isRetiring(this.collision.child) ? this.collision : undefined;
+    this.collision = undefined;
+    return collision;
+  }
+
+  private refused(out: RekeyFailure, now: number): TaskOutcome {
+    const { ctx, old } = this;
+    this.request?.keyPair?.wipe();
+    const collision = this.takeCollision();
+    // The gateway's crossing rekey succeeded: it is the replacement, and the gateway deletes the old pair.
+    if (collision) {
+      switchTo(ctx, collision.child, old, 'gateway', now);
+      return done;
+    }
+    const group = ctx.settings.proposals.pfsGroups.find((g) => g.id === out.group);
+    if (group && group !== ctx.pfsGroup) {
+      ctx.log.info(`${out.failure.detail}: trying again with KE ${group.name}`);
+      ctx.pfsGroup = group;
+      ctx.rekeyChildAt(now);
+      return done;
+    }
+    return rekeyFailed(ctx, out, (at) => ctx.rekeyChildAt(at), now);
+  }
+
+  private finish(sa: IkeSa, out: ChildRekeyResult, pfsSecret: Uint8Array | undefined, now: number): TaskOutcome {
     const { ctx, old } = this;
     const request = this.request!;
     const children = ctx.children;
-    // (If the gateway already deleted its crossing replacement, it has decided for ours.)
-    const collision = this.collision && children.isRetiring(this.collision.child) ? this.collision : undefined;
-    this.collision = undefined;
-    const out = processChildRekeyResponse(request, msg);
-    request.keyPair?.wipe();
-    if (out.kind === 'failed') {
-      // The gateway's crossing rekey succeeded: it is the replacement, and the gateway deletes the old pair.
-      if (collision) {
-        switchTo(ctx, collision.child, old, 'gateway', now);
-        return done;
-      }
-      const group = ctx.settings.proposals.pfsGroups.find((g) => g.id === out.group);
-      if (group && group !== ctx.pfsGroup) {
-        ctx.log.info(`${out.failure.detail}: trying again with KE ${group.name}`);
-        ctx.pfsGroup = group;
-        ctx.rekeyChildAt(now);
-        return done;
-      }
-      return rekeyFailed(ctx, out, (at) => ctx.rekeyChildAt(at), now);
-    }
-    const ours = newChild(ctx, sa, true, request.nonceI, out.nonceR, out.pfsSecret, request.newSpiIn, { ...out, virtualIp: old.virtualIp, dns: old.dns });
+    const collision = this.takeCollision();
+    const ours = newChild(ctx, sa, true, request.nonceI, out.nonceR, pfsSecret, request.newSpiIn, { ...out, virtualIp: old.virtualIp, dns: old.dns });
     if (collision && compareNonces(lowerNonce(request.nonceI, out.nonceR), collision.lowerNonce) < 0) {
       // RFC 7296 2.8.1: the SA whose exchange holds the lowest nonce is redundant; its creator (us) deletes it.
       ctx.log.info("CHILD SA rekey collision: the gateway's replacement wins, deleting ours");
@@ -109,6 +146,8 @@ export class ChildRekeyTask implements Task {
 
   abandon(): void {
     this.request?.keyPair?.wipe();
+    this.accepted?.pfsSecret?.fill(0);
+    this.accepted = undefined;
   }
 }
 

@@ -40,7 +40,8 @@ export interface ChildRekeyResult {
   suite: EspSuite;
   espSpiOut: Uint8Array;
   nonceR: Uint8Array;
-  pfsSecret: Uint8Array | undefined;
+  /** The gateway's PFS KE data; the shared secret is computed from it in a turn of its own. */
+  peerKe: Uint8Array | undefined;
   tsi: Ipv4Selector[];
   tsr: Ipv4Selector[];
 }
@@ -64,19 +65,18 @@ export function processChildRekeyResponse(r: ChildRekeyRequest, msg: IkeMessage)
   if (!esp.ok) return fail('PROPOSAL_MISMATCH', esp.error);
   const nonceR = responderNonce(msg);
   if (!nonceR) return fail('PROTOCOL_ERROR', 'CREATE_CHILD_SA response without a valid Nonce');
-  let pfsSecret: Uint8Array | undefined;
+  let peerKe: Uint8Array | undefined;
   if (r.keyPair) {
     const ke = findPayload(msg, 'KE');
     if (esp.value.suite.dh?.id !== r.keyPair.group.id || ke?.group !== r.keyPair.group.id) return fail('PROPOSAL_MISMATCH', `rekey response without PFS ${r.keyPair.group.name}`);
-    pfsSecret = r.keyPair.computeShared(ke.data);
-    if (!pfsSecret) return fail('PROTOCOL_ERROR', `invalid ${r.keyPair.group.name} public value in the rekey response`);
+    peerKe = ke.data.slice();
   }
   const tsi = messageSelectors(msg, 'TSi');
   const tsr = messageSelectors(msg, 'TSr');
   if (!narrowingAcceptable(tsi, r.tsi) || !narrowingAcceptable(tsr, r.tsr)) {
     return fail('TS_MISMATCH', `rekey narrowed to TSi ${tsi.map(formatSelector).join(',') || 'none'} TSr ${tsr.map(formatSelector).join(',') || 'none'}`);
   }
-  return { kind: 'done', suite: esp.value.suite, espSpiOut: esp.value.spi.slice(), nonceR, pfsSecret, tsi, tsr };
+  return { kind: 'done', suite: esp.value.suite, espSpiOut: esp.value.spi.slice(), nonceR, peerKe, tsi, tsr };
 }
 
 export interface IkeRekeyRequest {
@@ -113,9 +113,9 @@ export function processIkeRekeyResponse(r: IkeRekeyRequest, msg: IkeMessage): Ik
   return { kind: 'done', suite, spiR: spi, nonceR, peerKe: ke.data.slice() };
 }
 
-/** The DH step of an accepted IKE rekey response (a turn's work on the device: see IkeRekeyTask). */
-export function ikeRekeySharedSecret(r: IkeRekeyRequest, peerKe: Uint8Array): Uint8Array | RekeyFailure {
-  return r.keyPair.computeShared(peerKe) ?? fail('PROTOCOL_ERROR', `invalid ${r.keyPair.group.name} public value in the IKE rekey response`);
+/** The DH step of an accepted rekey response, in a turn of its own on the device (IkeRekeyTask, ChildRekeyTask). */
+export function rekeySharedSecret(keyPair: DhKeyPair, peerKe: Uint8Array, sa: 'IKE SA' | 'CHILD SA'): Uint8Array | RekeyFailure {
+  return keyPair.computeShared(peerKe) ?? fail('PROTOCOL_ERROR', `invalid ${keyPair.group.name} public value in the ${sa} rekey response`);
 }
 
 /** The gateway's CHILD SA rekey as we accept it; TSi is the gateway's side, TSr ours (it initiates). */

@@ -13,7 +13,7 @@ import { keyIkeSa, newIkeSa, type IkeSa } from '../ike-sa.ts';
 import { done, type Task, type TaskOutcome } from '../task.ts';
 import { rekeyFailed } from './child-rekey.ts';
 import {
-  buildIkeRekeyPayloads, ikeRekeySharedSecret, processIkeRekeyResponse, type IkeRekeyRequest, type IkeRekeyResult, type RekeyFailure,
+  buildIkeRekeyPayloads, processIkeRekeyResponse, rekeySharedSecret, type IkeRekeyRequest, type IkeRekeyResult, type RekeyFailure,
 } from './create-child-sa.ts';
 import { newIkeSpi } from './ike-sa-init.ts';
 
@@ -26,10 +26,10 @@ export class IkeRekeyTask implements Task {
 
   constructor(private readonly ctx: IkeContext) {}
 
-  build(sa: IkeSa): Payload[] {
+  build(sa: IkeSa, now: number): Payload[] {
     const { ctx } = this;
     const suite = sa.suite!;
-    this.request = { suite, spiI: newIkeSpi(ctx.random), nonceI: ctx.random.bytes(nonceLength(suite.prf)), keyPair: ctx.keyPair(suite.dh) };
+    this.request = { suite, spiI: newIkeSpi(ctx.random), nonceI: ctx.random.bytes(nonceLength(suite.prf)), keyPair: ctx.keyPair(suite.dh, now) };
     ctx.log.debug('rekeying the IKE SA');
     return buildIkeRekeyPayloads(this.request);
   }
@@ -50,7 +50,7 @@ export class IkeRekeyTask implements Task {
     const request = this.request!;
     const a = this.accepted!;
     if (!a.sharedSecret) {
-      const shared = ikeRekeySharedSecret(request, a.peerKe);
+      const shared = rekeySharedSecret(request.keyPair, a.peerKe, 'IKE SA');
       request.keyPair.wipe();
       if (!(shared instanceof Uint8Array)) return this.failed(shared, now);
       a.sharedSecret = shared;

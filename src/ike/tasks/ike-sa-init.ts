@@ -52,10 +52,10 @@ export class IkeSaInitTask implements Task {
   private refusal: IkeFailure | undefined;
   private accepted: Accepted | undefined;
 
-  constructor(private readonly ctx: IkeContext) {
+  constructor(private readonly ctx: IkeContext, now: number) {
     const offered = ctx.settings.proposals.ike;
     this.nonceI = ctx.random.bytes(offerNonceLength(offered));
-    this.keyPair = ctx.keyPair(preferredGroup(offered));
+    this.keyPair = ctx.keyPair(preferredGroup(offered), now);
   }
 
   build(sa: IkeSa): Payload[] {
@@ -79,7 +79,7 @@ export class IkeSaInitTask implements Task {
     this.request = wire;
   }
 
-  process(_sa: IkeSa, msg: IkeMessage, raw: Uint8Array): TaskOutcome {
+  process(_sa: IkeSa, msg: IkeMessage, raw: Uint8Array, now: number): TaskOutcome {
     const offered = this.ctx.settings.proposals.ike;
     const kp = this.keyPair!;
     const cookie = findNotify(msg, NotifyType.COOKIE);
@@ -101,7 +101,7 @@ export class IkeSaInitTask implements Task {
       if (group.id === kp.group.id) return { kind: 'wait', reason: `repeated INVALID_KE_PAYLOAD for ${group.name}` };
       if (++this.keRounds > MAX_KE_ROUNDS) return this.unusable('PROTOCOL_ERROR', 'gateway keeps rejecting our KE group');
       kp.wipe();
-      this.keyPair = this.ctx.keyPair(group);
+      this.keyPair = this.ctx.keyPair(group, now);
       this.ctx.log.info(`gateway wants another group: resending IKE_SA_INIT with KE ${group.name}`);
       return { kind: 'again' };
     }

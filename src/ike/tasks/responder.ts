@@ -52,11 +52,11 @@ function createChildSa(ctx: IkeContext, msg: IkeMessage, manager: TaskManager, n
     if (!ours) ctx.rekeyIkeAt(now);
     return { payloads: temporaryFailure() };
   }
-  return childRekey(ctx, msg, manager.sa, manager.activeTask instanceof ChildRekeyTask ? manager.activeTask : undefined);
+  return childRekey(ctx, msg, manager.sa, manager.activeTask instanceof ChildRekeyTask ? manager.activeTask : undefined, now);
 }
 
 /** The gateway rekeys our CHILD SA: answer with the suite in use; it deletes the old pair afterwards. */
-function childRekey(ctx: IkeContext, msg: IkeMessage, sa: IkeSa, ours: ChildRekeyTask | undefined): Answer {
+function childRekey(ctx: IkeContext, msg: IkeMessage, sa: IkeSa, ours: ChildRekeyTask | undefined, now: number): Answer {
   const rekeyed = findNotify(msg, NotifyType.REKEY_SA)!;
   const spi = rekeyed.spi.length === 4 ? readU32(rekeyed.spi, 0) : -1;
   const child = ctx.children.byOutbound(spi);
@@ -71,7 +71,7 @@ function childRekey(ctx: IkeContext, msg: IkeMessage, sa: IkeSa, ours: ChildReke
     ctx.log.warn(`gateway's CHILD SA rekey refused (${notifyName(accepted.notify)}): ${accepted.reason}`);
     return { payloads: [notifyPayload(accepted.notify, accepted.data)] };
   }
-  const keyPair = accepted.ke ? ctx.keyPair(accepted.ke.group) : undefined;
+  const keyPair = accepted.ke ? ctx.keyPair(accepted.ke.group, now) : undefined;
   const pfsSecret = keyPair?.computeShared(accepted.ke!.data);
   keyPair?.wipe();
   if (keyPair && !pfsSecret) {

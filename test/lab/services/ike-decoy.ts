@@ -26,7 +26,7 @@ const ctx = {
   keyPair: (group: DhGroup) => group.generate(random),
 } as unknown as IkeContext;
 const sa = newIkeSa(newIkeSpi(random));
-const request = encodeMessage({ spiI: sa.spiI, spiR: sa.spiR, exchange: ExchangeType.IKE_SA_INIT, initiator: true, response: false, messageId: 0, payloads: new IkeSaInitTask(ctx).build(sa) });
+const request = encodeMessage({ spiI: sa.spiI, spiR: sa.spiR, exchange: ExchangeType.IKE_SA_INIT, initiator: true, response: false, messageId: 0, payloads: new IkeSaInitTask(ctx, 0).build(sa) });
 const socket = dgram.createSocket('udp4');
 socket.bind(0, () => {
   const timer = setTimeout(() => finish('silent'), 2000);
