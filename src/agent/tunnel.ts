@@ -141,7 +141,7 @@ export class Tunnel {
     return earliest(this.ike.deadline(), this.ip.deadline(), this.dns.deadline());
   }
 
-  /** True when IKE spent the turn on costly work (IkeSession.onTimer): other due work waits a turn. */
+  /** True when IKE spent the turn (IkeSession.onTimer: a key-exchange step, a key pair, a rekey started): other due work waits a turn. */
   onTimer(now: number): boolean {
     if (this.ike.onTimer(now)) return true;
     this.ip.onTimer(now);
