@@ -46,6 +46,8 @@ export class Agent implements DrivenAgent {
   private act: ((work: (now: number) => void) => void) | undefined;
   private readonly log: Logger;
   private readonly listeners: Array<(event: AgentEvent, now: number) => void> = [];
+  /** The last timer turn handed up waiting input: this one serves the timers first (onTimer). */
+  private timersFirst = false;
 
   constructor(deps: AgentDeps, ports: AgentPorts) {
     const { settings } = deps;
@@ -134,11 +136,25 @@ export class Agent implements DrivenAgent {
   }
 
   onTimer(now: number): void {
+    // The turn after one that handed up waiting input serves the timers alone: under sustained
+    // input (a saturated line) rekeys, DPD and app timers would otherwise wait for a pause that
+    // never comes. Waiting input stays due, so the turn after follows at once.
+    if (this.timersFirst) {
+      this.timersFirst = false;
+      return this.onTimers(now);
+    }
     this.link.onTimer(now);
     // A packet that waited for this turn (an ESP packet to open) is the turn's work; the timers
     // due meanwhile stay due, so the next turn follows at once.
-    if (this.link.busyWithInput) return;
-    // Likewise a key pair or a key exchange's next step: an app's send in the same turn would double it.
+    if (this.link.busyWithInput) {
+      this.timersFirst = true;
+      return;
+    }
+    this.onTimers(now);
+  }
+
+  private onTimers(now: number): void {
+    // A key pair or a key exchange's next step is a turn's work too: an app's send in the same turn would double it.
     if (this.tunnel.onTimer(now)) return;
     this.network.onTimer(now);
     this.network.within(now, () => this.probe.onTimer(now));
