@@ -28,3 +28,6 @@ fi
 if [[ ! -d node_modules ]] || [[ package.json -nt node_modules/.package-lock.json ]]; then
   npm install --no-fund --no-audit
 fi
+# Toolchains the tests use (Moddable host tools, the twin's 32-bit XS), built here and cached, so that
+# no test builds one inside its own timeout.
+node --import tsx scripts/prepare-tools.ts

@@ -57,7 +57,7 @@ function includes(sdk: ModdableSdk): string[] {
 }
 
 /** Compiles XS's sources for the host (cached under ~/.cache/ikelet, keyed by SDK, flags and header). */
-async function xsObjects(sdk: ModdableSdk): Promise<string[]> {
+export async function xsObjects(sdk: ModdableSdk): Promise<string[]> {
   const key = createHash('sha256')
     .update([sdk.root, fs.readFileSync(path.join(sdk.root, 'xs/sources/xsAll.h')).length, ...CFLAGS, fs.readFileSync(path.join(HOST_DIR, 'ikelet_xs.h'), 'utf8')].join('\n'))
     .digest('hex')
