@@ -74,6 +74,8 @@ export interface Settings {
 
 type AnySection = ConfigSection<Record<string, unknown>, unknown>;
 const sections = deepFreeze(Object.entries(SECTIONS)) as unknown as readonly (readonly [keyof Settings, AnySection])[];
+/** Every section by name, for what describes the config (docs/config.md is generated from them). */
+export const CONFIG_SECTIONS = sections;
 
 export const SECRET_KEYS: readonly string[] = Object.freeze(sections.flatMap(([, s]) => s.secrets ?? []));
 export const REQUIRED_KEYS: readonly string[] = Object.freeze(sections.flatMap(([, s]) => s.required ?? []));
