@@ -105,6 +105,18 @@ export function defineTunnelTests(host: DeviceHost): void {
     });
   }
 
+  labTest(`tunnel [${host.name}]: a PSK with a backslash and a double quote reaches strongSwan as written: the tunnel comes up`, async (t) => {
+    // swanctl.conf's lexer drops a backslash it does not see escaped: the gateway would load another secret.
+    const psk = 'lab-psk \\ with "quotes" and a trailing backslash \\';
+    const { lab, device } = await bringUp(t, host, { psk }, { psk, probeTarget: '198.51.100.10:7', probeCount: 5 });
+    await device.waitFor((e) => e.type === 'child-up', 60_000, 'the tunnel');
+    const result = (await device.waitFor((e) => e.type === 'probe-result', 30_000, 'the probe')) as Ev<'probe-result'>;
+    assert.equal(result.received, 5);
+    assert.equal(ikeSas(await lab.gateway.listSas()).length, 1);
+    assert.ok(!device.events.some((e) => e.type === 'ike-error'), 'no AUTHENTICATION_FAILED');
+    await device.stop();
+  });
+
   labTest(`tunnel [${host.name}]: a gateway under load that demands a COOKIE still yields a tunnel`, async (t) => {
     // strongSwan 5.9 turns cookies off at threshold 0; at 1, one half-open SA makes it demand them.
     const lab = await startLab(t, { gateway: { cookieThreshold: 1, cookieThresholdIp: 1 }, modem: { registrationDelayMs: 100 } });
