@@ -408,7 +408,7 @@ export class MqttSession {
     this.unsubscribes.clear();
     if (stale.length) this.sendUnsubscribe(stale, now);
     const unsynced = [...this.subscriptions].filter(([, s]) => !s.synced).map(([topic, s]) => ({ topic, topicBytes: s.topicBytes, qos: s.qos }));
-    if (unsynced.length) this.sendSubscribe(unsynced, now);
+    if (unsynced.length && this.phase === 'connected') this.sendSubscribe(unsynced, now); // a full outbox may have ended it
     this.pump(now);
   }
 
