@@ -21,9 +21,15 @@ export type IkeErrorCause =
 export interface IkeFailure {
   cause: IkeErrorCause;
   detail: string;
+  /**
+   * Said by a gateway not authenticated yet (an error notify in an IKE_AUTH response without its
+   * AUTH: RFC 7296 2.21.2 asks for caution): it may be a forgery, so it is never taken as permanent.
+   */
+  unauthenticated?: boolean;
 }
 
-export const failure = (cause: IkeErrorCause, detail: string): IkeFailure => ({ cause, detail });
+export const failure = (cause: IkeErrorCause, detail: string, unauthenticated?: boolean): IkeFailure =>
+  unauthenticated ? { cause, detail, unauthenticated } : { cause, detail };
 
 const NOTIFY_CAUSES = new Set<string>(['AUTHENTICATION_FAILED', 'NO_PROPOSAL_CHOSEN', 'INVALID_KE_PAYLOAD', 'TS_UNACCEPTABLE', 'FAILED_CP_REQUIRED', 'INTERNAL_ADDRESS_FAILURE']);
 
@@ -41,4 +47,4 @@ const PERMANENT = new Set<IkeErrorCause>([
   'PEER_AUTH_MISMATCH', 'PEER_ID_MISMATCH', 'PROPOSAL_MISMATCH', 'TS_MISMATCH', 'NO_VIRTUAL_IP',
 ]);
 
-export const isPermanent = (cause: IkeErrorCause): boolean => PERMANENT.has(cause);
+export const isPermanent = (f: IkeFailure): boolean => PERMANENT.has(f.cause) && !f.unauthenticated;

@@ -30,11 +30,16 @@ export interface IkeSa {
   /** IKE and ESP move to port 4500 (RFC 7296 2.23). */
   natT: boolean;
   auth: AuthMaterial | undefined;
+  /**
+   * The gateway proved who it is: its AUTH verified on this SA, or this SA is the rekey of one
+   * where it did. Until then its requests are dropped (anyone who answered IKE_SA_INIT holds the keys).
+   */
+  peerAuthenticated: boolean;
 }
 
 /** A new IKE SA before IKE_SA_INIT: only our SPI. */
 export function newIkeSa(spiI: Uint8Array): IkeSa {
-  return { spiI, spiR: new Uint8Array(8), suite: undefined, keys: undefined, cipherOut: undefined, cipherIn: undefined, natT: false, auth: undefined };
+  return { spiI, spiR: new Uint8Array(8), suite: undefined, keys: undefined, cipherOut: undefined, cipherIn: undefined, natT: false, auth: undefined, peerAuthenticated: false };
 }
 
 /** Installs the keys of a completed key exchange (IKE_SA_INIT, or an IKE rekey) and logs them if asked. */

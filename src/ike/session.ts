@@ -25,7 +25,7 @@ import type { ChildSaTable } from './child-sa-table.ts';
 import { decodeHeader, ExchangeType, ProtocolId, type IkeHeader, type IkeMessage } from './codec/index.ts';
 import type { IkeSettings } from './config.ts';
 import type { Endpoint, IkeContext } from './context.ts';
-import { isPermanent, type IkeFailure } from './errors.ts';
+import { failure, isPermanent, type IkeFailure } from './errors.ts';
 import type { IkeCounters, IkeEvent, IkePhase, IkePort } from './events.ts';
 import { newIkeSa, type IkeSa } from './ike-sa.ts';
 import { preferredGroup } from './proposals.ts';
@@ -73,6 +73,13 @@ const REAUTH_RETRY_MS = 10_000;
 
 /** How long before the gateway's AUTH_LIFETIME runs out we re-authenticate: a quarter of it, at most a minute. */
 const reauthLead = (lifetimeMs: number): number => Math.min(60_000, lifetimeMs / 4);
+
+/**
+ * A shorter AUTH_LIFETIME is taken as this: each re-authentication is a full IKE_SA_INIT + IKE_AUTH,
+ * and a gateway saying 0 or 1 s would make them back to back (692 in 20 s). 30 s: the lab's shortest
+ * reauth_time, a re-authentication every 22.5 s at most.
+ */
+export const MIN_AUTH_LIFETIME_MS = 30_000;
 
 /** A quiet moment after bring-up or a rekey to make the next key pair in a turn of its own. */
 const SPARE_KEY_DELAY_MS = 2000;
@@ -311,6 +318,10 @@ export class IkeSession implements IkeContext {
   }
 
   established(sa: IkeSa, child: ChildSa, now: number, authLifetimeMs?: number): void {
+    if (authLifetimeMs !== undefined && authLifetimeMs < MIN_AUTH_LIFETIME_MS) {
+      this.log.warn(`gateway AUTH_LIFETIME ${authLifetimeMs / 1000} s is taken as ${MIN_AUTH_LIFETIME_MS / 1000} s`);
+      authLifetimeMs = MIN_AUTH_LIFETIME_MS;
+    }
     this.reauthDue = authLifetimeMs === undefined ? undefined : now + authLifetimeMs - reauthLead(authLifetimeMs);
     if (this.reauthing?.sa === sa) return this.reauthenticated(sa, child, now);
     this.phase = 'established';
@@ -412,7 +423,7 @@ export class IkeSession implements IkeContext {
   private attemptFailed(f: IkeFailure, deleteSa: boolean, now: number): void {
     if (deleteSa) this.sendDelete(now);
     this.dropAll(now);
-    const permanent = isPermanent(f.cause);
+    const permanent = isPermanent(f);
     const retryInMs = this.backoff.fail(permanent);
     const attempt = this.attempt;
     this.log.warn(`attempt ${attempt} failed: ${f.cause}: ${f.detail}; next attempt in ${Math.round(retryInMs / 1000)} s`);
@@ -497,8 +508,10 @@ export class IkeSession implements IkeContext {
   private respondOn(msg: IkeMessage, m: TaskManager, now: number): Answer {
     if (m === this.ike) return respond(this, msg, m, now);
     // A replaced IKE SA only goes away: the gateway's DELETE of it ends it; anything else gets an empty answer.
+    // The DELETE of the re-authenticating SA ends that attempt (tried again later), so it never stays half done.
     const deletesIt = msg.exchange === ExchangeType.INFORMATIONAL && (msg.encrypted ?? []).some((p) => p.kind === 'D' && p.protocolId === ProtocolId.IKE);
-    return deletesIt ? { payloads: [], after: () => this.retire(m) } : { payloads: [] };
+    if (!deletesIt) return { payloads: [] };
+    return { payloads: [], after: (t) => (m === this.reauthing ? this.reauthFailed(failure('GATEWAY_ERROR', 'gateway deleted the new IKE SA'), false, t) : this.retire(m)) };
   }
 
   private taskFailed(task: Task, f: IkeFailure | undefined, deleteSa: boolean, m: TaskManager, now: number): void {

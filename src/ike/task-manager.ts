@@ -134,6 +134,9 @@ export class TaskManager {
 
   onRequest(h: IkeHeader, bytes: Uint8Array, now: number): void {
     if (!this.sa.cipherIn) return this.ports.drop('request without an IKE SA');
+    // A half-open SA (IKE_AUTH not done): whoever answered IKE_SA_INIT could have sent it. Not
+    // answered, not acted on (strongSwan as initiator does the same).
+    if (!this.sa.peerAuthenticated) return this.ports.drop('gateway request before the gateway is authenticated', exchangeName(h.exchange));
     const retransmitted = this.lastAnswer !== undefined && h.messageId === this.lastAnswer.messageId;
     if (!retransmitted && h.messageId !== this.peerNextId) return this.ports.drop('gateway request outside the window', `#${h.messageId}`);
     const decoded = decodeMessage(bytes, this.sa.cipherIn);

@@ -68,8 +68,6 @@ export interface WriteOptions {
   items?: { topic: string; QoS?: number }[];
 }
 
-/** Control packets (PUBACK, SUBSCRIBE, PINGREQ ...) may go beyond the publish budget by this much. */
-const CONTROL_SLACK = 512;
 const READ_CHUNK = 2048;
 
 export class MQTTClient {
@@ -131,7 +129,7 @@ export class MQTTClient {
         open: () => this.open(),
         shut: () => this.shut(),
         send: (bytes) => this.connection?.send(bytes),
-        room: () => Math.max(0, this.limits.queueBytes + CONTROL_SLACK - (this.connection?.pending ?? 0)),
+        pending: () => this.connection?.pending ?? 0,
         deliver: (m) => this.deliver(m),
         control: (m) => {
           this.callApp('onControl', () => this.options.onControl?.call(this, m));

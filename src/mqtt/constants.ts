@@ -53,4 +53,5 @@ export type MqttErrorName =
   | 'connection-lost'
   | 'connect-timeout'
   | 'ping-timeout'
-  | 'ack-timeout';
+  | 'ack-timeout'
+  | 'outbox-full';

@@ -9,6 +9,10 @@
  *
  * QoS 1 messages wait in a bounded queue (drop-oldest, every drop counted and reported) until
  * the broker's PUBACK; a broken connection sends them again with DUP on the next one.
+ *
+ * What the driver has not handed to the socket yet is bounded too, for every packet type: PUBLISH
+ * waits for room, and a control packet (PUBACK, SUBSCRIBE, PINGREQ ...) that finds none means the
+ * broker stopped taking bytes: the connection fails ('outbox-full') and the backoff brings the next.
  */
 import { Backoff, cappedBackoff } from '../util/backoff.ts';
 import { DropCounter, type Logger } from '../util/log.ts';
@@ -41,6 +45,8 @@ export interface MqttLimits {
   ackTimeoutMs: number;
   retryMinMs: number;
   retryMaxMs: number;
+  /** A connection that stayed up this long starts the reconnect backoff afresh when it ends. */
+  stableMs: number;
 }
 
 export const DEFAULT_LIMITS: Readonly<MqttLimits> = Object.freeze({
@@ -55,7 +61,11 @@ export const DEFAULT_LIMITS: Readonly<MqttLimits> = Object.freeze({
   ackTimeoutMs: 30_000,
   retryMinMs: 1000,
   retryMaxMs: 300_000,
+  stableMs: 60_000,
 });
+
+/** Control packets (PUBACK, SUBSCRIBE, PINGREQ ...) may go beyond the publish budget by this much. */
+export const CONTROL_SLACK = 512;
 
 export interface MqttSessionConfig {
   clientId: Uint8Array;
@@ -101,8 +111,8 @@ export interface MqttSessionPorts {
   /** Close the transport (no transportDown follows). */
   shut(now: number): void;
   send(bytes: Uint8Array, now: number): void;
-  /** Bytes the driver can take now without exceeding its bounded buffer. */
-  room(): number;
+  /** Bytes handed to send() that the socket has not taken yet. */
+  pending(): number;
   deliver(message: InboundMessage, now: number): void;
   control(message: ControlMessage, now: number): void;
   error(error: MqttError, now: number): void;
@@ -160,7 +170,9 @@ export class MqttSession {
   private nextId = 1;
   private retryAt: number | undefined;
   private openedAt = 0;
-  private lastSentAt = 0;
+  private connectedAt = 0;
+  private lastSentAt = 0; // when the socket last took bytes (queued ones have not left)
+  private unsent = 0; // pending() after our last look: less now means bytes left
   private pingSentAt: number | undefined;
   readonly counters: MqttCounters = { connects: 0, failures: 0, published: 0, acknowledged: 0, resent: 0, received: 0, duplicates: 0, dropped: 0, pings: 0 };
 
@@ -216,7 +228,6 @@ export class MqttSession {
   input(bytes: Uint8Array, now: number): void {
     if (this.phase !== 'connecting' && this.phase !== 'connected') return;
     const error = this.reader.feed(bytes, (p) => {
-      this.pingSentAt = undefined; // any packet shows the broker is there
       this.onPacket(p, now);
       return this.phase === 'connecting' || this.phase === 'connected';
     });
@@ -225,6 +236,7 @@ export class MqttSession {
 
   /** The driver has room again: send what waits. */
   writable(now: number): void {
+    this.noteSent(now);
     if (this.phase === 'connected') this.pump(now);
   }
 
@@ -368,6 +380,8 @@ export class MqttSession {
         return this.ports.control({ operation: UNSUBACK, id: p.id }, now);
       }
       case PINGRESP:
+        // Only the answer clears the ping: other packets arriving say nothing of ours leaving.
+        this.pingSentAt = undefined;
         return this.ports.control({ operation: PINGRESP }, now);
       default:
         // CONNACK twice, QoS 2 flows we never asked for, or packets only clients send.
@@ -378,7 +392,7 @@ export class MqttSession {
   private connected(sessionPresent: boolean, now: number): void {
     this.phase = 'connected';
     this.counters.connects++;
-    this.backoff.reset();
+    this.connectedAt = now;
     this.retiredIds.clear();
     if (!sessionPresent) {
       this.recentIds.length = 0; // a fresh session: the broker resends nothing
@@ -394,7 +408,7 @@ export class MqttSession {
     this.unsubscribes.clear();
     if (stale.length) this.sendUnsubscribe(stale, now);
     const unsynced = [...this.subscriptions].filter(([, s]) => !s.synced).map(([topic, s]) => ({ topic, topicBytes: s.topicBytes, qos: s.qos }));
-    if (unsynced.length) this.sendSubscribe(unsynced, now);
+    if (unsynced.length && this.phase === 'connected') this.sendSubscribe(unsynced, now); // a full outbox may have ended it
     this.pump(now);
   }
 
@@ -426,7 +440,7 @@ export class MqttSession {
       if (m.sentAt !== undefined) { i++; continue; }
       if (m.qos === 1 && inflight >= l.inflight) return;
       const bytes = encodePublish({ topic: m.topicBytes, payload: m.payload, qos: m.qos, retain: m.retain, dup: m.dup, id: m.id || undefined });
-      if (bytes.length > this.ports.room()) return;
+      if (this.ports.pending() + bytes.length > l.queueBytes) return;
       this.counters.published++;
       if (m.qos === 0) {
         this.queue.splice(i, 1);
@@ -437,7 +451,7 @@ export class MqttSession {
         inflight++;
         i++;
       }
-      this.write(bytes, now);
+      this.send(bytes, now);
     }
   }
 
@@ -455,9 +469,29 @@ export class MqttSession {
     return id;
   }
 
+  /**
+   * A control packet: it may use the slack beyond the publish budget; one that does not fit means
+   * the broker stopped reading (a packet on an empty outbox always goes: CONNECT, a big SUBSCRIBE).
+   */
   private write(bytes: Uint8Array, now: number): void {
-    this.lastSentAt = now;
+    const pending = this.ports.pending();
+    if (pending > 0 && pending + bytes.length > this.config.limits.queueBytes + CONTROL_SLACK) {
+      return this.fail('outbox-full', `${pending} bytes not taken by the connection`, now);
+    }
+    this.send(bytes, now);
+  }
+
+  private send(bytes: Uint8Array, now: number): void {
+    this.unsent += bytes.length;
     this.ports.send(bytes, now);
+    this.noteSent(now);
+  }
+
+  /** Keepalive counts from when bytes leave, not when they are queued: a stuck connection pings. */
+  private noteSent(now: number): void {
+    const pending = this.ports.pending();
+    if (pending < this.unsent) this.lastSentAt = now;
+    this.unsent = pending;
   }
 
   /** Non-zero 16-bit ids not held by a message in the queue, a pending (UN)SUBSCRIBE or a retired one. */
@@ -479,7 +513,10 @@ export class MqttSession {
 
   /** Ends this connection with a named error and schedules the next one. */
   private fail(name: MqttErrorName, detail: string, now: number, shut = true): void {
+    // Only a connection that stayed up is a success: a broker that accepts then drops backs off.
+    if (this.phase === 'connected' && now - this.connectedAt >= this.config.limits.stableMs) this.backoff.reset();
     if (shut) this.ports.shut(now);
+    this.unsent = 0;
     this.phase = 'waiting';
     this.counters.failures++;
     this.reader.reset();

@@ -84,15 +84,19 @@ export function defineTunnelTests(host: DeviceHost): void {
     { name: 'no common ESP proposal', gateway: { espProposals: ['aes256-sha512'] }, config: {}, cause: /NO_PROPOSAL_CHOSEN/ },
   ];
   for (const f of failures) {
-    labTest(`tunnel [${host.name}]: ${f.name} ends in a clear error; the device goes on trying at its longest interval, no crash, no busy loop`, async (t) => {
-      // Two quick attempts, then the gateway's refusal counts as permanent: waits at the cap (6 s here, 30 min by default).
+    labTest(`tunnel [${host.name}]: ${f.name} ends in a clear error; the device goes on trying (at its longest interval when the refusal is authenticated), no crash, no busy loop`, async (t) => {
+      // Two quick attempts, then a refusal the gateway authenticated counts as permanent: waits at the cap
+      // (6 s here, 30 min by default). strongSwan's AUTHENTICATION_FAILED comes without its AUTH (RFC 7296
+      // 2.21.2), so it may be forged: the normal backoff (5 s here, growing to the cap).
       const { device } = await bringUp(t, host, f.gateway, { ...f.config, maxAttempts: 2, retryInterval: 5, retryMaxInterval: 6, ikeRetransmitTries: 2 });
       const first = (await device.waitFor((e) => e.type === 'ike-error', 60_000, 'an IKE error')) as Ev<'ike-error'>;
       assert.match(`${first.cause} ${first.detail}`, f.cause);
       const second = (await device.waitFor((e) => e.type === 'ike-error' && e.attempt === 2, 60_000, 'the second attempt failing')) as Ev<'ike-error'>;
       const failedAt = Date.now();
-      assert.equal(second.permanent, true, 'the gateway refuses this configuration');
-      assert.ok(second.retryInMs >= 4800 && second.retryInMs <= 7200, `the longest wait, 6 s ± 20 %: ${second.retryInMs}`);
+      const trusted = second.cause !== 'AUTHENTICATION_FAILED';
+      assert.equal(second.permanent, trusted, trusted ? 'the gateway refuses this configuration' : 'an unauthenticated refusal is not taken as permanent');
+      const [low, high] = trusted ? [4800, 7200] : [4000, 6000];
+      assert.ok(second.retryInMs >= low && second.retryInMs <= high, `${trusted ? 'the longest wait, 6 s' : 'the normal backoff, 5 s'} ± 20 %: ${second.retryInMs}`);
       await device.waitFor((e) => e.type === 'ike-connecting' && e.attempt === 3, 30_000, 'a third attempt: the device never gives up');
       assert.ok(Date.now() - failedAt >= 4000, `no busy loop: the third attempt waited ${Date.now() - failedAt} ms`);
       assert.ok(!device.events.some((e) => e.type === 'child-up'));
@@ -100,6 +104,18 @@ export function defineTunnelTests(host: DeviceHost): void {
       await device.stop();
     });
   }
+
+  labTest(`tunnel [${host.name}]: a PSK with a backslash and a double quote reaches strongSwan as written: the tunnel comes up`, async (t) => {
+    // swanctl.conf's lexer drops a backslash it does not see escaped: the gateway would load another secret.
+    const psk = 'lab-psk \\ with "quotes" and a trailing backslash \\';
+    const { lab, device } = await bringUp(t, host, { psk }, { psk, probeTarget: '198.51.100.10:7', probeCount: 5 });
+    await device.waitFor((e) => e.type === 'child-up', 60_000, 'the tunnel');
+    const result = (await device.waitFor((e) => e.type === 'probe-result', 30_000, 'the probe')) as Ev<'probe-result'>;
+    assert.equal(result.received, 5);
+    assert.equal(ikeSas(await lab.gateway.listSas()).length, 1);
+    assert.ok(!device.events.some((e) => e.type === 'ike-error'), 'no AUTHENTICATION_FAILED');
+    await device.stop();
+  });
 
   labTest(`tunnel [${host.name}]: a gateway under load that demands a COOKIE still yields a tunnel`, async (t) => {
     // strongSwan 5.9 turns cookies off at threshold 0; at 1, one half-open SA makes it demand them.

@@ -19,7 +19,12 @@ export interface GatewayOptions {
   pool: string;
   /** DNS servers handed out in CP replies. */
   dns: string[];
-  /** The private network behind the gateway. */
+  /**
+   * The private network behind the gateway (CIDRs). Each must contain an address of the gateway
+   * (the lab's: 198.51.100.1): kernel-libipsec installs the route of each outbound policy with a
+   * source address inside its local TS, fails without one, and the CHILD SA is then refused as
+   * TS_UNACCEPTABLE. The lab refuses such a localTs at start (checkLocalTs).
+   */
   localTs: string[];
   ikeRekeyTime: number; // s, 0 = never
   /** s the IKE SA may outlive rekey_time while a rekey is retried (strongSwan default, 0 here: 10% of rekey_time). */
@@ -160,12 +165,43 @@ export function swanctlConf(o: GatewayOptions): string {
     '  ike-device {',
     `    id-gateway = ${o.localId}`,
     `    id-device = ${o.remoteId}`,
-    `    secret = "${o.psk.replace(/"/g, '\\"')}"`,
+    `    secret = ${swanctlString(o.psk)}`,
     '  }',
     '}',
     '',
   ];
   return lines.join('\n');
+}
+
+/**
+ * A value as a double-quoted swanctl.conf string: strongSwan's lexer takes the character after a
+ * backslash as it is (dropping the backslash), so both `\` and `"` are escaped. Control characters
+ * are refused rather than guessed at.
+ */
+export function swanctlString(value: string): string {
+  if (/[\x00-\x1f\x7f]/.test(value)) throw new Error('swanctl.conf string with a control character: not supported by the lab');
+  return `"${value.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
+}
+
+/** Refuses a localTs with an entry that holds none of `gatewayAddresses` (see GatewayOptions.localTs). */
+export function checkLocalTs(localTs: readonly string[], gatewayAddresses: readonly string[]): void {
+  for (const ts of localTs) {
+    if (!gatewayAddresses.some((a) => cidrContains(ts, a))) {
+      throw new Error(`gateway localTs ${ts} holds no address of the gateway (${gatewayAddresses.join(', ')}): kernel-libipsec could not install its route and the CHILD SA would fail as TS_UNACCEPTABLE`);
+    }
+  }
+}
+
+function cidrContains(cidr: string, address: string): boolean {
+  const [net, bits = '32'] = cidr.split('/');
+  const toU32 = (a: string): number | undefined => {
+    const p = a.split('.').map(Number);
+    return p.length === 4 && p.every((x) => Number.isInteger(x) && x >= 0 && x <= 255) ? ((p[0]! << 24) | (p[1]! << 16) | (p[2]! << 8) | p[3]!) >>> 0 : undefined;
+  };
+  const n = toU32(net!), a = toU32(address), b = Number(bits);
+  if (n === undefined || a === undefined || !Number.isInteger(b) || b < 0 || b > 32) throw new Error(`gateway localTs ${cidr}: expected an IPv4 CIDR`);
+  const mask = b === 0 ? 0 : (0xffffffff << (32 - b)) >>> 0;
+  return ((n & mask) >>> 0) === ((a & mask) >>> 0);
 }
 
 /** One charon-systemd in a namespace, with its config, vici socket and log in its own folder. */

@@ -15,7 +15,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import readline from 'node:readline';
 import type { ManifestConfig } from '../../src/config/validate.ts';
 import { nsRun } from './netns.ts';
-import { Charon, charonConf, type GatewayOptions } from './strongswan.ts';
+import { Charon, charonConf, swanctlString, type GatewayOptions } from './strongswan.ts';
 import { ikeSas } from './vici-text.ts';
 
 export const INITIATOR_CONNECTION = 'gateway';
@@ -78,7 +78,7 @@ export function initiatorSwanctlConf(o: InitiatorOptions): string {
     '  ike-gateway {',
     `    id-device = ${g.remoteId}`,
     `    id-gateway = ${g.localId}`,
-    `    secret = "${g.psk.replace(/"/g, '\\"')}"`,
+    `    secret = ${swanctlString(g.psk)}`,
     '  }',
     '}',
     '',

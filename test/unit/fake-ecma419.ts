@@ -84,6 +84,8 @@ export class FakeClock {
 export class ServerConnection {
   readonly received: Uint8Array[] = [];
   closed = false;
+  /** The server stopped reading (its receive window closed): the client's bytes stay in its send buffer. */
+  stalled = false;
   onData: (bytes: Uint8Array) => void = () => {};
   onClose: () => void = () => {};
 
@@ -169,6 +171,7 @@ export class FakeTcp implements TcpSocket {
     this.writableLeft -= bytes.length;
     this.written.push(bytes);
     this.net.clock.defer(() => {
+      if (this.server?.stalled) return; // never taken: the room they hold does not come back
       this.server?.fromClient(bytes);
       if (this.state !== 'open') return;
       this.writableLeft += bytes.length; // the peer took them: room again

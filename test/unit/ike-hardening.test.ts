@@ -12,7 +12,9 @@ import {
 import { MAX_PAYLOADS } from '../../src/ike/codec/chain.ts';
 import { buildIpv4Packet, PROTO_UDP } from '../../src/ip/ipv4.ts';
 import { buildUdp } from '../../src/ip/udp.ts';
-import { Rig } from './ike-session-rig.ts';
+import { MAX_RETIRING } from '../../src/ike/child-sa-table.ts';
+import { MIN_AUTH_LIFETIME_MS } from '../../src/ike/session.ts';
+import { Rig, withMarker } from './ike-session-rig.ts';
 
 const initRequests = (r: Rig) => r.sent.filter((s) => s.port === 'ike' && s.payload[18] === ExchangeType.IKE_SA_INIT);
 
@@ -213,4 +215,112 @@ test('idle cost: a rekey exchange is the liveness check; no DPD on top of it whe
   r.runUntil(r.now + 3 * 3600_000 + 1000);
   assert.equal(r.events.filter((e) => e.type === 'child-rekeyed').length, 3, 'a CHILD SA rekey every hour');
   assert.equal(r.session.counters.dpdRequests, 0, 'each answered rekey proved the gateway alive: no DPD paid for');
+});
+
+// ---- issue 18 (M4): nothing from a gateway that has not proved itself is acted on ----
+
+const isAuth = (m: { exchange: number; response: boolean }) => m.exchange === ExchangeType.IKE_AUTH && !m.response;
+
+test('a request on a half-open IKE SA (IKE_SA_INIT done, IKE_AUTH not): dropped, not answered, not acted on, counted', () => {
+  // Whoever answered IKE_SA_INIT holds its keys without knowing the PSK: the fake gateway that leaves IKE_AUTH unanswered.
+  const r = new Rig({ silentAuth: true }, {}, { restartDelayMs: 1000 }).start();
+  assert.ok(r.gw.received.some(isAuth), 'IKE_AUTH is out');
+  const sent = r.sent.length;
+  for (let i = 0; i < 5; i++) r.inject(r.gw.deleteIke());
+  r.inject(r.gw.request([]));
+  r.inject(r.gw.request([notifyPayload(NotifyType.REKEY_SA, new Uint8Array(0), ProtocolId.ESP, new Uint8Array(4))], ExchangeType.CREATE_CHILD_SA));
+  assert.equal(r.sent.length, sent, 'no answer');
+  assert.equal(r.session.state, 'connecting', 'still waiting for IKE_AUTH: no restart');
+  assert.equal(r.session.counters.peerRequests, 0);
+  assert.equal(r.session.dropCounts()['gateway request before the gateway is authenticated'], 7);
+  assert.ok(!r.events.some((e) => e.type === 'ike-error' || e.type === 'ike-down'));
+  // Over 30 min the attempts follow the backoff of an unanswered IKE_AUTH, not one per forged DELETE.
+  while (r.now < 1_800_000) {
+    r.runUntil(r.now + 1000);
+    if (r.gw.sa) r.inject(r.gw.deleteIke());
+  }
+  assert.ok(r.session.counters.attempts <= 10, `${r.session.counters.attempts} attempts in 30 min`);
+});
+
+test('re-authentication: a DELETE on the new IKE SA before its gateway is authenticated is dropped; the re-authentication completes', () => {
+  const r = new Rig({ authLifetime: 400 }).start();
+  const first = r.session.ikeSa!;
+  // Re-authentication starts 60 s before the 400 s run out; its IKE_AUTH goes unanswered for now.
+  r.runUntil(339_000);
+  r.gw.o.silentAuth = true;
+  r.runUntil(340_500);
+  assert.equal(r.gw.received.filter(isAuth).length, 2, 'the re-authentication sent its IKE_AUTH');
+  const sent = r.sent.length;
+  r.inject(r.gw.deleteIke()); // on the newest SA at the gateway: the one re-authenticating
+  assert.equal(r.sent.length, sent, 'not answered');
+  assert.equal(r.session.dropCounts()['gateway request before the gateway is authenticated'], 1);
+  r.gw.o.silentAuth = false;
+  r.runUntil(r.now + 10_000); // IKE_AUTH's retransmission is answered
+  assert.ok(r.last('ike-reauthenticated'), 're-authenticated');
+  assert.notEqual(r.session.ikeSa, first);
+  assert.equal(r.session.state, 'established');
+});
+
+test('re-authentication: the gateway deleting the new IKE SA (once it is authenticated) ends that attempt, and re-authentication runs again', () => {
+  const r = new Rig({ authLifetime: 400 }).start();
+  r.runUntil(339_000);
+  // Drive the new SA's exchanges by hand, so its DELETE can come between IKE_AUTH's answer and the turn that installs it.
+  r.gatewayAlive = false;
+  r.runUntil(340_000);
+  const init = r.sent.at(-1)!;
+  assert.equal(init.payload[18], ExchangeType.IKE_SA_INIT);
+  r.session.input(r.gw.handle(init.payload)!, 'ike', r.now);
+  r.runUntil(r.now + 50);
+  const auth = r.sent.filter((s) => s.port === 'nat-t' && s.payload.length > 4 && s.payload[4 + 18] === ExchangeType.IKE_AUTH).at(-1)!;
+  assert.ok(auth && auth.at >= 340_000, 'the re-authentication sent its IKE_AUTH');
+  r.session.input(withMarker(r.gw.handle(auth.payload.subarray(4))!), 'nat-t', r.now);
+  r.session.input(withMarker(r.gw.deleteIke()), 'nat-t', r.now);
+  r.gatewayAlive = true;
+  r.runUntil(r.now + 15_000);
+  assert.equal(r.session.state, 'established');
+  assert.ok(r.last('ike-reauthenticated'), 'tried again and re-authenticated');
+});
+
+test('AUTHENTICATION_FAILED without the gateway\'s AUTH is unauthenticated (RFC 7296 2.21.2): retried on the normal backoff, not the permanent one', () => {
+  const r = new Rig({ authError: NotifyType.AUTHENTICATION_FAILED }).start();
+  r.runUntil(r.now + 600_000);
+  const errors = r.events.filter((e) => e.type === 'ike-error');
+  assert.ok(errors.length >= 4);
+  assert.ok(errors.every((e) => e.cause === 'AUTHENTICATION_FAILED' && !e.permanent), 'never permanent');
+  // 3 quick attempts, then 60 s growing (not the 1,800 s cap at once).
+  const slow = errors.find((e) => e.attempt === 3)!;
+  assert.ok(slow.retryInMs >= 48_000 && slow.retryInMs <= 72_000, `after the quick attempts: ${slow.retryInMs} ms`);
+  // A refusal the gateway signed (its AUTH verified) is trusted: permanent.
+  const t = new Rig({ authError: NotifyType.TS_UNACCEPTABLE }).start();
+  t.runUntil(t.now + 60_000);
+  assert.equal(t.events.filter((e) => e.type === 'ike-error').at(-1)?.permanent, true);
+});
+
+test(`AUTH_LIFETIME below ${MIN_AUTH_LIFETIME_MS / 1000} s is taken as that: no back-to-back re-authentication`, () => {
+  for (const lifetime of [0, 1]) {
+    const r = new Rig({ authLifetime: lifetime }).start();
+    r.runUntil(r.now + 20_000);
+    assert.equal(r.events.filter((e) => e.type === 'ike-reauthenticated').length, 0, `AUTH_LIFETIME ${lifetime}: none in 20 s`);
+    r.runUntil(MIN_AUTH_LIFETIME_MS + 1000);
+    assert.equal(r.events.filter((e) => e.type === 'ike-reauthenticated').length, 1, 'one before the floor runs out');
+    assert.equal(r.session.state, 'established');
+  }
+});
+
+test(`replaced CHILD SA pairs the gateway never deletes are kept ${MAX_RETIRING} at most, the newest`, () => {
+  const r = new Rig().start();
+  const spis: number[] = [];
+  for (let i = 0; i < 50; i++) {
+    const gw = r.gw.sa!;
+    spis.push(r.child!.spiIn);
+    const { request, spi } = r.gw.rekeyChildRequest();
+    r.inject(request);
+    gw.espSpiR = spi; // and never a DELETE of the old pair
+    r.runUntil(r.now + 60_000);
+  }
+  assert.equal(r.events.filter((e) => e.type === 'child-rekeyed').length, 50);
+  assert.equal(r.children.all().length, 1 + MAX_RETIRING);
+  assert.deepEqual(r.children.all().slice(1).map((c) => c.spiIn), spis.slice(-MAX_RETIRING), 'the newest replaced pairs');
+  assert.equal(r.children.inbound(spis[0]!), undefined, 'the oldest went');
+  assert.equal(r.session.state, 'established');
 });

@@ -57,6 +57,8 @@ export interface FakeGatewayOptions {
   idReserved?: [number, number, number];
   /** RFC 4478: tell the device to re-authenticate within this many seconds. */
   authLifetime?: number;
+  /** Leave IKE_AUTH unanswered: IKE_SA_INIT done, its keys held, no PSK proven (a man in the middle). */
+  silentAuth?: boolean;
 }
 
 interface GwSa {
@@ -110,7 +112,7 @@ export class FakeGateway {
     this.received.push(msg);
     if (msg.response) return undefined;
     if (isInit) return this.init(msg, bytes);
-    if (msg.exchange === ExchangeType.IKE_AUTH) return this.auth(msg);
+    if (msg.exchange === ExchangeType.IKE_AUTH) return this.o.silentAuth ? undefined : this.auth(msg);
     if (msg.exchange === ExchangeType.CREATE_CHILD_SA && this.o.rekeyNonceR) return this.acceptChildRekey(msg, this.o.rekeyNonceR);
     if (msg.exchange === ExchangeType.CREATE_CHILD_SA) return this.encrypted(msg.exchange, msg.messageId, true, [notifyPayload(this.o.rekeyError ?? NotifyType.NO_PROPOSAL_CHOSEN)]);
     // INFORMATIONAL from the initiator: empty answer.

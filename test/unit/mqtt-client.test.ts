@@ -308,3 +308,55 @@ test('an app callback that throws does not break the session', () => {
   assert.ok(client.connected);
   assert.deepEqual(broker.sent(PUBACK).map((p) => p.id), [3]);
 });
+
+test('a broker that stops reading while it keeps sending QoS 1: the outbox stays bounded, the session fails (outbox-full) and reconnects after a backoff', () => {
+  const { broker, client, seen, connected, clock, net } = rig({ keepalive: 0, limits: { queueBytes: 1024 } });
+  net.sendBuffer = 1024;
+  assert.ok(connected());
+  const first = broker.last;
+  first.conn.stalled = true;
+  for (let i = 0; i < 5000 && !seen.errors.length; i++) {
+    first.publish('cmd', 'x', { qos: 1, id: (i % 65535) + 1 });
+    clock.settle();
+  }
+  assert.equal(seen.errors[0]?.name, 'outbox-full');
+  assert.equal(first.conn.closed, true, 'the stuck connection was closed');
+  // 256 PUBACKs fill the socket's 1,024 B, then at most 1,024 + 512 B wait in the outbox.
+  assert.ok(client.counters.received <= 256 + (1024 + 512) / 4 + 1, `${client.counters.received} messages taken before it failed`);
+  const retry = seen.events.find((e): e is Extract<MqttEvent, { type: 'mqtt-retry' }> => e.type === 'mqtt-retry');
+  assert.ok(retry && retry.inMs >= 800, 'the next connection waits for the backoff');
+  assert.ok(clock.until(() => client.connected && broker.connections.length === 2));
+});
+
+test('keepalive notices a stuck connection although the broker keeps sending: queued bytes are not sent, and only PINGRESP answers a ping', () => {
+  for (const qos of [0, 1] as const) {
+    const { broker, seen, connected, clock, net } = rig({ keepalive: 30_000, limits: { pingTimeoutMs: 10_000 } });
+    net.sendBuffer = 64; // the socket's buffer fills after 16 PUBACKs; the rest waits in the client
+    assert.ok(connected());
+    broker.last.conn.stalled = true; // its receive window closed: nothing of ours leaves
+    for (let i = 0; i < 60 && !seen.errors.length; i++) {
+      broker.last.publish('cmd', 'x', { qos, id: qos ? i + 1 : undefined });
+      clock.advance(1000);
+    }
+    assert.equal(seen.errors[0]?.name, 'ping-timeout', `QoS ${qos} traffic from the broker`);
+    // QoS 0: nothing left since 0 s; QoS 1: the last PUBACK the socket took at 16 s. Then keepalive + ping timeout.
+    assert.ok(clock.now <= (qos ? 16_000 : 0) + 41_000, `noticed at ${clock.now} ms`);
+  }
+});
+
+test('a broker that accepts then drops: the backoff keeps growing; a connection that stayed up starts it afresh', () => {
+  const { client, seen, clock, net } = rig({ keepalive: 0, limits: { retryMinMs: 1000, retryMaxMs: 300_000, stableMs: 60_000 } });
+  let connects = 0;
+  while (clock.now < 3_600_000) {
+    clock.advance(500);
+    if (client.connected) { connects++; net.breakAll(); }
+  }
+  assert.ok(connects <= 20, `${connects} connections in an hour (a reset on every CONNACK: ~3,000)`);
+  // Now the broker keeps the connection for two minutes: the next wait is the shortest again.
+  assert.ok(clock.until(() => client.connected, 400_000));
+  clock.advance(120_000);
+  net.breakAll();
+  clock.settle();
+  const waits = seen.events.filter((e): e is Extract<MqttEvent, { type: 'mqtt-retry' }> => e.type === 'mqtt-retry');
+  assert.ok(waits.at(-1)!.inMs <= 1200, `after a stable connection: ${waits.at(-1)!.inMs} ms`);
+});

@@ -9,6 +9,9 @@ import type { EspSuite } from '../../src/crypto/suites.ts';
 import { parseSuite as suiteOf } from './net-suites.ts';
 import { EspOutboundSa } from '../../src/esp/index.ts';
 import { innerMtu, linkBytes, pathOf, tcpMss } from '../../src/net/path.ts';
+import { CATALOG } from '../../src/crypto/catalog.ts';
+import { IpStack } from '../../src/ip/stack.ts';
+import { MIN_PEER_MRU } from '../../src/ppp/lcp.ts';
 import { DropCounter, silentLogger } from '../../src/util/log.ts';
 import { seededRandom } from './tcp-rig.ts';
 
@@ -46,4 +49,13 @@ for (const [name, udpEncap, mss] of CASES) {
 
 test('a smaller PPP MTU shrinks the MSS with it', () => {
   assert.equal(tcpMss(pathOf(suiteOf('aes128gcm16'), 1280, true)), 1178);
+});
+
+test(`the smallest peer MRU LCP accepts (${MIN_PEER_MRU}) is exactly what the tunnel needs: every ESP suite carries a 68-byte inner packet at it, not all one byte below`, () => {
+  const suites: EspSuite[] = CATALOG.encr.flatMap((encr): EspSuite[] => (encr.aead ? [{ encr, integ: undefined, dh: undefined }] : CATALOG.integ.map((integ) => ({ encr, integ, dh: undefined }))));
+  const at = (linkMtu: number) => suites.map((s) => innerMtu(pathOf(s, linkMtu, true)));
+  assert.ok(at(MIN_PEER_MRU).every((m) => m >= 68), `inner MTUs at ${MIN_PEER_MRU}: ${at(MIN_PEER_MRU)}`);
+  assert.ok(at(MIN_PEER_MRU - 1).some((m) => m < 68), `at ${MIN_PEER_MRU - 1}: ${at(MIN_PEER_MRU - 1)}`);
+  const ip = new IpStack({ log: silentLogger() }, { transmit: () => {} } as never);
+  for (const m of at(MIN_PEER_MRU)) assert.doesNotThrow(() => ip.setMtu(m));
 });

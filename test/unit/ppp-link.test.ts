@@ -8,6 +8,7 @@ import { Automaton, DEFAULT_TIMING, type OptionsHandler, type Verdict } from '..
 import { chapMd5Response } from '../../src/ppp/auth.ts';
 import { DEFAULT_FRAMING, HdlcDecoder, encodeFrame, parseFrame } from '../../src/ppp/hdlc.ts';
 import { pppSection, type PppManifest } from '../../src/ppp/config.ts';
+import { MIN_PEER_MRU } from '../../src/ppp/lcp.ts';
 import { PppLink, type PppEvent, type PppTuning } from '../../src/ppp/link.ts';
 
 /** The manifest keys of PPP, plus tuning, as these tests write them. */
@@ -96,6 +97,8 @@ function makeLink(wire: Wire, side: 'a' | 'b', config: Partial<PppConfig> = {}, 
 
 interface PeerOptions {
   auth?: 'pap' | 'chap';
+  /** The MRU it asks for (taking the value a Nak suggests). */
+  mru?: number;
   user?: string;
   password?: string;
   address?: number[];
@@ -123,6 +126,7 @@ class TestPeer implements Endpoint {
       reset: () => {},
       request: () => {
         const out: ConfigOption[] = [option(5, [0x11, 0x22, 0x33, 0x44])];
+        if (opts.mru !== undefined) out.push(option(1, [opts.mru >> 8, opts.mru & 0xff]));
         if (opts.auth === 'pap') out.push(option(3, [0xc0, 0x23]));
         if (opts.auth === 'chap') out.push(option(3, [0xc2, 0x23, 5]));
         return out;
@@ -130,7 +134,9 @@ class TestPeer implements Endpoint {
       judge: (): Verdict => ({ kind: 'ack' }),
       peerAcked: () => {},
       acked: () => {},
-      naked: () => {},
+      naked: (options) => {
+        for (const o of options) if (o.type === 1 && o.data.length === 2) opts.mru = (o.data[0]! << 8) | o.data[1]!;
+      },
       rejected: () => {},
     };
     this.lcp = new Automaton('peer-LCP', lcpHandler, {
@@ -469,4 +475,31 @@ test('link: a looped-back line is detected through the magic number', () => {
   a.link.open(0);
   wire.run(() => finals(a.events).length > 0);
   assert.deepEqual(finals(a.events).map((e) => e.type === 'down' && e.reason), ['serial line looped back']);
+});
+
+test(`link: a peer MRU below what the tunnel needs (${MIN_PEER_MRU}) is refused with a Nak suggesting it; the peer that takes it gets the link`, () => {
+  for (const mru of [128, 147]) {
+    const wire = new Wire();
+    const { link, events } = makeLink(wire, 'a');
+    const peer = new TestPeer(wire.writerB, { mru });
+    wire.b = peer;
+    link.open(0);
+    peer.start(0);
+    wire.run(() => ups(events).length > 0, 5000);
+    const nak = peer.received.find((p) => p.protocol === PROTO_LCP && p.info[0] === 3);
+    assert.ok(nak, `MRU ${mru}: a Configure-Nak`);
+    assert.deepEqual([...nak.info.subarray(4, 8)], [1, 4, MIN_PEER_MRU >> 8, MIN_PEER_MRU & 0xff], 'suggesting the minimum');
+    assert.equal(ups(events).length, 1);
+    assert.equal(link.peerMru, MIN_PEER_MRU);
+  }
+  // At the minimum: acknowledged as it is.
+  const wire = new Wire();
+  const { link, events } = makeLink(wire, 'a');
+  const peer = new TestPeer(wire.writerB, { mru: MIN_PEER_MRU });
+  wire.b = peer;
+  link.open(0);
+  peer.start(0);
+  wire.run(() => ups(events).length > 0, 5000);
+  assert.ok(!peer.received.some((p) => p.protocol === PROTO_LCP && p.info[0] === 3));
+  assert.equal(link.peerMru, MIN_PEER_MRU);
 });

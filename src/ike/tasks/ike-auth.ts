@@ -99,11 +99,13 @@ export class IkeAuthTask implements Task {
     const { settings: s } = this.ctx;
     const a = sa.auth!;
     const error = findErrorNotify(msg);
-    if (error?.notifyType === NotifyType.AUTHENTICATION_FAILED) return failed('AUTHENTICATION_FAILED', 'gateway rejected our authentication (PSK or identity)', false);
     const idr = findIdr(msg);
     const auth = findPayload(msg, 'AUTH');
     if (!idr || !auth) {
-      if (error) return failed(causeOfNotify(notifyName(error.notifyType)), `gateway answered IKE_AUTH with ${printable(notifyName(error.notifyType))}`, false);
+      // Not authenticated (RFC 7296 2.21.2): a wrong PSK or identity of ours, or a forgery by
+      // whoever answered IKE_SA_INIT. Retried on the normal backoff, never taken as permanent.
+      if (error?.notifyType === NotifyType.AUTHENTICATION_FAILED) return failed('AUTHENTICATION_FAILED', 'gateway rejected our authentication (PSK or identity), unauthenticated', false, true);
+      if (error) return failed(causeOfNotify(notifyName(error.notifyType)), `gateway answered IKE_AUTH with ${printable(notifyName(error.notifyType))}, unauthenticated`, false, true);
       return failed('PROTOCOL_ERROR', 'IKE_AUTH response without IDr or AUTH', false);
     }
     const peer: Identity = { type: idr.idType, data: idr.data };
@@ -112,7 +114,9 @@ export class IkeAuthTask implements Task {
     const prf = sa.suite!.prf;
     const octets = signedOctets(prf, a.initResponse, a.nonceI, sa.keys!.skPr, idr.body);
     if (!verifyPskAuth(prf, s.psk, octets, auth.data)) return failed('PEER_AUTH_MISMATCH', 'gateway AUTH does not verify with our PSK', true);
-    // The gateway is authenticated; from here on failures concern the CHILD SA.
+    // The gateway is authenticated: its requests count from now on, and so do its refusals.
+    sa.peerAuthenticated = true;
+    if (error?.notifyType === NotifyType.AUTHENTICATION_FAILED) return failed('AUTHENTICATION_FAILED', 'gateway rejected our authentication (PSK or identity)', true);
     if (error) return failed(causeOfNotify(notifyName(error.notifyType)), `gateway refused the CHILD SA: ${printable(notifyName(error.notifyType))}`, true);
     const esp = acceptEspChoice(s.proposals.esp, findPayload(msg, 'SA'));
     if (!esp.ok) return failed('PROPOSAL_MISMATCH', esp.error, true);
@@ -142,6 +146,6 @@ function findIdr(msg: IkeMessage): Extract<Payload, { kind: 'IDi' | 'IDr' }> | u
   return [...msg.payloads, ...(msg.encrypted ?? [])].find((p): p is Extract<Payload, { kind: 'IDi' | 'IDr' }> => p.kind === 'IDr');
 }
 
-function failed(cause: IkeFailure['cause'], detail: string, deleteSa: boolean): Verdict {
-  return { kind: 'failed', failure: failure(cause, detail), deleteSa };
+function failed(cause: IkeFailure['cause'], detail: string, deleteSa: boolean, unauthenticated?: boolean): Verdict {
+  return { kind: 'failed', failure: failure(cause, detail, unauthenticated), deleteSa };
 }
