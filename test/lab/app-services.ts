@@ -10,7 +10,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
-import { publicKeyOf, signManifest } from '../../scripts/firmware-signer.ts';
+import { publicKeyOf, signFields, signManifest } from '../../scripts/firmware-signer.ts';
 import { nsRun } from './netns.ts';
 import { run, startProcess, stopProcess, waitFor, type LabProcess } from './processes.ts';
 
@@ -32,6 +32,8 @@ export const FIRMWARE_DEFAULT_SIZE = 1 << 20;
 export const LAB_FIRMWARE_SECRET_KEY = createHash('sha256').update('ikelet lab firmware signing key, not secret').digest('hex');
 /** What a lab device lists in firmwareKeys. */
 export const LAB_FIRMWARE_KEY = publicKeyOf(LAB_FIRMWARE_SECRET_KEY);
+/** What services/hostile-http.mjs does by path, /NAME (and /m/NAME: a signed manifest naming /NAME). */
+const HOSTILE_HTTP_MODES = ['endless-headers', 'long-line', 'bad-status', 'bad-length', 'truncated', 'truncated-chunked', 'silent'];
 
 export interface AppServicesOptions {
   /** Size of the image served at first (the manifest names it). */
@@ -93,7 +95,10 @@ export class AppServices {
     await this.startNginx();
     const services = path.resolve('test/lab/services');
     const hostileBroker = startProcess('hostile-broker', 'ip', ['netns', 'exec', this.ns, process.execPath, path.join(services, 'hostile-broker.mjs'), HOSTILE_BROKER_ADDRESS, String(MQTT_PORT)]);
-    const hostileHttp = startProcess('hostile-http', 'ip', ['netns', 'exec', this.ns, process.execPath, path.join(services, 'hostile-http.mjs'), HOSTILE_FIRMWARE_ADDRESS, String(HTTP_PORT)]);
+    // Its /m/NAME manifests are signed with the lab key, so the device goes on to the image and meets NAME there.
+    const signed = path.join(this.dir, 'hostile-manifests.json');
+    fs.writeFileSync(signed, JSON.stringify(Object.fromEntries(HOSTILE_HTTP_MODES.map((mode) => [mode, JSON.stringify(signFields({ version: '9.9.9', size: 65536, sha256: new Uint8Array(32), path: `/${mode}` }, LAB_FIRMWARE_SECRET_KEY))]))));
+    const hostileHttp = startProcess('hostile-http', 'ip', ['netns', 'exec', this.ns, process.execPath, path.join(services, 'hostile-http.mjs'), HOSTILE_FIRMWARE_ADDRESS, String(HTTP_PORT), signed]);
     this.processes.push(hostileBroker, hostileHttp);
     await waitFor('the hostile broker', () => hostileBroker.output().includes('listening') || undefined, 10_000);
     await waitFor('the hostile HTTP server', () => hostileHttp.output().includes('listening') || undefined, 10_000);
