@@ -16,7 +16,7 @@ import { checkManifestShape, mergedConfig } from './manifest.ts';
 export const ESP32_TEMPLATE = 'manifests/esp32/manifest.json';
 export const ESP32_OUT = 'build/esp32';
 /** Moddable modules main.ts imports: resolved by mcconfig, never bundled. */
-const MODDABLE_MODULES = ['mc/config', 'timer', 'time', 'ota', 'ikelet', 'ikelet/uart', 'ikelet/random'];
+const MODDABLE_MODULES = ['mc/config', 'timer', 'time', 'ota', 'preference', 'ikelet', 'ikelet/uart', 'ikelet/random'];
 
 export interface Esp32Build {
   /** Config warnings (defaults worth knowing about). */

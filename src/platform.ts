@@ -44,6 +44,16 @@ export interface Random {
   bytes(length: number): Uint8Array;
 }
 
+/**
+ * A few short strings that survive a reboot (the highest firmware version installed): NVS on the
+ * ESP32 (Moddable's preference module), a file in the simulator. Keys are at most 15 characters.
+ */
+export interface Store {
+  get(key: string): string | undefined;
+  /** Throws when the value could not be kept. */
+  set(key: string, value: string): void;
+}
+
 /** Optional sink for session keys, only wired when the user asks for a key log. */
 export interface KeyLog {
   ikeSa(entry: IkeSaKeys): void;

@@ -8,7 +8,8 @@
  *   sockets    -> device.network (ECMA-419 TCP, UDP, Listener, DNS over the tunnel)
  *   clients    -> device.network.mqtt / .http (ikelet's MQTT and HTTP clients over those sockets),
  *                 each only when the bundle carries it (mqttHost, firmwareHost, `clients`)
- *   firmware   -> the fetcher into Moddable's OTA module, when `firmwareHost` is set
+ *   firmware   -> the fetcher into Moddable's OTA module, when `firmwareHost` is set; the highest
+ *                 version installed (anti-rollback) in NVS through Moddable's preference module
  * build:esp32 compiles this file to build/esp32/main.js; `mc/config` is the manifest's config,
  * validated and completed with defaults at build time (src/config/validate.ts).
  */
@@ -18,8 +19,10 @@ import Time from 'time';
 import UART from 'ikelet/uart';
 import { fillRandom, randomBytes } from 'ikelet/random';
 import OTA from 'ota';
+import Preference from 'preference';
 import { APP_CLIENTS, Logger, neededClients, startAgent } from 'ikelet';
 import { OtaSink } from './ota-sink.ts';
+import { PreferenceStore } from './preference-store.ts';
 import type { ManifestConfig } from '../../src/config/validate.ts';
 import type { Platform } from '../../src/platform.ts';
 
@@ -141,7 +144,8 @@ trace(`ikelet: device.network: ${Object.keys(network).join(', ')}; app clients i
 if (!MQTTClient) trace('ikelet: no device.network.mqtt: the MQTT client is bundled only with mqttHost, or clients ["mqtt"], in the manifest config\n');
 if (!HTTPClient) trace('ikelet: no device.network.http: the HTTP client is bundled only with firmwareHost, or clients ["http"], in the manifest config\n');
 
-// Firmware updates: the manifest from `firmwareHost`, the image in Range requests through the
+// Firmware updates: the manifest from `firmwareHost`, acted on only when signed by a key of
+// `firmwareKeys` and above the version floor kept in NVS; the image in Range requests through the
 // tunnel into the next OTA partition; OtaSink completes it (makes it bootable) only when the
 // SHA-256 over the whole image is the manifest's. Restart into it when the app sees fit.
 const { enabled: firmwareConfigured, ...firmwareSettings } = settings.firmware;
@@ -150,6 +154,7 @@ if (firmwareConfigured && FirmwareFetcher && http) {
     settings: firmwareSettings,
     http,
     sink: new OtaSink(OTA),
+    store: new PreferenceStore(Preference),
     runtime: clients.runtime,
     log: new Logger(platform.log, 'firmware', settings.logLevel),
   }).start();

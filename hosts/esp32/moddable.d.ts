@@ -70,5 +70,14 @@ declare module 'ota' {
   }
 }
 
+/** Moddable's preference module ($(MODULES)/files/preference): small values in NVS, kept across boots. */
+declare module 'preference' {
+  export default class Preference {
+    static get(domain: string, key: string): string | number | boolean | ArrayBuffer | undefined;
+    static set(domain: string, key: string, value: string | number | boolean | ArrayBuffer): void;
+    static delete(domain: string, key: string): void;
+  }
+}
+
 // The device bundle (build/device/ikelet.js), module "ikelet" in the manifest: typed from
 // src/index.ts through `paths` in tsconfig.json.

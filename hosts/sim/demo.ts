@@ -21,10 +21,11 @@ import { HTTPClient } from '../../src/http/client.ts';
 import { utf8 } from '../../src/util/bytes.ts';
 import { loadManifest } from '../../scripts/manifest.ts';
 import { DNS_ADDRESS, Lab, labUnavailableReason } from '../../test/lab/lab.ts';
-import { MQTT_DEVICE, MQTT_OPS, BROKER_ADDRESS, FIRMWARE_ADDRESS } from '../../test/lab/app-services.ts';
+import { MQTT_DEVICE, MQTT_OPS, BROKER_ADDRESS, FIRMWARE_ADDRESS, LAB_FIRMWARE_KEY } from '../../test/lab/app-services.ts';
 import { run, startProcess, stopProcess, type LabProcess } from '../../test/lab/processes.ts';
 import { SimDevice } from './device.ts';
 import { FileSink } from './firmware-file-sink.ts';
+import { FileStore } from './file-store.ts';
 import { ServiceMeter } from './service-meter.ts';
 
 const IMAGE_BYTES = 256 << 10;
@@ -48,7 +49,7 @@ async function demo(): Promise<number> {
     overrides: {
       logLevel: 'warn',
       mqttHost: 'broker.lab.example', mqttClientId: MQTT_DEVICE.user, mqttUser: MQTT_DEVICE.user, mqttPassword: MQTT_DEVICE.password, mqttKeepalive: 20,
-      firmwareHost: 'fw.lab.example', firmwareVersion: '1.0.0',
+      firmwareHost: 'fw.lab.example', firmwareVersion: '1.0.0', firmwareKeys: [LAB_FIRMWARE_KEY],
     },
   }).config;
   say('Starting the lab: a modem emulator, slirp as the carrier (PPP + NAT), a strongSwan gateway, and a private');
@@ -134,15 +135,18 @@ async function demo(): Promise<number> {
     const image = lab.apps!.firmware!;
     say(`Firmware: ${settings.firmware.host} publishes ${image.version} (${image.size >> 10} KiB); this device runs ${settings.firmware.currentVersion}. Telemetry goes on meanwhile.`);
     const sink = new FileSink(path.join(dir, 'firmware.bin'));
+    const store = new FileStore(path.join(dir, 'store.json')); // the floor survives the "reboot" below
     const { enabled: _fwOn, ...fwSettings } = settings.firmware;
     const fetched = new Promise<void>((resolve, reject) => {
       const fetcher = new FirmwareFetcher({
         settings: fwSettings,
         http: { io: HTTPClient, ...clients },
         sink,
+        store,
         runtime: clients.runtime,
         onEvent(e) {
-          if (e.type === 'firmware-manifest') say(`  manifest: version ${e.version}, ${e.size} bytes, ${e.newer ? 'newer: downloading in 64 KiB Range requests' : 'not newer'}`);
+          if (e.type === 'firmware-manifest') say(`  manifest: version ${e.version}, ${e.size} bytes, ${e.newer ? 'newer than this device\'s floor' : 'not newer'}`);
+          if (e.type === 'firmware-signature') say(`  manifest: Ed25519 signature verified with firmwareKeys[${e.keyIndex}] (${e.key.slice(0, 16)}…): downloading in 64 KiB Range requests`);
           if (e.type === 'firmware-progress') say(`  firmware: ${e.offset >> 10} / ${e.size >> 10} KiB`);
           if (e.type === 'firmware-resume') say(`  firmware: resuming at byte ${e.offset}`);
           if (e.type === 'firmware-error') say(`  firmware: ${e.error} (${e.detail}); it tries again`);
@@ -165,6 +169,19 @@ async function demo(): Promise<number> {
     const digest = createHash('sha256').update(file).digest('hex');
     const goodput = (image.size * 1000) / (Date.now() - fwStart) / (config.uartBaud / 10);
     say(`Written to ${sink.path}: ${file.length} bytes, SHA-256 ${digest === image.sha256 ? 'identical to' : 'DIFFERENT from'} the server's image (${((Date.now() - fwStart) / 1000).toFixed(1)} s, ${(goodput * 100).toFixed(0)} % of the serial line).`);
+    // Anti-rollback: a fresh fetcher reads the floor the install kept in store.json, as after a reboot.
+    const refusedOld = await new Promise<boolean>((resolve) => {
+      const again: FirmwareFetcher = new FirmwareFetcher({
+        settings: fwSettings, http: { io: HTTPClient, ...clients }, sink, store, runtime: clients.runtime,
+        onEvent(e) {
+          if (e.type !== 'firmware-manifest' && e.type !== 'firmware-error') return;
+          again.stop();
+          if (e.type === 'firmware-manifest') say(`After a reboot (built-in ${fwSettings.currentVersion}, installed floor ${again.installedFloor} from ${path.basename(dir)}/store.json): the server's signed ${e.version} is ${e.newer ? 'NEWER (wrong)' : 'not above the floor: no download'}.`);
+          resolve(e.type === 'firmware-manifest' && !e.newer);
+        },
+      });
+      again.start();
+    });
 
     clearInterval(telemetry);
     await sleep(1000);
@@ -177,7 +194,7 @@ async function demo(): Promise<number> {
 
     say('Stopping: the device deletes its IKE SA, ends PPP and hangs up.');
     await device.stop();
-    const ok = digest === image.sha256 && commands.length > 0 && mqtt.counters.acknowledged === seq;
+    const ok = digest === image.sha256 && refusedOld && commands.length > 0 && mqtt.counters.acknowledged === seq;
     say(ok ? 'Done: MQTT, DNS and a verified firmware update through one tunnel. Tearing the lab down.' : 'Something went wrong (see above). Tearing the lab down.');
     return ok ? 0 : 1;
   } catch (e) {

@@ -465,6 +465,57 @@ void xs_ikelet_random_fill(xsMachine* the)
 	xsResult = xsArg(0);
 }
 
+/* ---- preference: NVS on the ESP32; here a few strings in memory (one run is one boot) ---- */
+#define kPreferences 8
+static struct { char domain[16], key[16], value[64]; } gPreferences[kPreferences];
+static int gPreferenceCount = 0;
+
+/* Copies domain and key out of the XS heap; NVS's limit of 15 characters applies as on the ESP32. */
+static int preferenceFind(xsMachine* the, char* domain, char* key)
+{
+	int i;
+	if ((strlen(xsToString(xsArg(0))) > 15) || (strlen(xsToString(xsArg(1))) > 15))
+		xsUnknownError("preference: domain and key are at most 15 characters");
+	strcpy(domain, xsToString(xsArg(0)));
+	strcpy(key, xsToString(xsArg(1)));
+	for (i = 0; i < gPreferenceCount; i++)
+		if (!strcmp(gPreferences[i].domain, domain) && !strcmp(gPreferences[i].key, key))
+			return i;
+	return -1;
+}
+
+void xs_preference_get(xsMachine* the)
+{
+	char domain[16], key[16];
+	int i = preferenceFind(the, domain, key);
+	if (i >= 0)
+		xsResult = xsString(gPreferences[i].value);
+}
+
+void xs_preference_set(xsMachine* the)
+{
+	char domain[16], key[16];
+	int i = preferenceFind(the, domain, key);
+	if ((xsTypeOf(xsArg(2)) != xsStringType) || (strlen(xsToString(xsArg(2))) > 63))
+		xsUnknownError("preference: only strings of at most 63 characters on the Linux device host");
+	if (i < 0) {
+		if (gPreferenceCount == kPreferences)
+			xsUnknownError("preference: full");
+		i = gPreferenceCount++;
+		strcpy(gPreferences[i].domain, domain);
+		strcpy(gPreferences[i].key, key);
+	}
+	strcpy(gPreferences[i].value, xsToString(xsArg(2)));
+}
+
+void xs_preference_delete(xsMachine* the)
+{
+	char domain[16], key[16];
+	int i = preferenceFind(the, domain, key);
+	if (i >= 0)
+		gPreferences[i] = gPreferences[--gPreferenceCount];
+}
+
 /* ---- the program's main module ---- */
 static void runMain(txMachine* the, void* context)
 {

@@ -1,34 +1,48 @@
 /**
- * Firmware update over HTTP: read the manifest, download the image in Range requests, resume
- * where it stopped after any failure (a carrier loss, a new tunnel: the next request starts at
- * the first byte not yet written), hash every byte with SHA-256 and let the sink accept the image
- * only when the digest matches. Each turn does at most `turnBytes` of reading, hashing and
- * writing; the rest waits in the socket for the next turn, so the link keeps being served.
+ * Firmware update over HTTP: read the manifest, check it is newer than the floor (the highest
+ * version installed, kept in the Store across boots) and signed by a key of `publicKeys`,
+ * download the image in Range requests, resume where it stopped after any failure (a carrier
+ * loss, a new tunnel: the next request starts at the first byte not yet written), hash every byte
+ * with SHA-256 and let the sink accept the image only when the digest matches. Each turn does at
+ * most `turnBytes` of reading, hashing and writing; the rest waits in the socket for the next
+ * turn, so the link keeps being served.
  *
- *   idle ─check─► manifest ─newer─► download (ranges) ─all bytes─► verify ─match─► installed
- *     ▲              │ same version       │ error: keep offset            │ mismatch: cancel, from 0
- *     └─ interval ◄──┘                    └────── backoff ◄───────────────┘
+ *   idle ─check─► manifest ─newer, signed─► download (ranges) ─all bytes─► verify ─match─► installed
+ *     ▲              │ not newer                  │ error: keep offset        │ mismatch: cancel, from 0
+ *     └─ interval ◄──┘                            └── backoff ◄───────────────┘
+ *
+ * A refused manifest (unsigned, unknown key, bad signature) or rejected image is remembered by
+ * the manifest's SHA-256: while the server serves that same manifest it is not acted on again
+ * before checkInterval has passed, and the waits after refusals grow (retryMin doubling up to
+ * checkInterval) across images until one is installed.
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import { Backoff, cappedBackoff } from '../util/backoff.ts';
-import { equalBytes, toHex } from '../util/bytes.ts';
+import { equalBytes, fromHex, toHex } from '../util/bytes.ts';
 import { silentLogger, type Logger } from '../util/log.ts';
 import { printable } from '../util/text.ts';
 import { due, earliest } from '../util/time.ts';
 import type { ClientRuntime, DnsOption, SocketOption } from '../io/ecma419.ts';
-import type { Timer } from '../platform.ts';
+import type { Store, Timer } from '../platform.ts';
 import type { HttpClientOptions, RequestOptions } from '../http/client.ts';
 import type { HttpError } from '../http/response.ts';
 import { statusError } from '../http/status.ts';
-import { isNewer, parseManifest, type FirmwareManifest } from './manifest.ts';
+import { parseManifest, type FirmwareManifest } from './manifest.ts';
+import { signedBytes, verifyEd25519 } from './signature.ts';
 import type { FirmwareSink } from './sink.ts';
+import { isNewer, parseSemVer } from './version.ts';
+
+/** The Store key of the highest version installed (the anti-rollback floor). */
+export const FLOOR_KEY = 'fw-floor';
 
 export interface FirmwareSettings {
   host: string;
   port: number;
   manifestPath: string;
-  /** The version running now: only a newer manifest starts a download. */
+  /** The version this build runs (SemVer): the floor until the Store holds a higher one. */
   currentVersion: string;
+  /** Ed25519 public keys, 64 hex digits each: a manifest is acted on only with a signature by one of them. */
+  publicKeys: string[];
   rangeBytes: number;
   turnBytes: number;
   maxImageBytes: number;
@@ -53,17 +67,23 @@ export interface HttpClientLike {
 
 export type FirmwareEvent =
   | { type: 'firmware-manifest'; version: string; size: number; newer: boolean }
+  | { type: 'firmware-signature'; version: string; keyIndex: number; key: string }
+  | { type: 'firmware-skipped'; version: string; inMs: number }
   | { type: 'firmware-progress'; offset: number; size: number }
   | { type: 'firmware-resume'; offset: number; size: number }
   | { type: 'firmware-installed'; version: string; size: number; sha256: string }
-  | { type: 'firmware-rejected'; version: string; reason: 'digest-mismatch' | 'sink-refused'; detail: string }
+  | { type: 'firmware-rejected'; version: string; reason: RejectReason; detail: string }
   | { type: 'firmware-error'; stage: 'manifest' | 'image'; error: string; detail: string }
   | { type: 'firmware-retry'; inMs: number };
+
+export type RejectReason = 'unsigned' | 'unknown-key' | 'bad-signature' | 'digest-mismatch' | 'sink-refused';
 
 export interface FirmwareFetcherOptions {
   settings: FirmwareSettings;
   http: HttpOption;
   sink: FirmwareSink;
+  /** Keeps the anti-rollback floor across boots. */
+  store: Store;
   runtime: ClientRuntime;
   log?: Logger;
   onEvent?: (event: FirmwareEvent) => void;
@@ -73,6 +93,7 @@ type Phase = 'idle' | 'manifest' | 'download' | 'installed' | 'stopped';
 
 interface Download {
   manifest: FirmwareManifest;
+  manifestId: Uint8Array; // SHA-256 of the manifest's bytes
   offset: number;
   hash: ReturnType<typeof sha256.create>;
 }
@@ -90,7 +111,11 @@ export class FirmwareFetcher {
   private phase: Phase = 'idle';
   private readonly timer: Timer;
   private readonly log: Logger;
-  private readonly backoff: Backoff;
+  private readonly backoff: Backoff; // transport failures; progress resets it
+  private readonly rejections: Backoff; // refused manifests and rejected images; an install resets it
+  private readonly keys: Uint8Array[];
+  private floor: string;
+  private refused: { id: Uint8Array; at: number } | undefined; // the last manifest refused or whose image was rejected
   private client: HttpClientLike | undefined;
   private nextAt: number | undefined;
   private continueAt: number | undefined; // body bytes wait in the socket: the next turn reads on
@@ -105,6 +130,21 @@ export class FirmwareFetcher {
     this.timer = options.runtime.timer();
     this.log = options.log ?? silentLogger('firmware');
     this.backoff = new Backoff(cappedBackoff(s.retryMinMs, s.retryMaxMs), options.runtime.random);
+    this.rejections = new Backoff(cappedBackoff(s.retryMinMs, Math.max(s.retryMaxMs, s.checkIntervalMs)), options.runtime.random);
+    this.keys = s.publicKeys.map(fromHex);
+    this.floor = s.currentVersion;
+    let stored: string | undefined;
+    try {
+      stored = options.store.get(FLOOR_KEY);
+    } catch (e) {
+      this.log.warn(`firmware floor unreadable: ${String(e)}`);
+    }
+    if (stored !== undefined && parseSemVer(stored) && isNewer(stored, this.floor)) this.floor = stored;
+  }
+
+  /** The highest version installed (or built in): only a manifest above it is acted on. */
+  get installedFloor(): string {
+    return this.floor;
   }
 
   get state(): Phase {
@@ -155,20 +195,31 @@ export class FirmwareFetcher {
         if (error) return this.failed('manifest', error.name, error.message, t);
         const m = parseManifest(text, s.maxImageBytes);
         if (!m.ok) return this.failed('manifest', 'bad-manifest', m.error, t);
-        this.onManifest(m.value, t);
+        this.onManifest(m.value, sha256(Uint8Array.from(text, (c) => c.charCodeAt(0))), t);
       }),
     }, now);
   }
 
-  private onManifest(m: FirmwareManifest, now: number): void {
-    const newer = isNewer(m.version, this.options.settings.currentVersion);
+  private onManifest(m: FirmwareManifest, id: Uint8Array, now: number): void {
+    const s = this.options.settings;
+    this.backoff.reset(); // the server answered
+    const r = this.refused;
+    if (r && equalBytes(r.id, id) && now - r.at < s.checkIntervalMs) {
+      this.phase = 'idle';
+      const wait = this.rejections.fail();
+      this.nextAt = now + wait;
+      this.log.debug(`firmware ${printable(m.version)}: the manifest refused before, unchanged`);
+      return this.emit({ type: 'firmware-skipped', version: printable(m.version), inMs: wait });
+    }
+    const newer = isNewer(m.version, this.floor);
     this.emit({ type: 'firmware-manifest', version: printable(m.version), size: m.size, newer });
     if (!newer) {
-      this.backoff.reset();
       this.phase = 'idle';
-      this.nextAt = now + this.options.settings.checkIntervalMs;
+      this.nextAt = now + s.checkIntervalMs;
       return;
     }
+    const unsigned = this.checkSignature(m);
+    if (unsigned) return this.rejected(m, id, unsigned[0], unsigned[1], now);
     const d = this.download;
     if (d && d.manifest.version === m.version && d.manifest.size === m.size && equalBytes(d.manifest.sha256, m.sha256) && d.manifest.path === m.path) {
       return this.downloadNext(now); // the same image: go on where it stopped
@@ -176,9 +227,21 @@ export class FirmwareFetcher {
     if (d) this.options.sink.cancel();
     this.download = undefined;
     const begun = this.options.sink.begin({ version: m.version, size: m.size, sha256: m.sha256 });
-    if (!begun.ok) return this.rejected(m, 'sink-refused', begun.error, now);
-    this.download = { manifest: m, offset: 0, hash: sha256.create() };
+    if (!begun.ok) return this.rejected(m, id, 'sink-refused', begun.error, now);
+    this.download = { manifest: m, manifestId: id, offset: 0, hash: sha256.create() };
     this.downloadNext(now);
+  }
+
+  /** undefined when a key of `publicKeys` signed the manifest's fields, else why not. */
+  private checkSignature(m: FirmwareManifest): [RejectReason, string] | undefined {
+    if (!m.key || !m.signature) return ['unsigned', 'no key and signature in the manifest'];
+    const key = m.key;
+    const keyIndex = this.keys.findIndex((k) => equalBytes(k, key));
+    if (keyIndex < 0) return ['unknown-key', `key ${toHex(key).slice(0, 16)}… is not in firmwareKeys`];
+    if (!verifyEd25519(m.signature, signedBytes(m), key)) return ['bad-signature', `not a signature of this manifest by key ${toHex(key).slice(0, 16)}…`];
+    this.log.info(`firmware ${printable(m.version)}: manifest signature verified with key ${keyIndex} (${toHex(key).slice(0, 16)}…)`);
+    this.emit({ type: 'firmware-signature', version: printable(m.version), keyIndex, key: toHex(key) });
+    return undefined;
   }
 
   // ---- the image ----
@@ -237,7 +300,7 @@ export class FirmwareFetcher {
       const bytes = new Uint8Array(chunk);
       d.hash.update(bytes);
       const written = this.options.sink.write(bytes);
-      if (!written.ok) return this.rejected(d.manifest, 'sink-refused', written.error, now);
+      if (!written.ok) return this.rejected(d.manifest, d.manifestId, 'sink-refused', written.error, now);
       d.offset += bytes.length;
       this.counters.bodyBytes += bytes.length;
       budget -= bytes.length;
@@ -264,26 +327,48 @@ export class FirmwareFetcher {
     const digest = d.hash.digest();
     this.closeClient();
     if (!equalBytes(digest, d.manifest.sha256)) {
-      return this.rejected(d.manifest, 'digest-mismatch', `got ${toHex(digest).slice(0, 16)}…, manifest says ${toHex(d.manifest.sha256).slice(0, 16)}…`, now);
+      return this.rejected(d.manifest, d.manifestId, 'digest-mismatch', `got ${toHex(digest).slice(0, 16)}…, manifest says ${toHex(d.manifest.sha256).slice(0, 16)}…`, now);
     }
     const done = this.options.sink.complete(digest);
-    if (!done.ok) return this.rejected(d.manifest, 'sink-refused', done.error, now);
+    if (!done.ok) return this.rejected(d.manifest, d.manifestId, 'sink-refused', done.error, now);
     this.download = undefined;
     this.phase = 'installed';
     this.nextAt = undefined;
+    this.raiseFloor(d.manifest.version);
     this.log.info(`firmware ${printable(d.manifest.version)} verified and installed (${d.manifest.size} bytes)`);
     this.emit({ type: 'firmware-installed', version: printable(d.manifest.version), size: d.manifest.size, sha256: toHex(digest) });
   }
 
-  /** The image cannot be accepted: drop it all and try again later from the manifest. */
-  private rejected(m: FirmwareManifest, reason: 'digest-mismatch' | 'sink-refused', detail: string, now: number): void {
+  /** Kept across boots, so neither this version nor an older one installs again. */
+  private raiseFloor(version: string): void {
+    this.floor = version;
+    this.rejections.reset();
+    this.refused = undefined;
+    try {
+      this.options.store.set(FLOOR_KEY, version);
+    } catch (e) {
+      this.log.warn(`firmware floor ${printable(version)} not kept across boots: ${String(e)}`);
+    }
+  }
+
+  /**
+   * The manifest or its image cannot be accepted: drop the image (a refused manifest never began
+   * one) and look at the manifest again after a wait that grows with each refusal.
+   */
+  private rejected(m: FirmwareManifest, id: Uint8Array, reason: RejectReason, detail: string, now: number): void {
     this.counters.rejected++;
-    this.options.sink.cancel();
-    this.download = undefined;
+    if (reason === 'digest-mismatch' || reason === 'sink-refused') {
+      this.options.sink.cancel();
+      this.download = undefined;
+    }
     this.closeClient();
+    this.refused = { id, at: now };
     this.log.warn(`firmware ${printable(m.version)} rejected: ${reason} (${detail})`);
     this.emit({ type: 'firmware-rejected', version: printable(m.version), reason, detail });
-    this.retryLater(now);
+    this.phase = 'idle';
+    const wait = this.rejections.fail();
+    this.nextAt = now + wait;
+    this.emit({ type: 'firmware-retry', inMs: wait });
   }
 
   private failed(stage: 'manifest' | 'image', error: string, detail: string, now: number): void {

@@ -22,6 +22,7 @@ import { HTTPClient } from '../../src/http/client.ts';
 import { FirmwareFetcher } from '../../src/firmware/fetcher.ts';
 import type { FirmwareSink } from '../../src/firmware/sink.ts';
 import { ok } from '../../src/util/result.ts';
+import { MemoryStore } from '../../src/util/memory-store.ts';
 import { labDeviceConfig } from '../lab/device-config.ts';
 import { DNS_ADDRESS, Lab, labUnavailableReason } from '../lab/lab.ts';
 import { BROKER_ADDRESS, FIRMWARE_ADDRESS, MQTT_DEVICE } from '../lab/app-services.ts';
@@ -165,7 +166,7 @@ export async function appsBench(options: { messages?: number; imageBytes?: numbe
     let requests = 0;
     const fw = await window(0, () => new Promise<void>((resolve, reject) => {
       const fetcher: FirmwareFetcher = new FirmwareFetcher({
-        settings: { ...FIRMWARE_TEST_SETTINGS, timeoutMs: 30_000 }, http: { io: HTTPClient, ...clients }, sink, runtime: clients.runtime,
+        settings: { ...FIRMWARE_TEST_SETTINGS, timeoutMs: 30_000 }, http: { io: HTTPClient, ...clients }, sink, store: new MemoryStore(), runtime: clients.runtime,
         onEvent(e) {
           if (e.type === 'firmware-installed') {
             installedAt = Date.now();

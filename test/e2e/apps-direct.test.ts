@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { labTest, startLab } from '../lab/harness.ts';
-import { MQTT_OPS, firmwareImage } from '../lab/app-services.ts';
+import { LAB_FIRMWARE_KEY, MQTT_OPS, firmwareImage } from '../lab/app-services.ts';
 import { startProcess, stopProcess, waitFor } from '../lab/processes.ts';
 import type { Lab } from '../lab/lab.ts';
 import { backsOff } from '../lab/app-scenarios.ts';
@@ -50,12 +50,13 @@ labTest('direct: the hostile broker → named errors, bounded memory, and anothe
   }
 }, 180_000);
 
-labTest('direct: firmware from nginx in 64 KiB ranges, SHA-256 verified, file written; a flipped byte is rejected and nothing left', async (t) => {
+labTest('direct: firmware from nginx in 64 KiB ranges, signature and SHA-256 verified, file written; a flipped byte, an unsigned or strange-key manifest are rejected and nothing left', async (t) => {
   const lab = await startLab(t, { slirp: false, apps: true });
   const apps = lab.apps!;
-  type Fw = { state: string; requests: number; file?: { size: number; sha256: string }; partLeft: boolean; events: { type: string; error?: string; reason?: string }[] };
+  type Fw = { state: string; requests: number; file?: { size: number; sha256: string }; partLeft: boolean; sink: { begun: number }; events: { type: string; error?: string; reason?: string; key?: string }[] };
   const good = await scenario<Fw>(lab, 'firmware', {});
   assert.equal(good.state, 'installed');
+  assert.deepEqual(good.events.filter((e) => e.type === 'firmware-signature').map((e) => e.key), [LAB_FIRMWARE_KEY], 'the signature verified with the lab key');
   assert.deepEqual(good.file, { size: 1 << 20, sha256: apps.firmware!.sha256 }, 'byte-exact');
   assert.equal(good.requests, 17, 'the manifest and sixteen ranges');
   assert.ok(apps.firmwareAccessLog().filter((l) => l.includes('" 206 ')).length >= 16, 'nginx answered 206 to the ranges');
@@ -66,6 +67,16 @@ labTest('direct: firmware from nginx in 64 KiB ranges, SHA-256 verified, file wr
   assert.equal(bad.file, undefined, 'never completed');
   assert.equal(bad.partLeft, false, 'nothing left behind');
   assert.ok(bad.events.some((e) => e.type === 'firmware-rejected' && e.reason === 'digest-mismatch'));
+
+  // Unsigned, or signed with a key the device does not list: refused before any image request.
+  for (const [secretKey, reason] of [[null, 'unsigned'], ['44'.repeat(32), 'unknown-key']] as const) {
+    apps.publishFirmware({ version: '1.3.0', image: firmwareImage(100_000, 12), secretKey });
+    const r = await scenario<Fw>(lab, 'firmware', {});
+    assert.ok(r.events.some((e) => e.type === 'firmware-rejected' && e.reason === reason), `${reason}: ${JSON.stringify(r.events)}`);
+    assert.equal(r.sink.begun, 0, `${reason}: the sink never begun`);
+    assert.equal(r.file, undefined);
+    assert.ok(!apps.firmwareAccessLog().some((l) => l.includes('image-1.3.0.bin')), `${reason}: the image never requested`);
+  }
 }, 180_000);
 
 labTest('direct: the hostile HTTP server → named errors at the manifest and at the image', async (t) => {

@@ -7,7 +7,8 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { labTest, startLab } from '../lab/harness.ts';
-import { MQTT_DEVICE, MQTT_OPS, FIRMWARE_MANIFEST_PATH, FIRMWARE_DEFAULT_SIZE } from '../lab/app-services.ts';
+import { MQTT_DEVICE, MQTT_OPS, FIRMWARE_MANIFEST_PATH, FIRMWARE_DEFAULT_SIZE, LAB_FIRMWARE_KEY } from '../lab/app-services.ts';
+import { checkManifest } from '../../scripts/sign-firmware.ts';
 import { run, startProcess, stopProcess, waitFor } from '../lab/processes.ts';
 
 /** A GET from inside the private network; prints JSON {status, headers, length, sha256, head}. */
@@ -18,8 +19,8 @@ const [host, path, range] = process.argv.slice(1);
 const req = http.get({ host, path, headers: range ? { Range: range } : {} }, (res) => {
   const hash = crypto.createHash('sha256');
   let length = 0; let head = '';
-  res.on('data', (d) => { hash.update(d); length += d.length; if (head.length < 300) head += d.toString('latin1'); });
-  const report = (error) => console.log(JSON.stringify({ status: res.statusCode, headers: res.headers, length, sha256: hash.digest('hex'), head: head.slice(0, 300), error }));
+  res.on('data', (d) => { hash.update(d); length += d.length; if (head.length < 1024) head += d.toString('latin1'); });
+  const report = (error) => console.log(JSON.stringify({ status: res.statusCode, headers: res.headers, length, sha256: hash.digest('hex'), head: head.slice(0, 1024), error }));
   res.on('end', () => report());
   res.on('error', (e) => report(e.code || e.message)); // a body cut short
 });
@@ -68,9 +69,11 @@ labTest('apps lab: mosquitto with password and ACL, nginx with Range, lab names,
   const refused = await run('ip', ['netns', 'exec', lab.priv, 'mosquitto_pub', '-h', 'broker.lab.example', '-u', MQTT_DEVICE.user, '-P', 'wrong', '-t', 'devices/dev-1/telemetry', '-m', 'x'], { allowFail: true }).catch((e: Error) => e.message);
   assert.ok(apps.brokerLog().some((l) => /not authori[sz]ed|bad user name or password/i.test(l)) || /not authori[sz]ed|Connection Refused/i.test(refused), 'a wrong password is refused');
 
-  // Firmware server: the manifest names a 1 MiB image; Range gives 206 with Content-Range; the digest matches.
-  const manifest = JSON.parse(JSON.parse(await priv(process.execPath, '-e', HTTP_GET, 'fw.lab.example', FIRMWARE_MANIFEST_PATH)).head) as { version: string; size: number; sha256: string; path: string };
+  // Firmware server: the manifest names a 1 MiB image, signed with the lab key; Range gives 206 with Content-Range; the digest matches.
+  const manifestText = JSON.parse(await priv(process.execPath, '-e', HTTP_GET, 'fw.lab.example', FIRMWARE_MANIFEST_PATH)).head as string;
+  const manifest = JSON.parse(manifestText) as { version: string; size: number; sha256: string; path: string };
   assert.equal(manifest.size, FIRMWARE_DEFAULT_SIZE);
+  assert.equal(checkManifest(manifestText, [LAB_FIRMWARE_KEY], apps.firmware!.image), '', 'signed with the lab key, naming the image served');
   const whole = JSON.parse(await priv(process.execPath, '-e', HTTP_GET, 'fw.lab.example', manifest.path));
   assert.deepEqual([whole.status, whole.length, whole.sha256], [200, FIRMWARE_DEFAULT_SIZE, manifest.sha256]);
   const part = JSON.parse(await priv(process.execPath, '-e', HTTP_GET, 'fw.lab.example', manifest.path, 'bytes=65536-131071'));

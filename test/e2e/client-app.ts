@@ -21,6 +21,7 @@ import type { MqttCounters, MqttLimits } from '../../src/mqtt/session.ts';
 import { HTTPClient } from '../../src/http/client.ts';
 import { FirmwareFetcher, type FirmwareCounters, type FirmwareEvent, type FirmwareSettings } from '../../src/firmware/fetcher.ts';
 import type { FirmwareImage, FirmwareSink } from '../../src/firmware/sink.ts';
+import { MemoryStore } from '../../src/util/memory-store.ts';
 import type { ClientIo } from '../../src/io/ecma419.ts';
 import { ok, type Result } from '../../src/util/result.ts';
 import { toHex, utf8 } from '../../src/util/bytes.ts';
@@ -172,6 +173,7 @@ export class ClientApp {
           settings: c.settings,
           http: { io: HTTPClient, socket: this.io.socket, dns: this.io.dns },
           sink,
+          store: new MemoryStore(), // each scenario a fresh device: the floor is the built-in version
           runtime: this.io.runtime,
           onEvent: (firmware) => report({ type: 'app', id, event: 'firmware', firmware }),
         });

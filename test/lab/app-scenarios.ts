@@ -10,7 +10,7 @@ import type { MqttCounters } from '../../src/mqtt/session.ts';
 import type { FirmwareEvent, FirmwareSettings } from '../../src/firmware/fetcher.ts';
 import type { AppCommand } from '../e2e/net-app.ts';
 import type { ClientEvent, SinkRecord } from '../e2e/client-app.ts';
-import { MQTT_DEVICE, FIRMWARE_MANIFEST_PATH } from './app-services.ts';
+import { MQTT_DEVICE, FIRMWARE_MANIFEST_PATH, LAB_FIRMWARE_KEY } from './app-services.ts';
 
 /** A device's app: commands in, events out (a DeviceUnderTest, or the client app in this process). */
 export interface AppChannel {
@@ -148,7 +148,7 @@ export interface FirmwareResult {
 }
 
 export const FIRMWARE_TEST_SETTINGS: FirmwareSettings = {
-  host: 'fw.lab.example', port: 80, manifestPath: FIRMWARE_MANIFEST_PATH, currentVersion: '1.0.0',
+  host: 'fw.lab.example', port: 80, manifestPath: FIRMWARE_MANIFEST_PATH, currentVersion: '1.0.0', publicKeys: [LAB_FIRMWARE_KEY],
   rangeBytes: 65536, turnBytes: 2048, maxImageBytes: 4 << 20, maxManifestBytes: 1024, checkIntervalMs: 3_600_000,
   retryMinMs: 500, retryMaxMs: 4000, timeoutMs: 10_000,
 };

@@ -1,7 +1,7 @@
 /**
  * The private network's application servers, on real software like the rest of the lab:
  *   mosquitto (Debian)   broker.lab.example      198.51.100.20:1883  password file + ACL
- *   nginx-light (Debian) fw.lab.example          198.51.100.30:80    Range; manifest + 1 MiB image
+ *   nginx-light (Debian) fw.lab.example          198.51.100.30:80    Range; signed manifest + 1 MiB image
  * and two hostile peers for the robustness tests (small Node programs in services/):
  *   hostile-broker.lab.example  198.51.100.21:1883  misbehaves as the CONNECT's client id says
  *   hostile-fw.lab.example      198.51.100.31:80    misbehaves as the request path says
@@ -10,6 +10,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
+import { publicKeyOf, signFields, signManifest } from '../../scripts/firmware-signer.ts';
 import { nsRun } from './netns.ts';
 import { run, startProcess, stopProcess, waitFor, type LabProcess } from './processes.ts';
 
@@ -27,6 +28,13 @@ export const MQTT_OPS = { user: 'ops', password: 'lab-ops-password' };
 export const FIRMWARE_MANIFEST_PATH = '/firmware/manifest.json';
 export const FIRMWARE_DEFAULT_SIZE = 1 << 20;
 
+/** The lab's firmware signing key (derived from a public phrase, as the lab PSK: not a secret). */
+export const LAB_FIRMWARE_SECRET_KEY = createHash('sha256').update('ikelet lab firmware signing key, not secret').digest('hex');
+/** What a lab device lists in firmwareKeys. */
+export const LAB_FIRMWARE_KEY = publicKeyOf(LAB_FIRMWARE_SECRET_KEY);
+/** What services/hostile-http.mjs does by path, /NAME (and /m/NAME: a signed manifest naming /NAME). */
+const HOSTILE_HTTP_MODES = ['endless-headers', 'long-line', 'bad-status', 'bad-length', 'truncated', 'truncated-chunked', 'silent'];
+
 export interface AppServicesOptions {
   /** Size of the image served at first (the manifest names it). */
   imageBytes?: number;
@@ -38,6 +46,8 @@ export interface PublishedFirmware {
   size: number;
   sha256: string;
   path: string;
+  key?: string;
+  signature?: string;
   image: Uint8Array;
 }
 
@@ -85,7 +95,10 @@ export class AppServices {
     await this.startNginx();
     const services = path.resolve('test/lab/services');
     const hostileBroker = startProcess('hostile-broker', 'ip', ['netns', 'exec', this.ns, process.execPath, path.join(services, 'hostile-broker.mjs'), HOSTILE_BROKER_ADDRESS, String(MQTT_PORT)]);
-    const hostileHttp = startProcess('hostile-http', 'ip', ['netns', 'exec', this.ns, process.execPath, path.join(services, 'hostile-http.mjs'), HOSTILE_FIRMWARE_ADDRESS, String(HTTP_PORT)]);
+    // Its /m/NAME manifests are signed with the lab key, so the device goes on to the image and meets NAME there.
+    const signed = path.join(this.dir, 'hostile-manifests.json');
+    fs.writeFileSync(signed, JSON.stringify(Object.fromEntries(HOSTILE_HTTP_MODES.map((mode) => [mode, JSON.stringify(signFields({ version: '9.9.9', size: 65536, sha256: new Uint8Array(32), path: `/${mode}` }, LAB_FIRMWARE_SECRET_KEY))]))));
+    const hostileHttp = startProcess('hostile-http', 'ip', ['netns', 'exec', this.ns, process.execPath, path.join(services, 'hostile-http.mjs'), HOSTILE_FIRMWARE_ADDRESS, String(HTTP_PORT), signed]);
     this.processes.push(hostileBroker, hostileHttp);
     await waitFor('the hostile broker', () => hostileBroker.output().includes('listening') || undefined, 10_000);
     await waitFor('the hostile HTTP server', () => hostileHttp.output().includes('listening') || undefined, 10_000);
@@ -163,16 +176,18 @@ export class AppServices {
   }
 
   /**
-   * Serves `image` as `version` with its manifest. `corruptAt` flips one byte of the served file
-   * after the manifest's digest was taken from the true image (the "bad server" case).
+   * Serves `image` as `version` with its manifest, signed with `secretKey` (the lab key by
+   * default; null: unsigned). `corruptAt` flips one byte of the served file after the manifest's
+   * digest was taken from the true image (the "bad server" case).
    */
-  publishFirmware(o: { version: string; image: Uint8Array; corruptAt?: number }): PublishedFirmware {
+  publishFirmware(o: { version: string; image: Uint8Array; corruptAt?: number; secretKey?: string | null }): PublishedFirmware {
     const file = `/firmware/image-${o.version}.bin`;
-    const sha256 = createHash('sha256').update(o.image).digest('hex');
     const served = o.image.slice();
     if (o.corruptAt !== undefined) served[o.corruptAt]! ^= 0x01;
     fs.writeFileSync(path.join(this.www, file), served);
-    const manifest = { version: o.version, size: o.image.length, sha256, path: file };
+    const signed = signManifest({ version: o.version, path: file, image: o.image }, o.secretKey ?? LAB_FIRMWARE_SECRET_KEY);
+    const { key: _k, signature: _s, ...unsigned } = signed;
+    const manifest = o.secretKey === null ? unsigned : signed;
     fs.writeFileSync(path.join(this.www, FIRMWARE_MANIFEST_PATH), JSON.stringify(manifest));
     this.firmware = { ...manifest, image: o.image };
     return this.firmware;

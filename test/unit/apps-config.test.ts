@@ -8,6 +8,7 @@ import { mqttSection } from '../../src/mqtt/config.ts';
 import type { ConfigSection } from '../../src/config/section.ts';
 import { neededClients, type ClientChoice } from '../../src/app/clients-config.ts';
 
+const KEY = 'd75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a'; // RFC 8032's first test public key
 const DEVICE = { apn: 'internet', gateway: '203.0.113.10', localId: 'device1.example.com', remoteId: 'gateway.example.net', psk: 'a-device-psk-of-32-characters-00' };
 
 /** A section as the one validator parses it, within a whole device config. */
@@ -35,8 +36,19 @@ test('a device configuration is parsed into what the clients take', () => {
   assert.ok(mqtt.ok);
   assert.deepEqual({ ...mqtt.value, limits: undefined }, { enabled: true, host: 'broker.lab.example', port: 1883, id: 'dev-1', user: 'device', password: 'pw-123456', keepalive: 20_000, clean: false, limits: undefined });
   assert.equal(mqtt.value.limits.queueLength, 200);
-  const fw = resolveSection(firmwareSection, { firmwareHost: 'fw.lab.example', firmwareVersion: '1.0.0', firmwareRange: 32768 });
+  const fw = resolveSection(firmwareSection, { firmwareHost: 'fw.lab.example', firmwareVersion: '1.0.0', firmwareRange: 32768, firmwareKeys: [KEY.toUpperCase()] });
   assert.ok(fw.ok && fw.value.enabled && fw.value.rangeBytes === 32768 && fw.value.host === 'fw.lab.example');
+  assert.deepEqual(fw.value.publicKeys, [KEY]);
+});
+
+test('firmware updates need a signing key, keys are Ed25519 public keys in hex (at most 4), the version is SemVer', () => {
+  assert.deepEqual(errorsOf({ firmwareHost: 'fw.lab.example' }), ['config.firmwareKeys: expected at least one Ed25519 public key when firmwareHost is set (npm run sign-firmware -- keygen)']);
+  assert.ok(checkConfig({ ...DEVICE, firmwareKeys: [] }).ok, 'no keys without updates is fine');
+  assert.match(errorsOf({ firmwareHost: 'fw.lab.example', firmwareKeys: [KEY, 'abc'] }).join('\n'), /^config\.firmwareKeys\[1\]: expected an Ed25519 public key as 64 hex digits/m);
+  assert.match(errorsOf({ firmwareKeys: KEY }).join('\n'), /^config\.firmwareKeys: /m);
+  assert.match(errorsOf({ firmwareKeys: [KEY, KEY, KEY, KEY, KEY] }).join('\n'), /^config\.firmwareKeys: expected at most 4 keys/m);
+  for (const version of ['1.2', 'build-7', 'v1.0.0', '1.0.0-01']) assert.match(errorsOf({ firmwareVersion: version }).join('\n'), /^config\.firmwareVersion: expected a SemVer 2\.0 version/m, version);
+  assert.ok(checkConfig({ ...DEVICE, firmwareVersion: '1.3.0-rc.1+build.7' }).ok);
 });
 
 test('bad values are refused by name; the password never appears', () => {

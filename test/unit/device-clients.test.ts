@@ -27,7 +27,7 @@ const FLASHED: Record<AppClientName, string> = {
 const classOf = (name: AppClientName) => new RegExp(`\\b(class ${name}|${name} = class)\\b`);
 
 const BROKER = { mqttHost: 'broker.lab.example', mqttClientId: 'dev-1' };
-const FIRMWARE = { firmwareHost: 'fw.lab.example' };
+const FIRMWARE = { firmwareHost: 'fw.lab.example', firmwareKeys: ['d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a'] };
 
 const CASES: [string, Record<string, unknown>, AppClientName[]][] = [
   ['the template manifest', {}, []],

@@ -7,10 +7,13 @@
 //   /truncated          Content-Length 65536, half of it, then close
 //   /truncated-chunked  a chunked body cut inside a chunk
 //   /silent             nothing
-//   /m/NAME             a valid manifest whose image is /NAME (so the image step meets NAME)
+//   /m/NAME             a valid manifest whose image is /NAME (so the image step meets NAME), signed
+//                       as the lab signs (the manifests come from the JSON file given third)
+import fs from 'node:fs';
 import net from 'node:net';
 
-const [address = '0.0.0.0', port = '80'] = process.argv.slice(2);
+const [address = '0.0.0.0', port = '80', signedFile] = process.argv.slice(2);
+const signed = signedFile ? JSON.parse(fs.readFileSync(signedFile, 'utf8')) : {};
 const MAX_BYTES = 16 << 20; // never more than this per connection
 
 function endless(socket) {
@@ -40,7 +43,7 @@ const server = net.createServer((socket) => {
     process.stdout.write(`mode ${path} from ${socket.remoteAddress}\n`);
     const manifest = /^\/m\/([a-z-]+)$/.exec(path);
     if (manifest) {
-      const body = JSON.stringify({ version: '9.9.9', size: 65536, sha256: '0'.repeat(64), path: `/${manifest[1]}` });
+      const body = signed[manifest[1]] ?? JSON.stringify({ version: '9.9.9', size: 65536, sha256: '0'.repeat(64), path: `/${manifest[1]}` });
       return socket.end(`HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`);
     }
     switch (path) {
