@@ -29,7 +29,7 @@ function crcTable(polynomial: number, bits: 16 | 32): Uint16Array | Uint32Array 
   return table;
 }
 
-/** Continues an FCS-16 (RFC 1662 C.2) over `bytes[start..end)`. */
+/** Continues an FCS-16 (RFC 1662 C.2) over `bytes[start..end)`; `fcs` is 16 bits (the C side refuses more). */
 export function fcs16(bytes: Uint8Array, fcs: number, start: number, end: number): number {
   for (let i = start; i < end; i++) fcs = (fcs >>> 8) ^ FCS16_TABLE[(fcs ^ bytes[i]!) & 0xff]!;
   return fcs;

@@ -9,6 +9,10 @@
  * Linux (the twin) the same two functions are defined below as the ROM documents them, so the
  * mapping onto them runs in the twin too.
  *
+ * The word sum is our own loop: lwIP's inet_chksum (in ESP-IDF) folds to 16 bits, in host byte
+ * order, over one buffer of at most 64 KiB, where the reference returns the unfolded sum that
+ * callers continue across a pseudo-header and a payload; matching it would cost more than the loop.
+ *
  * Numbers are read before buffer pointers are taken (XS may move a buffer when it allocates).
  * Arguments are checked against the buffers: a range outside one is a RangeError (a bug in the
  * caller, as in JS, where it would read undefined); writes past `out`/`frame` are dropped as a
