@@ -39,7 +39,7 @@ export async function buildEsp32(configManifest = ESP32_TEMPLATE, out = ESP32_OU
 
   fs.rmSync(out, { recursive: true, force: true });
   fs.mkdirSync(out, { recursive: true });
-  const bundle = await buildDevice({ entry: 'src/index.ts', outfile: path.join(out, 'ikelet.js'), minify: true, configured: config, preload: true });
+  const bundle = await buildDevice({ entry: 'src/index.ts', outfile: path.join(out, 'ikelet.js'), minify: true, configured: { ...config, nativeFrame: true }, preload: true });
   await build({
     entryPoints: ['hosts/esp32/main.ts'],
     outfile: path.join(out, 'main.js'),
@@ -51,6 +51,8 @@ export async function buildEsp32(configManifest = ESP32_TEMPLATE, out = ESP32_OU
     logLevel: 'silent',
   });
   for (const native of ['uart', 'random']) fs.cpSync(path.join('hosts/esp32', native), path.join(out, native), { recursive: true });
+  // Moddable C modules shared by the ESP32 and its twin (the manifest includes ./native/<m>/manifest.json).
+  fs.cpSync('hosts/native', path.join(out, 'native'), { recursive: true });
 
   const manifest = { ...template, config };
   fs.writeFileSync(path.join(out, 'manifest.json'), `${JSON.stringify(manifest, null, '\t')}\n`);

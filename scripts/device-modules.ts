@@ -3,7 +3,8 @@
  * option: src/crypto/catalog.ts (every algorithm) becomes a catalog of the algorithms ikeProposals
  * and espProposals name; src/ppp/auth-methods.ts (PAP and CHAP) keeps only the pppAuth method;
  * src/app/clients.ts (every app client) keeps only the clients the config needs (neededClients).
- * What is not configured is not bundled.
+ * What is not configured is not bundled. A build made by Moddable's tools (nativeFrame) takes the
+ * per-byte loops (src/ppp/hdlc-bytes.ts, src/ip/checksum-words.ts) from ikelet/frame (hosts/native/frame, C).
  */
 import type { Plugin } from 'esbuild';
 import fs from 'node:fs';
@@ -20,6 +21,8 @@ const CATALOG = path.join(CRYPTO, 'catalog.ts');
 const AUTH_METHODS = path.join(SRC, 'ppp', 'auth-methods.ts');
 const APP = path.join(SRC, 'app');
 const APP_CLIENTS = path.join(APP, 'clients.ts');
+/** JS modules whose every export ikelet/frame has (hosts/native/frame/frame.js). */
+export const NATIVE_FRAME_MODULES = [path.join(SRC, 'ppp', 'hdlc-bytes.ts'), path.join(SRC, 'ip', 'checksum-words.ts')];
 /** Where each app client lives, relative to src/app. */
 const CLIENT_FILES: Readonly<Record<AppClientName, string>> = { MQTTClient: '../mqtt/client.ts', HTTPClient: '../http/client.ts', FirmwareFetcher: '../firmware/fetcher.ts' };
 
@@ -33,6 +36,8 @@ export interface DeviceFeatures {
   clients?: readonly string[];
   mqttHost?: string;
   firmwareHost?: string;
+  /** The build links hosts/native/frame (the ESP32 and its Linux twin): the per-byte loops are C. */
+  nativeFrame?: boolean;
 }
 
 /** The app clients a build for `config` bundles: every one when it does not say (no `clients`). */
@@ -100,6 +105,10 @@ export function deviceModules(config: DeviceFeatures): Plugin {
   return {
     name: 'ikelet-device-modules',
     setup(b) {
+      if (config.nativeFrame) {
+        b.onResolve({ filter: /[\\/](hdlc-bytes|checksum-words)\.ts$/ }, (args) =>
+          NATIVE_FRAME_MODULES.includes(path.resolve(args.resolveDir, args.path)) ? { path: 'ikelet/frame', external: true } : undefined);
+      }
       b.onLoad({ filter: /[\\/]src[\\/](crypto[\\/]catalog|ppp[\\/]auth-methods|app[\\/]clients)\.ts$/ }, async (args) => {
         const file = path.resolve(args.path);
         if (file === CATALOG) return { contents: await catalogSource(configuredAlgorithms(config)), loader: 'ts', resolveDir: CRYPTO };

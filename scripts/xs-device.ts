@@ -25,7 +25,7 @@ const XS_SOURCES = [
   'xsScope', 'xsScript', 'xsSourceMap', 'xsString', 'xsSymbol', 'xsSyntaxical', 'xsTree', 'xsType', 'xsdtoa', 'xsre', 'xsmc',
   'xsPlatforms',
 ];
-const CFLAGS = ['-m32', '-O2', '-g0', '-std=gnu17', '-w', '-DXSPLATFORM="ikelet_xs.h"', '-DmxInstrument=1'];
+const CFLAGS = ['-m32', '-O2', '-g0', '-std=gnu17', '-w', '-DXSPLATFORM="ikelet_xs.h"', '-DmxInstrument=1', '-DmxMetering=1'];
 
 /** Moddable's `creation` (manifest units: bytes of chunks, count of slots). */
 export interface Creation {
@@ -100,16 +100,30 @@ export async function buildXsDevice(sdk: ModdableSdk, options: XsDeviceOptions, 
     fs.writeFileSync(manifestFile, `${JSON.stringify(manifest, null, '\t')}\n`);
   }
   const moddable = moddableBuild(sdk, project, work);
+  const binary = await linkXsDevice(sdk, moddable, path.join(work, 'xs-device'));
+  return { binary, creation: manifest.creation, bundle, moddable };
+}
+
+/** The C of the Moddable modules shared with the ESP32 (hosts/native/frame): compiled into the twin as they are. */
+export function frameNativeSources(): string[] {
+  const dir = path.join(REPO_ROOT, 'hosts/native/frame');
+  return fs.readdirSync(dir).filter((f) => f.endsWith('.c')).sort().map((f) => path.join(dir, f));
+}
+
+/** Links a project mcconfig and xsl prepared (`moddable`) with host.c as a Linux program in `out`. */
+export async function linkXsDevice(sdk: ModdableSdk, moddable: ModdableBuildResult, out: string): Promise<string> {
   const objects = await xsObjects(sdk);
-  const out = path.join(work, 'xs-device');
   fs.mkdirSync(out, { recursive: true });
   const hostC = path.join(HOST_DIR, 'host.c');
+  const natives = frameNativeSources();
   const stubs = path.join(out, 'stubs.c');
-  fs.writeFileSync(stubs, nativeStubs(fs.readFileSync(path.join(moddable.tmpDir, 'mc.xs.h'), 'utf8'), fs.readFileSync(hostC, 'utf8')));
-  const cc = (src: string) => run('gcc', [...CFLAGS, ...includes(sdk), `-I${moddable.tmpDir}`, '-c', src, '-o', path.join(out, `${path.basename(src)}.o`)]);
-  await Promise.all([cc(path.join(moddable.tmpDir, 'mc.xs.c')), cc(hostC)]);
-  await cc(stubs);
+  const implemented = [hostC, ...natives].map((f) => fs.readFileSync(f, 'utf8')).join('\n');
+  fs.writeFileSync(stubs, nativeStubs(fs.readFileSync(path.join(moddable.tmpDir, 'mc.xs.h'), 'utf8'), implemented));
+  const sources = [path.join(moddable.tmpDir, 'mc.xs.c'), hostC, ...natives, stubs];
+  const object = (src: string) => path.join(out, `${path.basename(src)}.o`);
+  const cc = (src: string) => run('gcc', [...CFLAGS, ...includes(sdk), `-I${moddable.tmpDir}`, '-c', src, '-o', object(src)]);
+  for (let i = 0; i < sources.length; i += 2) await Promise.all(sources.slice(i, i + 2).map(cc)); // two at a time: the machine is shared
   const binary = path.join(out, 'ikelet-xs-device');
-  await run('gcc', ['-m32', '-o', binary, ...objects, ...['mc.xs.c', 'host.c', 'stubs.c'].map((f) => path.join(out, `${f}.o`)), '-lm']);
-  return { binary, creation: manifest.creation, bundle, moddable };
+  await run('gcc', ['-m32', '-o', binary, ...objects, ...sources.map(object), '-lm']);
+  return binary;
 }

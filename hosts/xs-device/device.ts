@@ -18,6 +18,8 @@ export interface XsHeap {
   /** Slots of the deepest stack since the previous figure, and the stack's size. */
   stackPeak: number;
   stackMax: number;
+  /** Computrons XS counted since boot (xsnap's unit; a turn's own is the difference to the previous figure). */
+  meter: number;
 }
 
 export interface DeviceEvent {
@@ -70,7 +72,7 @@ export function parseHeap(fields: string): XsHeap {
   return {
     slots: value('slots'), slotsPeak: value('slotsPeak'), slotsMax: value('slotsMax'),
     chunks: value('chunks'), chunksPeak: value('chunksPeak'), chunksMax: value('chunksMax'),
-    stackPeak: value('stackPeak'), stackMax: value('stackMax'),
+    stackPeak: value('stackPeak'), stackMax: value('stackMax'), meter: value('meter'),
   };
 }
 

@@ -14,7 +14,9 @@
  *   @ikelet abort <reason> <stats>  XS gave up (e.g. not enough memory); exit status 2
  * <stats>: slots= live slots (+ garbage since the last collection), slotsPeak= highest since the
  * previous line, slotsMax= slot heap size, the same for chunks (bytes), and the deepest stack
- * (slots) since the previous line beside the stack's size (XS built with mxInstrument for that).
+ * (slots) since the previous line beside the stack's size (XS built with mxInstrument for that),
+ * and meter= the computrons XS has counted since boot (mxMetering, in xsnap's unit: meterIndex >> 16;
+ * a turn's own is the difference).
  * With --gc-each-turn every turn starts after a full collection, so `slots` before a turn is the
  * live set and `slotsPeak` of a turn bounds what it needs.
  * stdin also takes "mark" (peaks restart from the current level), "census" (collect, then what the
@@ -50,11 +52,11 @@ static double nowMs(void) { return monotonicMs() - gStart; }
 static void printStats(const char* what, const char* kind)
 {
 	txMachine* the = gThe;
-	printf("@ikelet %s%s%s slots=%ld slotsPeak=%ld slotsMax=%ld chunks=%ld chunksPeak=%ld chunksMax=%ld stackPeak=%ld stackMax=%ld\n",
+	printf("@ikelet %s%s%s slots=%ld slotsPeak=%ld slotsMax=%ld chunks=%ld chunksPeak=%ld chunksMax=%ld stackPeak=%ld stackMax=%ld meter=%llu\n",
 		what, kind ? " " : "", kind ? kind : "",
 		(long)the->currentHeapCount, (long)the->peakHeapCount, (long)the->maximumHeapCount,
 		(long)the->currentChunksSize, (long)the->peakChunksSize, (long)the->maximumChunksSize,
-		(long)(the->stackTop - the->stackPeak), (long)(the->stackTop - the->stackBottom));
+		(long)(the->stackTop - the->stackPeak), (long)(the->stackTop - the->stackBottom), (unsigned long long)(the->meterIndex >> 16));
 	fflush(stdout);
 }
 static void markPeaks(void)
@@ -445,6 +447,42 @@ void xs_ikelet_uart_get_overflows(xsMachine* the)
 	xsResult = xsInteger(0);
 }
 
+/* Serial input reaches JS in whole frames, as the ESP32's UART task delivers it: bytes gather in gRx
+   and a serial turn runs when a PPP frame closed (a 0x7e after other bytes), when gRx (the size the
+   program asked for) is full, or when the line went quiet for kSerialIdleMs (AT text, a frame cut
+   short). The idle time outlasts the lab modem's pacing gaps (a write every 4 ms, later on a busy machine), so a 1400 B frame
+   is one turn, not one per pty read. Work per turn stays bounded in JS: PppLink queues frames. */
+#define kSerialIdleMs 20
+static int gRxWaiting = 0;	/* bytes arrived that no turn was told about */
+static int gRxInFrame = 0;	/* a byte other than the flag since the last flag */
+static int gRxClosed = 0;	/* a frame closed since the last turn */
+static double gRxLastAt;
+
+static void serialArrived(const unsigned char* bytes, size_t count, double now)
+{
+	for (size_t i = 0; i < count; i++) {
+		if (bytes[i] != 0x7e)
+			gRxInFrame = 1;
+		else if (gRxInFrame) {
+			gRxInFrame = 0;
+			gRxClosed = 1;
+		}
+	}
+	gRxLastAt = now;
+	gRxWaiting = 1;
+}
+
+/* Milliseconds until waiting bytes are due a turn (0: now), or -1 when none wait. */
+static int serialDue(double now)
+{
+	if (!gRxWaiting)
+		return -1;
+	if (gRxClosed || (gRxLength >= gRxCapacity))
+		return 0;
+	double wait = gRxLastAt + kSerialIdleMs - now;
+	return wait <= 0 ? 0 : (int)c_ceil(wait);
+}
+
 static void uartReadable(txMachine* the, void* context)
 {
 	xsVars(1);
@@ -606,6 +644,9 @@ int main(int argc, char* argv[])
 					timeout = ms;
 			}
 		}
+		int due = serialDue(now);
+		if ((due >= 0) && ((timeout < 0) || (due < timeout)))
+			timeout = due;
 		struct pollfd fds[2] = {
 			{ gSerial, (gRx && (gRxLength < gRxCapacity)) ? POLLIN : 0, 0 },
 			{ 0, POLLIN, 0 },
@@ -632,10 +673,14 @@ int main(int argc, char* argv[])
 		if (fds[0].revents & POLLIN) {
 			ssize_t n = read(gSerial, gRx + gRxLength, gRxCapacity - gRxLength);
 			if (n > 0) {
+				serialArrived(gRx + gRxLength, (size_t)n, nowMs());
 				gRxLength += (size_t)n;
-				if (xsTypeOf(gUartOnReadable) != xsUndefinedType)
-					turn("serial", uartReadable, NULL);
 			}
+		}
+		if (serialDue(nowMs()) == 0) {
+			gRxWaiting = gRxClosed = 0;
+			if (xsTypeOf(gUartOnReadable) != xsUndefinedType)
+				turn("serial", uartReadable, NULL);
 		}
 		now = nowMs();
 		for (int i = 0; i < kTimers; i++) {

@@ -2,6 +2,7 @@
  * RFC 1071 internet checksum. Split into an accumulating sum and a final fold so
  * pseudo-headers and payloads can be summed piecewise without concatenating copies.
  */
+import { addWords } from './checksum-words.ts';
 
 /**
  * Adds the 16-bit big-endian words of `data[offset, offset+length)` to `acc`.
@@ -9,11 +10,7 @@
  * The result stays unfolded (a plain number well below 2^53 for any realistic packet).
  */
 export function sumWords(data: Uint8Array, offset = 0, length = data.length - offset, acc = 0): number {
-  const end = offset + length;
-  let i = offset;
-  for (; i + 1 < end; i += 2) acc += (data[i]! << 8) | data[i + 1]!;
-  if (i < end) acc += data[i]! << 8;
-  return acc;
+  return addWords(data, offset, length, acc);
 }
 
 /** Folds the carries back in (end-around carry) to get the 16-bit ones' complement sum. */

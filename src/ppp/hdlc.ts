@@ -5,21 +5,17 @@
  */
 import type { DropCounter } from '../util/log.ts';
 import { FCS_GOOD, FCS_INIT, fcs16, fcsTrailer } from './fcs.ts';
+import { ESCAPED, OVERFLOW, SYNCED, escapeInto, escapedLength, unescapeUntilFlag, type UnescapeState } from './hdlc-bytes.ts';
 import { PROTO_LCP } from './protocols.ts';
 
 const FLAG = 0x7e;
-const ESCAPE = 0x7d;
 const ALL_CONTROL = 0xffffffff;
 
 /** Receives a byte stream and hands over each intact frame (FCS removed, still with address/control). */
 export class HdlcDecoder {
-  /** Control characters the peer may not send raw: a modem or line may insert them, so discard. */
-  rxAccm = ALL_CONTROL;
   private readonly buffer: Uint8Array;
-  private length = 0;
-  private synced = false; // false until the first flag: skips modem/slirp text banners
-  private escaped = false;
-  private overflow = false;
+  /** Length, receive ACCM and flags, read and written by unescapeUntilFlag (hdlc-bytes.ts). */
+  private readonly state: UnescapeState = Uint32Array.of(0, ALL_CONTROL, 0);
 
   constructor(
     maxFrameLength: number,
@@ -29,33 +25,28 @@ export class HdlcDecoder {
     this.buffer = new Uint8Array(maxFrameLength);
   }
 
+  /** Control characters the peer may not send raw: a modem or line may insert them, so discard. */
+  get rxAccm(): number {
+    return this.state[1]!;
+  }
+
+  set rxAccm(accm: number) {
+    this.state[1] = accm;
+  }
+
   push(bytes: Uint8Array): void {
-    for (let i = 0; i < bytes.length; i++) {
-      const c = bytes[i]!;
-      if (c === FLAG) {
-        this.endFrame();
-        continue;
-      }
-      if (!this.synced) continue;
-      if (c < 0x20 && (this.rxAccm >>> c) & 1) continue;
-      if (c === ESCAPE) {
-        this.escaped = true;
-        continue;
-      }
-      const v = this.escaped ? c ^ 0x20 : c;
-      this.escaped = false;
-      if (this.length < this.buffer.length) this.buffer[this.length++] = v;
-      else this.overflow = true;
-    }
+    for (let i = unescapeUntilFlag(bytes, 0, this.buffer, this.state); i < bytes.length; i = unescapeUntilFlag(bytes, i + 1, this.buffer, this.state)) this.endFrame();
   }
 
   private endFrame(): void {
-    const wasSynced = this.synced;
-    this.synced = true;
-    const { length, overflow, escaped } = this;
-    this.length = 0;
-    this.overflow = false;
-    this.escaped = false;
+    const { state } = this;
+    const length = state[0]!;
+    const flags = state[2]!;
+    state[0] = 0;
+    state[2] = SYNCED;
+    const overflow = (flags & OVERFLOW) !== 0;
+    const wasSynced = (flags & SYNCED) !== 0;
+    const escaped = (flags & ESCAPED) !== 0;
     if (!wasSynced || (length === 0 && !overflow)) return; // back-to-back flags are idle fill
     if (overflow) return this.drops.drop('hdlc frame too long');
     if (escaped) return this.drops.drop('hdlc escape before flag'); // RFC 1662: abort sequence
@@ -95,8 +86,6 @@ export interface TxFraming {
 
 export const DEFAULT_FRAMING: Readonly<TxFraming> = Object.freeze({ accm: ALL_CONTROL, acfc: false, pfc: false });
 
-const escaped = (c: number, accm: number): boolean => c === FLAG || c === ESCAPE || (c < 0x20 && ((accm >>> c) & 1) === 1);
-
 /**
  * Builds one escaped frame with leading and trailing flag. LCP always goes out uncompressed and fully escaped.
  * The frame is counted before it is written, so the one buffer made is the frame itself (RAM: no
@@ -115,22 +104,11 @@ export function encodeFrame(protocol: number, info: Uint8Array, framing: TxFrami
   }
   if (longProtocol) head[h++] = protocol >>> 8;
   head[h] = protocol & 0xff;
-  const fcs = fcsTrailer(fcs16(info, fcs16(head)));
+  const tail = new Uint8Array(fcsTrailer(fcs16(info, fcs16(head))));
 
-  let length = 2 + head.length + info.length + 2;
-  for (const part of [head, info, fcs]) for (let i = 0; i < part.length; i++) if (escaped(part[i]!, accm)) length++;
-  const out = new Uint8Array(length);
-  let n = 0;
-  out[n++] = FLAG;
-  for (const part of [head, info, fcs]) {
-    for (let i = 0; i < part.length; i++) {
-      const c = part[i]!;
-      if (escaped(c, accm)) {
-        out[n++] = ESCAPE;
-        out[n++] = c ^ 0x20;
-      } else out[n++] = c;
-    }
-  }
-  out[n] = FLAG;
+  const out = new Uint8Array(2 + escapedLength(head, accm) + escapedLength(info, accm) + escapedLength(tail, accm));
+  out[0] = FLAG;
+  escapeInto(tail, accm, out, escapeInto(info, accm, out, escapeInto(head, accm, out, 1)));
+  out[out.length - 1] = FLAG;
   return out;
 }

@@ -5,6 +5,13 @@
  * instead of dropping bytes. A small FreeRTOS task waits on the driver's event queue and
  * posts one message at a time to the XS machine, which calls onReadable(count).
  *
+ * Input reaches JS in large pieces, not one per FIFO interrupt (120 bytes): the task posts when
+ * the line goes idle (a UART_DATA event with timeout_flag, RX_TIMEOUT_SYMBOLS of silence: the end
+ * of a PPP frame or an AT line), when READABLE_BYTES are buffered (a saturated line), or when no
+ * event came for IDLE_MS while bytes wait (the driver sends no timeout event after a burst that
+ * ended exactly on a FIFO-full interrupt). A frame costs a turn or two. The ring buffer holds the
+ * bytes meanwhile; the driver sees the 0x7e flags only after a read, so this is idle-based.
+ *
  * Transmit never blocks the JS thread: write() copies only what fits the driver's transmit
  * ring buffer and returns that count; `queued` is what the ring still holds. While bytes are
  * queued the task looks at the ring every few ms and posts onWritable() each time it drained
@@ -30,6 +37,9 @@
 
 #define WRITABLE_STEP (512)
 #define WRITABLE_POLL_MS (5)
+#define RX_TIMEOUT_SYMBOLS (10)
+#define READABLE_BYTES (1536)	// about a PPP frame; at most half the receive ring
+#define IDLE_MS (20)
 
 typedef struct {
 	xsMachine *the;
@@ -40,6 +50,7 @@ typedef struct {
 	TaskHandle_t task;
 	uint32_t overflows;
 	uint32_t emptyFree;	// what the driver reports free in an empty transmit ring (item headers make it < its size)
+	uint32_t readableBytes;	// buffered bytes that are posted without waiting for the line to go idle
 	volatile uint32_t signalFree;	// transmit ring free space at the last write or signal
 	uint8_t port;
 	volatile uint8_t watchTx;	// bytes are queued: the task watches the ring drain
@@ -91,6 +102,7 @@ void xs_ikelet_uart_constructor(xsMachine *the)
 	if ((ESP_OK != uart_driver_install(port, rxSize, txSize, 16, &uart->events, 0)) ||
 		(ESP_OK != uart_param_config(port, &config)) ||
 		(ESP_OK != uart_set_pin(port, tx, rx, flow ? rts : UART_PIN_NO_CHANGE, flow ? cts : UART_PIN_NO_CHANGE)) ||
+		(ESP_OK != uart_set_rx_timeout(port, RX_TIMEOUT_SYMBOLS)) ||
 		(flow && (ESP_OK != uart_set_hw_flow_ctrl(port, UART_HW_FLOWCTRL_CTS_RTS, 100)))) {
 		if (uart_is_driver_installed(port)) uart_driver_delete(port);
 		c_free(uart);
@@ -98,6 +110,7 @@ void xs_ikelet_uart_constructor(xsMachine *the)
 	}
 
 	uart->emptyFree = uartTxFree(uart);
+	uart->readableBytes = ((uint32_t)rxSize / 2 < READABLE_BYTES) ? (uint32_t)rxSize / 2 : READABLE_BYTES;
 	xsmcSetHostData(xsThis, uart);
 	uart->obj = xsThis;
 	uart->onReadable = xsToReference(xsArg(8));
@@ -201,23 +214,51 @@ void xs_ikelet_uart_get_overflows(xsMachine *the)
 	xsmcSetInteger(xsResult, uart ? (xsIntegerValue)uart->overflows : 0);
 }
 
+static void uartPostReadable(UART uart)
+{
+	if (!uart->pending) {
+		uart->pending = 1;
+		modMessagePostToMachine(uart->the, NULL, 0, uartDeliver, uart);
+	}
+}
+
 /* Runs in its own task: turns driver events into at most one pending XS message. */
 static void uartTask(void *arg)
 {
 	UART uart = arg;
 	uart_event_t event;
+	uint8_t waiting = 0;	// bytes arrived that no message announced yet
+	TickType_t lastEvent = 0;
 
 	for (;;) {
-		TickType_t wait = uart->watchTx ? pdMS_TO_TICKS(WRITABLE_POLL_MS) : portMAX_DELAY;
+		TickType_t wait = portMAX_DELAY, idle = pdMS_TO_TICKS(IDLE_MS);
+		if (waiting) {
+			TickType_t since = xTaskGetTickCount() - lastEvent;
+			wait = (since < idle) ? (idle - since) : 0;
+		}
+		if (uart->watchTx && (pdMS_TO_TICKS(WRITABLE_POLL_MS) < wait)) wait = pdMS_TO_TICKS(WRITABLE_POLL_MS);
 		if (pdTRUE == xQueueReceive(uart->events, &event, wait)) {
+			size_t buffered = 0;
+			uint8_t now = 0;
+			lastEvent = xTaskGetTickCount();
 			if ((UART_FIFO_OVF == event.type) || (UART_BUFFER_FULL == event.type)) {
 				uart->overflows++;
 				if (UART_FIFO_OVF == event.type) xQueueReset(uart->events);	// driver advice after FIFO overflow
+				now = 1;	// a full ring is read at once
 			}
-			if (!uart->pending) {
-				uart->pending = 1;
-				modMessagePostToMachine(uart->the, NULL, 0, uartDeliver, uart);
+			else if (UART_DATA == event.type) {
+				uart_get_buffered_data_len(uart->port, &buffered);
+				now = event.timeout_flag || (buffered >= uart->readableBytes);
 			}
+			if (now) {
+				waiting = 0;
+				uartPostReadable(uart);
+			}
+			else waiting = 1;
+		}
+		if (waiting && ((xTaskGetTickCount() - lastEvent) >= idle)) {	// no event for IDLE_MS: the line is quiet
+			waiting = 0;
+			uartPostReadable(uart);
 		}
 		if (uart->watchTx) {
 			uint32_t free = uartTxFree(uart);
