@@ -79,8 +79,8 @@ test('the ESP32 main links and boots with whatever the bundle carries; device.ne
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'ikelet-device-clients-boot-'));
   t.after(() => fs.rmSync(work, { recursive: true, force: true }));
   for (const [i, [what, config, network, missing]] of ([
-    ['the template manifest', {}, 'tcp, udp, listener, dns; app clients in this build: none', ['mqtt', 'http']],
-    ['mqttHost and firmwareHost', { ...BROKER, ...FIRMWARE }, 'tcp, udp, listener, dns, mqtt, http; app clients in this build: MQTTClient, HTTPClient, FirmwareFetcher', []],
+    ['the template manifest', {}, 'tcp, udp, listener, dns, ikelet; app clients in this build: none', ['mqtt', 'http']],
+    ['mqttHost and firmwareHost', { ...BROKER, ...FIRMWARE }, 'tcp, udp, listener, dns, mqtt, http, ikelet; app clients in this build: MQTTClient, HTTPClient, FirmwareFetcher', []],
   ] as const).entries()) {
     const dir = path.join(work, String(i));
     fs.mkdirSync(dir);
