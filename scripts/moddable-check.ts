@@ -79,6 +79,10 @@ export interface ModdableBuildOptions {
    * place of the project's ikelet.js, so that xsl's warnings carry the source's names.
    */
   readable?: string;
+  /** Where the project holds ikelet.js (default: ikelet's part inside a build:esp32 project). */
+  bundleFile?: string;
+  /** More environment for mcconfig and make, e.g. IKELET for a project that includes ikelet's manifest. */
+  env?: Record<string, string>;
 }
 
 /**
@@ -95,7 +99,7 @@ export function moddableBuild(sdk: ModdableSdk, projectDir: string, work: string
       timings[step] = Math.round(performance.now() - t0);
     }
   };
-  const env = sdkEnv(sdk, stubEspIdf(path.join(work, 'esp-idf'), expectedEspIdf(sdk)));
+  const env = { ...sdkEnv(sdk, stubEspIdf(path.join(work, 'esp-idf'), expectedEspIdf(sdk))), ...options.env };
   const project = path.join(work, path.basename(projectDir));
   fs.cpSync(projectDir, project, { recursive: true });
   const out = path.join(work, 'out');
@@ -140,7 +144,7 @@ export function moddableBuild(sdk: ModdableSdk, projectDir: string, work: string
   const mcXsCText = fs.readFileSync(mcXsC, 'utf8');
   let readableXsl: XslReport | undefined;
   if (options.readable !== undefined) {
-    fs.writeFileSync(path.join(project, 'ikelet.js'), options.readable);
+    fs.writeFileSync(path.join(project, options.bundleFile ?? 'ikelet/ikelet.js'), options.readable);
     const bundleTargets = targets.filter((t) => t.endsWith('/ikelet.xsb'));
     for (const t of bundleTargets) fs.rmSync(t);
     const again = run('make', ['-f', makefile, ...bundleTargets], tmpDir, env);

@@ -92,16 +92,32 @@ export function nativeStubs(mcXsH: string, hostC: string): string {
 /** The ESP32 project for `options`, preloaded by the SDK's tools and linked as a Linux program under `work`. */
 export async function buildXsDevice(sdk: ModdableSdk, options: XsDeviceOptions, work: string): Promise<XsDeviceBuild> {
   const project = path.join(work, 'project', 'esp32');
-  const { bundle } = await buildEsp32(options.manifest, project);
-  const manifestFile = path.join(project, 'manifest.json');
-  const manifest = JSON.parse(fs.readFileSync(manifestFile, 'utf8')) as { creation: Creation };
+  const { bundle, part } = await buildEsp32(options.manifest, project);
   if (options.creation) {
+    // The project's creation wins over its includes' (mcconfig merges include first, then the project).
+    const manifestFile = path.join(project, 'manifest.json');
+    const manifest = JSON.parse(fs.readFileSync(manifestFile, 'utf8')) as { creation?: Partial<Creation> };
     manifest.creation = { ...manifest.creation, ...options.creation };
     fs.writeFileSync(manifestFile, `${JSON.stringify(manifest, null, '\t')}\n`);
   }
-  const moddable = moddableBuild(sdk, project, work);
-  const binary = await linkXsDevice(sdk, moddable, path.join(work, 'xs-device'));
-  return { binary, creation: manifest.creation, bundle, moddable };
+  const linked = await xsDeviceOf(sdk, project, work);
+  return { ...linked, bundle, creation: projectCreation(project, part) };
+}
+
+/** The creation mcconfig gives `project`: ikelet's part's, with the project's own fields over it. */
+export function projectCreation(project: string, part: string): Creation {
+  const read = (file: string) => (JSON.parse(fs.readFileSync(file, 'utf8')) as { creation?: Partial<Creation> }).creation ?? {};
+  const own = read(path.join(project, 'manifest.json'));
+  const base = read(path.join(part, 'manifest.json'));
+  const merged = { ...base } as Record<string, unknown>;
+  for (const [k, v] of Object.entries(own)) merged[k] = v && typeof v === 'object' ? { ...(base as Record<string, object>)[k], ...v } : v;
+  return merged as unknown as Creation;
+}
+
+/** Any Moddable project (a folder with manifest.json; `env` e.g. IKELET for its includes), preloaded by the SDK's tools and linked for Linux under `work`. */
+export async function xsDeviceOf(sdk: ModdableSdk, project: string, work: string, env: Record<string, string> = {}): Promise<{ binary: string; moddable: ModdableBuildResult }> {
+  const moddable = moddableBuild(sdk, project, work, { env });
+  return { binary: await linkXsDevice(sdk, moddable, path.join(work, 'xs-device')), moddable };
 }
 
 /** The C of the Moddable modules shared with the ESP32 (hosts/native/frame): compiled into the twin as they are. */

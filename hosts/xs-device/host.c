@@ -251,13 +251,16 @@ void xs_time_delta(xsMachine* the)
 	xsResult = xsNumber(end - start);
 }
 
-/* ---- timer: Moddable's Timer.set / repeat / schedule / clear, ids instead of host objects ---- */
+/* ---- timer: Moddable's Timer.set / repeat / schedule / clear. A timer is a host object, as on the
+   device (an app may keep its own properties on it: the SDK's MQTT client does); its host data is
+   the timer's id. ---- */
 #define kTimers 16
 typedef struct {
 	int id;
 	double at;
 	double interval;
 	txSlot callback;
+	txSlot object;
 } txTimer;
 static txTimer gTimers[kTimers];
 static int gTimerIds = 0;
@@ -278,13 +281,19 @@ static void drop(txMachine* the, txSlot* root)
 
 static txTimer* findTimer(xsMachine* the, xsSlot* slot)
 {
-	if (xsTypeOf(*slot) != xsIntegerType && xsTypeOf(*slot) != xsNumberType)
+	if (xsTypeOf(*slot) != xsReferenceType)
 		return NULL;
-	int id = xsToInteger(*slot);
 	for (int i = 0; i < kTimers; i++)
-		if (gTimers[i].id == id)
+		if (gTimers[i].id && gTimers[i].object.value.reference == slot->value.reference)
 			return &gTimers[i];
 	return NULL;
+}
+
+static void freeTimer(txMachine* the, txTimer* t)
+{
+	t->id = 0;
+	drop(the, &t->callback);
+	drop(the, &t->object);
 }
 
 static void scheduleTimer(txTimer* t, double delay, double interval)
@@ -300,8 +309,9 @@ static void newTimer(xsMachine* the, double delay, double interval)
 		if (t->id == 0) {
 			t->id = ++gTimerIds;
 			keep(the, &t->callback, &xsArg(0));
+			xsResult = xsNewHostObject(NULL);
+			keep(the, &t->object, &xsResult);
 			scheduleTimer(t, delay, interval);
-			xsResult = xsInteger(t->id);
 			return;
 		}
 	}
@@ -333,10 +343,8 @@ void xs_timer_schedule(xsMachine* the)
 void xs_timer_clear(xsMachine* the)
 {
 	txTimer* t = findTimer(the, &xsArg(0));
-	if (t) {
-		t->id = 0;
-		drop(the, &t->callback);
-	}
+	if (t)
+		freeTimer(the, t);
 }
 
 void xs_timer_delay(xsMachine* the)
@@ -349,13 +357,11 @@ static void fireTimer(txMachine* the, void* context)
 	txTimer* t = context;
 	xsVars(2);
 	xsVar(0) = t->callback;
-	xsVar(1) = xsInteger(t->id);
+	xsVar(1) = t->object;
 	if (t->interval > 0)
 		scheduleTimer(t, t->interval, t->interval);
-	else {
-		t->id = 0;
-		drop(the, &t->callback);
-	}
+	else
+		freeTimer(the, t);
 	xsCallFunction1(xsVar(0), xsUndefined, xsVar(1));
 }
 
@@ -554,10 +560,41 @@ void xs_preference_delete(xsMachine* the)
 		gPreferences[i] = gPreferences[--gPreferenceCount];
 }
 
-/* ---- the program's main module ---- */
+/* ---- the program's setup modules, then its main module ----
+ * As Moddable's hosts do (modRunMachineSetup, xs/platforms/mc/xsHosts.c): every module whose path
+ * starts with "setup/" is imported and its default export called with a done() callback; main is
+ * imported once every setup has called done(), whenever that is. */
+static int gSetupPending = 0;
+
+static void setupDone(xsMachine* the)
+{
+	if (gSetupPending <= 0 || --gSetupPending > 0)
+		return;
+	xsAwaitImport(((txPreparation*)xsPreparation())->main, XS_IMPORT_NAMESPACE);
+}
+
 static void runMain(txMachine* the, void* context)
 {
-	xsAwaitImport(((txPreparation*)xsPreparation())->main, XS_IMPORT_NAMESPACE);
+	txPreparation* preparation = xsPreparation();
+	gSetupPending = 1;
+	xsVars(2);
+	xsVar(0) = xsNewHostFunction(setupDone, 0);
+	for (txInteger i = 0; i < preparation->scriptCount; i++) {
+		txScript* script = preparation->scripts + i;
+		if (strncmp(script->path, "setup/", 6))
+			continue;
+		char path[256];
+		snprintf(path, sizeof(path), "%s", script->path);
+		char* dot = strchr(path, '.');
+		if (dot)
+			*dot = 0;
+		xsVar(1) = xsAwaitImport(path, XS_IMPORT_DEFAULT);
+		if (xsTest(xsVar(1)) && xsIsInstanceOf(xsVar(1), xsFunctionPrototype)) {
+			gSetupPending++;
+			xsCallFunction1(xsVar(1), xsGlobal, xsVar(0));
+		}
+	}
+	setupDone(the);
 }
 
 static void openSerial(const char* path)

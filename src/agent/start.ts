@@ -11,6 +11,7 @@ import { TimerSet } from '../io/timers.ts';
 import { Logger } from '../util/log.ts';
 import { Agent, type AgentEvent } from './agent.ts';
 import { Runner } from './runner.ts';
+import { TunnelStatus } from './status.ts';
 import { socketsFor, type NetworkSockets } from '../net/sockets/index.ts';
 
 export interface StartedAgent {
@@ -29,6 +30,8 @@ export interface StartedAgent {
    * cannot, the NAT needs its packet every natKeepalive.)
    */
   clients: ClientIo;
+  /** The tunnel's state for apps (device.network.ikelet on the ESP32), following the agent's events. */
+  status: TunnelStatus;
   /** Graceful stop: IKE DELETE, LCP terminate, hang-up. */
   stop(): void;
 }
@@ -54,8 +57,10 @@ export function startAgent(platform: Platform): StartedAgent {
     timer: () => timers.timer(),
     random: platform.random,
   };
+  const status = new TunnelStatus();
+  agent.onEvent((event, now) => status.apply(event, now));
   const sockets = socketsFor(agent.network);
   // The clients use format "buffer", where read() gives ArrayBuffers: the ECMA-419 shape they expect.
   const clients: ClientIo = { socket: { io: sockets.TCP as unknown as TcpClass }, dns: { io: sockets.Resolver as unknown as ResolverClass }, runtime };
-  return { agent, runner, settings, sockets, clients, stop: () => runner.act((now) => agent.stop(now)) };
+  return { agent, runner, settings, sockets, clients, status, stop: () => runner.act((now) => agent.stop(now)) };
 }

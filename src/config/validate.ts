@@ -122,6 +122,21 @@ export function checkConfig(raw: unknown, options: CheckOptions = {}): ConfigChe
   return { ok: true, config: merged as unknown as ManifestConfig, settings, warnings };
 }
 
+/**
+ * ikelet's share of a project's merged config: its own keys, and any key that looks like a misspelt
+ * one of them (so the validator names it). What is left is another module's or the app's own
+ * settings (a Moddable project's config is one flat object), listed in `foreign`.
+ */
+export function ownConfig(raw: Readonly<Record<string, unknown>>): { config: Record<string, unknown>; foreign: string[] } {
+  const config: Record<string, unknown> = {};
+  const foreign: string[] = [];
+  for (const key of Object.keys(raw)) {
+    if (ALL_KEYS.includes(key) || closest(key) !== undefined) config[key] = raw[key];
+    else foreign.push(key);
+  }
+  return { config, foreign };
+}
+
 /** All errors as one message, for a throw at build or start time. */
 export function formatConfigErrors(errors: readonly string[], source = 'config'): string {
   return `invalid ${source}:\n  ${errors.join('\n  ')}`;

@@ -79,8 +79,8 @@ test('the ESP32 main links and boots with whatever the bundle carries; device.ne
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'ikelet-device-clients-boot-'));
   t.after(() => fs.rmSync(work, { recursive: true, force: true }));
   for (const [i, [what, config, network, missing]] of ([
-    ['the template manifest', {}, 'tcp, udp, listener, dns; app clients in this build: none', ['mqtt', 'http']],
-    ['mqttHost and firmwareHost', { ...BROKER, ...FIRMWARE }, 'tcp, udp, listener, dns, mqtt, http; app clients in this build: MQTTClient, HTTPClient, FirmwareFetcher', []],
+    ['the template manifest', {}, 'tcp, udp, listener, dns, ikelet; app clients in this build: none', ['mqtt', 'http']],
+    ['mqttHost and firmwareHost', { ...BROKER, ...FIRMWARE }, 'tcp, udp, listener, dns, mqtt, http, ikelet; app clients in this build: MQTTClient, HTTPClient, FirmwareFetcher', []],
   ] as const).entries()) {
     const dir = path.join(work, String(i));
     fs.mkdirSync(dir);
@@ -93,6 +93,9 @@ test('the ESP32 main links and boots with whatever the bundle carries; device.ne
     const run = XsDeviceRun.start({ binary: build.binary, serialPath: serial });
     try {
       assert.equal(await lineOf(run, /^ikelet: device\.network: /, 30_000), `ikelet: device.network: ${network}`, what);
+      // Moddable runs setup/ikelet before the project's main: the main finds device.network ready.
+      await lineOf(run, /^ikelet: main: /, 10_000);
+      assert.ok(run.lines.findIndex((l) => l.startsWith('ikelet: main: ')) > run.lines.findIndex((l) => l.startsWith('ikelet: device.network: ')), `${what}: main ran after setup`);
       for (const name of ['mqtt', 'http']) {
         const explained = run.lines.some((l) => l.startsWith(`ikelet: no device.network.${name}: `));
         assert.equal(explained, (missing as readonly string[]).includes(name), `${what}: a missing device.network.${name} is explained at boot`);

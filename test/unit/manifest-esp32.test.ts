@@ -8,7 +8,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { buildEsp32 } from '../../scripts/build-esp32.ts';
+import { buildEsp32, buildIkelet } from '../../scripts/build-esp32.ts';
+import { ownConfig } from '../../src/config/validate.ts';
 import { MANIFEST_KEYS, checkManifestShape, loadManifest } from '../../scripts/manifest.ts';
 
 const OUT = fs.mkdtempSync(path.join(os.tmpdir(), 'ikelet-esp32-'));
@@ -40,30 +41,46 @@ test('build:esp32 refuses to build a device with the template placeholder PSK, w
   });
 });
 
-test('build:esp32 output matches the Moddable manifest format', async () => {
+test('build:esp32 output matches the Moddable manifest format: a project that includes ikelet\'s part', async () => {
   await buildEsp32(tmpManifest({ config: { psk: 'this-deployments-own-secret-42' } }), OUT);
   const file = path.join(OUT, 'manifest.json');
   assert.deepEqual(checkManifestShape(file, { requirePlatforms: ['esp32'], followIncludes: true }), []);
   const m = JSON.parse(fs.readFileSync(file, 'utf8'));
   for (const key of Object.keys(m)) assert.ok((MANIFEST_KEYS as readonly string[]).includes(key), key);
   assert.ok('esp32' in m.platforms);
-  assert.equal(m.creation.main, 'main');
-  for (const f of ['main.js', 'ikelet.js', 'uart/uart.c', 'uart/uart.js', 'uart/manifest.json', 'random/random.c', 'random/random.js', 'random/manifest.json']) assert.ok(fs.existsSync(path.join(OUT, f)), f);
-  assert.ok(m.include.includes('./uart/manifest.json') && m.include.includes('./random/manifest.json'));
-  // main.js leaves Moddable modules to mcconfig and never touches Node.
-  const main = fs.readFileSync(path.join(OUT, 'main.js'), 'utf8');
-  for (const spec of ['mc/config', 'timer', 'time', 'ikelet/uart', 'ikelet/random', 'ikelet']) assert.ok(main.includes(`from "${spec}"`), spec);
-  assert.doesNotMatch(main, /node:|require\(/);
+  assert.ok(m.include.includes('./ikelet/manifest.json'), 'the project includes the part');
+  assert.deepEqual(m.creation, esp32Template.creation, 'ikelet\'s own project keeps the measured creation');
+  const part = JSON.parse(fs.readFileSync(path.join(OUT, 'ikelet/manifest.json'), 'utf8'));
+  assert.equal(part.modules['setup/ikelet'], './setup', 'the agent starts in a setup module');
+  for (const f of ['main.js', 'ikelet/ikelet.js', 'ikelet/setup.js', 'ikelet/uart/uart.c', 'ikelet/uart/uart.js', 'ikelet/uart/manifest.json', 'ikelet/random/random.c', 'ikelet/random/random.js', 'ikelet/random/manifest.json']) assert.ok(fs.existsSync(path.join(OUT, f)), f);
+  assert.ok(part.include.includes('./uart/manifest.json') && part.include.includes('./random/manifest.json'));
+  // setup.js leaves Moddable modules to mcconfig and never touches Node.
+  const setup = fs.readFileSync(path.join(OUT, 'ikelet/setup.js'), 'utf8');
+  for (const spec of ['mc/config', 'timer', 'time', 'ikelet/uart', 'ikelet/random', 'ikelet']) assert.ok(setup.includes(`from "${spec}"`), spec);
+  assert.match(setup, /export \{[^}]*default/, 'a default export Moddable calls before main');
+  assert.doesNotMatch(setup, /node:|require\(/);
 });
 
 test('a user manifest overrides the template config; its errors name the field', async () => {
   const user = tmpManifest({ config: { gateway: '198.51.100.20', uartBaud: 230400, psk: 'this-deployments-own-secret-42' } });
   await buildEsp32(user, OUT);
-  const m = JSON.parse(fs.readFileSync(path.join(OUT, 'manifest.json'), 'utf8'));
+  const m = JSON.parse(fs.readFileSync(path.join(OUT, 'ikelet/manifest.json'), 'utf8'));
   assert.equal(m.config.gateway, '198.51.100.20');
   assert.equal(m.config.uartBaud, 230400);
   assert.equal(m.config.localId, esp32Template.config.localId);
   await assert.rejects(buildEsp32(tmpManifest({ config: { uartBaud: 'fast', psk: 'this-deployments-own-secret-42' } }), OUT), /config\.uartBaud: expected one of 9600\.\.921600/);
+});
+
+test('build:ikelet takes a user project\'s manifest: the app\'s own keys pass, a misspelt ikelet key is named, the part leaves room for the app', async () => {
+  const project = tmpManifest({ include: ['$(IKELET)/manifests/ikelet/manifest.json'], config: { psk: 'this-deployments-own-secret-42', telemetryInterval: 10, sensorPin: 4 } });
+  const { warnings, config } = await buildIkelet(project, OUT);
+  assert.ok(warnings.some((w) => w.includes('telemetryInterval, sensorPin passed over')), warnings.join('; '));
+  assert.ok(!('telemetryInterval' in config));
+  const part = JSON.parse(fs.readFileSync(path.join(OUT, 'manifest.json'), 'utf8'));
+  assert.ok(part.creation.chunk.incremental > 0 && part.creation.heap.incremental > 0, 'the heaps may grow for the app');
+  assert.ok(part.creation.stack >= esp32Template.creation.stack);
+  await assert.rejects(buildIkelet(tmpManifest({ config: { psk: 'this-deployments-own-secret-42', mqttHots: 'broker.example' } }), OUT), /config\.mqttHots: unknown setting \(did you mean mqttHost\?\)/);
+  assert.deepEqual(ownConfig({ gateway: '203.0.113.10', format: 'rgb565le', mqttHots: 'x' }), { config: { gateway: '203.0.113.10', mqttHots: 'x' }, foreign: ['format'] });
 });
 
 test('bad manifests are refused, naming the field, without the PSK', () => {
