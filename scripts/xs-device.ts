@@ -126,18 +126,32 @@ export function frameNativeSources(): string[] {
   return fs.readdirSync(dir).filter((f) => f.endsWith('.c')).sort().map((f) => path.join(dir, f));
 }
 
+/**
+ * The SDK's portable natives a project's makefile compiles (its modules/data: text decoder and
+ * encoder, base64, hex, CRC...): plain C over xsmc, compiled into the twin as they are, so an SDK
+ * example that uses them runs there as on the device.
+ */
+export function portableSdkSources(sdk: ModdableSdk, makefile: string): string[] {
+  const data = path.join(sdk.root, 'modules', 'data') + path.sep;
+  const rule = /^\$\(TMP_DIR\)\/[^:]+\.c\.o: (\S+\.c)\b/gm;
+  return [...new Set([...makefile.matchAll(rule)].map((m) => m[1]!).filter((src) => src.startsWith(data)))].sort();
+}
+
 /** Links a project mcconfig and xsl prepared (`moddable`) with host.c as a Linux program in `out`. */
 export async function linkXsDevice(sdk: ModdableSdk, moddable: ModdableBuildResult, out: string): Promise<string> {
   const objects = await xsObjects(sdk);
   fs.mkdirSync(out, { recursive: true });
   const hostC = path.join(HOST_DIR, 'host.c');
-  const natives = frameNativeSources();
+  const portable = portableSdkSources(sdk, fs.readFileSync(path.join(moddable.tmpDir, 'makefile'), 'utf8'));
+  const natives = [...frameNativeSources(), ...portable];
   const stubs = path.join(out, 'stubs.c');
   const implemented = [hostC, ...natives].map((f) => fs.readFileSync(f, 'utf8')).join('\n');
   fs.writeFileSync(stubs, nativeStubs(fs.readFileSync(path.join(moddable.tmpDir, 'mc.xs.h'), 'utf8'), implemented));
   const sources = [path.join(moddable.tmpDir, 'mc.xs.c'), hostC, ...natives, stubs];
   const object = (src: string) => path.join(out, `${path.basename(src)}.o`);
-  const cc = (src: string) => run('gcc', [...CFLAGS, ...includes(sdk), `-I${moddable.tmpDir}`, '-c', src, '-o', object(src)]);
+  // The SDK's portable C takes the c_* names (c_memcpy, c_read8, ...) from the platform header its hosts include.
+  const sdkHeader = (src: string) => (portable.includes(src) ? ['-include', 'xsPlatform.h'] : []);
+  const cc = (src: string) => run('gcc', [...CFLAGS, ...includes(sdk), `-I${moddable.tmpDir}`, ...sdkHeader(src), '-c', src, '-o', object(src)]);
   for (let i = 0; i < sources.length; i += 2) await Promise.all(sources.slice(i, i + 2).map(cc)); // two at a time: the machine is shared
   const binary = path.join(out, 'ikelet-xs-device');
   await run('gcc', ['-m32', '-o', binary, ...objects, ...sources.map(object), '-lm']);

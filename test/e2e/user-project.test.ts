@@ -85,7 +85,7 @@ async function waitOn<T>(device: XsDeviceRun, what: string, probe: () => T | und
   try {
     return await waitFor(what, probe, ms);
   } catch (e) {
-    throw new Error(`${(e as Error).message}; the device's last lines:\n${device.lines.filter((l) => !l.startsWith('@ikelet census')).slice(-25).join('\n')}`);
+    throw new Error(`${(e as Error).message}; the device's last lines:\n${device.lines.filter((l) => !l.startsWith('@ikelet census') && !l.startsWith('@ikelet turn')).slice(-25).join('\n')}`);
   }
 }
 
@@ -140,5 +140,28 @@ labTest('the SDK\'s own examples/io/tcp/mqttclient with only the include line ad
   const xxl = messages().find((l) => l.startsWith('foo/bar/xxl '))!;
   assert.equal(xxl.length - 'foo/bar/xxl '.length, 3 + 16 * 1024, 'the 16 KiB message arrived whole');
   assert.ok(device.lines.some((l) => /^ikelet: device\.network: .*the SDK's mqtt client over the tunnel/.test(l)), 'ikelet kept the SDK\'s client and gave it the tunnel\'s sockets');
+  assert.deepEqual(device.exceptions, [], 'no exception escaped a turn');
+}, 300_000);
+
+labTest('the SDK\'s own examples/io/tcp/httpclient with only the include line added: the SDK\'s HTTP client over ikelet\'s sockets', async (t) => {
+  const sdk = findModdableSdk();
+  if (!sdk.ok) throw new Error(`the Moddable SDK is needed: ${sdk.reason}`);
+  const project = copyProject(t, path.join(sdk.sdk.root, 'examples/io/tcp/httpclient'), labConfig({}));
+  const main = path.join(project, 'main.js');
+  const source = fs.readFileSync(main, 'utf8');
+  assert.match(source, /host: "example\.com"/);
+  fs.writeFileSync(main, source.replace('host: "example.com"', 'host: "fw.lab.example"'));
+  const binary = await buildProject(t, project);
+  const lab = await startLab(t, { modem: { registrationDelayMs: 100 }, gateway: DEVICE_PROPOSALS, apps: true });
+  const page = 'served to the SDK example through the tunnel';
+  fs.writeFileSync(path.join(lab.apps!.www, 'index.html'), `${page}\n`);
+  const device = startTwin(t, lab, binary);
+
+  // Its three requests (GET /?0, /?1, /?2), each answered and read to the end.
+  await waitOn(device, 'the three requests done', () => [0, 1, 2].every((i) => device.lines.some((l) => l.includes(`**DONE ${i} **`))) || undefined, 120_000);
+  assert.equal(device.lines.filter((l) => l === 'Status 200').length, 3, 'three 200 responses');
+  assert.ok(device.lines.filter((l) => l.includes(page)).length >= 3, 'the page\'s body reached the app each time');
+  assert.ok(!device.lines.some((l) => l.includes('**ERROR')), 'no request failed');
+  assert.ok(device.lines.some((l) => /^ikelet: device\.network: .*the SDK's http client over the tunnel/.test(l)));
   assert.deepEqual(device.exceptions, [], 'no exception escaped a turn');
 }, 300_000);
