@@ -81,6 +81,7 @@ async function writePart(config: ManifestConfig, dir: string): Promise<DeviceBun
   fs.mkdirSync(dir, { recursive: true });
   const bundle = await buildDevice({ entry: 'src/index.ts', outfile: path.join(dir, 'ikelet.js'), minify: true, configured: { ...config, nativeFrame: true }, preload: true });
   await bundleModule('hosts/esp32/setup.ts', path.join(dir, 'setup.js'));
+  fs.copyFileSync('hosts/esp32/network.js', path.join(dir, 'network.js'));
   for (const native of NATIVES) fs.cpSync(path.join('hosts/esp32', native), path.join(dir, native), { recursive: true });
   // Moddable C modules shared by the ESP32 and its twin (the manifest includes ./native/<m>/manifest.json).
   fs.cpSync('hosts/native', path.join(dir, 'native'), { recursive: true });

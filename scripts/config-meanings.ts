@@ -44,6 +44,7 @@ export const CONFIG_MEANINGS: Readonly<Record<string, string>> = {
   udpQueueLength: "app datagrams held while the tunnel is down",
   udpQueueBytes: "held datagrams: their payload bytes at most",
   udpQueuePolicy: "which datagram goes when the held queue is full",
+  uartChip: "the board's chip, as mcconfig's -p names it (esp32, esp32/esp32s3, esp32/esp32c3, esp32/esp32c6): which GPIOs and UARTs the pins may use",
   uartPort: "ESP32 UART number",
   uartTx: "to the modem's RXD and TXD",
   uartRx: "to the modem's RXD and TXD",

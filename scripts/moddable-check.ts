@@ -83,6 +83,8 @@ export interface ModdableBuildOptions {
   bundleFile?: string;
   /** More environment for mcconfig and make, e.g. IKELET for a project that includes ikelet's manifest. */
   env?: Record<string, string>;
+  /** mcconfig's -p: 'esp32' (default) or a subplatform such as 'esp32/esp32s3'. */
+  platform?: string;
 }
 
 /**
@@ -105,12 +107,14 @@ export function moddableBuild(sdk: ModdableSdk, projectDir: string, work: string
   const out = path.join(work, 'out');
   fs.mkdirSync(out, { recursive: true });
 
-  const mcconfig = time('mcconfig', () => run('mcconfig', ['-m', '-p', 'esp32', '-o', out], project, env));
-  const tmpDir = path.join(out, 'tmp', 'esp32', 'release', path.basename(project));
+  const platform = options.platform ?? 'esp32';
+  const mcconfig = time('mcconfig', () => run('mcconfig', ['-m', '-p', platform, '-o', out], project, env));
+  // mcconfig writes a subplatform's build under tmp/esp32/<sub>/release.
+  const tmpDir = path.join(out, 'tmp', ...platform.split('/'), 'release', path.basename(project));
   const makefile = path.join(tmpDir, 'makefile');
   const mcErrors = mcconfig.output.split('\n').filter((l) => /^### (Error|error)|^# error|: error:/.test(l));
   if (!fs.existsSync(makefile) || mcErrors.length) {
-    throw new ModdableBuildError(`mcconfig -m -p esp32 failed before its makefile was complete:\n${mcErrors.join('\n') || mcconfig.output.trim()}`);
+    throw new ModdableBuildError(`mcconfig -m -p ${platform} failed before its makefile was complete:\n${mcErrors.join('\n') || mcconfig.output.trim()}`);
   }
 
   // The makefile's own xsl command line; its .xsb/.xsi arguments are targets of the same makefile.

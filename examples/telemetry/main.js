@@ -8,15 +8,19 @@
  */
 import config from "mc/config";
 import Timer from "timer";
+// device.network itself, typed (manifests/ikelet/ikelet.d.ts); `device.network` works as well.
+import network from "ikelet/network";
 
 const topic = (leaf) => `devices/${config.mqttClientId}/${leaf}`;
-const tunnel = device.network.ikelet;
+const tunnel = network.ikelet;
 tunnel.onChanged((status) => trace(`telemetry: tunnel ${status.state}${status.virtualIp ? ` as ${status.virtualIp}` : ""}\n`));
 
-const MQTTClient = device.network.mqtt.io;
+const mqtt = network.mqtt;
+if (!mqtt) throw new Error("telemetry: no device.network.mqtt: set mqttHost in the manifest's config");
+const MQTTClient = mqtt.io;
 let sequence = 0;
 const client = new MQTTClient({
-	...device.network.mqtt,
+	...mqtt,
 	onControl(message) {
 		if (message.operation === MQTTClient.CONNACK) {
 			trace("telemetry: connected to the broker\n");
@@ -24,7 +28,8 @@ const client = new MQTTClient({
 		}
 	},
 	onReadable(count, info) {
-		const command = String.fromArrayBuffer(this.read(count));
+		const bytes = this.read(count);
+		const command = bytes ? String.fromArrayBuffer(bytes) : "";
 		trace(`telemetry: command on ${info.topic}: ${command}\n`);
 		this.write(ArrayBuffer.fromString(JSON.stringify({ ack: command, sequence })), { topic: topic("status"), QoS: 1 });
 	},

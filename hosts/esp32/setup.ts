@@ -127,10 +127,15 @@ for (const name of neededClients({ mqttHost: settings.mqtt.host, firmwareHost: s
 // DNS goes to the servers the gateway handed out; `servers` is accepted and unused.
 const dns = { io: sockets.Resolver, servers: [] as string[], socket: { io: sockets.UDP } };
 const { enabled: mqttConfigured, ...mqttSettings } = settings.mqtt;
-const g2 = globalThis as { device?: { network?: Record<string, { io?: unknown } | undefined> } & Record<string, unknown> };
+const g2 = globalThis as { device?: { network?: Record<string, object | undefined> } & Record<string, unknown> };
 const existing = g2.device?.network ?? {};
-const sdkMqtt = existing.mqtt?.io ? existing.mqtt : undefined;
-const sdkHttp = existing.http?.io ? existing.http : undefined;
+/** An entry a client module of the project put there before us (the SDK's config modules do, preloaded). */
+const sdkEntry = (name: string) => {
+  const e = existing[name] as { io?: unknown } | undefined;
+  return e?.io ? e : undefined;
+};
+const sdkMqtt = sdkEntry('mqtt');
+const sdkHttp = sdkEntry('http');
 const overTunnel = { socket: { io: sockets.TCP }, dns };
 const mqtt = sdkMqtt ? { ...sdkMqtt, ...overTunnel } : MQTTClient && { io: MQTTClient, ...clients, dns, ...(mqttConfigured ? mqttSettings : {}) };
 const ikeletHttp = HTTPClient && { io: HTTPClient, ...clients, dns };

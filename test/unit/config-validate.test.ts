@@ -48,10 +48,18 @@ test('identities: FQDN, email or IPv4', () => {
 
 test('UART pins: ranges, input-only pins, duplicates, RTS/CTS pairs', () => {
   const errors = errorsOf({ ...minimal, uartTx: 34, uartRx: 40 });
-  assert.ok(errors.some((e) => e.startsWith('config.uartTx:') && e.includes('not 34..39')));
-  assert.ok(errors.some((e) => e.startsWith('config.uartRx:')));
+  assert.ok(errors.some((e) => e.startsWith('config.uartTx:') && e.includes('cannot drive an output')), errors.join('\n'));
+  assert.ok(errors.some((e) => e.startsWith('config.uartRx: expected a GPIO of the esp32 (0..39)')), errors.join('\n'));
   assert.ok(errorsOf({ ...minimal, uartRx: 17 }).some((e) => e.startsWith('config.uartRx: expected a GPIO different from config.uartTx')));
   assert.ok(errorsOf({ ...minimal, uartRts: 18 }).some((e) => e.startsWith('config.uartRts: expected RTS and CTS both set')));
+});
+
+test('UART pins by chip: the S3\'s GPIO 40..48 and output-capable 34..39, the C3\'s 0..21 and two UARTs', () => {
+  assert.ok(checkConfig({ ...minimal, uartChip: 'esp32s3', uartTx: 43, uartRx: 44 }).ok, 'an S3 board\'s pins');
+  assert.ok(checkConfig({ ...minimal, uartChip: 'esp32s3', uartTx: 35, uartRx: 36 }).ok, 'the S3 drives outputs on 34..39');
+  assert.ok(errorsOf({ ...minimal, uartChip: 'esp32c3', uartTx: 17, uartRx: 22 }).some((e) => e.startsWith('config.uartRx: expected a GPIO of the esp32c3 (0..21)')));
+  assert.ok(errorsOf({ ...minimal, uartChip: 'esp32c6', uartPort: 2 }).some((e) => e.startsWith('config.uartPort: expected a UART of the esp32c6 (0..1)')));
+  assert.ok(errorsOf({ ...minimal, uartChip: 'esp32h2' }).some((e) => e.startsWith('config.uartChip: expected one of')));
 });
 
 test('unknown keys are errors with a suggestion', () => {
@@ -99,7 +107,7 @@ test('no parsed section carries the whole config (a copy of every key would stay
     assert.ok(Object.keys(section).length < all / 2, `settings.${name} has ${Object.keys(section).length} keys`);
     assert.equal('apn' in section && name !== 'modem', false, `settings.${name} holds another section's key`);
   }
-  assert.deepEqual(s.uart, { uartPort: 1, uartTx: 17, uartRx: 16, uartRts: -1, uartCts: -1, uartBaud: 115200 });
+  assert.deepEqual(s.uart, { uartChip: 'esp32', uartPort: 1, uartTx: 17, uartRx: 16, uartRts: -1, uartCts: -1, uartBaud: 115200 });
   assert.deepEqual(s.probe, { probeTarget: '', probeCount: 0, probeSize: 0 });
 });
 
