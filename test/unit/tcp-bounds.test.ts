@@ -146,3 +146,13 @@ test('listener: a SYN allocates no buffers (the SYN-ACK still offers the whole w
   assert.equal(ready, 1);
   assert.deepEqual(conn.read(1000, rig.now), pattern(300));
 });
+
+test('socket limit: a connection the app ends itself (close() with unread data: a RST) frees its slot at once', () => {
+  const rig = new DeviceRig({ tcpMaxSockets: 1 });
+  const { conn, peer } = rig.established();
+  peer.send(ACK, pattern(10));
+  conn.close(rig.now);
+  assert.equal(conn.state, 'CLOSED');
+  assert.equal(rig.layer.counters().connections, 0);
+  assert.doesNotThrow(() => rig.layer.connect(new Uint8Array([198, 51, 100, 10]), 7, rig.now));
+});

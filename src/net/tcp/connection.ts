@@ -48,6 +48,8 @@ export interface ConnectionContext {
   pathMss(): number;
   /** A deferred write: the layer calls output() at the end of the turn (flush). */
   flushLater(conn: TcpConnection, now: number): void;
+  /** The connection is CLOSED, whoever ended it (the peer, a timer, the app): its slot is free. */
+  ended(conn: TcpConnection): void;
   drop(reason: string, detail?: string): void;
   count(what: 'retransmits' | 'fastRetransmits' | 'challengeAcks' | 'zeroWindowProbes'): void;
 }
@@ -835,6 +837,7 @@ export class TcpConnection {
   private finish(error: NetError | undefined, now: number): void {
     if (this.state === 'CLOSED') return;
     this.state = 'CLOSED';
+    this.ctx.ended(this);
     this.rtxAt = this.ackAt = this.closeAt = undefined;
     this.sendBuf = undefined;
     if (error || this.readable === 0) this.recvBuf = undefined; // an orderly end leaves unread data readable

@@ -112,6 +112,7 @@ export class TcpLayer {
         this.dirty.add(conn);
         this.flushAt ??= now;
       },
+      ended: (conn) => this.forget(conn),
       drop: (reason, detail) => this.drops.drop(reason, detail),
       count: (what) => void this.stats[what]++,
     };
@@ -134,7 +135,7 @@ export class TcpLayer {
     const conn = this.connections.get(key(remote, seg.srcPort, seg.dstPort));
     if (conn) {
       conn.input(seg, now);
-      this.afterConnection(conn, now);
+      this.notePeaks(conn);
       return;
     }
     const listener = this.listeners.get(seg.dstPort);
@@ -220,7 +221,7 @@ export class TcpLayer {
         // Connections nobody took are reset: no app will ever read them.
         for (const c of [...l.pending, ...l.ready]) {
           c.abort(now);
-          this.afterConnection(c, now);
+          this.notePeaks(c);
         }
       },
     };
@@ -238,7 +239,7 @@ export class TcpLayer {
     this.dirty.clear();
     for (const c of conns) {
       c.output(now);
-      this.afterConnection(c, now);
+      this.notePeaks(c);
     }
   }
 
@@ -248,7 +249,7 @@ export class TcpLayer {
     this.dirty.clear();
     for (const c of [...this.connections.values()]) {
       c.output(now);
-      this.afterConnection(c, now);
+      this.notePeaks(c);
     }
   }
 
@@ -256,7 +257,7 @@ export class TcpLayer {
   abortAll(error: NetError, now: number): void {
     for (const c of [...this.connections.values()]) {
       c.abort(now, error, false);
-      this.afterConnection(c, now);
+      this.notePeaks(c);
     }
   }
 
@@ -275,7 +276,7 @@ export class TcpLayer {
       const at = c.deadline();
       if (at !== undefined && now >= at) {
         c.onTimer(now);
-        this.afterConnection(c, now);
+        this.notePeaks(c);
       }
     }
   }
@@ -288,11 +289,14 @@ export class TcpLayer {
 
   // ---- internals -------------------------------------------------------------------------
 
-  private afterConnection(c: TcpConnection, _now: number): void {
+  /** Buffer high-water marks for the memory figures. */
+  private notePeaks(c: TcpConnection): void {
     const peaks = c.bufferPeaks;
     if (peaks.send > this.stats.peakSendBuffer) this.stats.peakSendBuffer = peaks.send;
     if (peaks.receive > this.stats.peakReceiveBuffer) this.stats.peakReceiveBuffer = peaks.receive;
-    if (!c.closedForGood) return;
+  }
+
+  private forget(c: TcpConnection): void {
     this.dirty.delete(c);
     const k = key(c.id.remoteAddress, c.id.remotePort, c.id.localPort);
     if (this.connections.get(k) === c) this.connections.delete(k);
@@ -311,7 +315,7 @@ export class TcpLayer {
     if (!victim) return false;
     if (victim.state !== 'TIME_WAIT') this.drops.drop('tcp connection reclaimed for a new one', `${victim.describe()} in ${victim.state}`);
     victim.abort(now);
-    this.afterConnection(victim, now);
+    this.notePeaks(victim);
     return true;
   }
 
