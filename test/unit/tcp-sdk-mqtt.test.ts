@@ -14,13 +14,9 @@ import { pathToFileURL } from 'node:url';
 import { findModdableSdk } from '../../scripts/moddable-sdk.ts';
 import { encodeConnack, encodeIdPacket, PacketReader, type Packet } from '../../src/mqtt/codec.ts';
 import { CONNECT, PUBACK, PUBLISH } from '../../src/mqtt/constants.ts';
-import { linkBytes, pathOf } from '../../src/net/path.ts';
 import type { TcpConnection } from '../../src/net/tcp/connection.ts';
-import { NetRig, tunnelInfo } from './net-rig.ts';
-import { parseSuite } from './net-suites.ts';
+import { NetRig, tunnelInfo, watchAir } from './net-rig.ts';
 import { PEER } from './tcp-rig.ts';
-
-const PATH = pathOf(parseSuite('aes128gcm16'), 1500, true);
 
 interface AppTimer {
   at: number;
@@ -103,25 +99,7 @@ test('the SDK\'s MQTT client over ikelet\'s TCP: every MQTT packet it writes (3â
     }
   };
 
-  // What the device sends, segment by segment.
-  const segments: Uint8Array[] = [];
-  let up = 0, upBytes = 0, down = 0, downBytes = 0;
-  const push = rig.queue.push.bind(rig.queue);
-  rig.queue.push = (...items) => {
-    for (const { to, packet } of items) {
-      if (to === rig.peer) {
-        up++;
-        upBytes += linkBytes(PATH, packet.length);
-        const ihl = (packet[0]! & 0x0f) * 4;
-        const data = packet.subarray(ihl + (packet[ihl + 12]! >> 4) * 4);
-        if (data.length) segments.push(data.slice());
-      } else {
-        down++;
-        downBytes += linkBytes(PATH, packet.length);
-      }
-    }
-    return push(...items);
-  };
+  const air = watchAir(rig);
 
   /** Runs the rig and the app's timers (each one a call from outside the agent's turns) for `ms`. */
   const run = (ms: number) => {
@@ -164,6 +142,7 @@ test('the SDK\'s MQTT client over ikelet\'s TCP: every MQTT packet it writes (3â
   }
   assert.equal(heard.filter((p) => p.type === PUBLISH).length, 19, 'the broker got every PUBLISH');
   // Each segment holds whole MQTT packets: a fresh reader decodes it with nothing left over.
+  const segments = air.dataSegments;
   const packetsPerSegment = segments.map((s) => {
     const r = new PacketReader(1 << 16);
     let n = 0;
@@ -172,6 +151,6 @@ test('the SDK\'s MQTT client over ikelet\'s TCP: every MQTT packet it writes (3â
   });
   assert.ok(packetsPerSegment.every((n) => n >= 1), `a segment with a piece of a packet: ${packetsPerSegment.join(',')}`);
   assert.equal(segments.length, heard.length, 'one segment per MQTT packet (CONNECT and 19 PUBLISH)');
-  t.diagnostic(`SDK client, CONNECT + 19 PUBLISH: ${segments.length} data segments, ${up} packets up (${upBytes} B on the link), ${down} down (${downBytes} B)`);
+  t.diagnostic(`SDK client, CONNECT + 19 PUBLISH: ${segments.length} data segments, ${air.up} packets up (${air.upBytes} B on the link), ${air.down} down (${air.downBytes} B)`);
   client.close();
 });

@@ -6,15 +6,12 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { pathOf, linkBytes } from '../../src/net/path.ts';
 import type { TcpSocket } from '../../src/net/sockets/tcp.ts';
 import type { TcpConnection } from '../../src/net/tcp/connection.ts';
-import { NetRig, tunnelInfo } from './net-rig.ts';
-import { parseSuite } from './net-suites.ts';
+import { NetRig, tunnelInfo, watchAir } from './net-rig.ts';
 import { pattern, PEER } from './tcp-rig.ts';
 
 const BROKER_PORT = 1883;
-const PATH = pathOf(parseSuite('aes128gcm16'), 1500, true);
 
 /** An MQTT PUBLISH (QoS 0) written as the SDK's client writes it: three writes, the first two with `more`. */
 function publishSdkStyle(socket: TcpSocket, topic: string, payload: Uint8Array): Uint8Array {
@@ -26,38 +23,6 @@ function publishSdkStyle(socket: TcpSocket, topic: string, payload: Uint8Array):
   socket.write(topicField, { more: true });
   socket.write(payload);
   return Uint8Array.of(...header, ...topicField, ...payload);
-}
-
-interface Air {
-  up: number;
-  down: number;
-  upBytes: number;
-  downBytes: number;
-  /** TCP payload of each data segment up, in order. */
-  dataSegments: Uint8Array[];
-}
-
-/** Counts the inner packets both ways and what they cost on the link (ESP over UDP, AES-GCM). */
-function watch(rig: NetRig): Air {
-  const air: Air = { up: 0, down: 0, upBytes: 0, downBytes: 0, dataSegments: [] };
-  const push = rig.queue.push.bind(rig.queue);
-  rig.queue.push = (...items) => {
-    for (const { to, packet } of items) {
-      const bytes = linkBytes(PATH, packet.length);
-      if (to === rig.peer) {
-        air.up++;
-        air.upBytes += bytes;
-        const ihl = (packet[0]! & 0x0f) * 4;
-        const data = packet.subarray(ihl + (packet[ihl + 12]! >> 4) * 4);
-        if (data.length) air.dataSegments.push(data.slice());
-      } else {
-        air.down++;
-        air.downBytes += bytes;
-      }
-    }
-    return push(...items);
-  };
-  return air;
 }
 
 function broker(rig: NetRig): { conns: TcpConnection[]; received: () => Uint8Array } {
@@ -95,7 +60,7 @@ test('SDK-style writes (header, topic, payload with {more: true}) from the app\'
   });
   rig.run(1000);
   assert.ok(open);
-  const air = watch(rig);
+  const air = watchAir(rig);
   for (let i = 0; i < 10; i++) {
     // The app's own timer: each write is a call from outside the agent's turns.
     expected.push(publishSdkStyle(socket, 'devices/dev-1/telemetry', pattern(20 + i * 100, i)));
@@ -118,7 +83,7 @@ test('a burst larger than the MSS leaves in as few segments as the MSS allows; N
   const b = broker(rig);
   const socket: TcpSocket = new rig.sockets.TCP({ address: PEER, port: BROKER_PORT });
   rig.run(1000);
-  const air = watch(rig);
+  const air = watchAir(rig);
   const mss = b.conns[0]!.mss();
   // 2.5 MSS in ten writes of one turn.
   const chunk = Math.ceil((mss * 2.5) / 10);
