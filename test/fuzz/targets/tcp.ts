@@ -351,7 +351,7 @@ export const tcpConnection = fuzzTarget<LayerState, LayerInput>({
   name: 'tcp-connection',
   about: 'TcpLayer (connect + listener) against a scripted peer, then mutated segments with valid checksums (RST/SYN/FIN in and out of window, window 0, options, wrap) while the app writes, reads and closes; valid output, bounded sockets and buffers, a fresh connection works after',
   episode: 2_000,
-  retainedLimit: 256 * 1024,
+  retainedLimit: 128 * 1024,
   setup(rand) {
     const s = { now: 1000, peers: [], sent: [], invalid: [], room: true, mss: rand.pick([536, 1358]), maxSockets: rand.pick([2, 4, 6]), nextPort: 20000, rand } as unknown as LayerState;
     s.layer = newLayer(rand, s);
