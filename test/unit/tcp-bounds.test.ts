@@ -156,3 +156,35 @@ test('socket limit: a connection the app ends itself (close() with unread data: 
   assert.equal(rig.layer.counters().connections, 0);
   assert.doesNotThrow(() => rig.layer.connect(new Uint8Array([198, 51, 100, 10]), 7, rig.now));
 });
+
+test('a window too small to use (sender SWS avoidance holds the data): the override timeout sends what fits, so the data and the FIN still go', () => {
+  const rig = new DeviceRig();
+  const { conn, peer } = rig.established();
+  peer.send(ACK, undefined, { window: 1 });
+  conn.write(pattern(100), rig.now);
+  conn.close(rig.now);
+  assert.equal(rig.take().length, 0, 'a 1-byte window is not used at once');
+  rig.advance(1000);
+  const sent = rig.take();
+  assert.deepEqual(sent.map((s) => s.payload.length), [1], 'after the persist interval, the byte that fits');
+  peer.ackAll(1000);
+  assert.equal(rig.take().reduce((n, s) => n + s.payload.length, 0), 99, 'the rest once the window opened');
+  peer.ackAll(1000);
+  assert.equal(conn.state, 'FIN_WAIT_2');
+});
+
+test('the path MSS grows (a rekey to another suite) above the congestion window: data still flows, in full segments', () => {
+  const rig = new DeviceRig();
+  rig.mss = 100;
+  const { conn, peer } = rig.established();
+  rig.mss = 1358;
+  conn.write(pattern(3000), rig.now);
+  let delivered = 0;
+  for (let i = 0; i < 10 && delivered < 3000; i++) {
+    delivered += rig.take().reduce((n, s) => n + s.payload.length, 0);
+    peer.ackAll();
+    rig.advance(200);
+  }
+  assert.equal(delivered, 3000, 'everything went');
+  assert.ok(rig.history.some((s) => s.payload.length === 1358), 'full segments of the new MSS');
+});

@@ -353,13 +353,17 @@ export class TcpConnection {
     this.output(now, true);
   }
 
-  /** A zero window: send one byte past it; its ACK tells whether the window opened. */
+  /**
+   * A zero window: send one byte past it; its ACK tells whether the window opened. A window too
+   * small to use (sender SWS avoidance held the data back): the override timeout sends what
+   * fits (RFC 9293 3.8.6.2.1), or nothing would ever go.
+   */
   private probeWindow(now: number): void {
     const buf = this.sendBuf;
     const offset = this.dataOffset(this.sndNxt);
     if (!buf || offset >= buf.length || this.sndWnd > 0) {
       this.persisting = false;
-      return this.output(now);
+      return this.output(now, true);
     }
     if (this.probesUnanswered >= this.ctx.settings.maxRetries) {
       return this.finish(new NetError('timeout', `${this.describe()}: the peer's window stayed closed and probes went unanswered`), now);
@@ -720,7 +724,8 @@ export class TcpConnection {
       const unsent = Math.max(0, buf.length - offset);
       // Limited transmit (RFC 3042): up to two segments beyond cwnd on the first duplicate ACKs.
       const extra = this.recover === undefined && this.dupAcks > 0 && this.dupAcks < 3 ? this.dupAcks * this.mss() : 0;
-      const window = Math.min(this.sndWnd, this.cwnd + extra);
+      // cwnd is at least one segment (RFC 5681), also when a rekey raised the path MSS above it.
+      const window = Math.min(this.sndWnd, Math.max(this.cwnd, this.mss()) + extra);
       const usable = Math.max(0, seqDiff(seqAdd(this.sndUna, window), this.sndNxt));
       const len = Math.min(unsent, this.mss(), usable);
       const fin = this.finQueued && seqAdd(this.sndNxt, len) === this.finSeq;
@@ -742,11 +747,11 @@ export class TcpConnection {
       this.rtxAt ??= now + this.rto.rto;
       this.persisting = false;
     }
-    // A zero window with data waiting and nothing in flight: probe it.
-    const waiting = buf.length - this.dataOffset(this.sndNxt) > 0;
-    if (waiting && this.sndWnd === 0 && this.sndUna === this.sndMax && this.rtxAt === undefined) {
+    // Data waiting, nothing in flight to bring an ACK, and a window closed or too small to use: the persist timer.
+    const waiting = buf.length - this.dataOffset(this.sndNxt);
+    if (waiting > 0 && this.sndWnd < Math.min(waiting, this.mss()) && this.sndUna === this.sndMax && this.rtxAt === undefined) {
       this.persisting = true;
-      this.persistSince ??= now;
+      if (this.sndWnd === 0) this.persistSince ??= now;
       this.rtxAt = now + this.persistInterval();
     }
     this.flushAck(now);
