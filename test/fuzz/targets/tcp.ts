@@ -5,8 +5,9 @@
  * follows the device's numbers, then sends segments mutated with valid checksums: RST, SYN and
  * FIN in and out of window, acknowledgments ahead and behind, window 0, options, sequence
  * numbers across the 2^32 wrap, while the app writes, reads, closes and time jumps. No exception,
- * every segment the device sends is valid, the socket limit and buffer memory hold, and once
- * the app lets go of everything a fresh connection opens at once and carries data both ways.
+ * every segment the device sends is valid, the socket limit and buffer memory hold, once the app
+ * lets go of everything a fresh connection opens at once and carries data both ways, and with the
+ * peer silent every connection is gone within 20 min.
  */
 import { addressToBytes } from '../../../src/ip/address.ts';
 import { finishChecksum, pseudoHeaderSum, sumWords } from '../../../src/ip/checksum.ts';
@@ -339,6 +340,12 @@ function feedLayer(s: LayerState, input: LayerInput): void {
   runTimers(s);
 }
 
+/** The layer's connections for a finding: state and numbers (the layer's table is private). */
+function table(s: LayerState): string {
+  const conns = (s.layer as unknown as { connections: Map<string, TcpConnection> }).connections.values();
+  return [...conns].map((c) => `${c.state} ${JSON.stringify(c, (k, v) => (k === 'ring' || k === 'ctx' ? undefined : v))}`).join('; ');
+}
+
 function checkLayer(s: LayerState): void {
   violated(s.invalid.length === 0, `the device sent an invalid segment: ${s.invalid[0]}`);
   const counts = s.layer.counters();
@@ -370,9 +377,12 @@ export const tcpConnection = fuzzTarget<LayerState, LayerInput>({
   check: checkLayer,
   end(s) {
     // The app lets go of everything: a new connection must open at once, and carry data both ways.
-    s.room = true;
     s.mss = 1358;
     turn(s, () => {
+      if (!s.room) {
+        s.room = true;
+        s.layer.pump(s.now); // the serial line drained, as serialWritable says
+      }
       for (const p of s.peers) p.conn?.close(s.now);
       s.listener.close(s.now);
     });
@@ -382,8 +392,7 @@ export const tcpConnection = fuzzTarget<LayerState, LayerInput>({
     try {
       conn = s.layer.connect(PEER, 9, s.now);
     } catch (e) {
-      const states = [...(s.layer as unknown as { connections: Map<string, TcpConnection> }).connections.values()].map((c) => c.state);
-      violated(false, `connect() after the app closed everything: ${String(e)} (${states.join(', ')})`);
+      violated(false, `connect() after the app closed everything: ${String(e)} (${table(s)})`);
     }
     const syn = s.sent.find((x) => x.flags === SYN && x.dstPort === 9);
     violated(syn, 'no SYN for the fresh connection');
@@ -414,6 +423,14 @@ export const tcpConnection = fuzzTarget<LayerState, LayerInput>({
     }
     violated(got >= 2000, `the fresh connection sent ${got} of 2000 bytes`);
     conn.abort(s.now);
+    // Every wait ends: with the peer silent, whatever was still finishing is gone within the
+    // longest bound (retransmissions or a closed window: tcpMaxRetries × 60 s; then FIN_WAIT_2, TIME_WAIT).
+    for (let i = 0; i < 20; i++) {
+      s.now += 60_000;
+      runTimers(s);
+    }
+    const left = s.layer.counters().connections;
+    violated(left === 0, `${left} connections still there after 20 min of silence: ${table(s)}`);
   },
   retained: (s) => s.layer,
   label: (s, i) => `${i.from} ${s.peers[0]?.conn?.state ?? 'none'}`,
