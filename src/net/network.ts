@@ -328,7 +328,8 @@ export class Network {
       if (!appCall) {
         this.runCallbacks(now);
         this.tcp.flush(now); // what the callbacks wrote, together (an app call's writes wait for the next turn: tcp.deadline)
-      } else if (this.posted.length) this.moreCallbacksAt = now;
+      }
+      if (this.posted.length) this.moreCallbacksAt ??= now;
     } finally {
       this.turnNow = undefined;
     }
