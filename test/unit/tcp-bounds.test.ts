@@ -188,3 +188,22 @@ test('the path MSS grows (a rekey to another suite) above the congestion window:
   assert.equal(delivered, 3000, 'everything went');
   assert.ok(rig.history.some((s) => s.payload.length === 1358), 'full segments of the new MSS');
 });
+
+test('a window probe still unacknowledged when the serial line refuses the next send: a timer keeps running, and the data and FIN go once it drains', () => {
+  const rig = new DeviceRig();
+  const { conn, peer } = rig.established(5000, 0);
+  conn.write(pattern(100), rig.now);
+  conn.close(rig.now);
+  rig.advance(1000);
+  assert.equal(rig.take()[0]?.payload.length, 1, 'the zero-window probe');
+  peer.send(ACK, undefined, { window: 1 }); // a tiny window; the probe byte not acknowledged
+  rig.room = false;
+  rig.advance(2000); // the persist timer fires while the line is full
+  rig.room = true;
+  rig.layer.pump(rig.now); // the line drained
+  for (let i = 0; i < 60 && conn.state === 'FIN_WAIT_1'; i++) {
+    rig.advance(5000);
+    if (rig.take().length) peer.ackAll(1000);
+  }
+  assert.equal(conn.state, 'FIN_WAIT_2', 'everything was sent and acknowledged');
+});

@@ -747,9 +747,12 @@ export class TcpConnection {
       this.rtxAt ??= now + this.rto.rto;
       this.persisting = false;
     }
-    // Data waiting, nothing in flight to bring an ACK, and a window closed or too small to use: the persist timer.
     const waiting = buf.length - this.dataOffset(this.sndNxt);
-    if (waiting > 0 && this.sndWnd < Math.min(waiting, this.mss()) && this.sndUna === this.sndMax && this.rtxAt === undefined) {
+    if (this.rtxAt === undefined && this.sndUna !== this.sndMax) {
+      // Something is unacknowledged (a probe, or a send the line or the turn's budget refused): a timer always runs (RFC 6298 5.1).
+      this.rtxAt = now + this.rto.rto;
+    } else if (this.rtxAt === undefined && waiting > 0 && this.sndWnd < Math.min(waiting, this.mss())) {
+      // Data waiting, nothing in flight to bring an ACK, and a window closed or too small to use: the persist timer.
       this.persisting = true;
       if (this.sndWnd === 0) this.persistSince ??= now;
       this.rtxAt = now + this.persistInterval();

@@ -356,7 +356,7 @@ function checkLayer(s: LayerState): void {
 
 export const tcpConnection = fuzzTarget<LayerState, LayerInput>({
   name: 'tcp-connection',
-  about: 'TcpLayer (connect + listener) against a scripted peer, then mutated segments with valid checksums (RST/SYN/FIN in and out of window, window 0, options, wrap) while the app writes, reads and closes; valid output, bounded sockets and buffers, a fresh connection works after',
+  about: 'TcpLayer (connect + listener) against a scripted peer, then mutated segments with valid checksums (RST/SYN/FIN in and out of window, window 0, options, wrap) while the app writes, reads and closes; valid output, bounded sockets and buffers, a fresh connection works after, and everything ends with the peer silent',
   episode: 2_000,
   retainedLimit: 128 * 1024,
   setup(rand) {
