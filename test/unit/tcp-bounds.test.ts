@@ -2,7 +2,8 @@
  * What a hostile or broken peer cannot do to the device's TCP: pin a connection with a zero
  * window (before and after close()), hold the socket table, learn from the challenge-ACK budget
  * whether a spoofed RST was in window (CVE-2016-5696), stretch TIME_WAIT with stray FINs, or
- * make a listener allocate buffers with SYNs alone.
+ * make a listener allocate buffers with SYNs alone; and no window, path MSS or refused send
+ * leaves data waiting with no timer.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
