@@ -12,7 +12,7 @@ export interface NetManifest {
   tcpReceiveBuffer: number; // bytes per connection: the largest window offered (no window scaling)
   tcpMaxSockets: number; // TCP connections at once, listeners' pending ones and TIME_WAIT included
   tcpMaxPending: number; // connections per Listener not yet taken by the app
-  tcpMaxRetries: number; // retransmissions of data before the connection fails with 'timeout'
+  tcpMaxRetries: number; // retransmissions of data before the connection fails with 'timeout'; × 60 s: how long a peer's window may stay closed (persistLimitMs)
   tcpSynRetries: number; // retransmissions of a SYN before connect fails with 'timeout'
   tcpRtoMin: number; // s, the retransmission timeout's floor (RFC 6298: 1; 0.2 repairs random loss faster)
   tcpOutOfOrder: number; // separate out-of-order ranges kept in the receive buffer

@@ -8,6 +8,8 @@
  * network runs them at the end of the agent's turn, with that turn's `now`. A socket call made
  * outside the agent's turns (from the app's own timer) becomes an agent turn through the
  * `enter` port (the Runner's act), so the sockets never touch the platform's timer or clock.
+ * TCP writes go out when the turn ends, like Moddable's lwIP socket: those of the callbacks
+ * after them, those of app calls in the next turn (TCP's deadline is then now).
  */
 import { selectorContains } from '../ike/traffic-selectors.ts';
 import type { EspSuite } from '../crypto/suites.ts';
@@ -323,8 +325,11 @@ export class Network {
     this.tcp.beginTurn();
     try {
       work();
-      if (!appCall) this.runCallbacks(now);
-      else if (this.posted.length) this.moreCallbacksAt = now;
+      if (!appCall) {
+        this.runCallbacks(now);
+        this.tcp.flush(now); // what the callbacks wrote, together (an app call's writes wait for the next turn: tcp.deadline)
+      }
+      if (this.posted.length) this.moreCallbacksAt ??= now;
     } finally {
       this.turnNow = undefined;
     }

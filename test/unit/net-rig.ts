@@ -17,6 +17,7 @@ import { silentLogger } from '../../src/util/log.ts';
 import { concatBytes, writeU16 } from '../../src/util/bytes.ts';
 import { PROTO_TCP } from '../../src/ip/ipv4.ts';
 import type { NET_DEFAULTS } from '../../src/net/config.ts';
+import { linkBytes, pathOf } from '../../src/net/path.ts';
 
 export const DNS_NAME = 'echo.lab.example';
 
@@ -129,6 +130,40 @@ export class NetRig {
       if (c.peerFinished && c.readable === 0 && c.state === 'CLOSE_WAIT') c.shutdown(this.now);
     }
   }
+}
+
+const AIR_PATH = pathOf(parseSuite('aes128gcm16'), 1500, true);
+
+/** What went over the tunnel both ways: packets, their link bytes, and the TCP payload of each data segment the device sent. */
+export interface Air {
+  up: number;
+  down: number;
+  upBytes: number;
+  downBytes: number;
+  /** TCP payload of each data segment up, in order. */
+  dataSegments: Uint8Array[];
+}
+
+export function watchAir(rig: NetRig): Air {
+  const air: Air = { up: 0, down: 0, upBytes: 0, downBytes: 0, dataSegments: [] };
+  const push = rig.queue.push.bind(rig.queue);
+  rig.queue.push = (...items) => {
+    for (const { to, packet } of items) {
+      const bytes = linkBytes(AIR_PATH, packet.length);
+      if (to === rig.peer) {
+        air.up++;
+        air.upBytes += bytes;
+        const ihl = (packet[0]! & 0x0f) * 4;
+        const data = packet.subarray(ihl + (packet[ihl + 12]! >> 4) * 4);
+        if (data.length) air.dataSegments.push(data.slice());
+      } else {
+        air.down++;
+        air.downBytes += bytes;
+      }
+    }
+    return push(...items);
+  };
+  return air;
 }
 
 function dnsAnswer(query: Uint8Array, address: string | undefined): Uint8Array {

@@ -117,7 +117,11 @@ export class TcpSocket {
     });
   }
 
-  /** Queues bytes (a buffer, or one byte in "number" format); returns the bytes write() takes next. */
+  /**
+   * Queues bytes (a buffer, or one byte in "number" format); returns the bytes write() takes next.
+   * Every write waits for the end of the turn, so `{more: true}` (the SDK clients' "more follows")
+   * is what happens anyway: a header, topic and payload written in one turn leave as one segment.
+   */
   write(data: ByteSource | number, _options?: unknown): number {
     const conn = this.conn;
     if (this.phase !== 'open' || !conn) throw new NetError('not-ready', 'TCP write: the connection is not open');
@@ -125,7 +129,7 @@ export class TcpSocket {
     if (!bytes) throw new NetError('invalid', 'TCP write: expected an ArrayBuffer, a typed array or a byte');
     return this.network.run((now) => {
       if (bytes.length > conn.writable) throw new NetError('would-block', `TCP write: ${bytes.length} bytes, room for ${conn.writable}`);
-      conn.write(bytes, now);
+      conn.write(bytes, now, true);
       return conn.writable;
     });
   }

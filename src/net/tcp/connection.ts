@@ -7,12 +7,14 @@
  * duplicate ACKs (RFC 5681, 6582), delayed ACKs, Nagle unless nodelay, sender and receiver silly
  * window avoidance, zero-window probes, out-of-order data kept in the receive buffer, FIN and
  * half-close, RFC 5961 (RSTs and SYNs in window get a challenge ACK, only an exact RST resets,
- * ACKs outside [SND.UNA - MAX.SND.WND, SND.MAX] are dropped), bounded FIN_WAIT_2 and TIME_WAIT.
- * Every wait ends: the retry counts are bounded and end in a named error.
+ * ACKs outside [SND.UNA - MAX.SND.WND, SND.MAX] are dropped, each connection its own answer
+ * budget), bounded FIN_WAIT_2 and TIME_WAIT. Every wait ends: the retry counts are bounded and
+ * end in a named error, and a window that stays closed ends the connection (persistLimitMs).
  */
 import { NetError } from '../errors.ts';
 import { earliest } from '../../util/time.ts';
 import { ReceiveBuffer } from './receive-buffer.ts';
+import { ResponseBudget } from './response-budget.ts';
 import { RtoEstimator } from './rto.ts';
 import { ACK, DEFAULT_MSS, FIN, PSH, RST, SYN, segmentLength, type OutgoingSegment, type Segment } from './segment.ts';
 import { SendBuffer } from './send-buffer.ts';
@@ -44,8 +46,10 @@ export interface ConnectionContext {
   takeBudget(now: number): boolean;
   /** The largest payload the tunnel path carries whole (from the negotiated ESP suite). */
   pathMss(): number;
-  /** Rate limit for ACKs sent in answer to unacceptable segments (RFC 5961 challenge ACKs). */
-  allowResponse(now: number): boolean;
+  /** A deferred write: the layer calls output() at the end of the turn (flush). */
+  flushLater(conn: TcpConnection, now: number): void;
+  /** The connection is CLOSED, whoever ended it (the peer, a timer, the app): its slot is free. */
+  ended(conn: TcpConnection): void;
   drop(reason: string, detail?: string): void;
   count(what: 'retransmits' | 'fastRetransmits' | 'challengeAcks' | 'zeroWindowProbes'): void;
 }
@@ -66,6 +70,13 @@ const FIN_WAIT_2_MS = 60_000;
 const MAX_WINDOW = 0xffff;
 const PERSIST_MIN_MS = 1000;
 const PERSIST_MAX_MS = 60_000;
+
+/**
+ * How long the peer's window may stay closed with our data waiting, however many probes it
+ * ACKs (RFC 9293 3.8.6.1, RFC 6429): as long as maxRetries probes at the longest interval
+ * (8 min with the defaults). Then the connection is reset with 'timeout'.
+ */
+export const persistLimitMs = (s: ConnectionSettings): number => s.maxRetries * PERSIST_MAX_MS;
 
 export interface ConnectionId {
   localPort: number;
@@ -116,6 +127,9 @@ export class TcpConnection {
   private persisting = false;
   private persistBackoff = 0;
   private probesUnanswered = 0;
+  /** When the peer's window closed on our waiting data; undefined once it opens. */
+  private persistSince: number | undefined;
+  private readonly answers = new ResponseBudget();
   private ackAt: number | undefined;
   private closeAt: number | undefined;
   private retries = 0;
@@ -150,9 +164,8 @@ export class TcpConnection {
     this.sendSyn(now);
   }
 
-  /** Passive open from a listener's SYN: SYN_RECEIVED, SYN-ACK sent. */
+  /** Passive open from a listener's SYN: SYN_RECEIVED, SYN-ACK sent; the buffers come with the handshake's ACK. */
   accept(syn: Segment, iss: number, now: number): void {
-    this.allocate();
     this.iss = iss;
     this.sndUna = iss;
     this.sndNxt = iss;
@@ -222,11 +235,17 @@ export class TcpConnection {
     return !this.finQueued && (this.state === 'ESTABLISHED' || this.state === 'CLOSE_WAIT');
   }
 
-  /** Queues bytes for sending; returns how many were taken. */
-  write(data: Uint8Array, now: number): number {
+  /**
+   * Queues bytes for sending; returns how many were taken. `later`: they go out when the layer
+   * flushes at the end of the turn, with whatever else the app writes meanwhile (fewer segments).
+   */
+  write(data: Uint8Array, now: number, later = false): number {
     if (!this.canQueueData() || !this.sendBuf) return 0;
     const n = this.sendBuf.write(data);
-    if (n > 0) this.output(now);
+    if (n > 0) {
+      if (later) this.ctx.flushLater(this, now);
+      else this.output(now);
+    }
     return n;
   }
 
@@ -334,16 +353,25 @@ export class TcpConnection {
     this.output(now, true);
   }
 
-  /** A zero window: send one byte past it; its ACK tells whether the window opened. */
+  /**
+   * A zero window: send one byte past it; its ACK tells whether the window opened. A window too
+   * small to use (sender SWS avoidance held the data back): the override timeout sends what
+   * fits (RFC 9293 3.8.6.2.1), or nothing would ever go.
+   */
   private probeWindow(now: number): void {
     const buf = this.sendBuf;
     const offset = this.dataOffset(this.sndNxt);
     if (!buf || offset >= buf.length || this.sndWnd > 0) {
       this.persisting = false;
-      return this.output(now);
+      return this.output(now, true);
     }
     if (this.probesUnanswered >= this.ctx.settings.maxRetries) {
       return this.finish(new NetError('timeout', `${this.describe()}: the peer's window stayed closed and probes went unanswered`), now);
+    }
+    const limit = persistLimitMs(this.ctx.settings);
+    const since = (this.persistSince ??= now);
+    if (now - since >= limit) {
+      return this.abort(now, new NetError('timeout', `${this.describe()}: the peer's window stayed closed for ${limit / 1000} s`));
     }
     this.ctx.count('zeroWindowProbes');
     this.transmit({ seq: this.sndNxt, ack: this.rcvNxt, flags: ACK, payload: buf.copy(offset, 1) }, now);
@@ -351,7 +379,7 @@ export class TcpConnection {
     if (seqGt(probeEnd, this.sndMax)) this.sndMax = probeEnd;
     this.persistBackoff++;
     this.probesUnanswered++;
-    this.rtxAt = now + this.persistInterval();
+    this.rtxAt = Math.min(now + this.persistInterval(), since + limit);
   }
 
   private persistInterval(): number {
@@ -365,15 +393,15 @@ export class TcpConnection {
     if (this.state === 'SYN_SENT') return this.inputSynSent(seg, now);
     if (this.state === 'SYN_RECEIVED' && seg.flags & SYN && !(seg.flags & ACK) && seg.seq === this.irs) {
       // The peer did not get our SYN-ACK.
-      if (this.ctx.allowResponse(now)) this.sendAck(now);
+      if (this.allowResponse(now)) this.sendAck(now);
       return;
     }
 
     // 1. sequence number acceptable?
     if (!this.acceptable(seg)) {
       if (seg.flags & RST) return this.ctx.drop('tcp rst out of window');
-      if (this.state === 'TIME_WAIT' && seg.flags & FIN) {
-        this.closeAt = now + this.ctx.settings.timeWaitMs; // the peer did not get our ACK of its FIN
+      if (this.state === 'TIME_WAIT' && seg.flags & FIN && seqAdd(seg.seq, seg.payload.length + 1) === this.rcvNxt) {
+        this.closeAt = now + this.ctx.settings.timeWaitMs; // its FIN again: the peer did not get our ACK
         return this.respondAck(now, false);
       }
       this.ctx.drop(seg.flags & SYN ? 'tcp syn out of window' : 'tcp segment out of window');
@@ -441,6 +469,7 @@ export class TcpConnection {
   }
 
   private established(now: number): void {
+    if (!this.sendBuf) this.allocate();
     this.state = this.finQueued ? 'FIN_WAIT_1' : 'ESTABLISHED';
     this.retries = 0;
     if (this.synRetransmitted) this.rto.synRetransmitted();
@@ -450,7 +479,7 @@ export class TcpConnection {
   /** RFC 9293 3.10.7.4 first check, with the real free space as RCV.WND. */
   private acceptable(seg: Segment): boolean {
     const len = segmentLength(seg);
-    const wnd = Math.max(this.recvBuf?.window ?? 0, Math.min(MAX_WINDOW, seqDiff(this.rcvAdvEdge, this.rcvNxt)));
+    const wnd = Math.max(this.receiveRoom(), Math.min(MAX_WINDOW, seqDiff(this.rcvAdvEdge, this.rcvNxt)));
     if (len === 0) return wnd === 0 ? seg.seq === this.rcvNxt : seqInWindow(seg.seq, this.rcvNxt, wnd);
     if (wnd === 0) return false;
     return seqInWindow(seg.seq, this.rcvNxt, wnd) || seqInWindow(seqAdd(seg.seq, len - 1), this.rcvNxt, wnd);
@@ -487,6 +516,7 @@ export class TcpConnection {
       this.duplicateAck(now);
     }
     this.updateWindow(seg);
+    if (this.sndWnd > 0) this.persistSince = undefined;
     if (this.finQueued && seqGt(ack, this.finSeq)) {
       // Our FIN is acknowledged.
       if (this.state === 'FIN_WAIT_1') {
@@ -694,7 +724,8 @@ export class TcpConnection {
       const unsent = Math.max(0, buf.length - offset);
       // Limited transmit (RFC 3042): up to two segments beyond cwnd on the first duplicate ACKs.
       const extra = this.recover === undefined && this.dupAcks > 0 && this.dupAcks < 3 ? this.dupAcks * this.mss() : 0;
-      const window = Math.min(this.sndWnd, this.cwnd + extra);
+      // cwnd is at least one segment (RFC 5681), also when a rekey raised the path MSS above it.
+      const window = Math.min(this.sndWnd, Math.max(this.cwnd, this.mss()) + extra);
       const usable = Math.max(0, seqDiff(seqAdd(this.sndUna, window), this.sndNxt));
       const len = Math.min(unsent, this.mss(), usable);
       const fin = this.finQueued && seqAdd(this.sndNxt, len) === this.finSeq;
@@ -716,10 +747,14 @@ export class TcpConnection {
       this.rtxAt ??= now + this.rto.rto;
       this.persisting = false;
     }
-    // A zero window with data waiting and nothing in flight: probe it.
-    const waiting = buf.length - this.dataOffset(this.sndNxt) > 0;
-    if (waiting && this.sndWnd === 0 && this.sndUna === this.sndMax && this.rtxAt === undefined) {
+    const waiting = buf.length - this.dataOffset(this.sndNxt);
+    if (this.rtxAt === undefined && this.sndUna !== this.sndMax) {
+      // Something is unacknowledged (a probe, or a send the line or the turn's budget refused): a timer always runs (RFC 6298 5.1).
+      this.rtxAt = now + this.rto.rto;
+    } else if (this.rtxAt === undefined && waiting > 0 && this.sndWnd < Math.min(waiting, this.mss())) {
+      // Data waiting, nothing in flight to bring an ACK, and a window closed or too small to use: the persist timer.
       this.persisting = true;
+      if (this.sndWnd === 0) this.persistSince ??= now;
       this.rtxAt = now + this.persistInterval();
     }
     this.flushAck(now);
@@ -759,18 +794,30 @@ export class TcpConnection {
 
   /** An ACK in answer to an unacceptable segment: rate limited, challenge ACKs counted (RFC 5961 7). */
   private respondAck(now: number, challenge: boolean): void {
-    if (!this.ctx.allowResponse(now)) return;
+    if (!this.allowResponse(now)) return;
     if (challenge) this.ctx.count('challengeAcks');
     this.sendAck(now);
   }
 
+  private allowResponse(now: number): boolean {
+    if (this.answers.take(now)) return true;
+    this.ctx.drop('tcp answer rate limited');
+    return false;
+  }
+
   /** The window the buffer can offer, held back until it grew by min(MSS, half the buffer) (3.8.6.2.2). */
   private advertisableWindow(): number {
-    const free = Math.min(this.recvBuf?.window ?? 0, MAX_WINDOW);
+    const free = Math.min(this.receiveRoom(), MAX_WINDOW);
     const current = Math.min(MAX_WINDOW, Math.max(0, seqDiff(this.rcvAdvEdge, this.rcvNxt)));
     if (free <= current) return current;
     const threshold = Math.min(this.ctx.settings.receiveBuffer / 2, this.mss());
     return free - current >= threshold ? free : current;
+  }
+
+  /** Free receive space; a passive open offers the whole buffer before it is allocated. */
+  private receiveRoom(): number {
+    if (this.recvBuf) return this.recvBuf.window;
+    return this.state === 'SYN_RECEIVED' ? this.ctx.settings.receiveBuffer : 0;
   }
 
   private maybeWindowUpdate(now: number): void {
@@ -798,6 +845,7 @@ export class TcpConnection {
   private finish(error: NetError | undefined, now: number): void {
     if (this.state === 'CLOSED') return;
     this.state = 'CLOSED';
+    this.ctx.ended(this);
     this.rtxAt = this.ackAt = this.closeAt = undefined;
     this.sendBuf = undefined;
     if (error || this.readable === 0) this.recvBuf = undefined; // an orderly end leaves unread data readable
@@ -808,6 +856,16 @@ export class TcpConnection {
 
   get closedForGood(): boolean {
     return this.state === 'CLOSED';
+  }
+
+  /** The app closed it and it is still finishing: nobody would notice it reclaimed. */
+  get orphaned(): boolean {
+    return this.appClosed && (this.state === 'FIN_WAIT_1' || this.state === 'FIN_WAIT_2' || this.state === 'CLOSING' || this.state === 'LAST_ACK');
+  }
+
+  /** Bytes its buffers hold allocated now. */
+  get bufferBytes(): number {
+    return (this.sendBuf?.capacity ?? 0) + (this.recvBuf?.capacity ?? 0);
   }
 
   describe(): string {

@@ -2,8 +2,10 @@
  * The TCP layer of the tunnel's inner IPv4 stack: checks and demultiplexes segments to
  * connections and listeners, answers segments for nothing with a RST (RFC 9293 3.10.7.1),
  * opens connections with RFC 6528 ISNs from random ephemeral ports, and keeps every count
- * bounded: connections (TIME_WAIT ones are recycled first), each listener's pending ones, and
- * the answers it sends to unacceptable segments. Bad segments are dropped and counted by reason.
+ * bounded: connections (at the limit TIME_WAIT ones give way first, then half-open ones, then
+ * those the app closed that are still finishing), each listener's pending ones, and the answers
+ * it sends to unacceptable segments. Bad segments are dropped and counted by reason. Deferred
+ * writes (the sockets') go out together when the turn ends: flush().
  */
 import { addressFromBytes, type Ipv4Address } from '../../ip/address.ts';
 import type { Random } from '../../platform.ts';
@@ -13,6 +15,7 @@ import { earliest } from '../../util/time.ts';
 import { NetError } from '../errors.ts';
 import { TcpConnection, type ConnectionContext, type ConnectionSettings } from './connection.ts';
 import { IsnGenerator } from './isn.ts';
+import { ResponseBudget } from './response-budget.ts';
 import { ACK, buildSegment, parseSegment, RST, SYN, segmentLength, type OutgoingSegment, type Segment } from './segment.ts';
 import { seqAdd } from './seq.ts';
 
@@ -43,6 +46,8 @@ export interface TcpCounters {
   connectionsOpened: number;
   connectionsAccepted: number;
   connections: number;
+  /** Bytes of send and receive buffers allocated now (a half-open connection has none). */
+  bufferBytes: number;
   /** Highest send/receive buffer fill of any connection so far. */
   peakSendBuffer: number;
   peakReceiveBuffer: number;
@@ -65,9 +70,6 @@ interface Listener {
   onReady(now: number): void;
 }
 
-/** Answers to unacceptable segments: at most RESPONSE_BURST, refilled at RESPONSES_PER_S. */
-const RESPONSE_BURST = 10;
-const RESPONSES_PER_S = 10;
 /** Data segments sent per turn before the layer asks for another turn (a 1400-byte AES-GCM packet is ~1 M XS computrons). */
 const SEGMENTS_PER_TURN = 2;
 const EPHEMERAL_FIRST = 49152;
@@ -78,11 +80,15 @@ export class TcpLayer {
   private readonly listeners = new Map<number, Listener>();
   private readonly drops: DropCounter;
   private readonly isn: IsnGenerator;
-  private tokens = RESPONSE_BURST;
-  private tokensAt = 0;
+  /** RSTs for segments that belong to nothing (each connection has its own budget). */
+  private readonly answers = new ResponseBudget();
+  /** Connections with deferred writes, for flush(). */
+  private readonly dirty = new Set<TcpConnection>();
   private budget = SEGMENTS_PER_TURN;
   /** Set when the budget ran out with data left: the layer wants another turn at this time. */
   private moreAt: number | undefined;
+  /** Set while writes wait for flush(): a host that turns at deadline() sends them in its next turn. */
+  private flushAt: number | undefined;
   private readonly stats = {
     segmentsIn: 0, segmentsOut: 0, retransmits: 0, fastRetransmits: 0, challengeAcks: 0, zeroWindowProbes: 0,
     resetsSent: 0, connectionsOpened: 0, connectionsAccepted: 0, peakSendBuffer: 0, peakReceiveBuffer: 0,
@@ -102,7 +108,11 @@ export class TcpLayer {
       linkRoom: (payload) => ports.linkRoom(payload),
       takeBudget: (now) => this.takeBudget(now),
       pathMss: () => ports.pathMss(),
-      allowResponse: (now) => this.allowResponse(now),
+      flushLater: (conn, now) => {
+        this.dirty.add(conn);
+        this.flushAt ??= now;
+      },
+      ended: (conn) => this.forget(conn),
       drop: (reason, detail) => this.drops.drop(reason, detail),
       count: (what) => void this.stats[what]++,
     };
@@ -125,7 +135,7 @@ export class TcpLayer {
     const conn = this.connections.get(key(remote, seg.srcPort, seg.dstPort));
     if (conn) {
       conn.input(seg, now);
-      this.afterConnection(conn, now);
+      this.notePeaks(conn);
       return;
     }
     const listener = this.listeners.get(seg.dstPort);
@@ -143,7 +153,7 @@ export class TcpLayer {
     }
     if (!(seg.flags & SYN)) return this.drops.drop('tcp no syn to a listener');
     if (l.pending.size + l.ready.length >= this.settings.maxPending) return this.drops.drop('tcp listener backlog full', `port ${l.port}`);
-    if (!this.makeRoom()) return this.drops.drop('tcp socket limit', `SYN to port ${l.port}`);
+    if (!this.makeRoom(now)) return this.drops.drop('tcp socket limit', `SYN to port ${l.port}`);
     const local = this.ports.localAddress();
     if (!local) return;
     const conn = new TcpConnection(this.context, { localPort: l.port, remote: src, remoteAddress: remote, remotePort: seg.srcPort });
@@ -171,7 +181,8 @@ export class TcpLayer {
 
   /** A segment for no connection gets a RST, unless it is one (rate limited like every answer). */
   private resetFor(seg: Segment, dst: Uint8Array, now: number): void {
-    if (seg.flags & RST || !this.allowResponse(now)) return;
+    if (seg.flags & RST) return;
+    if (!this.answers.take(now)) return this.drops.drop('tcp answer rate limited');
     const reply: OutgoingSegment = seg.flags & ACK
       ? { srcPort: seg.dstPort, dstPort: seg.srcPort, seq: seg.ack, ack: 0, flags: RST, window: 0 }
       : { srcPort: seg.dstPort, dstPort: seg.srcPort, seq: 0, ack: seqAdd(seg.seq, segmentLength(seg)), flags: RST | ACK, window: 0 };
@@ -184,7 +195,7 @@ export class TcpLayer {
   connect(remote: Uint8Array, remotePort: number, now: number): TcpConnection {
     const local = this.ports.localAddress();
     if (!local) throw new NetError('tunnel-down', 'the tunnel is down');
-    if (!this.makeRoom()) throw new NetError('no-sockets', `all ${this.settings.maxSockets} TCP sockets are in use`);
+    if (!this.makeRoom(now)) throw new NetError('no-sockets', `all ${this.settings.maxSockets} TCP sockets are in use`);
     const remoteAddress = addressFromBytes(remote);
     const localPort = this.ephemeralPort(remoteAddress, remotePort);
     const conn = new TcpConnection(this.context, { localPort, remote: remote.slice(0, 4), remoteAddress, remotePort });
@@ -210,18 +221,35 @@ export class TcpLayer {
         // Connections nobody took are reset: no app will ever read them.
         for (const c of [...l.pending, ...l.ready]) {
           c.abort(now);
-          this.afterConnection(c, now);
+          this.notePeaks(c);
         }
       },
     };
   }
 
+  /**
+   * The turn's writes go out: each connection with deferred writes sends them in as few
+   * segments as the MSS allows (Nagle and the windows apply). The network calls it after the
+   * app callbacks of a turn; a write from outside a turn waits for the next timer turn.
+   */
+  flush(now: number): void {
+    this.flushAt = undefined;
+    if (this.dirty.size === 0) return;
+    const conns = [...this.dirty];
+    this.dirty.clear();
+    for (const c of conns) {
+      c.output(now);
+      this.notePeaks(c);
+    }
+  }
+
   /** Lets every connection send what it holds (the serial line drained, a new turn, the path changed). */
   pump(now: number): void {
-    this.moreAt = undefined;
+    this.moreAt = this.flushAt = undefined;
+    this.dirty.clear();
     for (const c of [...this.connections.values()]) {
       c.output(now);
-      this.afterConnection(c, now);
+      this.notePeaks(c);
     }
   }
 
@@ -229,53 +257,70 @@ export class TcpLayer {
   abortAll(error: NetError, now: number): void {
     for (const c of [...this.connections.values()]) {
       c.abort(now, error, false);
-      this.afterConnection(c, now);
+      this.notePeaks(c);
     }
   }
 
   // ---- timers ----------------------------------------------------------------------------
 
   deadline(): number | undefined {
-    let at = this.moreAt;
+    let at = earliest(this.moreAt, this.flushAt);
     for (const c of this.connections.values()) at = earliest(at, c.deadline());
     return at;
   }
 
   onTimer(now: number): void {
     if (this.moreAt !== undefined && now >= this.moreAt) this.pump(now);
+    if (this.flushAt !== undefined && now >= this.flushAt) this.flush(now);
     for (const c of [...this.connections.values()]) {
       const at = c.deadline();
       if (at !== undefined && now >= at) {
         c.onTimer(now);
-        this.afterConnection(c, now);
+        this.notePeaks(c);
       }
     }
   }
 
   counters(): TcpCounters {
-    return { ...this.stats, connections: this.connections.size, drops: this.drops.snapshot() };
+    let bufferBytes = 0;
+    for (const c of this.connections.values()) bufferBytes += c.bufferBytes;
+    return { ...this.stats, connections: this.connections.size, bufferBytes, drops: this.drops.snapshot() };
   }
 
   // ---- internals -------------------------------------------------------------------------
 
-  private afterConnection(c: TcpConnection, _now: number): void {
+  /** Buffer high-water marks for the memory figures. */
+  private notePeaks(c: TcpConnection): void {
     const peaks = c.bufferPeaks;
     if (peaks.send > this.stats.peakSendBuffer) this.stats.peakSendBuffer = peaks.send;
     if (peaks.receive > this.stats.peakReceiveBuffer) this.stats.peakReceiveBuffer = peaks.receive;
-    if (!c.closedForGood) return;
+  }
+
+  private forget(c: TcpConnection): void {
+    this.dirty.delete(c);
     const k = key(c.id.remoteAddress, c.id.remotePort, c.id.localPort);
     if (this.connections.get(k) === c) this.connections.delete(k);
   }
 
-  /** True when a connection may be added: at the limit, the oldest TIME_WAIT one gives way. */
-  private makeRoom(): boolean {
+  /**
+   * True when a connection may be added. At the limit the oldest connection no app holds gives
+   * way: one in TIME_WAIT, else a half-open one (a SYN flood cannot hold the table), else one
+   * the app closed that is still finishing (a peer that never takes our FIN cannot either);
+   * those two are reset.
+   */
+  private makeRoom(now: number): boolean {
     if (this.connections.size < this.settings.maxSockets) return true;
-    for (const [k, c] of this.connections) {
-      if (c.state === 'TIME_WAIT') {
-        this.connections.delete(k);
-        return true;
-      }
-    }
+    const all = [...this.connections.values()];
+    const victim = all.find((c) => c.state === 'TIME_WAIT') ?? all.find((c) => c.state === 'SYN_RECEIVED' && this.isPending(c)) ?? all.find((c) => c.orphaned);
+    if (!victim) return false;
+    if (victim.state !== 'TIME_WAIT') this.drops.drop('tcp connection reclaimed for a new one', `${victim.describe()} in ${victim.state}`);
+    victim.abort(now);
+    this.notePeaks(victim);
+    return true;
+  }
+
+  private isPending(c: TcpConnection): boolean {
+    for (const l of this.listeners.values()) if (l.pending.has(c)) return true;
     return false;
   }
 
@@ -299,17 +344,6 @@ export class TcpLayer {
     }
     this.moreAt ??= now;
     return false;
-  }
-
-  private allowResponse(now: number): boolean {
-    this.tokens = Math.min(RESPONSE_BURST, this.tokens + ((now - this.tokensAt) * RESPONSES_PER_S) / 1000);
-    this.tokensAt = now;
-    if (this.tokens < 1) {
-      this.drops.drop('tcp answer rate limited');
-      return false;
-    }
-    this.tokens--;
-    return true;
   }
 
   /** A random free port (RFC 6056): an off-path attacker must guess it as well as the ISN. */

@@ -12,10 +12,11 @@ import { ipParsers, ipStack } from './ip.ts';
 import { atParse, modemDriver } from './modem.ts';
 import { mqttClient, mqttCodec } from './mqtt.ts';
 import { pppHdlc, pppLink } from './ppp.ts';
+import { tcpConnection, tcpSegment } from './tcp.ts';
 
 export const TARGETS: readonly AnyTarget[] = [
-  ikeSession, mqttClient, mqttCodec, ikeDecodeSk, pppLink, dnsResolver, pppHdlc, ipStack, espOpen, httpClient,
-  ikeDecode, dnsMessage, httpResponse, ipParsers, atParse, modemDriver,
+  ikeSession, mqttClient, tcpConnection, mqttCodec, ikeDecodeSk, pppLink, dnsResolver, pppHdlc, ipStack, espOpen, httpClient,
+  ikeDecode, dnsMessage, httpResponse, ipParsers, tcpSegment, atParse, modemDriver,
 ];
 
 export function findTarget(name: string): AnyTarget | undefined {
