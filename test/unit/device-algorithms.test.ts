@@ -9,7 +9,11 @@ import { test } from 'node:test';
 import { buildDevice, deviceBundleInputs } from '../../scripts/build-lib.ts';
 import { catalogSource, configuredAlgorithms } from '../../scripts/device-modules.ts';
 
-export const GCM_X25519 = { ikeProposals: ['aes128gcm16-prfsha256-x25519'], espProposals: ['aes128gcm16'] };
+/**
+ * A device config with no app clients (as build:esp32 passes it, `clients` included): the firmware
+ * fetcher, when configured, brings SHA-512 with its Ed25519 signature check, whatever the proposals.
+ */
+export const GCM_X25519 = { ikeProposals: ['aes128gcm16-prfsha256-x25519'], espProposals: ['aes128gcm16'], clients: [] as ('mqtt' | 'http')[] };
 
 /** What each unconfigured algorithm would bring: its descriptor module, noble's files, noble's function names. */
 const FOREIGN: Record<string, { files: RegExp; code: RegExp }> = {
