@@ -1,20 +1,16 @@
 /**
  * Encryption transforms as descriptors: AES-GCM with 16-octet ICV (RFC 4106 / RFC 5282),
- * ChaCha20-Poly1305 (RFC 7634), AES-CBC (RFC 3602). Each descriptor carries the noble cipher
- * constructor it needs, so a build bundles exactly the ciphers its catalog lists
+ * ChaCha20-Poly1305 (RFC 7634), AES-CBC (RFC 3602). Each descriptor carries the backend's keyed
+ * cipher it needs (backend-api.ts), so a build bundles exactly the ciphers its catalog lists
  * (src/crypto/algorithms/, catalog.ts).
  */
+import type { AeadKey, CbcKey } from './backend-api.ts';
 import { EncrId } from './ids.ts';
 
-/** What a noble cipher instance offers (one key, one nonce/IV). */
-export interface NobleCipher {
-  encrypt(data: Uint8Array): Uint8Array;
-  decrypt(data: Uint8Array): Uint8Array;
-}
-/** noble's AEAD constructors: gcm, chacha20poly1305. */
-export type AeadConstructor = (key: Uint8Array, nonce: Uint8Array, aad?: Uint8Array) => NobleCipher;
-/** noble's cbc. */
-export type CbcConstructor = (key: Uint8Array, iv: Uint8Array, options?: { disablePadding?: boolean }) => NobleCipher;
+/** The backend's AEAD key maker: aesGcmKey, chacha20Poly1305Key (the cipher key, without salt). */
+export type AeadConstructor = (key: Uint8Array) => AeadKey;
+/** The backend's aesCbcKey. */
+export type CbcConstructor = (key: Uint8Array) => CbcKey;
 
 interface EncrShape {
   readonly kind: 'encr';

@@ -1,5 +1,5 @@
 /** Integrity algorithms for non-AEAD ciphers (RFC 4868), as descriptors. */
-import type { KeyedHmac } from './hmac.ts';
+import type { MacKey } from './backend-api.ts';
 export interface IntegAlgorithm {
   readonly kind: 'integ';
   readonly id: number;
@@ -13,5 +13,5 @@ export interface IntegAlgorithm {
   /** The truncated ICV over data. */
   mac(key: Uint8Array, data: Uint8Array): Uint8Array;
   /** mac(key, ·) for every packet of an SA, the key's setup done once. */
-  keyed(key: Uint8Array): KeyedHmac;
+  keyed(key: Uint8Array): MacKey;
 }

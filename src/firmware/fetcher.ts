@@ -9,7 +9,8 @@
  *     ▲              │ same version       │ error: keep offset            │ mismatch: cancel, from 0
  *     └─ interval ◄──┘                    └────── backoff ◄───────────────┘
  */
-import { sha256 } from '@noble/hashes/sha2.js';
+import { sha256Stream } from '../crypto/backend.ts';
+import type { HashStream } from '../crypto/backend-api.ts';
 import { Backoff, cappedBackoff } from '../util/backoff.ts';
 import { equalBytes, toHex } from '../util/bytes.ts';
 import { silentLogger, type Logger } from '../util/log.ts';
@@ -74,7 +75,7 @@ type Phase = 'idle' | 'manifest' | 'download' | 'installed' | 'stopped';
 interface Download {
   manifest: FirmwareManifest;
   offset: number;
-  hash: ReturnType<typeof sha256.create>;
+  hash: HashStream;
 }
 
 /** What the fetcher measured (the bench reads it). */
@@ -177,7 +178,7 @@ export class FirmwareFetcher {
     this.download = undefined;
     const begun = this.options.sink.begin({ version: m.version, size: m.size, sha256: m.sha256 });
     if (!begun.ok) return this.rejected(m, 'sink-refused', begun.error, now);
-    this.download = { manifest: m, offset: 0, hash: sha256.create() };
+    this.download = { manifest: m, offset: 0, hash: sha256Stream() };
     this.downloadNext(now);
   }
 

@@ -1,12 +1,12 @@
 /** HMAC-SHA2-256: the PRF (RFC 4868) and the 128-bit truncated integrity transform. */
-import { hmac } from '@noble/hashes/hmac.js';
-import { sha256 } from '@noble/hashes/sha2.js';
+import { hmacSha256Key } from '../backend.ts';
 import { IntegId, PrfId } from '../ids.ts';
 import type { IntegAlgorithm } from '../integ.ts';
-import { keyedHmac } from '../hmac.ts';
-import { hmacPrf } from '../prf.ts';
+import { hmacPrf, macOnce } from '../prf.ts';
 
-export const PRF_HMAC_SHA256 = /* @__PURE__ */ hmacPrf(PrfId.HMAC_SHA2_256, 'prfsha256', sha256);
+const icvKey = (key: Uint8Array) => hmacSha256Key(key, 16);
+
+export const PRF_HMAC_SHA256 = /* @__PURE__ */ hmacPrf(PrfId.HMAC_SHA2_256, 'prfsha256', 32, hmacSha256Key);
 
 export const HMAC_SHA256_128: IntegAlgorithm = /* @__PURE__ */ Object.freeze({
   kind: 'integ',
@@ -15,6 +15,6 @@ export const HMAC_SHA256_128: IntegAlgorithm = /* @__PURE__ */ Object.freeze({
   aliases: Object.freeze(['sha2_256']),
   keyLength: 32,
   icvLength: 16,
-  mac: (key: Uint8Array, data: Uint8Array) => hmac(sha256, key, data).subarray(0, 16),
-  keyed: (key: Uint8Array) => keyedHmac(sha256, key, 16),
+  mac: (key: Uint8Array, data: Uint8Array) => macOnce(icvKey, key, data),
+  keyed: icvKey,
 } satisfies IntegAlgorithm);

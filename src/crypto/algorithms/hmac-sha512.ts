@@ -1,7 +1,7 @@
-/** HMAC-SHA2-384 and -512 PRFs (RFC 4868): both on noble's 64-bit SHA-512 core. */
-import { sha384, sha512 } from '@noble/hashes/sha2.js';
+/** HMAC-SHA2-384 and -512 PRFs (RFC 4868). */
+import { hmacSha384Key, hmacSha512Key } from '../backend.ts';
 import { PrfId } from '../ids.ts';
 import { hmacPrf } from '../prf.ts';
 
-export const PRF_HMAC_SHA384 = /* @__PURE__ */ hmacPrf(PrfId.HMAC_SHA2_384, 'prfsha384', sha384);
-export const PRF_HMAC_SHA512 = /* @__PURE__ */ hmacPrf(PrfId.HMAC_SHA2_512, 'prfsha512', sha512);
+export const PRF_HMAC_SHA384 = /* @__PURE__ */ hmacPrf(PrfId.HMAC_SHA2_384, 'prfsha384', 48, hmacSha384Key);
+export const PRF_HMAC_SHA512 = /* @__PURE__ */ hmacPrf(PrfId.HMAC_SHA2_512, 'prfsha512', 64, hmacSha512Key);
