@@ -51,8 +51,14 @@ export async function buildEsp32(configManifest = ESP32_TEMPLATE, out = ESP32_OU
     logLevel: 'silent',
   });
   for (const native of ['uart', 'random']) fs.cpSync(path.join('hosts/esp32', native), path.join(out, native), { recursive: true });
+  // The native crypto module (hosts/native/crypto) only for a build whose backend is native.
+  const include = [...((template.include as string[] | undefined) ?? [])];
+  if (config.crypto === 'native') {
+    fs.cpSync('hosts/native/crypto', path.join(out, 'native/crypto'), { recursive: true, filter: (f) => !f.endsWith('twin.json') });
+    include.push('./native/crypto/manifest.json');
+  }
 
-  const manifest = { ...template, config };
+  const manifest = { ...template, include, config };
   fs.writeFileSync(path.join(out, 'manifest.json'), `${JSON.stringify(manifest, null, '\t')}\n`);
   const problems = checkManifestShape(path.join(out, 'manifest.json'), { requirePlatforms: ['esp32'], followIncludes: true });
   if (problems.length) throw new Error(`generated ${out}/manifest.json is not valid:\n  ${problems.join('\n  ')}`);
