@@ -16,7 +16,7 @@ import { checkManifestShape, mergedConfig } from './manifest.ts';
 export const ESP32_TEMPLATE = 'manifests/esp32/manifest.json';
 export const ESP32_OUT = 'build/esp32';
 /** Moddable modules main.ts imports: resolved by mcconfig, never bundled. */
-const MODDABLE_MODULES = ['mc/config', 'timer', 'time', 'ota', 'ikelet', 'ikelet/uart', 'ikelet/random'];
+const MODDABLE_MODULES = ['mc/config', 'timer', 'time', 'ota', 'ikelet', 'ikelet/uart', 'ikelet/random', 'ikelet/crypto'];
 
 export interface Esp32Build {
   /** Config warnings (defaults worth knowing about). */
@@ -25,7 +25,8 @@ export interface Esp32Build {
   bundle: DeviceBundle;
 }
 
-export async function buildEsp32(configManifest = ESP32_TEMPLATE, out = ESP32_OUT): Promise<Esp32Build> {
+/** `main`: another host module in place of hosts/esp32/main.ts (a test program for the twin). */
+export async function buildEsp32(configManifest = ESP32_TEMPLATE, out = ESP32_OUT, main = 'hosts/esp32/main.ts'): Promise<Esp32Build> {
   const template = JSON.parse(fs.readFileSync(ESP32_TEMPLATE, 'utf8')) as Record<string, unknown>;
   // The user's manifest wins key by key over the template; the merge is validated as a whole.
   const raw = { ...mergedConfig(ESP32_TEMPLATE, 'esp32'), ...(configManifest === ESP32_TEMPLATE ? {} : mergedConfig(configManifest, 'esp32')) };
@@ -41,7 +42,7 @@ export async function buildEsp32(configManifest = ESP32_TEMPLATE, out = ESP32_OU
   fs.mkdirSync(out, { recursive: true });
   const bundle = await buildDevice({ entry: 'src/index.ts', outfile: path.join(out, 'ikelet.js'), minify: true, configured: config, preload: true });
   await build({
-    entryPoints: ['hosts/esp32/main.ts'],
+    entryPoints: [main],
     outfile: path.join(out, 'main.js'),
     bundle: true,
     format: 'esm',
