@@ -11,7 +11,7 @@ import { md5 as nobleMd5, sha1 as nobleSha1 } from '@noble/hashes/legacy.js';
 import { sha256 as nobleSha256, sha384, sha512 } from '@noble/hashes/sha2.js';
 import type { AeadKey, CbcKey, DhKey, HashStream, MacKey } from './backend-api.ts';
 
-export const BACKEND = 'noble';
+export const BACKEND: 'noble' | 'native' = 'noble';
 
 /** What noble's gcm and chacha20poly1305 have in common. */
 type AeadConstructor = (key: Uint8Array, nonce: Uint8Array, aad?: Uint8Array) => { encrypt(data: Uint8Array): Uint8Array; decrypt(data: Uint8Array): Uint8Array };

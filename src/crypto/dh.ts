@@ -29,6 +29,8 @@ export interface DhGroup {
   generate(random: Random): DhKeyPair;
   /** Deterministic key pair from a private value (known-answer tests). Throws on an invalid private key. */
   fromPrivate(privateKey: Uint8Array): DhKeyPair;
+  /** Its known answer through the backend (the boot self-test, self-test.ts). */
+  knownAnswer(): boolean;
 }
 
 /** A group's key pair over the backend's key: it refuses wrong lengths, bad points and a wiped key. */

@@ -14,4 +14,6 @@ export interface IntegAlgorithm {
   mac(key: Uint8Array, data: Uint8Array): Uint8Array;
   /** mac(key, ·) for every packet of an SA, the key's setup done once. */
   keyed(key: Uint8Array): MacKey;
+  /** Its known answer through the backend (the boot self-test, self-test.ts). */
+  knownAnswer(): boolean;
 }

@@ -1,5 +1,6 @@
 /** IKEv2 pseudo-random functions as descriptors (HMAC-SHA2, RFC 4868) and prf+ (RFC 7296 2.13). */
 import type { MacKey } from './backend-api.ts';
+import { macAnswers, type MacAnswer } from './known-answer.ts';
 export interface PrfAlgorithm {
   readonly kind: 'prf';
   readonly id: number;
@@ -16,6 +17,8 @@ export interface PrfAlgorithm {
    * (prf+ calls it once per output block; two of the five SHA-256 blocks of each are saved).
    */
   keyed(key: Uint8Array): MacKey;
+  /** Its known answer through the backend (the boot self-test, self-test.ts). */
+  knownAnswer(): boolean;
 }
 
 /** HMAC(key, data) once: the key is set up, used and wiped. */
@@ -27,11 +30,12 @@ export function macOnce(keyed: (key: Uint8Array) => MacKey, key: Uint8Array, dat
 }
 
 /** `keyed`: the backend's HMAC key maker for the PRF's hash, whose output is `outputLength` bytes. */
-export function hmacPrf(id: number, name: string, outputLength: number, keyed: (key: Uint8Array) => MacKey): PrfAlgorithm {
+export function hmacPrf(id: number, name: string, outputLength: number, keyed: (key: Uint8Array) => MacKey, answer: MacAnswer): PrfAlgorithm {
   return Object.freeze({
     kind: 'prf', id, name, aliases: Object.freeze([]), outputLength, keyLength: outputLength,
     compute: (key: Uint8Array, data: Uint8Array) => macOnce(keyed, key, data),
     keyed,
+    knownAnswer(this: PrfAlgorithm) { return macAnswers(this.keyed, answer); },
   } satisfies PrfAlgorithm);
 }
 

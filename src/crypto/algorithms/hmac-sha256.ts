@@ -2,11 +2,14 @@
 import { hmacSha256Key } from '../backend.ts';
 import { IntegId, PrfId } from '../ids.ts';
 import type { IntegAlgorithm } from '../integ.ts';
+import { macAnswers } from '../known-answer.ts';
 import { hmacPrf, macOnce } from '../prf.ts';
 
 const icvKey = (key: Uint8Array) => hmacSha256Key(key, 16);
+// RFC 4231 case 2 ("Jefe", "what do ya want for nothing?"), in full and truncated (RFC 4868).
+const JEFE = { key: '4a656665', data: '7768617420646f2079612077616e7420666f72206e6f7468696e673f' };
 
-export const PRF_HMAC_SHA256 = /* @__PURE__ */ hmacPrf(PrfId.HMAC_SHA2_256, 'prfsha256', 32, hmacSha256Key);
+export const PRF_HMAC_SHA256 = /* @__PURE__ */ hmacPrf(PrfId.HMAC_SHA2_256, 'prfsha256', 32, hmacSha256Key, { ...JEFE, mac: '5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843' });
 
 export const HMAC_SHA256_128: IntegAlgorithm = /* @__PURE__ */ Object.freeze({
   kind: 'integ',
@@ -17,4 +20,5 @@ export const HMAC_SHA256_128: IntegAlgorithm = /* @__PURE__ */ Object.freeze({
   icvLength: 16,
   mac: (key: Uint8Array, data: Uint8Array) => macOnce(icvKey, key, data),
   keyed: icvKey,
+  knownAnswer(this: IntegAlgorithm) { return macAnswers(this.keyed, { ...JEFE, mac: '5bdcc146bf60754e6a042426089575c7' }); },
 } satisfies IntegAlgorithm);

@@ -8,7 +8,7 @@
 import { NativeHash, NativeKey, hash } from 'ikelet/crypto';
 import type { AeadKey, CbcKey, DhKey, HashStream, MacKey } from '../backend-api.ts';
 
-export const BACKEND = 'native';
+export const BACKEND: 'noble' | 'native' = 'native';
 
 const AES_GCM = 1, CHACHA20_POLY1305 = 2, AES_CBC = 3, HMAC_SHA256 = 4, HMAC_SHA384 = 5, HMAC_SHA512 = 6, X25519 = 7, P256 = 8;
 const SHA1 = 1, SHA256 = 2, MD5 = 5;
