@@ -28,7 +28,8 @@ const XS_SOURCES = [
   'xsScope', 'xsScript', 'xsSourceMap', 'xsString', 'xsSymbol', 'xsSyntaxical', 'xsTree', 'xsType', 'xsdtoa', 'xsre', 'xsmc',
   'xsPlatforms',
 ];
-const CFLAGS = ['-m32', '-O2', '-g0', '-std=gnu17', '-w', '-DXSPLATFORM="ikelet_xs.h"', '-DmxInstrument=1'];
+// mxMetering: XS counts computrons as xsnap does (host.c prints them per turn).
+const CFLAGS = ['-m32', '-O2', '-g0', '-std=gnu17', '-w', '-DXSPLATFORM="ikelet_xs.h"', '-DmxInstrument=1', '-DmxMetering=1'];
 
 /** Moddable's `creation` (manifest units: bytes of chunks, count of slots). */
 export interface Creation {

@@ -35,6 +35,8 @@ export interface DeviceTurn {
   /** 'main', 'serial', 'timer'. */
   kind: string;
   heap: XsHeap;
+  /** XS computrons the turn spent (C called from it counts as the call, ~22). */
+  compute: number;
   events: DeviceEvent['type'][];
   logs: string[];
 }
@@ -243,7 +245,7 @@ export class XsDeviceRun {
     }
     const [, what, kind, rest] = host;
     if (what === 'turn') {
-      this.turns.push({ index: this.turns.length, kind: kind!, heap: parseHeap(rest!), events: this.pendingEvents, logs: this.pendingLogs });
+      this.turns.push({ index: this.turns.length, kind: kind!, heap: parseHeap(rest!), compute: Number(/\bcomputrons=(\d+)/.exec(rest!)?.[1] ?? NaN), events: this.pendingEvents, logs: this.pendingLogs });
       this.pendingEvents = [];
       this.pendingLogs = [];
     } else if (what === 'boot') this.boot = parseHeap(`${kind ?? ''} ${rest}`);
