@@ -174,8 +174,11 @@ void xs_ikelet_key_wipe(xsMachine* the)
 	if (key) wipeKey(key);
 }
 
-/* seal(out, nonce, aad, plaintext): out is plaintext + 16 bytes. */
-void xs_ikelet_key_seal(xsMachine* the)
+/*
+ * seal(out, nonce, aad, plaintext): out is plaintext + 16 bytes.
+ * open(out, nonce, aad, sealed): out is sealed - 16 bytes; false when the tag does not verify.
+ */
+static void aead(xsMachine* the, int seal)
 {
 	size_t outLength, nonceLength, aadLength, length;
 	uint8_t* out = writable(the, 0, &outLength);
@@ -185,41 +188,27 @@ void xs_ikelet_key_seal(xsMachine* the)
 	IkeletKey* key = xsmcGetHostData(xsThis);
 	int ok = 0;
 	xsmcSetFalse(xsResult);
-	if (!key || (nonceLength != 12) || (outLength != length + 16)) return;
+	if (!key || (nonceLength != 12) || (seal ? (outLength != length + 16) : ((length < 16) || (outLength != length - 16)))) return;
 	if (key->kind == kAesGcm) {
 		size_t written;
-		ok = (psa_aead_encrypt(key->id, PSA_ALG_GCM, nonce, 12, aad, aadLength, data, length, out, outLength, &written) == PSA_SUCCESS) && (written == outLength);
+		psa_status_t status = seal
+			? psa_aead_encrypt(key->id, PSA_ALG_GCM, nonce, 12, aad, aadLength, data, length, out, outLength, &written)
+			: psa_aead_decrypt(key->id, PSA_ALG_GCM, nonce, 12, aad, aadLength, data, length, out, outLength, &written);
+		ok = (status == PSA_SUCCESS) && (written == outLength);
 	}
 	else if (key->kind == kChaCha) {
 		unsigned long long written;
-		ok = (crypto_aead_chacha20poly1305_ietf_encrypt(out, &written, data, length, aad, aadLength, NULL, nonce, key->raw) == 0) && (written == outLength);
-	}
-	if (ok) xsmcSetTrue(xsResult);
-}
-
-/* open(out, nonce, aad, sealed): out is sealed - 16 bytes; false when the tag does not verify. */
-void xs_ikelet_key_open(xsMachine* the)
-{
-	size_t outLength, nonceLength, aadLength, length;
-	uint8_t* out = writable(the, 0, &outLength);
-	const uint8_t* nonce = bytes(the, 1, &nonceLength);
-	const uint8_t* aad = bytes(the, 2, &aadLength);
-	const uint8_t* data = bytes(the, 3, &length);
-	IkeletKey* key = xsmcGetHostData(xsThis);
-	int ok = 0;
-	xsmcSetFalse(xsResult);
-	if (!key || (nonceLength != 12) || (length < 16) || (outLength != length - 16)) return;
-	if (key->kind == kAesGcm) {
-		size_t written;
-		ok = (psa_aead_decrypt(key->id, PSA_ALG_GCM, nonce, 12, aad, aadLength, data, length, out, outLength, &written) == PSA_SUCCESS) && (written == outLength);
-	}
-	else if (key->kind == kChaCha) {
-		unsigned long long written;
-		ok = (crypto_aead_chacha20poly1305_ietf_decrypt(out, &written, NULL, data, length, aad, aadLength, nonce, key->raw) == 0) && (written == outLength);
+		int status = seal
+			? crypto_aead_chacha20poly1305_ietf_encrypt(out, &written, data, length, aad, aadLength, NULL, nonce, key->raw)
+			: crypto_aead_chacha20poly1305_ietf_decrypt(out, &written, NULL, data, length, aad, aadLength, nonce, key->raw);
+		ok = (status == 0) && (written == outLength);
 	}
 	if (!ok) memset(out, 0, outLength);
 	else xsmcSetTrue(xsResult);
 }
+
+void xs_ikelet_key_seal(xsMachine* the) { aead(the, 1); }
+void xs_ikelet_key_open(xsMachine* the) { aead(the, 0); }
 
 static void cbc(xsMachine* the, int encrypt)
 {
