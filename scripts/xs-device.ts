@@ -28,7 +28,6 @@ const XS_SOURCES = [
   'xsScope', 'xsScript', 'xsSourceMap', 'xsString', 'xsSymbol', 'xsSyntaxical', 'xsTree', 'xsType', 'xsdtoa', 'xsre', 'xsmc',
   'xsPlatforms',
 ];
-// mxMetering: XS counts computrons as xsnap does (host.c prints them per turn).
 const CFLAGS = ['-m32', '-O2', '-g0', '-std=gnu17', '-w', '-DXSPLATFORM="ikelet_xs.h"', '-DmxInstrument=1', '-DmxMetering=1'];
 
 /** Moddable's `creation` (manifest units: bytes of chunks, count of slots). */
@@ -120,20 +119,25 @@ export async function buildXsDevice(sdk: ModdableSdk, options: XsDeviceOptions, 
     fs.writeFileSync(manifestFile, `${JSON.stringify(manifest, null, '\t')}\n`);
   }
   const moddable = moddableBuild(sdk, project, work);
+  const binary = await linkXsDevice(sdk, moddable, path.join(work, 'xs-device'));
+  return { binary, creation: manifest.creation, bundle, moddable };
+}
+
+/** Links a project mcconfig and xsl prepared (`moddable`) with host.c and the native modules as a Linux program in `out`. */
+export async function linkXsDevice(sdk: ModdableSdk, moddable: ModdableBuildResult, out: string): Promise<string> {
   const objects = await xsObjects(sdk);
-  const out = path.join(work, 'xs-device');
   fs.mkdirSync(out, { recursive: true });
   const hostC = path.join(HOST_DIR, 'host.c');
+  const { sources: natives, libs } = nativeModules();
   const stubs = path.join(out, 'stubs.c');
-  const native = nativeModules();
-  const implemented = [hostC, ...native.sources].map((f) => fs.readFileSync(f, 'utf8')).join('\n');
+  const implemented = [hostC, ...natives].map((f) => fs.readFileSync(f, 'utf8')).join('\n');
   fs.writeFileSync(stubs, nativeStubs(fs.readFileSync(path.join(moddable.tmpDir, 'mc.xs.h'), 'utf8'), implemented));
-  const cc = (src: string) => run('gcc', [...CFLAGS, ...includes(sdk), `-I${moddable.tmpDir}`, '-c', src, '-o', path.join(out, `${path.basename(src)}.o`)]);
-  await Promise.all([cc(path.join(moddable.tmpDir, 'mc.xs.c')), cc(hostC)]);
-  for (const src of native.sources) await cc(src);
-  await cc(stubs);
+  const sources = [path.join(moddable.tmpDir, 'mc.xs.c'), hostC, ...natives, stubs];
+  // A module's folder in the object's name: two modules may have a C file of the same name.
+  const object = (src: string) => path.join(out, `${natives.includes(src) ? `${path.basename(path.dirname(src))}-` : ''}${path.basename(src)}.o`);
+  const cc = (src: string) => run('gcc', [...CFLAGS, ...includes(sdk), `-I${moddable.tmpDir}`, '-c', src, '-o', object(src)]);
+  for (let i = 0; i < sources.length; i += 2) await Promise.all(sources.slice(i, i + 2).map(cc)); // two at a time: the machine is shared
   const binary = path.join(out, 'ikelet-xs-device');
-  const linked = ['mc.xs.c', 'host.c', ...native.sources.map((f) => path.basename(f)), 'stubs.c'].map((f) => path.join(out, `${f}.o`));
-  await run('gcc', ['-m32', '-o', binary, ...objects, ...linked, ...native.libs, '-lm']);
-  return { binary, creation: manifest.creation, bundle, moddable };
+  await run('gcc', ['-m32', '-o', binary, ...objects, ...sources.map(object), ...libs, '-lm']);
+  return binary;
 }

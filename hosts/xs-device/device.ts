@@ -18,6 +18,8 @@ export interface XsHeap {
   /** Slots of the deepest stack since the previous figure, and the stack's size. */
   stackPeak: number;
   stackMax: number;
+  /** Computrons XS counted since boot (xsnap's unit; a turn's own is the difference to the previous figure). */
+  meter: number;
 }
 
 export interface DeviceEvent {
@@ -35,7 +37,7 @@ export interface DeviceTurn {
   /** 'main', 'serial', 'timer'. */
   kind: string;
   heap: XsHeap;
-  /** XS computrons the turn spent (C called from it counts as the call, ~22). */
+  /** XS computrons the turn spent: its meter less the previous figure's (C called from it counts as the call, ~22). */
   compute: number;
   events: DeviceEvent['type'][];
   logs: string[];
@@ -72,7 +74,7 @@ export function parseHeap(fields: string): XsHeap {
   return {
     slots: value('slots'), slotsPeak: value('slotsPeak'), slotsMax: value('slotsMax'),
     chunks: value('chunks'), chunksPeak: value('chunksPeak'), chunksMax: value('chunksMax'),
-    stackPeak: value('stackPeak'), stackMax: value('stackMax'),
+    stackPeak: value('stackPeak'), stackMax: value('stackMax'), meter: value('meter'),
   };
 }
 
@@ -245,7 +247,8 @@ export class XsDeviceRun {
     }
     const [, what, kind, rest] = host;
     if (what === 'turn') {
-      this.turns.push({ index: this.turns.length, kind: kind!, heap: parseHeap(rest!), compute: Number(/\bcomputrons=(\d+)/.exec(rest!)?.[1] ?? NaN), events: this.pendingEvents, logs: this.pendingLogs });
+      const heap = parseHeap(rest!);
+      this.turns.push({ index: this.turns.length, kind: kind!, heap, compute: heap.meter - (this.turns.at(-1)?.heap.meter ?? this.boot?.meter ?? 0), events: this.pendingEvents, logs: this.pendingLogs });
       this.pendingEvents = [];
       this.pendingLogs = [];
     } else if (what === 'boot') this.boot = parseHeap(`${kind ?? ''} ${rest}`);

@@ -14,8 +14,9 @@
  *   @ikelet abort <reason> <stats>  XS gave up (e.g. not enough memory); exit status 2
  * <stats>: slots= live slots (+ garbage since the last collection), slotsPeak= highest since the
  * previous line, slotsMax= slot heap size, the same for chunks (bytes), and the deepest stack
- * (slots) since the previous line beside the stack's size (XS built with mxInstrument for that);
- * turn lines end with computrons= the turn's XS computrons (XS built with mxMetering, as xsnap).
+ * (slots) since the previous line beside the stack's size (XS built with mxInstrument for that),
+ * and meter= the computrons XS has counted since boot (mxMetering, in xsnap's unit: meterIndex >> 16;
+ * a turn's own is the difference).
  * With --gc-each-turn every turn starts after a full collection, so `slots` before a turn is the
  * live set and `slotsPeak` of a turn bounds what it needs.
  * stdin also takes "mark" (peaks restart from the current level), "census" (collect, then what the
@@ -36,7 +37,6 @@ static txMachine* gThe;
 static int gSerial = -1;
 static int gTurns = 0;
 static int gCollectEachTurn = 0;
-static unsigned long long gTurnComputrons = 0;
 
 /* ---- clock ---- */
 static double gStart;
@@ -52,11 +52,11 @@ static double nowMs(void) { return monotonicMs() - gStart; }
 static void printStats(const char* what, const char* kind)
 {
 	txMachine* the = gThe;
-	printf("@ikelet %s%s%s slots=%ld slotsPeak=%ld slotsMax=%ld chunks=%ld chunksPeak=%ld chunksMax=%ld stackPeak=%ld stackMax=%ld computrons=%llu\n",
+	printf("@ikelet %s%s%s slots=%ld slotsPeak=%ld slotsMax=%ld chunks=%ld chunksPeak=%ld chunksMax=%ld stackPeak=%ld stackMax=%ld meter=%llu\n",
 		what, kind ? " " : "", kind ? kind : "",
 		(long)the->currentHeapCount, (long)the->peakHeapCount, (long)the->maximumHeapCount,
 		(long)the->currentChunksSize, (long)the->peakChunksSize, (long)the->maximumChunksSize,
-		(long)(the->stackTop - the->stackPeak), (long)(the->stackTop - the->stackBottom), gTurnComputrons);
+		(long)(the->stackTop - the->stackPeak), (long)(the->stackTop - the->stackBottom), (unsigned long long)(the->meterIndex >> 16));
 	fflush(stdout);
 }
 static void markPeaks(void)
@@ -219,7 +219,6 @@ static void turn(const char* kind, txTurn fn, void* context)
 		xsEndHost(the);
 	}
 	markPeaks();
-	unsigned long long meterStart = the->meterIndex;
 	xsBeginHost(the);
 	{
 		xsTry {
@@ -234,8 +233,6 @@ static void turn(const char* kind, txTurn fn, void* context)
 		}
 	}
 	xsEndHost(the);
-	/* XS counts 1 << 16 a bytecode (XS_CODE_METERING); a computron, as xsnap reports it, is one. */
-	gTurnComputrons = (the->meterIndex - meterStart) >> 16;
 	if (gTurns)
 		printStats("turn", kind);
 	fflush(stdout);

@@ -61,5 +61,5 @@ test('agent events are read back from the lines the agent logs for them', () => 
     { type: 'probe-result', text: `info agent: ${describe(events[5]![0])}`, received: 19, sent: 20, lost: 1, corrupted: 0 },
   );
   assert.equal(eventFromLog('info ppp: LCP up'), undefined);
-  assert.deepEqual(parseHeap('slots=5 slotsPeak=6 slotsMax=7 chunks=8 chunksPeak=9 chunksMax=10 stackPeak=11 stackMax=12'), { slots: 5, slotsPeak: 6, slotsMax: 7, chunks: 8, chunksPeak: 9, chunksMax: 10, stackPeak: 11, stackMax: 12 });
+  assert.deepEqual(parseHeap('slots=5 slotsPeak=6 slotsMax=7 chunks=8 chunksPeak=9 chunksMax=10 stackPeak=11 stackMax=12 meter=13'), { slots: 5, slotsPeak: 6, slotsMax: 7, chunks: 8, chunksPeak: 9, chunksMax: 10, stackPeak: 11, stackMax: 12, meter: 13 });
 });
