@@ -52,12 +52,10 @@ export async function buildEsp32(configManifest = ESP32_TEMPLATE, out = ESP32_OU
     logLevel: 'silent',
   });
   for (const native of ['uart', 'random']) fs.cpSync(path.join('hosts/esp32', native), path.join(out, native), { recursive: true });
-  // The native crypto module (hosts/native/crypto) only for a build whose backend is native.
-  const include = [...((template.include as string[] | undefined) ?? [])];
-  if (config.crypto === 'native') {
-    fs.cpSync('hosts/native/crypto', path.join(out, 'native/crypto'), { recursive: true, filter: (f) => !f.endsWith('twin.json') });
-    include.push('./native/crypto/manifest.json');
-  }
+  // Moddable C modules shared by the ESP32 and its twin (the manifest includes ./native/<m>/manifest.json).
+  fs.cpSync('hosts/native', path.join(out, 'native'), { recursive: true });
+  // The native crypto module only for a build whose backend is native.
+  const include = [...((template.include as string[] | undefined) ?? []), ...(config.crypto === 'native' ? ['./native/crypto/manifest.json'] : [])];
 
   const manifest = { ...template, include, config };
   fs.writeFileSync(path.join(out, 'manifest.json'), `${JSON.stringify(manifest, null, '\t')}\n`);
