@@ -7,6 +7,7 @@
  */
 import type { Random } from '../platform.ts';
 import type { DhKey } from './backend-api.ts';
+import type { DhAnswer } from './known-answer.ts';
 
 export interface DhKeyPair {
   readonly group: DhGroup;
@@ -29,8 +30,8 @@ export interface DhGroup {
   generate(random: Random): DhKeyPair;
   /** Deterministic key pair from a private value (known-answer tests). Throws on an invalid private key. */
   fromPrivate(privateKey: Uint8Array): DhKeyPair;
-  /** Its known answer through the backend (the boot self-test, self-test.ts). */
-  knownAnswer(): boolean;
+  /** Its known answer (the boot self-test, self-test.ts). */
+  readonly knownAnswer: DhAnswer;
 }
 
 /** A group's key pair over the backend's key: it refuses wrong lengths, bad points and a wiped key. */

@@ -6,7 +6,7 @@
  */
 import type { AeadKey, CbcKey } from './backend-api.ts';
 import { EncrId } from './ids.ts';
-import { aeadAnswers, cbcAnswers, type AeadAnswer, type CbcAnswer } from './known-answer.ts';
+import type { AeadAnswer, CbcAnswer } from './known-answer.ts';
 
 /** The backend's AEAD key maker: aesGcmKey, chacha20Poly1305Key (the cipher key, without salt). */
 export type AeadConstructor = (key: Uint8Array) => AeadKey;
@@ -34,29 +34,29 @@ interface EncrShape {
   readonly blockSize: number;
   /** ICV bytes produced by the AEAD itself; 0 when an integrity transform supplies it. */
   readonly icvLength: number;
-  /** Its known answer through the backend (the boot self-test, self-test.ts). */
-  knownAnswer(): boolean;
 }
 
 /** Combined mode: no separate integrity transform. */
 export interface AeadEncr extends EncrShape {
   readonly aead: true;
   readonly cipher: AeadConstructor;
+  /** Its known answer (the boot self-test, self-test.ts). */
+  readonly knownAnswer: AeadAnswer;
 }
 export interface CbcEncr extends EncrShape {
   readonly aead: false;
   readonly cipher: CbcConstructor;
+  /** Its known answer (the boot self-test, self-test.ts). */
+  readonly knownAnswer: CbcAnswer;
 }
 export type EncrAlgorithm = AeadEncr | CbcEncr;
-
-// knownAnswer is a method: a descriptor copied with another cipher (a test's) checks that cipher.
 
 export function aesGcm16(bits: 128 | 256, cipher: AeadConstructor, answer: AeadAnswer): AeadEncr {
   const cipherKeyLength = bits / 8;
   return Object.freeze({
     kind: 'encr', id: EncrId.AES_GCM_16, keyBits: bits, name: `aes${bits}gcm16`, aliases: Object.freeze([`aes${bits}gcm`]),
     aead: true, cipher, cipherKeyLength, saltLength: 4, keyLength: cipherKeyLength + 4, ivLength: 8, blockSize: 1, icvLength: 16,
-    knownAnswer(this: AeadEncr) { return aeadAnswers(this.cipher, answer); },
+    knownAnswer: Object.freeze(answer),
   } as const);
 }
 
@@ -64,7 +64,7 @@ export function chacha20Poly1305(cipher: AeadConstructor, answer: AeadAnswer): A
   return Object.freeze({
     kind: 'encr', id: EncrId.CHACHA20_POLY1305, keyBits: undefined, name: 'chacha20poly1305', aliases: Object.freeze([]),
     aead: true, cipher, cipherKeyLength: 32, saltLength: 4, keyLength: 36, ivLength: 8, blockSize: 1, icvLength: 16,
-    knownAnswer(this: AeadEncr) { return aeadAnswers(this.cipher, answer); },
+    knownAnswer: Object.freeze(answer),
   } as const);
 }
 
@@ -73,6 +73,6 @@ export function aesCbc(bits: 128 | 256, cipher: CbcConstructor, answer: CbcAnswe
   return Object.freeze({
     kind: 'encr', id: EncrId.AES_CBC, keyBits: bits, name: `aes${bits}`, aliases: Object.freeze([]),
     aead: false, cipher, cipherKeyLength, saltLength: 0, keyLength: cipherKeyLength, ivLength: 16, blockSize: 16, icvLength: 0,
-    knownAnswer(this: CbcEncr) { return cbcAnswers(this.cipher, answer); },
+    knownAnswer: Object.freeze(answer),
   } as const);
 }

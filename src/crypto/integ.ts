@@ -1,5 +1,6 @@
 /** Integrity algorithms for non-AEAD ciphers (RFC 4868), as descriptors. */
 import type { MacKey } from './backend-api.ts';
+import type { MacAnswer } from './known-answer.ts';
 export interface IntegAlgorithm {
   readonly kind: 'integ';
   readonly id: number;
@@ -14,6 +15,6 @@ export interface IntegAlgorithm {
   mac(key: Uint8Array, data: Uint8Array): Uint8Array;
   /** mac(key, ·) for every packet of an SA, the key's setup done once. */
   keyed(key: Uint8Array): MacKey;
-  /** Its known answer through the backend (the boot self-test, self-test.ts). */
-  knownAnswer(): boolean;
+  /** Its known answer (the boot self-test, self-test.ts). */
+  readonly knownAnswer: MacAnswer;
 }

@@ -1,9 +1,9 @@
 /**
- * Known-answer checks of the backend's primitives (hex inputs and answers), one per algorithm
- * descriptor (its `knownAnswer()`), run at boot by self-test.ts. Each returns false when the answer
+ * Known-answer checks of the backend's primitives (hex inputs and answers, each descriptor's
+ * `knownAnswer`, frozen data so that it stays in flash), run at boot by self-test.ts. Each returns false when the answer
  * is wrong, a refusal is missing, or the backend throws.
  */
-import type { AeadKey, CbcKey, DhKey, MacKey } from './backend-api.ts';
+import type { AeadKey, CbcKey, MacKey } from './backend-api.ts';
 import { fromHex, toHex } from '../util/bytes.ts';
 
 export interface AeadAnswer { key: string; nonce: string; aad: string; plaintext: string; sealed: string }
@@ -54,11 +54,13 @@ export function macAnswers(make: (key: Uint8Array) => MacKey, a: MacAnswer): boo
 }
 
 /** The public value and the shared secret are the answers, and the degenerate peer value is refused. */
-export function dhAnswers(make: (secret: Uint8Array) => DhKey | undefined, a: DhAnswer): boolean {
+/** What a group's fromPrivate() gives (dh.ts DhKeyPair, which imports this file's types). */
+interface KeyPair { readonly publicKey: Uint8Array; computeShared(peer: Uint8Array): Uint8Array | undefined; wipe(): void }
+
+export function dhAnswers(fromPrivate: (secret: Uint8Array) => KeyPair, a: DhAnswer): boolean {
   return holds(() => {
-    const k = make(fromHex(a.secret));
-    if (!k) return false;
-    const ok = toHex(k.publicKey) === a.publicKey && toHex(k.shared(fromHex(a.peer)) ?? new Uint8Array(0)) === a.shared && k.shared(fromHex(a.degenerate)) === undefined;
+    const k = fromPrivate(fromHex(a.secret));
+    const ok = toHex(k.publicKey) === a.publicKey && toHex(k.computeShared(fromHex(a.peer)) ?? new Uint8Array(0)) === a.shared && k.computeShared(fromHex(a.degenerate)) === undefined;
     k.wipe();
     return ok;
   });

@@ -2,7 +2,6 @@
 import { hmacSha256Key } from '../backend.ts';
 import { IntegId, PrfId } from '../ids.ts';
 import type { IntegAlgorithm } from '../integ.ts';
-import { macAnswers } from '../known-answer.ts';
 import { hmacPrf, macOnce } from '../prf.ts';
 
 const icvKey = (key: Uint8Array) => hmacSha256Key(key, 16);
@@ -20,5 +19,5 @@ export const HMAC_SHA256_128: IntegAlgorithm = /* @__PURE__ */ Object.freeze({
   icvLength: 16,
   mac: (key: Uint8Array, data: Uint8Array) => macOnce(icvKey, key, data),
   keyed: icvKey,
-  knownAnswer(this: IntegAlgorithm) { return macAnswers(this.keyed, { ...JEFE, mac: '5bdcc146bf60754e6a042426089575c7' }); },
+  knownAnswer: Object.freeze({ ...JEFE, mac: '5bdcc146bf60754e6a042426089575c7' }),
 } satisfies IntegAlgorithm);
