@@ -64,4 +64,6 @@ export interface CryptoBackend {
   x25519Key(secret: Uint8Array): DhKey;
   /** undefined when the secret is not a valid scalar (0 or >= n): the caller draws another. */
   p256Key(secret: Uint8Array): DhKey | undefined;
+  /** Whether `signature` is `publicKey`'s Ed25519 signature of `message` (RFC 8032, strict); false on malformed input. */
+  ed25519Verify(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean;
 }

@@ -15,7 +15,8 @@ export type CryptoCase =
   | { op: 'sha256-stream'; pieces: string[] }
   | { op: 'x25519-public' | 'p256-public'; secret: string }
   | { op: 'x25519-shared' | 'p256-shared'; secret: string; peer: string }
-  | { op: 'wiped-shared'; group: 'x25519' | 'p256'; secret: string; peer: string };
+  | { op: 'wiped-shared'; group: 'x25519' | 'p256'; secret: string; peer: string }
+  | { op: 'ed25519-verify'; signature: string; message: string; publicKey: string };
 
 /** What a backend module exports (backend.ts, native/backend.ts). */
 export type Backend = Omit<CryptoBackend, 'BACKEND'>;
@@ -59,6 +60,8 @@ function run(b: Backend, c: CryptoCase): Uint8Array | undefined {
       return b.x25519Key(fromHex(c.secret)).shared(fromHex(c.peer));
     case 'p256-shared':
       return b.p256Key(fromHex(c.secret))?.shared(fromHex(c.peer));
+    case 'ed25519-verify':
+      return Uint8Array.of(b.ed25519Verify(fromHex(c.signature), fromHex(c.message), fromHex(c.publicKey)) ? 1 : 0);
     case 'wiped-shared': {
       const k = c.group === 'x25519' ? b.x25519Key(fromHex(c.secret)) : b.p256Key(fromHex(c.secret))!;
       k.wipe();

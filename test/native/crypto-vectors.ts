@@ -21,6 +21,20 @@ const SUNSCREEN = hex("Ladies and Gentlemen of the class of '99: If I could offe
 const P256_I = 'c88f01f510d9ac3f70a292daa2316de544e9aab8afe84049c62a9c57862d1433';
 const P256_GI = 'dad0b65394221cf9b051e1feca5787d098dfe637fc90b9ef945d0c37725811805271a0461cdb8252d61f1c456fa3e59ab1f45b33accf5f58389e0577b8990bb3';
 const P256_GR = 'd12dfb5289c8d4f81208b70270398c342296970a0bccb74c736fc7554494bf6356fbf3ca366cc23e8157854c13c58d6aac23f046ada30f8353e74f33039872ab';
+const ED_PUBLIC_1 = 'd75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a';
+const ED_SIGNATURE_1 = 'e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b';
+/** S + L (little-endian), the group order added: the same signature, not canonical (RFC 8032 5.1.7 refuses S >= L). */
+function addL(s: string): string {
+  const L = 'edd3f55c1a631258d69cf7a2def9de1400000000000000000000000000000010';
+  let carry = 0;
+  let out = '';
+  for (let i = 0; i < 32; i++) {
+    const v = parseInt(s.slice(2 * i, 2 * i + 2), 16) + parseInt(L.slice(2 * i, 2 * i + 2), 16) + carry;
+    out += (v & 0xff).toString(16).padStart(2, '0');
+    carry = v >> 8;
+  }
+  return out;
+}
 const P256_N = 'ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551';
 
 /** u-coordinates whose X25519 result is all zero for every scalar (order 1, 2, 4, 8, and their non-canonical forms). */
@@ -72,6 +86,12 @@ export const VECTORS: { name: string; c: CryptoCase; expect: string }[] = [
   { name: '4231 #2 SHA-256', c: { op: 'hmac', hash: 256, key: hex('Jefe'), data: hex('what do ya want for nothing?') }, expect: '5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843' },
   { name: '4231 #6 SHA-256 (key longer than a block)', c: { op: 'hmac', hash: 256, key: rep('aa', 131), data: hex('Test Using Larger Than Block-Size Key - Hash Key First') }, expect: '60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54' },
   { name: '4868 HMAC-SHA-256-128', c: { op: 'hmac', hash: 256, key: rep('0b', 20), data: hex('Hi There'), length: 16 }, expect: 'b0344c61d8db38535ca8afceaf0bf12b' },
+  // RFC 8032 7.1 tests 1 and 2 (valid: 01, refused: 00)
+  { name: '8032 test 1', c: { op: 'ed25519-verify', publicKey: ED_PUBLIC_1, message: '', signature: ED_SIGNATURE_1 }, expect: '01' },
+  { name: '8032 test 2', c: { op: 'ed25519-verify', publicKey: '3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c', message: '72', signature: '92a009a9f0d4cab8720e820b5f642540a2b27b5416503f8fb3762223ebdb69da085ac1e43e15996e458f3613d0f11d8c387b2eaeb4302aeeb00d291612bb0c00' }, expect: '01' },
+  { name: '8032 test 1, other message', c: { op: 'ed25519-verify', publicKey: ED_PUBLIC_1, message: '00', signature: ED_SIGNATURE_1 }, expect: '00' },
+  { name: '8032 test 1, S + L (not canonical)', c: { op: 'ed25519-verify', publicKey: ED_PUBLIC_1, message: '', signature: ED_SIGNATURE_1.slice(0, 64) + addL(ED_SIGNATURE_1.slice(64)) }, expect: '00' },
+  { name: 'ed25519 short signature', c: { op: 'ed25519-verify', publicKey: ED_PUBLIC_1, message: '', signature: ED_SIGNATURE_1.slice(0, 126) }, expect: '00' },
   // FIPS 180-4 / RFC 1321 "abc"
   { name: 'SHA-1 abc', c: { op: 'hash', hash: 'sha1', data: hex('abc') }, expect: 'a9993e364706816aba3e25717850c26c9cd0d89d' },
   { name: 'SHA-256 abc', c: { op: 'hash', hash: 'sha256', data: hex('abc') }, expect: 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad' },

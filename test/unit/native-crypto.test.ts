@@ -1,7 +1,7 @@
 /**
  * Both crypto backends give the same answers: the RFC vectors (test/native/crypto-vectors.ts) and a
  * differential run of random keys and messages, tampered tags and AAD, random and low-order peer
- * values, on noble in Node and on the native module (hosts/native/crypto: PSA Crypto + libsodium)
+ * values, Ed25519 signatures (valid and tampered), on noble in Node and on the native module (hosts/native/crypto: PSA Crypto + libsodium)
  * in the ESP32 build's Linux twin, whose main runs the same cases (test/native/crypto-main.ts).
  * "refused" must agree too.
  *
@@ -14,6 +14,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
+import { ed25519 } from '@noble/curves/ed25519.js';
 import * as noble from '../../src/crypto/backend.ts';
 import type { CryptoBackend } from '../../src/crypto/backend-api.ts';
 import { ESP32_TEMPLATE } from '../../scripts/build-esp32.ts';
@@ -23,14 +24,31 @@ import { ROOMY } from '../../hosts/xs-device/budget.ts';
 import { runCase, type CryptoCase } from '../native/crypto-cases.ts';
 import { randomCases, sealedFollowUps } from '../native/crypto-random-cases.ts';
 import { VECTORS } from '../native/crypto-vectors.ts';
+import { toHex } from '../../src/util/bytes.ts';
 import { seededRandom } from './seeded-random.ts';
 
 noble satisfies CryptoBackend;
 
-/** Every case: the vectors, 40 random rounds, and the opens of what those sealed (tampered too). */
+/** Ed25519 signatures made here (noble signs), verified as they are and with a bit flipped in each part. */
+function signatureCases(random: ReturnType<typeof seededRandom>, count: number): CryptoCase[] {
+  const out: CryptoCase[] = [];
+  for (let i = 0; i < count; i++) {
+    const secret = random.bytes(32);
+    const message = random.bytes(Math.floor(random.next() * 300));
+    const [signature, publicKey] = [toHex(ed25519.sign(message, secret)), toHex(ed25519.getPublicKey(secret))];
+    const flip = (h: string, at: number) => h.slice(0, 2 * at) + (parseInt(h.slice(2 * at, 2 * at + 2), 16) ^ 0x10).toString(16).padStart(2, '0') + h.slice(2 * at + 2);
+    out.push({ op: 'ed25519-verify', signature, message: toHex(message), publicKey });
+    out.push({ op: 'ed25519-verify', signature: flip(signature, i % 64), message: toHex(message), publicKey });
+    out.push({ op: 'ed25519-verify', signature, message: toHex(message), publicKey: flip(publicKey, i % 32) });
+    if (message.length) out.push({ op: 'ed25519-verify', signature, message: flip(toHex(message), i % message.length), publicKey });
+  }
+  return out;
+}
+
+/** Every case: the vectors, 40 random rounds, Ed25519 signatures, and the opens of what those sealed (tampered too). */
 function allCases(): CryptoCase[] {
   const random = seededRandom(0x25c0de);
-  const first = [...VECTORS.map((v) => v.c), ...randomCases(random, 40)];
+  const first = [...VECTORS.map((v) => v.c), ...randomCases(random, 40), ...signatureCases(random, 20)];
   return [...first, ...sealedFollowUps(first, first.map((c) => runCase(noble, c)), random)];
 }
 

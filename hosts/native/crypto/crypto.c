@@ -1,6 +1,6 @@
 /*
  * Native half of ikelet/crypto (see crypto.js): keyed objects over PSA Crypto (AES-GCM, AES-CBC,
- * HMAC-SHA2, SHA-1/2, MD5, ECDH P-256) and libsodium (X25519, ChaCha20-Poly1305). No primitive is
+ * HMAC-SHA2, SHA-1/2, MD5, ECDH P-256) and libsodium (X25519, ChaCha20-Poly1305, Ed25519 verify). No primitive is
  * implemented here: this file checks lengths, keeps a key per object and calls the libraries.
  * Every entry returns false (or undefined) on failure; none aborts or throws for bad input.
  *
@@ -357,4 +357,15 @@ void xs_ikelet_hash_finish(xsMachine* the)
 	if (!h || !h->live || (outLength != PSA_HASH_LENGTH(h->alg))) return;
 	h->live = 0;
 	if ((psa_hash_finish(&h->operation, out, outLength, &written) == PSA_SUCCESS) && (written == outLength)) xsmcSetTrue(xsResult);
+}
+
+/* ed25519Verify(signature, message, publicKey): libsodium refuses non-canonical and small-order encodings. */
+void xs_ikelet_ed25519_verify(xsMachine* the)
+{
+	size_t signatureLength, messageLength, publicLength;
+	const uint8_t* signature = bytes(the, 0, &signatureLength);
+	const uint8_t* message = bytes(the, 1, &messageLength);
+	const uint8_t* publicKey = bytes(the, 2, &publicLength);
+	xsmcSetBoolean(xsResult, (signatureLength == crypto_sign_BYTES) && (publicLength == crypto_sign_PUBLICKEYBYTES) && ready()
+		&& (crypto_sign_verify_detached(signature, message, messageLength, publicKey) == 0));
 }

@@ -3,7 +3,7 @@
  * backend (src/crypto/native/backend.ts). Outputs go into buffers the caller makes; every method
  * returns false when the library refuses (a bad tag, a bad point, wrong lengths).
  * Kinds: 1 AES-GCM, 2 ChaCha20-Poly1305, 3 AES-CBC, 4/5/6 HMAC-SHA-256/384/512, 7 X25519, 8 P-256.
- * Hashes: 1 SHA-1, 2 SHA-256, 3 SHA-384, 4 SHA-512, 5 MD5.
+ * Hashes: 1 SHA-1, 2 SHA-256, 3 SHA-384, 4 SHA-512, 5 MD5. Ed25519 verification (firmware manifests).
  */
 export class NativeKey @ "xs_ikelet_key_destructor" {
 	constructor() @ "xs_ikelet_key_constructor";
@@ -27,3 +27,6 @@ export class NativeHash @ "xs_ikelet_hash_destructor" {
 }
 
 export function hash(kind, out, data) @ "xs_ikelet_hash";
+
+/** (signature, message, publicKey): true for a valid Ed25519 signature (libsodium: canonical encodings only). */
+export function ed25519Verify(signature, message, publicKey) @ "xs_ikelet_ed25519_verify";

@@ -5,7 +5,7 @@
  * A refusal from the library (bad tag, bad point) is undefined, as with noble; a key the library
  * cannot take (it should take every one the agent makes) is a programming error and throws.
  */
-import { NativeHash, NativeKey, hash } from 'ikelet/crypto';
+import { NativeHash, NativeKey, ed25519Verify as verify, hash } from 'ikelet/crypto';
 import type { AeadKey, CbcKey, DhKey, HashStream, MacKey } from '../backend-api.ts';
 
 export const BACKEND: 'noble' | 'native' = 'native';
@@ -114,3 +114,5 @@ export function p256Key(secret: Uint8Array): DhKey | undefined {
   const k = new NativeKey();
   return k.set(P256, secret) ? dhKey(k, 64) : undefined;
 }
+
+export const ed25519Verify = (signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean => verify(signature, message, publicKey);

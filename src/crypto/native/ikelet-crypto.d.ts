@@ -17,4 +17,5 @@ declare module 'ikelet/crypto' {
     finish(out: Uint8Array): boolean;
   }
   export function hash(kind: number, out: Uint8Array, data: Uint8Array): boolean;
+  export function ed25519Verify(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean;
 }
