@@ -25,7 +25,7 @@ export const IKELET_OUT = 'build/ikelet';
 /** Where build:esp32 puts the part inside its project. */
 export const PART_DIR = 'ikelet';
 /** Moddable modules the setup and main modules import: resolved by mcconfig, never bundled. */
-const MODDABLE_MODULES = ['mc/config', 'timer', 'time', 'ota', 'preference', 'ikelet', 'ikelet/uart', 'ikelet/random'];
+const MODDABLE_MODULES = ['mc/config', 'timer', 'time', 'ota', 'preference', 'ikelet', 'ikelet/uart', 'ikelet/random', 'ikelet/crypto'];
 /**
  * A user's project gets the template's creation (ikelet's measured need) with room for its app: the
  * heaps may grow (the SDK's own default increments) and the stack is deeper (an app's callbacks run
@@ -88,7 +88,9 @@ async function writePart(config: ManifestConfig, dir: string): Promise<DeviceBun
   const template = readJson(ESP32_TEMPLATE) as { creation: Record<string, unknown> };
   const creation = { ...template.creation } as Record<string, unknown>;
   for (const [k, v] of Object.entries(PROJECT_ROOM)) creation[k] = typeof v === 'object' ? { ...(creation[k] as object), ...v } : Math.max(Number(creation[k]), v);
-  fs.writeFileSync(path.join(dir, 'manifest.json'), `${JSON.stringify({ ...template, creation, config }, null, '\t')}\n`);
+  // The native crypto module only for a build whose backend is native.
+  const include = [...((template as { include?: string[] }).include ?? []), ...(config.crypto === 'native' ? ['./native/crypto/manifest.json'] : [])];
+  fs.writeFileSync(path.join(dir, 'manifest.json'), `${JSON.stringify({ ...template, include, creation, config }, null, '\t')}\n`);
   return bundle;
 }
 
@@ -97,13 +99,16 @@ function checkShape(manifest: string): void {
   if (problems.length) throw new Error(`generated ${manifest} is not valid:\n  ${problems.join('\n  ')}`);
 }
 
-/** ikelet's own project: the part in `out/ikelet/` and a main with nothing to do (the agent starts in setup). */
-export async function buildEsp32(configManifest = ESP32_TEMPLATE, out = ESP32_OUT): Promise<Esp32Build> {
+/**
+ * ikelet's own project: the part in `out/ikelet/` and a main with nothing to do (the agent starts in
+ * setup). `main`: another module in its place (a test program for the twin).
+ */
+export async function buildEsp32(configManifest = ESP32_TEMPLATE, out = ESP32_OUT, main = 'hosts/esp32/main.ts'): Promise<Esp32Build> {
   const { config, warnings } = deviceConfig({ manifest: configManifest }, out);
   fs.rmSync(out, { recursive: true, force: true });
   const part = path.join(out, PART_DIR);
   const bundle = await writePart(config, part);
-  await bundleModule('hosts/esp32/main.ts', path.join(out, 'main.js'));
+  await bundleModule(main, path.join(out, 'main.js'));
   const project = {
     include: ['$(MODDABLE)/examples/manifest_base.json', `./${PART_DIR}/manifest.json`],
     modules: { '*': ['./main'] },

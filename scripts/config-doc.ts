@@ -26,6 +26,7 @@ const SECTION_TITLES: Readonly<Record<string, readonly [string, string]>> = {
   http: ['Apps: HTTP', 'src/http/config.ts'],
   firmware: ['Apps: firmware', 'src/firmware/config.ts'],
   probe: ['The boot probe', 'src/app/config.ts'],
+  crypto: ['Crypto backend', 'src/crypto/config.ts'],
   logLevel: ['Logging', 'src/config/validate.ts'],
 };
 

@@ -90,6 +90,7 @@ export const CONFIG_MEANINGS: Readonly<Record<string, string>> = {
   firmwareMaxImage: "largest image accepted",
   firmwareCheckInterval: "how often the manifest is fetched",
   firmwareTimeout: "a request with no progress for this long fails",
+  crypto: "which library the algorithms run on: `noble` (JavaScript: Node, xsnap) or `native` (PSA Crypto and libsodium through hosts/native/crypto: the ESP32 and its twin; [docs/native-crypto.md](native-crypto.md))",
   logLevel: "lowest level written to the log",
   probeCount: "datagrams the boot probe sends",
   probeSize: "payload bytes of each probe datagram",

@@ -2,7 +2,9 @@
  * Modules the device build generates from the manifest's config, in place of ones that list every
  * option: src/crypto/catalog.ts (every algorithm) becomes a catalog of the algorithms ikeProposals
  * and espProposals name; src/ppp/auth-methods.ts (PAP and CHAP) keeps only the pppAuth method;
- * src/app/clients.ts (every app client) keeps only the clients the config needs (neededClients).
+ * src/app/clients.ts (every app client) keeps only the clients the config needs (neededClients);
+ * src/crypto/backend.ts (noble) becomes src/crypto/native/backend.ts for `crypto: "native"`, whose
+ * Moddable module ikelet/crypto (hosts/native/crypto) mcconfig resolves, not the bundler.
  * What is not configured is not bundled. A build made by Moddable's tools (nativeFrame) takes the
  * per-byte loops (src/ppp/hdlc-bytes.ts, src/ip/checksum-words.ts) from ikelet/frame (hosts/native/frame, C).
  */
@@ -18,6 +20,8 @@ const SRC = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../src')
 const CRYPTO = path.join(SRC, 'crypto');
 const ALGORITHMS = path.join(CRYPTO, 'algorithms');
 const CATALOG = path.join(CRYPTO, 'catalog.ts');
+const BACKEND = path.join(CRYPTO, 'backend.ts');
+const NATIVE_BACKEND = path.join(CRYPTO, 'native', 'backend.ts');
 const AUTH_METHODS = path.join(SRC, 'ppp', 'auth-methods.ts');
 const APP = path.join(SRC, 'app');
 const APP_CLIENTS = path.join(APP, 'clients.ts');
@@ -38,6 +42,8 @@ export interface DeviceFeatures {
   firmwareHost?: string;
   /** The build links hosts/native/frame (the ESP32 and its Linux twin): the per-byte loops are C. */
   nativeFrame?: boolean;
+  /** Without it, noble. */
+  crypto?: 'noble' | 'native';
 }
 
 /** The app clients a build for `config` bundles: every one when it does not say (no `clients`). */
@@ -109,8 +115,10 @@ export function deviceModules(config: DeviceFeatures): Plugin {
         b.onResolve({ filter: /[\\/](hdlc-bytes|checksum-words)\.ts$/ }, (args) =>
           NATIVE_FRAME_MODULES.includes(path.resolve(args.resolveDir, args.path)) ? { path: 'ikelet/frame', external: true } : undefined);
       }
-      b.onLoad({ filter: /[\\/]src[\\/](crypto[\\/]catalog|ppp[\\/]auth-methods|app[\\/]clients)\.ts$/ }, async (args) => {
+      if (config.crypto === 'native') b.onResolve({ filter: /^ikelet\/crypto$/ }, (args) => ({ path: args.path, external: true }));
+      b.onLoad({ filter: /[\\/]src[\\/](crypto[\\/]catalog|crypto[\\/]backend|ppp[\\/]auth-methods|app[\\/]clients)\.ts$/ }, async (args) => {
         const file = path.resolve(args.path);
+        if (file === BACKEND && config.crypto === 'native') return { contents: fs.readFileSync(NATIVE_BACKEND, 'utf8'), loader: 'ts', resolveDir: path.dirname(NATIVE_BACKEND) };
         if (file === CATALOG) return { contents: await catalogSource(configuredAlgorithms(config)), loader: 'ts', resolveDir: CRYPTO };
         if (file === AUTH_METHODS && config.pppAuth) return { contents: authMethodsSource(config.pppAuth), loader: 'ts', resolveDir: path.dirname(AUTH_METHODS) };
         if (file === APP_CLIENTS && config.clients) return { contents: appClientsSource(configuredClients(config)), loader: 'ts', resolveDir: APP };

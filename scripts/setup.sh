@@ -4,6 +4,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 # gcc-multilib: hosts/xs-device builds XS 32-bit, as on the ESP32 (scripts/xs-device.ts).
 DEBS=(charon-systemd libcharon-extra-plugins libstrongswan-standard-plugins slirp socat iptables iproute2 tshark mosquitto mosquitto-clients nginx-light python3 gcc-multilib)
+# The twin links the native crypto module (hosts/native/crypto) against 32-bit libsodium and mbedTLS.
+DEBS+=(libsodium-dev:i386 libmbedtls-dev:i386)
+if [[ $(id -u) -eq 0 ]] && ! dpkg --print-foreign-architectures | grep -qx i386; then
+  dpkg --add-architecture i386
+fi
 missing=()
 for p in "${DEBS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

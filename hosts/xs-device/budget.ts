@@ -22,10 +22,10 @@ export const STREAM = { probeCount: 20, probeSize: 1400 };
  * and both app clients bundled (`clients`): the budget holds for a build that offers them in
  * `device.network`, the larger of the two.
  */
-export function labDeviceManifest(dir: string): string {
+export function labDeviceManifest(dir: string, overrides: Record<string, unknown> = {}): string {
   const lab = JSON.parse(fs.readFileSync('manifests/lab/manifest.json', 'utf8')) as { config: Record<string, unknown> };
   const file = path.join(dir, 'lab-device.json');
-  const config = { ...lab.config, ...DEVICE_PROPOSALS, clients: ['mqtt', 'http'], logLevel: 'info', probeTarget: `${ECHO_ADDRESS}:${ECHO_PORT}`, ...STREAM };
+  const config = { ...lab.config, ...DEVICE_PROPOSALS, clients: ['mqtt', 'http'], logLevel: 'info', probeTarget: `${ECHO_ADDRESS}:${ECHO_PORT}`, ...STREAM, ...overrides };
   fs.writeFileSync(file, JSON.stringify({ config }));
   return file;
 }
@@ -42,8 +42,9 @@ export const DEVICE_PROPOSALS: { ikeProposals: string[]; espProposals: string[] 
 /** Room enough to watch the program without ever running out (the measuring build). */
 export const ROOMY: Partial<Creation> = { chunk: { initial: 1 << 20, incremental: 0 }, heap: { initial: 65536, incremental: 0 }, stack: 4096 };
 
-export function buildLabDevice(sdk: ModdableSdk, work: string, creation?: Partial<Creation>): Promise<XsDeviceBuild> {
-  return buildXsDevice(sdk, { manifest: labDeviceManifest(work), ...(creation ? { creation } : {}) }, work);
+/** `config`: keys over the lab device's (e.g. crypto, proposals). */
+export function buildLabDevice(sdk: ModdableSdk, work: string, creation?: Partial<Creation>, config: Record<string, unknown> = {}): Promise<XsDeviceBuild> {
+  return buildXsDevice(sdk, { manifest: labDeviceManifest(work, config), ...(creation ? { creation } : {}) }, work);
 }
 
 export interface Phase {
@@ -160,10 +161,10 @@ export interface FitResult {
 }
 
 /** Builds the lab device with `creation` and runs the scenario on a fresh lab: does it fit? */
-export async function fits(sdk: ModdableSdk, work: string, creation: Partial<Creation>, startLab: () => Promise<Lab>): Promise<FitResult> {
+export async function fits(sdk: ModdableSdk, work: string, creation: Partial<Creation>, startLab: () => Promise<Lab>, config: Record<string, unknown> = {}): Promise<FitResult> {
   const t0 = Date.now();
   const dir = fs.mkdtempSync(path.join(work, 'fit-'));
-  const build = await buildLabDevice(sdk, dir, creation);
+  const build = await buildLabDevice(sdk, dir, creation, config);
   const lab = await startLab();
   try {
     await runScenario(lab, build.binary);

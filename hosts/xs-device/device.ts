@@ -37,6 +37,8 @@ export interface DeviceTurn {
   /** 'main', 'serial', 'timer'. */
   kind: string;
   heap: XsHeap;
+  /** XS computrons the turn spent: its meter less the previous figure's (C called from it counts as the call, ~22). */
+  compute: number;
   events: DeviceEvent['type'][];
   logs: string[];
 }
@@ -245,7 +247,8 @@ export class XsDeviceRun {
     }
     const [, what, kind, rest] = host;
     if (what === 'turn') {
-      this.turns.push({ index: this.turns.length, kind: kind!, heap: parseHeap(rest!), events: this.pendingEvents, logs: this.pendingLogs });
+      const heap = parseHeap(rest!);
+      this.turns.push({ index: this.turns.length, kind: kind!, heap, compute: heap.meter - (this.turns.at(-1)?.heap.meter ?? this.boot?.meter ?? 0), events: this.pendingEvents, logs: this.pendingLogs });
       this.pendingEvents = [];
       this.pendingLogs = [];
     } else if (what === 'boot') this.boot = parseHeap(`${kind ?? ''} ${rest}`);

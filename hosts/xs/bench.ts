@@ -14,6 +14,8 @@
  *   9. preload: xsl's "not frozen"/"no const" objects per folder (Moddable SDK)
  *  10. RAM: the ESP32 build's Linux twin against the lab (Moddable SDK, root); `-- --ram-search` also
  *      finds the smallest heaps and stack that still run it
+ *  11. the twin's figures for the noble and the native crypto backend side by side (bench/twin-figures.ts),
+ *      also the last line of the output: {"figures": {"noble": {...}, "native": {...}}}
  *
  * Sections 1, 3 and 4 run the proposals the ESP32 manifest ships (the lab's gateway offers them too).
  * The lab part is three agent runs in one lab: bring-up (run 1), the probe stream (run 3) and
@@ -31,6 +33,7 @@ import { findModdableSdk } from '../../scripts/moddable-sdk.ts';
 import { bundleForXs } from './bundle.ts';
 import { XsScript } from './script.ts';
 import { keyPairCosts } from './bench/key-pair-cost.ts';
+import { twinFigures, twinLines } from './bench/twin-figures.ts';
 import type { XsMemory } from './worker.ts';
 
 const ITER = Number(process.env.XS_BENCH_ITER ?? 16);
@@ -292,5 +295,10 @@ if (sdk.ok) section('9. Preload (Moddable SDK 8.2.3 tools)', ...(await preloadLi
 else section('9. Preload', `skipped: ${sdk.reason}`);
 if (sdk.ok && !labReason) section('10. RAM of the device build', ...(await ramLines(sdk.sdk, process.argv.includes('--ram-search'))));
 else section('10. RAM of the device build', `skipped: ${sdk.ok ? labReason : sdk.reason}`);
+const twin = sdk.ok && !labReason ? await twinFigures(sdk.sdk, process.argv.includes('--ram-search')) : undefined;
+if (twin) section('11. The twin (computrons metered as xsnap), noble and native crypto side by side', ...twinLines(twin));
+else section('11. The twin, noble and native crypto', `skipped: ${sdk.ok ? labReason : sdk.reason}`);
 process.stdout.write(`${out.join('\n')}\n`);
+// The last line, for scripts: the figures issue 25 names, per backend (absent when skipped).
+process.stdout.write(`${JSON.stringify({ figures: twin ?? {} })}\n`);
 if (failure) throw failure;

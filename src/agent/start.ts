@@ -1,10 +1,14 @@
 /**
  * The entry every device host calls: validates and parses the manifest config once (the same
- * validator the build ran), builds the agent on a Platform and starts it.
+ * validator the build ran), builds the agent on a Platform and starts it — unless the native crypto
+ * backend fails its known-answer self-test (src/crypto/self-test.ts): then the tunnel stays down.
  * Hosts that can carry structured events (the XS bridge, the ESP32 app) pass `report`;
  * the agent's events are also always logged in words.
  */
 import { parseSettings, type Settings } from '../config/validate.ts';
+import { BACKEND } from '../crypto/backend.ts';
+import { CATALOG } from '../crypto/catalog.ts';
+import { cryptoSelfTest } from '../crypto/self-test.ts';
 import type { Platform } from '../platform.ts';
 import type { ClientIo, ClientRuntime, ResolverClass, TcpClass } from '../io/ecma419.ts';
 import { TimerSet } from '../io/timers.ts';
@@ -37,7 +41,11 @@ export interface StartedAgent {
 }
 
 /** Throws, naming every bad setting (never a secret's value), when the config is invalid. */
-export function startAgent(platform: Platform): StartedAgent {
+/** The boot self-test: the native backend's known answers (noble is the reference the tests check it against). */
+const nativeSelfTest = (): string | undefined => (BACKEND === 'native' ? cryptoSelfTest(CATALOG) : undefined);
+
+/** `selfTest`: the name of a primitive that gave a wrong answer, or undefined (tests replace it). */
+export function startAgent(platform: Platform, selfTest: () => string | undefined = nativeSelfTest): StartedAgent {
   const settings = parseSettings(platform.config);
   const agent = new Agent(
     { settings, random: platform.random, log: platform.log, keyLog: platform.keyLog },
@@ -51,7 +59,13 @@ export function startAgent(platform: Platform): StartedAgent {
   const log = new Logger(platform.log, 'timers', settings.logLevel);
   const timers = new TimerSet(platform.timer, platform.clock, (e) => log.error(`an app timer threw: ${String(e)}`));
   const runner = new Runner({ ...platform, timer: timers.timer() }, agent, settings.logLevel);
-  runner.start();
+  const failed = selfTest();
+  if (failed === undefined) runner.start();
+  else {
+    // A library that computes wrong answers does so on every try: retrying would only make keys
+    // the gateway cannot use (or that leak). The device stays off the network until new firmware.
+    new Logger(platform.log, 'crypto', settings.logLevel).error(`self-test failed: ${failed} gave a wrong answer; the tunnel stays down (a retry cannot fix the crypto library: flash a build whose self-test passes)`);
+  }
   const runtime: ClientRuntime = {
     now: () => platform.clock.now(),
     timer: () => timers.timer(),

@@ -9,6 +9,7 @@
  */
 import { clientsSection, type ClientKind, type ClientsRaw } from '../app/clients-config.ts';
 import { probeSection } from '../app/config.ts';
+import { cryptoSection, type CryptoBackendName, type CryptoRaw } from '../crypto/config.ts';
 import { firmwareSection, type FirmwareConfig, type FirmwareRaw } from '../firmware/config.ts';
 import { httpSection, type HttpRaw, type HttpSettings } from '../http/config.ts';
 import { mqttSection, type MqttRaw, type MqttSettings } from '../mqtt/config.ts';
@@ -49,11 +50,12 @@ const SECTIONS = deepFreeze({
   firmware: firmwareSection,
   appClients: clientsSection,
   uart: uartSection,
+  crypto: cryptoSection,
   logLevel: logSection,
 } as const);
 
 /** The manifest's `config` object: flat keys in manifest units. */
-export type ManifestConfig = ModemManifest & PppManifest & IkeManifest & RetryManifest & ProbeConfig & NetManifest & MqttRaw & HttpRaw & FirmwareRaw & ClientsRaw & UartManifest & LogManifest;
+export type ManifestConfig = ModemManifest & PppManifest & IkeManifest & RetryManifest & ProbeConfig & NetManifest & MqttRaw & HttpRaw & FirmwareRaw & ClientsRaw & UartManifest & CryptoRaw & LogManifest;
 
 /** What the layers receive: each section parsed (ms, bytes, parsed addresses and selectors). */
 export interface Settings {
@@ -69,6 +71,8 @@ export interface Settings {
   /** App clients asked for by name (`clients`); which are bundled: src/app/clients-config.ts. */
   appClients: readonly ClientKind[];
   uart: UartSettings;
+  /** The crypto backend the build was made with (the device build swaps it in). */
+  crypto: CryptoBackendName;
   logLevel: LogLevel;
 }
 

@@ -56,9 +56,9 @@ export function createAuthCipher(keys: AuthCipherKeys): AuthCipher {
 }
 
 function aeadCipher(encr: AeadEncr, encrKey: Uint8Array, random: Random): AuthCipher {
-  const key = encrKey.slice(0, encr.cipherKeyLength);
+  // The key is set up once for the SA (a native backend imports it into the library here).
+  const aead = encr.cipher(encrKey.subarray(0, encr.cipherKeyLength));
   const salt = encrKey.slice(encr.cipherKeyLength);
-  const make = encr.cipher;
   const nonce = (iv: Uint8Array): Uint8Array => {
     const n = new Uint8Array(12);
     n.set(salt, 0);
@@ -75,18 +75,14 @@ function aeadCipher(encr: AeadEncr, encrKey: Uint8Array, random: Random): AuthCi
     blockSize: encr.blockSize,
     seal(authPrefix, iv, plaintext) {
       if (iv.length !== encr.ivLength) throw new Error(`${encr.name} IV must be ${encr.ivLength} bytes`);
-      return make(key, nonce(iv), authPrefix).encrypt(plaintext);
+      return aead.seal(nonce(iv), authPrefix, plaintext);
     },
     open(authPrefix, iv, ciphertextAndIcv) {
       if (iv.length !== encr.ivLength || ciphertextAndIcv.length < encr.icvLength) return undefined;
-      try {
-        return make(key, nonce(iv), authPrefix).decrypt(ciphertextAndIcv);
-      } catch {
-        return undefined; // noble throws on a tag mismatch
-      }
+      return aead.open(nonce(iv), authPrefix, ciphertextAndIcv);
     },
     wipe() {
-      key.fill(0);
+      aead.wipe();
       salt.fill(0);
     },
     nextIv() {
@@ -108,7 +104,7 @@ function aeadCipher(encr: AeadEncr, encrKey: Uint8Array, random: Random): AuthCi
 }
 
 function cbcHmacCipher(encr: CbcEncr, encrKey: Uint8Array, integ: IntegAlgorithm, integKey: Uint8Array, random: Random): AuthCipher {
-  const key = encrKey.slice();
+  const cbc = encr.cipher(encrKey);
   const mac = integ.keyed(integKey);
   const macInput = (authPrefix: Uint8Array, iv: Uint8Array, ciphertext: Uint8Array): Uint8Array => {
     const m = new Uint8Array(authPrefix.length + iv.length + ciphertext.length);
@@ -126,7 +122,7 @@ function cbcHmacCipher(encr: CbcEncr, encrKey: Uint8Array, integ: IntegAlgorithm
     seal(authPrefix, iv, plaintext) {
       if (iv.length !== encr.ivLength) throw new Error(`${encr.name} IV must be ${encr.ivLength} bytes`);
       if (plaintext.length % encr.blockSize !== 0) throw new Error(`${encr.name} plaintext must be padded to ${encr.blockSize}`);
-      const ciphertext = encr.cipher(key, iv, { disablePadding: true }).encrypt(plaintext);
+      const ciphertext = cbc.encrypt(iv, plaintext);
       const icv = mac.digest(macInput(authPrefix, iv, ciphertext));
       const out = new Uint8Array(ciphertext.length + icv.length);
       out.set(ciphertext, 0);
@@ -140,15 +136,11 @@ function cbcHmacCipher(encr: CbcEncr, encrKey: Uint8Array, integ: IntegAlgorithm
       const icv = ciphertextAndIcv.subarray(ctLength);
       // Verify before decrypting anything (encrypt-then-MAC).
       if (!constantTimeEqual(icv, mac.digest(macInput(authPrefix, iv, ciphertext)))) return undefined;
-      try {
-        return encr.cipher(key, iv, { disablePadding: true }).decrypt(ciphertext);
-      } catch {
-        return undefined;
-      }
+      return cbc.decrypt(iv, ciphertext);
     },
     nextIv: () => random.bytes(encr.ivLength),
     wipe() {
-      key.fill(0);
+      cbc.wipe();
       mac.wipe();
     },
   };

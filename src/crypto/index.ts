@@ -1,4 +1,4 @@
-/** ikelet crypto: suites over noble only; the algorithms themselves are in ./algorithms (via catalog.ts). */
+/** ikelet crypto: suites over a backend (backend-api.ts: noble, or native on the device); the algorithms themselves are in ./algorithms (via catalog.ts). */
 export * from './ids.ts';
 export * from './prf.ts';
 export * from './integ.ts';

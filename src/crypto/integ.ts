@@ -1,5 +1,6 @@
 /** Integrity algorithms for non-AEAD ciphers (RFC 4868), as descriptors. */
-import type { KeyedHmac } from './hmac.ts';
+import type { MacKey } from './backend-api.ts';
+import type { MacAnswer } from './known-answer.ts';
 export interface IntegAlgorithm {
   readonly kind: 'integ';
   readonly id: number;
@@ -13,5 +14,7 @@ export interface IntegAlgorithm {
   /** The truncated ICV over data. */
   mac(key: Uint8Array, data: Uint8Array): Uint8Array;
   /** mac(key, ·) for every packet of an SA, the key's setup done once. */
-  keyed(key: Uint8Array): KeyedHmac;
+  keyed(key: Uint8Array): MacKey;
+  /** Its known answer (the boot self-test, self-test.ts). */
+  readonly knownAnswer: MacAnswer;
 }

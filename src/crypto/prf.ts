@@ -1,6 +1,6 @@
 /** IKEv2 pseudo-random functions as descriptors (HMAC-SHA2, RFC 4868) and prf+ (RFC 7296 2.13). */
-import { hmac } from '@noble/hashes/hmac.js';
-import { keyedHmac, type HmacHash, type KeyedHmac } from './hmac.ts';
+import type { MacKey } from './backend-api.ts';
+import type { MacAnswer } from './known-answer.ts';
 export interface PrfAlgorithm {
   readonly kind: 'prf';
   readonly id: number;
@@ -16,14 +16,26 @@ export interface PrfAlgorithm {
    * prf(key, ·) for many inputs under one key: HMAC's two key blocks are hashed once, not per call
    * (prf+ calls it once per output block; two of the five SHA-256 blocks of each are saved).
    */
-  keyed(key: Uint8Array): KeyedHmac;
+  keyed(key: Uint8Array): MacKey;
+  /** Its known answer (the boot self-test, self-test.ts). */
+  readonly knownAnswer: MacAnswer;
 }
 
-export function hmacPrf(id: number, name: string, hash: HmacHash): PrfAlgorithm {
+/** HMAC(key, data) once: the key is set up, used and wiped. */
+export function macOnce(keyed: (key: Uint8Array) => MacKey, key: Uint8Array, data: Uint8Array): Uint8Array {
+  const k = keyed(key);
+  const out = k.digest(data).slice();
+  k.wipe();
+  return out;
+}
+
+/** `keyed`: the backend's HMAC key maker for the PRF's hash, whose output is `outputLength` bytes. */
+export function hmacPrf(id: number, name: string, outputLength: number, keyed: (key: Uint8Array) => MacKey, answer: MacAnswer): PrfAlgorithm {
   return Object.freeze({
-    kind: 'prf', id, name, aliases: Object.freeze([]), outputLength: hash.outputLen, keyLength: hash.outputLen,
-    compute: (key: Uint8Array, data: Uint8Array) => hmac(hash, key, data),
-    keyed: (key: Uint8Array) => keyedHmac(hash, key),
+    kind: 'prf', id, name, aliases: Object.freeze([]), outputLength, keyLength: outputLength,
+    compute: (key: Uint8Array, data: Uint8Array) => macOnce(keyed, key, data),
+    keyed,
+    knownAnswer: Object.freeze(answer),
   } satisfies PrfAlgorithm);
 }
 

@@ -16,7 +16,8 @@
  * before checkInterval has passed, and the waits after refusals grow (retryMin doubling up to
  * checkInterval) across images until one is installed.
  */
-import { sha256 } from '@noble/hashes/sha2.js';
+import { sha256, sha256Stream } from '../crypto/backend.ts';
+import type { HashStream } from '../crypto/backend-api.ts';
 import { Backoff, cappedBackoff } from '../util/backoff.ts';
 import { equalBytes, fromHex, toHex } from '../util/bytes.ts';
 import { silentLogger, type Logger } from '../util/log.ts';
@@ -95,7 +96,7 @@ interface Download {
   manifest: FirmwareManifest;
   manifestId: Uint8Array; // SHA-256 of the manifest's bytes
   offset: number;
-  hash: ReturnType<typeof sha256.create>;
+  hash: HashStream;
 }
 
 /** What the fetcher measured (the bench reads it). */
@@ -228,7 +229,7 @@ export class FirmwareFetcher {
     this.download = undefined;
     const begun = this.options.sink.begin({ version: m.version, size: m.size, sha256: m.sha256 });
     if (!begun.ok) return this.rejected(m, id, 'sink-refused', begun.error, now);
-    this.download = { manifest: m, manifestId: id, offset: 0, hash: sha256.create() };
+    this.download = { manifest: m, manifestId: id, offset: 0, hash: sha256Stream() };
     this.downloadNext(now);
   }
 

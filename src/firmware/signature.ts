@@ -5,11 +5,12 @@
  *   "ikelet-firmware-v1\n" "version=" V "\n" "size=" decimal "\n" "sha256=" 64 lowercase hex "\n" "path=" P "\n"
  *
  * V and P are printable ASCII without newlines (parseManifest checks that), so each field set has
- * exactly one encoding. The verify is this one function so a native backend (PSA Crypto on the
- * ESP32) can replace noble here and nowhere else.
+ * exactly one encoding. The verify is the crypto backend's (noble's strict RFC 8032, or libsodium's
+ * on a native build).
  */
-import { ed25519 } from '@noble/curves/ed25519.js';
 import { toHex, utf8 } from '../util/bytes.ts';
+
+export { ed25519Verify as verifyEd25519 } from '../crypto/backend.ts';
 
 export interface SignedFields {
   version: string;
@@ -20,13 +21,4 @@ export interface SignedFields {
 
 export function signedBytes(m: SignedFields): Uint8Array {
   return utf8(`ikelet-firmware-v1\nversion=${m.version}\nsize=${m.size}\nsha256=${toHex(m.sha256)}\npath=${m.path}\n`);
-}
-
-/** Whether `signature` is `publicKey`'s Ed25519 signature of `message`; false on any malformed input. */
-export function verifyEd25519(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean {
-  try {
-    return ed25519.verify(signature, message, publicKey, { zip215: false });
-  } catch {
-    return false;
-  }
 }

@@ -3,7 +3,7 @@
  * the packet carries; a mismatch on the receiving side means a NAT rewrote them.
  *   hash = SHA-1(SPIi | SPIr | IP | port)   (SPIr is zero in the IKE_SA_INIT request)
  */
-import { sha1 } from '@noble/hashes/legacy.js';
+import { sha1 } from '../crypto/backend.ts';
 import { concatBytes, equalBytes, parseIpv4 } from '../util/bytes.ts';
 
 export function natDetectionHash(spiI: Uint8Array, spiR: Uint8Array, address: string, port: number): Uint8Array {

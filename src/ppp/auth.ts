@@ -2,7 +2,7 @@
  * Authentication as the client: PAP (RFC 1334) sends user and password; CHAP-MD5 (RFC 1994)
  * answers challenges with md5(id || secret || challenge). Credentials never reach the log.
  */
-import { md5 } from '@noble/hashes/legacy.js';
+import { md5 } from '../crypto/backend.ts';
 import type { DropCounter, Logger } from '../util/log.ts';
 import { concatBytes, printable, utf8 } from '../util/bytes.ts';
 import { buildControlPacket, parseControlPacket } from './control-packet.ts';

@@ -131,3 +131,11 @@ test('PSK: shorter than 20 bytes refused, shorter than 32 warned about (IKEv2 PS
   const strong = checkConfig({ ...minimal, psk: 'x'.repeat(32) });
   assert.ok(strong.ok && !strong.warnings.some((w) => w.startsWith('config.psk')));
 });
+
+test('crypto: the backend is "noble" by default, "native" on request, nothing else', () => {
+  const r = checkConfig(minimal);
+  assert.ok(r.ok && r.config.crypto === 'noble');
+  const native = checkConfig({ ...minimal, crypto: 'native' });
+  assert.ok(native.ok && native.config.crypto === 'native');
+  assert.ok(errorsOf({ ...minimal, crypto: 'openssl' }).some((e) => e.startsWith('config.crypto: expected one of "noble", "native"') && e.endsWith('(got "openssl")')));
+});

@@ -57,3 +57,14 @@ test('CHAP and its MD5 are bundled only for pppAuth chap; PAP only for pap', asy
   assert.match(chap, /ChapResponder/);
   assert.match(chap, /\bmd5\b/);
 });
+
+test('a device bundle with crypto "native" has no noble code: every primitive comes from ikelet/crypto', async () => {
+  const native = { ...GCM_X25519, espProposals: ['aes128gcm16', 'chacha20poly1305'], pppAuth: 'chap' as const, firmwareHost: 'fw.example', crypto: 'native' as const };
+  const files = [...(await deviceBundleInputs('src/index.ts', native)).keys()].join('\n');
+  const bundle = await buildDevice({ entry: 'src/index.ts', minify: true, configured: native });
+  assert.doesNotMatch(files, /@noble/, 'no noble module');
+  assert.match(files, /src\/crypto\/backend\.ts/, 'the backend module is bundled (with the native one\'s source)');
+  assert.match(bundle.code, /from\s*"ikelet\/crypto"/, 'the Moddable module is imported, not bundled');
+  const noble = await buildDevice({ entry: 'src/index.ts', minify: true, configured: { ...native, crypto: 'noble' } });
+  assert.ok(bundle.code.length < noble.code.length - 30_000, `${bundle.code.length} B native vs ${noble.code.length} B noble`);
+});

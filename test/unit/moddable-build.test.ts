@@ -53,6 +53,11 @@ test('the ESP32 project builds with the Moddable SDK (mcconfig, xsc, xsid, xsl) 
   t.diagnostic(`xsl: ${formatXslSummary(r.xsl)}`);
   assert.ok(r.targets.some((f) => f.endsWith('/ikelet.xsb')) && r.targets.some((f) => f.endsWith('/main.xsb')), 'the makefile compiles the bundle and the host');
   assert.ok(r.targets.some((f) => f.endsWith('/uart.c.xsi')) && r.targets.some((f) => f.endsWith('/random.c.xsi')), 'xsid reads both native modules');
+  assert.ok(r.targets.some((f) => f.endsWith('/ikelet/crypto.xsb')) && r.targets.some((f) => f.endsWith('/crypto.c.xsi')), 'the native crypto module (crypto: "native") is compiled and xsid reads its C');
+  const makefile = fs.readFileSync(path.join(r.tmpDir, 'makefile'), 'utf8');
+  assert.match(makefile, /idf\.py add-dependency "espressif\/libsodium\^1\.0\.20"/, 'the ESP-IDF project gets the espressif/libsodium component');
+  assert.match(makefile, /managed_components\/espressif__libsodium\/port_include/, "and compiles against libsodium's headers");
+  assert.match(fs.readFileSync(path.join(r.tmpDir, 'xs_idf_deps.txt'), 'utf8'), /\bmbedtls\b.*\bespressif__libsodium\b/, 'and links mbedTLS (PSA Crypto) and libsodium');
   assert.ok(r.xsl.instances > 0);
   assert.match(r.mcXsC, /xsPreparation/, 'xsl wrote the preloaded heap as C');
 
@@ -64,4 +69,5 @@ test('the ESP32 project builds with the Moddable SDK (mcconfig, xsc, xsid, xsl) 
   assert.deepEqual(ours, PENDING_ELSEWHERE, 'ikelet modules preload without "not frozen"/"no const" objects');
   const noble = attributed.filter((w) => !w.file.startsWith('src/')).length;
   assert.ok(noble <= NOBLE_CEILING, `noble: ${noble} preload warnings (ceiling ${NOBLE_CEILING})`);
+  assert.doesNotMatch(bundle.readable, /@noble|\bchacha20poly1305\(|\bx25519\.scalarMult\b/, 'the ESP32 manifest\'s crypto is native: no noble code to preload');
 });

@@ -2,12 +2,9 @@
  * NIST P-256 (RFC 5903, group 19): KE data is x | y (64 bytes, no 0x04 prefix), and the shared
  * secret is the x coordinate only (RFC 5903 7).
  */
-import { p256 } from '@noble/curves/nist.js';
-import type { DhGroup } from '../dh.ts';
+import { p256Key } from '../backend.ts';
+import { dhKeyPair, type DhGroup } from '../dh.ts';
 import { DhId } from '../ids.ts';
-
-/** The generator as a point noble has no precomputed table for (see dh.ts). Made per key: a few slots. */
-const uncachedGenerator = () => p256.Point.fromAffine(p256.Point.BASE.toAffine());
 
 export const ECP256: DhGroup = /* @__PURE__ */ Object.freeze({
   kind: 'dh',
@@ -18,29 +15,20 @@ export const ECP256: DhGroup = /* @__PURE__ */ Object.freeze({
   generate(random) {
     for (;;) {
       // Rejection sampling keeps the scalar uniform in [1, n-1]; a retry is astronomically rare.
-      const candidate = random.bytes(32);
-      if (p256.utils.isValidSecretKey(candidate)) return ECP256.fromPrivate(candidate);
+      const key = p256Key(random.bytes(32));
+      if (key) return dhKeyPair(ECP256, key);
     }
   },
   fromPrivate(privateKey) {
-    if (!p256.utils.isValidSecretKey(privateKey)) throw new Error('invalid ecp256 private key');
-    const secret = privateKey.slice();
-    return {
-      group: ECP256,
-      publicKey: uncachedGenerator().multiply(p256.Point.Fn.fromBytes(secret)).toBytes(false).slice(1),
-      wipe: () => secret.fill(0),
-      computeShared(peer) {
-        if (peer.length !== 64 || secret.every((b) => b === 0)) return undefined;
-        const point = new Uint8Array(65);
-        point[0] = 0x04;
-        point.set(peer, 1);
-        try {
-          // noble validates that the point is on the curve; compressed form is 0x02/0x03 | x.
-          return p256.getSharedSecret(secret, point, true).slice(1);
-        } catch {
-          return undefined;
-        }
-      },
-    };
+    const key = privateKey.length === 32 ? p256Key(privateKey) : undefined;
+    if (!key) throw new Error('invalid ecp256 private key');
+    return dhKeyPair(ECP256, key);
   },
+  // RFC 5903 8.1 (the initiator's key, the responder's public value); (0, 0) is not on the curve.
+  knownAnswer: Object.freeze({
+    secret: 'c88f01f510d9ac3f70a292daa2316de544e9aab8afe84049c62a9c57862d1433',
+    publicKey: 'dad0b65394221cf9b051e1feca5787d098dfe637fc90b9ef945d0c37725811805271a0461cdb8252d61f1c456fa3e59ab1f45b33accf5f58389e0577b8990bb3',
+    peer: 'd12dfb5289c8d4f81208b70270398c342296970a0bccb74c736fc7554494bf6356fbf3ca366cc23e8157854c13c58d6aac23f046ada30f8353e74f33039872ab',
+    shared: 'd6840f6b42f6edafd13116e0e12565202fef8e9ece7dce03812464d04b9442de', degenerate: '00'.repeat(64),
+  }),
 } satisfies DhGroup);

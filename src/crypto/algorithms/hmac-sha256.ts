@@ -1,12 +1,14 @@
 /** HMAC-SHA2-256: the PRF (RFC 4868) and the 128-bit truncated integrity transform. */
-import { hmac } from '@noble/hashes/hmac.js';
-import { sha256 } from '@noble/hashes/sha2.js';
+import { hmacSha256Key } from '../backend.ts';
 import { IntegId, PrfId } from '../ids.ts';
 import type { IntegAlgorithm } from '../integ.ts';
-import { keyedHmac } from '../hmac.ts';
-import { hmacPrf } from '../prf.ts';
+import { hmacPrf, macOnce } from '../prf.ts';
 
-export const PRF_HMAC_SHA256 = /* @__PURE__ */ hmacPrf(PrfId.HMAC_SHA2_256, 'prfsha256', sha256);
+const icvKey = (key: Uint8Array) => hmacSha256Key(key, 16);
+// RFC 4231 case 2 ("Jefe", "what do ya want for nothing?"), in full and truncated (RFC 4868).
+const JEFE = { key: '4a656665', data: '7768617420646f2079612077616e7420666f72206e6f7468696e673f' };
+
+export const PRF_HMAC_SHA256 = /* @__PURE__ */ hmacPrf(PrfId.HMAC_SHA2_256, 'prfsha256', 32, hmacSha256Key, { ...JEFE, mac: '5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843' });
 
 export const HMAC_SHA256_128: IntegAlgorithm = /* @__PURE__ */ Object.freeze({
   kind: 'integ',
@@ -15,6 +17,7 @@ export const HMAC_SHA256_128: IntegAlgorithm = /* @__PURE__ */ Object.freeze({
   aliases: Object.freeze(['sha2_256']),
   keyLength: 32,
   icvLength: 16,
-  mac: (key: Uint8Array, data: Uint8Array) => hmac(sha256, key, data).subarray(0, 16),
-  keyed: (key: Uint8Array) => keyedHmac(sha256, key, 16),
+  mac: (key: Uint8Array, data: Uint8Array) => macOnce(icvKey, key, data),
+  keyed: icvKey,
+  knownAnswer: Object.freeze({ ...JEFE, mac: '5bdcc146bf60754e6a042426089575c7' }),
 } satisfies IntegAlgorithm);

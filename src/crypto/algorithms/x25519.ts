@@ -1,14 +1,7 @@
 /** Curve25519 (RFC 8031, group 31): KE data and shared secret are 32-byte u-coordinates. */
-import { x25519 } from '@noble/curves/ed25519.js';
-import type { DhGroup } from '../dh.ts';
+import { x25519Key } from '../backend.ts';
+import { dhKeyPair, type DhGroup } from '../dh.ts';
 import { DhId } from '../ids.ts';
-
-/** u = 9, the Curve25519 base point (RFC 7748 4.1), for noble's table-free Montgomery ladder. */
-function baseU(): Uint8Array {
-  const u = new Uint8Array(32);
-  u[0] = 9;
-  return u;
-}
 
 export const CURVE25519: DhGroup = /* @__PURE__ */ Object.freeze({
   kind: 'dh',
@@ -21,21 +14,11 @@ export const CURVE25519: DhGroup = /* @__PURE__ */ Object.freeze({
   },
   fromPrivate(privateKey) {
     if (privateKey.length !== 32) throw new Error('x25519 private key must be 32 bytes');
-    const secret = privateKey.slice();
-    return {
-      group: CURVE25519,
-      publicKey: x25519.scalarMult(secret, baseU()),
-      wipe: () => secret.fill(0),
-      computeShared(peer) {
-        if (peer.length !== 32 || secret.every((b) => b === 0)) return undefined;
-        try {
-          const shared = x25519.getSharedSecret(secret, peer);
-          // RFC 8031 2.3: an all-zero result (low-order point) must be rejected.
-          return shared.some((b) => b !== 0) ? shared : undefined;
-        } catch {
-          return undefined;
-        }
-      },
-    };
+    return dhKeyPair(CURVE25519, x25519Key(privateKey));
   },
+  // RFC 7748 6.1 (Alice's key, Bob's public value); u = 0 must be refused (RFC 8031 2.3).
+  knownAnswer: Object.freeze({
+    secret: '77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a', publicKey: '8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a',
+    peer: 'de9edb7d7b7dc1b4d35b61c2ece435373f8343c85b78674dadfc7e146f882b4f', shared: '4a5d9d5ba4ce2de1728e3bf480350f25e07e21c947d19e3376f09b3c1e161742', degenerate: '00'.repeat(32),
+  }),
 } satisfies DhGroup);
