@@ -74,6 +74,24 @@ test('TCP: a closed port answers RST: onError("refused"); callbacks come after t
   assert.deepEqual(errors, ['refused']);
 });
 
+test('TCP as Moddable\'s lwIP socket after an error: a write from onError (the SDK HTTP client writes its next request there) is dropped without a throw', () => {
+  const rig = new NetRig();
+  rig.up();
+  const seen: string[] = [];
+  const s = new rig.sockets.TCP({
+    address: PEER,
+    port: 9, // closed: RST
+    onError(e) {
+      seen.push(code(e));
+      seen.push(`write ${this.write(pattern(10))}`);
+    },
+  });
+  rig.run(100);
+  assert.deepEqual(seen, ['refused', 'write 0'], 'the write after the error returned, taking nothing');
+  assert.equal(s.write(pattern(10)), 0, 'and later writes too');
+  assert.throws(() => new rig.sockets.TCP({ address: PEER, port: 7 }).write(pattern(1)), (e) => code(e) === 'not-ready', 'before the connection opens, a write still throws (as Moddable\'s)');
+});
+
 test('TCP: the peer closes: every byte is read first, then onError("closed"); end() half-closes our side', () => {
   const rig = new NetRig();
   rig.up();

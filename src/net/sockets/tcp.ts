@@ -4,7 +4,8 @@
  * onWritable(count), onError()}, read(), write(), close(), remoteAddress/remotePort.
  *
  * onWritable(count) first tells the app the connection is open; write() takes at most that many
- * bytes ('would-block' beyond) and returns what it may write next. onError(error) ends the socket:
+ * bytes ('would-block' beyond) and returns what it may write next; after an error it takes nothing
+ * and returns 0 without throwing (as Moddable's lwIP socket). onError(error) ends the socket:
  * error is a NetError ('refused', 'reset', 'timeout', 'tunnel-down', 'no-route', 'closed' once the
  * peer closed and every byte was read, ...). Extensions: every callback gets the agent turn's
  * `now` as its last argument; end() sends a FIN and keeps reading (half-close). A socket opened
@@ -45,6 +46,8 @@ export class TcpSocket {
   private readonly callbacks: Pick<TcpOptions, 'onReadable' | 'onWritable' | 'onError'>;
   private readonly posted = new Set<'readable' | 'writable'>();
   private errorReported = false;
+  /** onError was posted for a failure (reset, timeout, ...; not the app's own close() nor the peer's FIN).  */
+  private failed = false;
   private waitReady: ((now: number) => void) | undefined;
   private remote: { address: string; port: number } | undefined;
 
@@ -124,6 +127,10 @@ export class TcpSocket {
    */
   write(data: ByteSource | number, _options?: unknown): number {
     const conn = this.conn;
+    // As Moddable's lwIP socket: after an error (onError told the app) a write is dropped without a
+    // word. The SDK's HTTP client writes its next queued request from its error path; a throw there
+    // would escape it and strand every request it still holds.
+    if (this.failed) return 0;
     if (this.phase !== 'open' || !conn) throw new NetError('not-ready', 'TCP write: the connection is not open');
     const bytes = typeof data === 'number' ? Uint8Array.of(data & 0xff) : bytesOf(data);
     if (!bytes) throw new NetError('invalid', 'TCP write: expected an ArrayBuffer, a typed array or a byte');
@@ -241,7 +248,11 @@ export class TcpSocket {
   private fail(error: NetError): void {
     if (this.errorReported) return;
     this.errorReported = true;
-    if (error.code !== 'closed') this.phase = 'done';
+    // 'closed' (the peer finished): our side may still send (half-close), so writes go on.
+    if (error.code !== 'closed') {
+      this.failed = true;
+      this.phase = 'done';
+    }
     this.network.post((now) => this.callbacks.onError?.call(this, error, now));
   }
 }
