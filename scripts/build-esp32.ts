@@ -57,7 +57,7 @@ interface ConfigSource {
 const readJson = (file: string) => JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
 
 /** The template's config with the manifest's merged over it, validated; refuses the placeholder PSK. */
-function deviceConfig(source: ConfigSource, what: string): { config: ManifestConfig; warnings: string[] } {
+function deviceConfig(source: ConfigSource, what: string): { config: ManifestConfig; warnings: string[]; foreign: string[] } {
   const template = readJson(ESP32_TEMPLATE);
   // The user's manifest wins key by key over the template; the merge is validated as a whole.
   const given = source.manifest === ESP32_TEMPLATE ? {} : mergedConfig(source.manifest, 'esp32');
@@ -69,18 +69,23 @@ function deviceConfig(source: ConfigSource, what: string): { config: ManifestCon
   if (checked.config.psk === (template.config as { psk?: unknown } | undefined)?.psk) {
     throw new Error(`config.psk: still the placeholder of ${ESP32_TEMPLATE}; set this deployment's own pre-shared key (in your manifest, or mcconfig psk=...)`);
   }
-  return { config: checked.config, warnings: [...checked.warnings, ...(foreign.length ? [`config: ${foreign.join(', ')} passed over (not ikelet's; your app reads them)`] : [])] };
+  return { config: checked.config, foreign, warnings: [...checked.warnings, ...(foreign.length ? [`config: ${foreign.join(', ')} passed over (not ikelet's; your app reads them)`] : [])] };
 }
 
-const bundleModule = (entry: string, outfile: string) =>
-  build({ entryPoints: [entry], outfile, bundle: true, format: 'esm', platform: 'neutral', target: DEVICE_TARGET, external: MODDABLE_MODULES, logLevel: 'silent' });
+const bundleModule = (entry: string, outfile: string, define: Record<string, string> = {}) =>
+  build({ entryPoints: [entry], outfile, bundle: true, format: 'esm', platform: 'neutral', target: DEVICE_TARGET, external: MODDABLE_MODULES, define, logLevel: 'silent' });
+
+/** Settings mcconfig adds to every project's config (the display's), not the agent's. */
+const MODDABLE_CONFIG_KEYS = ['format', 'rotation'];
 
 /** Writes ikelet's part into `dir`: the include manifest (the template's structure, this config), the bundle, setup.js, the natives. */
-async function writePart(config: ManifestConfig, dir: string): Promise<DeviceBundle> {
+async function writePart(config: ManifestConfig, dir: string, foreign: readonly string[]): Promise<DeviceBundle> {
   fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(dir, { recursive: true });
   const bundle = await buildDevice({ entry: 'src/index.ts', outfile: path.join(dir, 'ikelet.js'), minify: true, configured: { ...config, nativeFrame: true }, preload: true });
-  await bundleModule('hosts/esp32/setup.ts', path.join(dir, 'setup.js'));
+  // The keys the build found to be the app's (and mcconfig's) are passed over at boot without the
+  // near-miss search (an edit distance to every key: about 0.5 M XS computrons a key).
+  await bundleModule('hosts/esp32/setup.ts', path.join(dir, 'setup.js'), { IKELET_FOREIGN_KEYS: JSON.stringify([...MODDABLE_CONFIG_KEYS, ...foreign]) });
   fs.copyFileSync('hosts/esp32/network.js', path.join(dir, 'network.js'));
   for (const native of NATIVES) fs.cpSync(path.join('hosts/esp32', native), path.join(dir, native), { recursive: true });
   // Moddable C modules shared by the ESP32 and its twin (the manifest includes ./native/<m>/manifest.json).
@@ -104,10 +109,10 @@ function checkShape(manifest: string): void {
  * setup). `main`: another module in its place (a test program for the twin).
  */
 export async function buildEsp32(configManifest = ESP32_TEMPLATE, out = ESP32_OUT, main = 'hosts/esp32/main.ts'): Promise<Esp32Build> {
-  const { config, warnings } = deviceConfig({ manifest: configManifest }, out);
+  const { config, warnings, foreign } = deviceConfig({ manifest: configManifest }, out);
   fs.rmSync(out, { recursive: true, force: true });
   const part = path.join(out, PART_DIR);
-  const bundle = await writePart(config, part);
+  const bundle = await writePart(config, part, foreign);
   await bundleModule(main, path.join(out, 'main.js'));
   const project = {
     include: ['$(MODDABLE)/examples/manifest_base.json', `./${PART_DIR}/manifest.json`],
@@ -125,8 +130,8 @@ export async function buildEsp32(configManifest = ESP32_TEMPLATE, out = ESP32_OU
  * ikelet's are the app's own and passed over, unless one looks like a misspelt ikelet key (ownConfig).
  */
 export async function buildIkelet(projectManifest: string, out = IKELET_OUT): Promise<Esp32Build> {
-  const { config, warnings } = deviceConfig({ manifest: projectManifest, project: true }, out);
-  const bundle = await writePart(config, out);
+  const { config, warnings, foreign } = deviceConfig({ manifest: projectManifest, project: true }, out);
+  const bundle = await writePart(config, out, foreign);
   checkShape(path.join(out, 'manifest.json'));
   return { warnings, bundle, part: out, config };
 }

@@ -32,7 +32,10 @@ import type { Platform } from '../../src/platform.ts';
 
 // The project's config is one flat object: mcconfig's own settings (format, rotation) and the app's
 // keys sit beside ikelet's. The agent takes its own (and near misses, which the validator names).
-const { config: ownSettings, foreign } = ownConfig(config);
+// IKELET_FOREIGN_KEYS: what the build (build:ikelet / build:esp32) found to be those, passed over
+// without a near-miss search.
+declare const IKELET_FOREIGN_KEYS: readonly string[];
+const { config: ownSettings, foreign } = ownConfig(config, IKELET_FOREIGN_KEYS);
 const agentConfig = ownSettings as unknown as ManifestConfig;
 
 // noble falls back to crypto.getRandomValues when code asks it for randomness; Moddable has none.

@@ -129,13 +129,15 @@ export function checkConfig(raw: unknown, options: CheckOptions = {}): ConfigChe
 /**
  * ikelet's share of a project's merged config: its own keys, and any key that looks like a misspelt
  * one of them (so the validator names it). What is left is another module's or the app's own
- * settings (a Moddable project's config is one flat object), listed in `foreign`.
+ * settings (a Moddable project's config is one flat object), listed in `foreign`. Keys in
+ * `passOver` are another's without asking.
  */
-export function ownConfig(raw: Readonly<Record<string, unknown>>): { config: Record<string, unknown>; foreign: string[] } {
+export function ownConfig(raw: Readonly<Record<string, unknown>>, passOver: readonly string[] = []): { config: Record<string, unknown>; foreign: string[] } {
   const config: Record<string, unknown> = {};
   const foreign: string[] = [];
   for (const key of Object.keys(raw)) {
-    if (ALL_KEYS.includes(key) || closest(key) !== undefined) config[key] = raw[key];
+    // `passOver`: keys known to be another's (the build found them); no near-miss search for those.
+    if (ALL_KEYS.includes(key) || (!passOver.includes(key) && closest(key) !== undefined)) config[key] = raw[key];
     else foreign.push(key);
   }
   return { config, foreign };
