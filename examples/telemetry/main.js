@@ -40,7 +40,7 @@ const client = new MQTTClient({
 
 Timer.repeat(() => {
 	sequence += 1;
-	const reading = { sequence, temperature: 20 + (sequence % 5), tunnel: tunnel.state };
+	const reading = { sequence, temperature: 20 + (sequence % 5), tunnel: tunnel.state, espBytesOut: tunnel.traffic.espBytesOut };
 	// QoS 1: kept (bounded) while the tunnel or the broker is away, and sent when they are back.
 	client.write(ArrayBuffer.fromString(JSON.stringify(reading)), { topic: topic("telemetry"), QoS: 1 });
 }, config.telemetryInterval * 1000);

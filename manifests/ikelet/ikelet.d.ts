@@ -52,6 +52,19 @@ declare namespace Ikelet {
     readonly lastError: string | undefined;
     /** Agent time (ms) of the last state change. */
     readonly since: number;
+    /** Bytes and packets of IP by cause since boot, counted at the outer IPv4 layer. */
+    readonly traffic: {
+      readonly ikeBytesOut: number;
+      readonly ikeBytesIn: number;
+      readonly espBytesOut: number;
+      readonly espBytesIn: number;
+      /** IKE messages and NAT keepalives out; IKE messages in. */
+      readonly ikePacketsOut: number;
+      readonly ikePacketsIn: number;
+      readonly espPacketsOut: number;
+      readonly espPacketsIn: number;
+      readonly keepalivesIn: number;
+    };
   }
   interface TunnelStatus extends TunnelStatusView {
     /** Calls `listener` after every change; false when 8 listeners are registered already. */

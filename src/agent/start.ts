@@ -71,7 +71,7 @@ export function startAgent(platform: Platform, selfTest: () => string | undefine
     timer: () => timers.timer(),
     random: platform.random,
   };
-  const status = new TunnelStatus();
+  const status = new TunnelStatus(agent.tunnel.traffic);
   agent.onEvent((event, now) => status.apply(event, now));
   const sockets = socketsFor(agent.network);
   // The clients use format "buffer", where read() gives ArrayBuffers: the ECMA-419 shape they expect.

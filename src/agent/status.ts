@@ -4,6 +4,7 @@
  * fields and may ask to be told of each change.
  */
 import type { AgentEvent } from './agent.ts';
+import type { TunnelTraffic } from './tunnel.ts';
 
 export type TunnelState = 'offline' | 'link-up' | 'connecting' | 'up';
 
@@ -18,6 +19,8 @@ export interface TunnelStatusView {
   readonly lastError: string | undefined;
   /** Agent time (ms) of the last state change. */
   readonly since: number;
+  /** Bytes and packets of IP by cause since boot (IKE with NAT keepalives, ESP), as counted at the outer IPv4 layer. */
+  readonly traffic: Readonly<TunnelTraffic>;
 }
 
 /** At most this many change listeners: an app that adds one per reconnect must not grow the list for ever. */
@@ -30,6 +33,8 @@ export class TunnelStatus implements TunnelStatusView {
   lastError: string | undefined = undefined;
   since = 0;
   private readonly listeners: ((status: TunnelStatusView) => void)[] = [];
+
+  constructor(readonly traffic: Readonly<TunnelTraffic>) {}
 
   /** Calls `listener` after every change (with this status), from the agent's turn. Returns false when the list is full. */
   onChanged(listener: (status: TunnelStatusView) => void): boolean {

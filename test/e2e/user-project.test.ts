@@ -99,9 +99,12 @@ labTest('a user project (examples/telemetry) with its own main.js: telemetry and
   const device = startTwin(t, lab, binary);
 
   const telemetry = () => messages().filter((l) => l.startsWith('devices/dev-1/telemetry '));
-  await waitOn(device, 'three readings at the broker', () => telemetry().length >= 3 || undefined, 90_000);
-  const first = JSON.parse(telemetry()[0]!.slice('devices/dev-1/telemetry '.length)) as { sequence: number; tunnel: string };
-  assert.equal(typeof first.sequence, 'number');
+  await waitOn(device, 'readings at the broker, three made while the tunnel was up', () => telemetry().filter((l) => l.includes('"tunnel":"up"')).length >= 3 || undefined, 90_000);
+  const readings = telemetry().map((l) => JSON.parse(l.slice('devices/dev-1/telemetry '.length)) as { sequence: number; tunnel: string; espBytesOut: number });
+  // Readings made before the tunnel was up waited in the QoS 1 queue and say so.
+  const whileUp = readings.filter((r) => r.tunnel === 'up');
+  assert.ok(whileUp.length >= 2 && readings.at(-1)!.tunnel === 'up', `the app read the tunnel's state from device.network.ikelet: ${readings.map((r) => r.tunnel).join(', ')}`);
+  assert.ok(whileUp.at(-1)!.espBytesOut > whileUp[0]!.espBytesOut, 'and its traffic counters, live');
 
   await run('ip', ['netns', 'exec', lab.priv, 'mosquitto_pub', '-h', 'broker.lab.example', '-u', MQTT_OPS.user, '-P', MQTT_OPS.password, '-t', 'devices/dev-1/cmd/blink', '-q', '1', '-m', 'blink 3']);
   await waitOn(device, 'the command acknowledged by the app', () => messages().find((l) => l.startsWith('devices/dev-1/status ') && l.includes('"ack":"blink 3"')), 20_000);
