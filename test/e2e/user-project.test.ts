@@ -20,7 +20,7 @@ import { ikeletTreeFor } from '../../scripts/user-project.ts';
 import { DEVICE_PROPOSALS } from '../../hosts/xs-device/budget.ts';
 import { XsDeviceRun } from '../../hosts/xs-device/device.ts';
 import { labTest, startLab } from '../lab/harness.ts';
-import { MQTT_DEVICE, MQTT_OPS } from '../lab/app-services.ts';
+import { LAB_FIRMWARE_KEY, MQTT_DEVICE, MQTT_OPS } from '../lab/app-services.ts';
 import { run, startProcess, stopProcess, waitFor } from '../lab/processes.ts';
 import type { Lab } from '../lab/lab.ts';
 
@@ -92,6 +92,7 @@ labTest('a user project (examples/telemetry) with its own main.js: telemetry and
   const project = copyProject(t, path.join(REPO_ROOT, 'examples/telemetry'), labConfig({
     telemetryInterval: 1,
     mqttHost: 'broker.lab.example', mqttClientId: MQTT_DEVICE.user, mqttUser: MQTT_DEVICE.user, mqttPassword: MQTT_DEVICE.password,
+    firmwareHost: 'fw.lab.example', firmwareKeys: [LAB_FIRMWARE_KEY], firmwareVersion: '1.0.0',
   }));
   const binary = await buildProject(t, project);
   const lab = await startLab(t, { modem: { registrationDelayMs: 100 }, gateway: DEVICE_PROPOSALS, apps: true });
@@ -111,10 +112,12 @@ labTest('a user project (examples/telemetry) with its own main.js: telemetry and
   assert.ok(device.lines.some((l) => l === 'telemetry: command on devices/dev-1/cmd/blink: blink 3'), 'the app\'s main took the command');
 
   // ikelet's setup ran first: device.network was the tunnel's before the app's main ran.
-  const published = lineIndex(device, /^ikelet: device\.network: tcp, udp, listener, dns, mqtt, ikelet;/);
+  const published = lineIndex(device, /^ikelet: device\.network: tcp, udp, listener, dns, mqtt, http, ikelet;/);
   assert.ok(published >= 0, `ikelet published device.network; lines:\n${device.lines.slice(0, 20).join('\n')}`);
   assert.ok(lineIndex(device, /^telemetry: /) > published, 'the app ran after ikelet\'s setup');
   assert.ok(device.lines.some((l) => /^telemetry: tunnel up as 192\.0\.2\.\d+$/.test(l)), 'device.network.ikelet told the app the tunnel is up, with its virtual IP');
+  // ikelet's firmware check runs beside the app: the lab's signed 1.1.0 manifest is above 1.0.0 and its signature verifies.
+  await waitOn(device, 'the firmware check', () => device.lines.find((l) => /firmware 1\.1\.0: manifest signature verified with key 0/.test(l)), 30_000);
   assert.deepEqual(device.exceptions, [], 'no exception escaped a turn');
 }, 240_000);
 
