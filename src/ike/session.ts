@@ -5,6 +5,8 @@
  *   start() ─► IKE_SA_INIT ─► IKE_AUTH ─► established ─► rekeys, DPD, keepalives, gateway requests
  *                 ▲   failure: ike-error, wait (Backoff)          │ gateway DELETE, no answer,
  *                 └──────────────────────────────────────────────┘ failed rekey: restart
+ *   established ─ linkDown() ─► suspended ─ start() on the new link ─► moving ─► established (same SAs)
+ *                                   │ linkLossHold over                 │ any failure: restart at once
  *
  * It never gives up: failed attempts wait with capped exponential backoff and jitter; a new link
  * starts afresh. It owns when things happen (lifetimes, volume, liveness, keepalives, retries); the
@@ -36,6 +38,7 @@ import { ChildRekeyTask } from './tasks/child-rekey.ts';
 import { IkeAuthTask } from './tasks/ike-auth.ts';
 import { IkeRekeyTask } from './tasks/ike-rekey.ts';
 import { IkeSaInitTask, newIkeSpi } from './tasks/ike-sa-init.ts';
+import { AddressUpdateTask } from './tasks/mobike.ts';
 import { deleteIkeSaPayloads, DpdTask, IkeDeleteTask } from './tasks/informational.ts';
 import { respond } from './tasks/responder.ts';
 import { formatSelector } from './traffic-selectors.ts';
@@ -65,7 +68,7 @@ export interface IkeSessionPorts {
 
 const TASK_WORDS: Readonly<Record<Task['name'], string>> = Object.freeze({
   IKE_SA_INIT: 'IKE_SA_INIT', IKE_AUTH: 'IKE_AUTH', CHILD_REKEY: 'CHILD SA rekey', IKE_REKEY: 'IKE SA rekey',
-  CHILD_DELETE: 'CHILD SA delete', IKE_DELETE: 'IKE SA delete', DPD: 'DPD',
+  CHILD_DELETE: 'CHILD SA delete', IKE_DELETE: 'IKE SA delete', DPD: 'DPD', ADDRESS_UPDATE: 'address update',
 });
 
 /** After a failed re-authentication, while the old IKE SA still works. */
@@ -124,6 +127,9 @@ export class IkeSession implements IkeContext {
   private spareAt: number | undefined = 0;
   /** Our last DELETE, sent once: its answer is recognised, not counted as stray. */
   private deleted: { spiI: Uint8Array; spiR: Uint8Array; messageId: number } | undefined;
+  /** A carrier loss kept the SAs: until then the next link may move them; when the loss began. */
+  private holdUntil: number | undefined;
+  private suspendedAt = 0;
   /** A permanent failure is explained once, not at every attempt. */
   private explained: string | undefined;
   private readonly drops: DropCounter;
@@ -161,13 +167,18 @@ export class IkeSession implements IkeContext {
     return this.drops.snapshot();
   }
 
-  /** A new link: start afresh (no backoff carried over). `localAddress`/`localPort`: our 'ike' socket as we see it, for NAT-D. */
+  /**
+   * A new link: the kept IKE SA moves to it, or a fresh start (no backoff carried over).
+   * `localAddress`/`localPort`: our 'ike' socket as we see it, for NAT-D.
+   */
   start(now: number, localAddress: string, localPort: number): void {
-    this.dropAll(now);
+    const previous = this.local;
     this.local = { address: localAddress, port: localPort };
     this.backoff.reset();
     this.explained = undefined;
     this.attempt = 0;
+    if (this.phase === 'suspended' && this.ike) return this.move(previous, now);
+    this.dropAll(now);
     this.beginAttempt(now);
   }
 
@@ -217,6 +228,8 @@ export class IkeSession implements IkeContext {
   deadline(): number | undefined {
     const ike = this.ike;
     const up = this.phase === 'established' && ike !== undefined;
+    // Suspended, nothing can go out: the kept SA's retransmissions and timers wait for the next link.
+    if (this.phase === 'suspended') return earliest(this.holdUntil, this.spareAt);
     return earliest(
       ike?.deadline(),
       this.reauthing?.deadline(),
@@ -237,6 +250,7 @@ export class IkeSession implements IkeContext {
    * is due waits for the next turn, which the host runs at once (the deadlines stand).
    */
   onTimer(now: number): boolean {
+    if (this.phase === 'suspended') return this.whileSuspended(now);
     if (this.ike?.onTimer(now) || this.reauthing?.onTimer(now)) return true;
     for (const m of [...this.replaced]) m.onTimer(now);
     if (due(this.spareAt, now)) {
@@ -290,8 +304,12 @@ export class IkeSession implements IkeContext {
     this.phase = 'closed';
   }
 
-  /** The link is gone: nothing can be sent; everything goes, and start() follows on the next link. */
+  /**
+   * The link is gone: nothing can be sent. An established IKE SA is kept for linkLossHold, for the
+   * next link to move it; anything else goes, and start() follows on the next link.
+   */
   linkDown(now: number): void {
+    if (this.suspend(now)) return;
     this.tearDown('link down', false, now);
     this.phase = 'idle';
   }
@@ -388,6 +406,65 @@ export class IkeSession implements IkeContext {
     this.retryAt = now + delayMs;
   }
 
+  // ---- mobility: a carrier loss keeps the SAs, the next link moves them ----
+
+  private suspend(now: number): boolean {
+    const hold = this.settings.linkLossHoldMs;
+    if (hold <= 0 || !this.ike || (this.phase !== 'established' && this.phase !== 'moving')) return false;
+    // What cannot finish without a link: a re-authentication (tried again once moved), old SAs' DELETEs (the gateway expires them).
+    if (this.reauthing) {
+      this.reauthing.abandon();
+      this.reauthing = undefined;
+      this.reauthDue = now;
+    }
+    for (const m of [...this.replaced]) this.retire(m);
+    if (this.phase === 'established') {
+      this.holdUntil = now + hold;
+      this.suspendedAt = now;
+    }
+    this.phase = 'suspended';
+    this.log.info(`link down: IKE SA kept for up to ${Math.round((this.holdUntil! - now) / 1000)} s for the next link`);
+    this.emit({ type: 'ike-suspended', holdMs: this.holdUntil! - now }, now);
+    return true;
+  }
+
+  private whileSuspended(now: number): boolean {
+    if (due(this.spareAt, now)) {
+      this.makeSpareKey();
+      return true;
+    }
+    if (due(this.holdUntil, now)) {
+      this.tearDown(`no link for ${Math.round(this.settings.linkLossHoldMs / 1000)} s (linkLossHold)`, false, now);
+      this.phase = 'idle';
+    }
+    return false;
+  }
+
+  /**
+   * The kept IKE SA on a new link. Without MOBIKE the gateway follows only a peer it sees behind a
+   * NAT (RFC 7296 2.23): a new address without NAT-T needs a new IKE SA, at once.
+   */
+  private move(previous: Endpoint, now: number): void {
+    const sa = this.ike!.sa;
+    if (!sa.mobike && !sa.natT && previous.address !== this.local.address) {
+      return this.restart('new local address, and the gateway has no MOBIKE: a new IKE SA', false, now, 0);
+    }
+    this.phase = 'moving';
+    this.log.info(`moving the IKE SA to ${this.local.address} (${sa.mobike ? 'MOBIKE UPDATE_SA_ADDRESSES' : 'RFC 7296 2.23, the gateway follows the NAT mapping'})`);
+    this.ike!.queue(new AddressUpdateTask(this, (t) => this.moved(t)), now);
+  }
+
+  private moved(now: number): void {
+    const sa = this.ike!.sa;
+    const child = this.children.current!;
+    this.phase = 'established';
+    this.holdUntil = undefined;
+    this.alive(now);
+    this.lastNatOut = now;
+    this.log.info(`IKE SA moved to ${this.local.address}: CHILD SA ${describeChildSa(child)} carries on`);
+    this.emit({ type: 'ike-moved', localAddress: this.local.address, mobike: sa.mobike, virtualIp: child.virtualIp, dns: child.dns, elapsedMs: now - this.suspendedAt }, now);
+  }
+
   // ---- establishment ----
 
   private beginAttempt(now: number): void {
@@ -440,7 +517,7 @@ export class IkeSession implements IkeContext {
   /** The SA is gone (or going): tell the agent, optionally DELETE it at the gateway. */
   private tearDown(reason: string, sendDelete: boolean, now: number): void {
     const child = this.children.current;
-    const wasUp = this.phase === 'established';
+    const wasUp = this.phase === 'established' || this.phase === 'suspended' || this.phase === 'moving';
     if (sendDelete) this.sendDelete(now);
     this.dropAll(now);
     if (child) this.emit({ type: 'child-down', espSpiIn: child.spiIn, espSpiOut: child.spiOut, reason }, now);
@@ -466,7 +543,7 @@ export class IkeSession implements IkeContext {
     this.pairsOf.clear();
     this.reauthDue = undefined;
     this.children.clear(now);
-    this.sendInitAt = this.retryAt = this.childRekeyDue = this.ikeRekeyDue = this.spareAt = undefined;
+    this.sendInitAt = this.retryAt = this.childRekeyDue = this.ikeRekeyDue = this.spareAt = this.holdUntil = undefined;
     this.unansweredSince = undefined;
     this.volumeRekeyed = undefined;
     this.pfsGroup = this.settings.proposals.pfsGroups[0];
@@ -517,6 +594,8 @@ export class IkeSession implements IkeContext {
   private taskFailed(task: Task, f: IkeFailure | undefined, deleteSa: boolean, m: TaskManager, now: number): void {
     if (m === this.reauthing) return this.reauthFailed(f, deleteSa, now);
     if (m !== this.ike) return this.retire(m);
+    // The kept SA did not move (the gateway forgot it, refused, or the path changed too much): a new one now, no backoff.
+    if (this.phase === 'moving') return this.restart(`${TASK_WORDS[task.name]} from the new link failed (${f?.cause ?? 'no answer'}): re-establishing`, deleteSa, now, 0);
     if (!f) return;
     if (task.name === 'IKE_SA_INIT' || task.name === 'IKE_AUTH') return this.attemptFailed(f, deleteSa, now);
     // A gateway that stopped answering gets a moment; one that refused (it is alive) a new SA at once.
