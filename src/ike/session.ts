@@ -8,12 +8,10 @@
  *   established ─ linkDown() ─► suspended ─ start() on the new link ─► moving ─► established (same SAs)
  *                                   │ linkLossHold over                 │ any failure: restart at once
  *
- * It never gives up: failed attempts wait with capped exponential backoff and jitter; a new link
- * starts afresh. It owns when things happen (lifetimes, volume, liveness, keepalives, retries); the
- * tasks own what is sent; the CHILD SA table (shared with the ESP path) owns the SAs.
- * Liveness costs bytes on a metered link, so DPD runs only when traffic we sent went unanswered
- * for dpdInterval, or nothing came from the gateway for dpdIdle (RFC 7296 2.4); NAT keepalives
- * only when nothing else went out on 4500 for natKeepalive.
+ * It never gives up: failed attempts wait with capped exponential backoff and jitter; a carrier
+ * loss keeps the SAs for the next link to move (tasks/mobike.ts), else a new link starts afresh.
+ * It owns when things happen (lifetimes, volume, retries; liveness.ts: DPD, keepalives, one-way
+ * paths); the tasks own what is sent; the CHILD SA table (shared with the ESP path) owns the SAs.
  */
 import { formatIkeSuite, type DhGroup, type DhKeyPair } from '../crypto/index.ts';
 import { classifyUdp4500, IKE_PORT, natKeepalive, wrapIkeForNatt } from '../esp/index.ts';
@@ -30,6 +28,7 @@ import type { Endpoint, IkeContext } from './context.ts';
 import { failure, isPermanent, type IkeFailure } from './errors.ts';
 import type { IkeCounters, IkeEvent, IkePhase, IkePort } from './events.ts';
 import { newIkeSa, type IkeSa } from './ike-sa.ts';
+import { Liveness } from './liveness.ts';
 import { preferredGroup } from './proposals.ts';
 import type { RetransmitPolicy } from './retransmit.ts';
 import type { Task } from './task.ts';
@@ -118,10 +117,7 @@ export class IkeSession implements IkeContext {
   private ikeRekeyDue: number | undefined;
   /** The pair a volume rekey was asked for (once per pair). */
   private volumeRekeyed: ChildSa | undefined;
-  /** Liveness: the last authenticated word from the gateway, the first unanswered protected packet since, our last packet on 4500. */
-  private lastIn = 0;
-  private unansweredSince: number | undefined;
-  private lastNatOut = 0;
+  private readonly liveness: Liveness;
   private spare: DhKeyPair | undefined;
   /** The first key pair is made in the first timer turn, while the modem and PPP come up. */
   private spareAt: number | undefined = 0;
@@ -151,6 +147,7 @@ export class IkeSession implements IkeContext {
     this.backoff = new Backoff(retry, deps.random);
     this.drops = new DropCounter(deps.log);
     this.pfsGroup = settings.proposals.pfsGroups[0];
+    this.liveness = new Liveness(settings);
   }
 
   get state(): IkePhase {
@@ -213,11 +210,8 @@ export class IkeSession implements IkeContext {
    * and, unanswered, makes a DPD due; either counts toward the pair's volume limits.
    */
   noteEsp(direction: 'in' | 'out', child: ChildSa, now: number): void {
-    if (direction === 'in') this.alive(now);
-    else {
-      if (child.udpEncap) this.lastNatOut = now;
-      this.unansweredSince ??= now;
-    }
+    if (direction === 'in') this.liveness.espIn(now);
+    else this.liveness.espOut(now, child.udpEncap);
     if (child === this.children.current && this.volumeRekeyed !== child && volumeSpent(child, { bytes: this.settings.childRekeyBytes, packets: this.settings.childRekeyPackets })) {
       this.volumeRekeyed = child;
       this.log.info(`CHILD SA ${describeChildSa(child)} carried its volume: rekeying`);
@@ -239,7 +233,8 @@ export class IkeSession implements IkeContext {
       up ? this.childRekeyDue : undefined,
       up ? this.ikeRekeyDue : undefined,
       up && !this.reauthing ? this.reauthDue : undefined,
-      up && !this.proving(ike) ? this.dpdDue() : undefined,
+      up && !this.proving(ike) ? this.liveness.dpdDue() : undefined,
+      up && !this.proving(ike) ? this.liveness.healDue() : undefined,
       this.keepaliveDue(),
       this.spareAt,
     );
@@ -285,14 +280,19 @@ export class IkeSession implements IkeContext {
         }
       }
       if (!this.reauthing && due(this.reauthDue, now)) this.beginReauth(now);
-      if (!this.proving(ike) && due(this.dpdDue(), now)) {
+      if (!this.proving(ike) && due(this.liveness.healDue(), now)) {
+        // The gateway answers IKE but its ESP stopped: it sends to a mapping we no longer have.
+        this.liveness.healing();
+        this.log.warn(`no ESP from the gateway for ${Math.round((2 * this.settings.dpdIntervalMs) / 1000)} s while it answers IKE: updating our address from this mapping`);
+        ike.queue(new AddressUpdateTask(this, () => this.log.info('address update answered: the gateway sends to this mapping')), now);
+      } else if (!this.proving(ike) && due(this.liveness.dpdDue(), now)) {
         this.counters.dpdRequests++;
         ike.queue(new DpdTask(), now);
       }
     }
     if (due(this.keepaliveDue(), now)) {
       this.counters.keepalives++;
-      this.lastNatOut = now;
+      this.liveness.natOut(now);
       this.ports.sendUdp('nat-t', natKeepalive(), now);
     }
     return false;
@@ -346,8 +346,7 @@ export class IkeSession implements IkeContext {
     this.children.use(child, now);
     this.backoff.reset();
     this.explained = undefined;
-    this.alive(now);
-    this.lastNatOut = now;
+    this.liveness.reset(now);
     this.childRekeyDue = this.settings.childLifetimeMs > 0 ? now + this.settings.childLifetimeMs : undefined;
     this.ikeRekeyDue = this.settings.ikeLifetimeMs > 0 ? now + this.settings.ikeLifetimeMs : undefined;
     this.spareAt = now + SPARE_KEY_DELAY_MS;
@@ -459,8 +458,7 @@ export class IkeSession implements IkeContext {
     const child = this.children.current!;
     this.phase = 'established';
     this.holdUntil = undefined;
-    this.alive(now);
-    this.lastNatOut = now;
+    this.liveness.reset(now);
     this.log.info(`IKE SA moved to ${this.local.address}: CHILD SA ${describeChildSa(child)} carries on`);
     this.emit({ type: 'ike-moved', localAddress: this.local.address, mobike: sa.mobike, virtualIp: child.virtualIp, dns: child.dns, elapsedMs: now - this.suspendedAt }, now);
   }
@@ -544,7 +542,7 @@ export class IkeSession implements IkeContext {
     this.reauthDue = undefined;
     this.children.clear(now);
     this.sendInitAt = this.retryAt = this.childRekeyDue = this.ikeRekeyDue = this.spareAt = this.holdUntil = undefined;
-    this.unansweredSince = undefined;
+    this.liveness.forget();
     this.volumeRekeyed = undefined;
     this.pfsGroup = this.settings.proposals.pfsGroups[0];
   }
@@ -565,7 +563,7 @@ export class IkeSession implements IkeContext {
       failed: (task, f, deleteSa, m, now) => this.taskFailed(task, f, deleteSa, m, now),
       heard: (now) => {
         this.counters.messagesIn++;
-        this.alive(now);
+        this.liveness.heard(now);
       },
       drop: (reason, detail) => this.drop(reason, detail),
       debug: (message) => this.log.debug(message),
@@ -622,27 +620,14 @@ export class IkeSession implements IkeContext {
 
   // ---- liveness and output ----
 
-  private alive(now: number): void {
-    this.lastIn = now;
-    this.unansweredSince = undefined;
-  }
-
   /** An exchange under way proves the gateway alive as well as a DPD would (its answer, or its timeout, decides). */
   private proving(ike: TaskManager): boolean {
-    return ike.has('DPD') || ike.has('CHILD_REKEY') || ike.has('IKE_REKEY');
-  }
-
-  private dpdDue(): number | undefined {
-    const s = this.settings;
-    return earliest(
-      s.dpdIntervalMs > 0 && this.unansweredSince !== undefined ? this.unansweredSince + s.dpdIntervalMs : undefined,
-      s.dpdIdleMs > 0 ? this.lastIn + s.dpdIdleMs : undefined,
-    );
+    return ike.has('DPD') || ike.has('CHILD_REKEY') || ike.has('IKE_REKEY') || ike.has('ADDRESS_UPDATE');
   }
 
   private keepaliveDue(): number | undefined {
     const up = this.phase === 'established' || (this.phase === 'connecting' && this.ike?.sa.cipherIn !== undefined);
-    return up && this.ike?.sa.natT && this.settings.natKeepaliveMs > 0 ? this.lastNatOut + this.settings.natKeepaliveMs : undefined;
+    return up && this.ike ? this.liveness.keepaliveDue(this.ike.sa.natT) : undefined;
   }
 
   private makeSpareKey(): void {
@@ -665,7 +650,7 @@ export class IkeSession implements IkeContext {
     this.counters.messagesOut++;
     // After NAT detection everything moves to 4500 (RFC 7296 2.23).
     if (sa.natT) {
-      this.lastNatOut = now;
+      this.liveness.natOut(now);
       this.ports.sendUdp('nat-t', wrapIkeForNatt(wire), now);
     } else this.ports.sendUdp('ike', wire, now);
   }

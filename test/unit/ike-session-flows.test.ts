@@ -215,6 +215,8 @@ test('DPD (RFC 7296 2.4): only when what we sent went unanswered for dpdInterval
   assert.equal(r.session.counters.dpdRequests, 1);
   r.runUntil(690_000);
   assert.equal(r.session.counters.dpdRequests, 2);
+  // ESP comes back (else 60 s of ESP silence with IKE answered is a one-way path: ike-session-mobility.test.ts).
+  r.session.noteEsp('in', r.child!, 695_000);
   r.gatewayAlive = false;
   r.session.noteEsp('out', r.child!, 700_000);
   r.runUntil(730_000 + 31_000);

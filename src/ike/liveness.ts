@@ -1,0 +1,87 @@
+/**
+ * When the IKE SA proves the path (the session says when, its tasks what is sent). Liveness costs
+ * bytes on a metered link, so:
+ *  - DPD (RFC 7296 2.4) only when protected traffic we sent went unanswered for dpdInterval, or
+ *    nothing authenticated came from the gateway for dpdIdle;
+ *  - NAT keepalives (RFC 3948) only when nothing else went out on 4500 for natKeepalive;
+ *  - a one-way path: the gateway answers IKE but its ESP stopped (it sends to a stale NAT mapping):
+ *    ESP out and none back for twice dpdInterval, a DPD answered in between, makes one address
+ *    update from this mapping due (once per silence: a gateway that sends nothing back, such as
+ *    one-way telemetry, costs one exchange, not one per interval).
+ */
+import { earliest } from '../util/time.ts';
+import type { IkeSettings } from './config.ts';
+
+export class Liveness {
+  /** The last authenticated word from the gateway (IKE or ESP). */
+  private lastIn = 0;
+  /** The first protected packet out since then. */
+  private unansweredSince: number | undefined;
+  /** The first ESP packet out since the last ESP in: IKE answers do not end it. */
+  private espSilentSince: number | undefined;
+  private healed = false;
+  private lastNatOut = 0;
+
+  constructor(private readonly settings: IkeSettings) {}
+
+  /** The path is proven now (bring-up, a move): every clock starts afresh. */
+  reset(now: number): void {
+    this.heard(now);
+    this.lastNatOut = now;
+    this.espSilentSince = undefined;
+    this.healed = false;
+  }
+
+  /** Authenticated IKE from the gateway. */
+  heard(now: number): void {
+    this.lastIn = now;
+    this.unansweredSince = undefined;
+  }
+
+  espIn(now: number): void {
+    this.heard(now);
+    this.espSilentSince = undefined;
+    this.healed = false;
+  }
+
+  espOut(now: number, udpEncap: boolean): void {
+    if (udpEncap) this.lastNatOut = now;
+    this.unansweredSince ??= now;
+    this.espSilentSince ??= now;
+  }
+
+  /** Something of ours went out on 4500 (IKE, a keepalive): the mapping is fresh. */
+  natOut(now: number): void {
+    this.lastNatOut = now;
+  }
+
+  /** Nothing is outstanding any more (the SAs went). */
+  forget(): void {
+    this.unansweredSince = this.espSilentSince = undefined;
+    this.healed = false;
+  }
+
+  dpdDue(): number | undefined {
+    const s = this.settings;
+    return earliest(
+      s.dpdIntervalMs > 0 && this.unansweredSince !== undefined ? this.unansweredSince + s.dpdIntervalMs : undefined,
+      s.dpdIdleMs > 0 ? this.lastIn + s.dpdIdleMs : undefined,
+    );
+  }
+
+  keepaliveDue(natT: boolean): number | undefined {
+    return natT && this.settings.natKeepaliveMs > 0 ? this.lastNatOut + this.settings.natKeepaliveMs : undefined;
+  }
+
+  /** When the one-way path check is due: ESP silent for 2 × dpdInterval while IKE was answered after the first. */
+  healDue(): number | undefined {
+    const s = this.settings;
+    if (s.dpdIntervalMs <= 0 || this.espSilentSince === undefined || this.healed || this.lastIn <= this.espSilentSince) return undefined;
+    return this.espSilentSince + 2 * s.dpdIntervalMs;
+  }
+
+  /** The check is under way: not again until ESP comes back. */
+  healing(): void {
+    this.healed = true;
+  }
+}
