@@ -284,7 +284,7 @@ export class IkeSession implements IkeContext {
         // The gateway answers IKE but its ESP stopped: it sends to a mapping we no longer have.
         this.liveness.healing();
         this.log.warn(`no ESP from the gateway for ${Math.round((2 * this.settings.dpdIntervalMs) / 1000)} s while it answers IKE: updating our address from this mapping`);
-        ike.queue(new AddressUpdateTask(this, () => this.log.info('address update answered: the gateway sends to this mapping')), now);
+        ike.queue(new AddressUpdateTask(this, (t) => this.addressUpdated(t)), now);
       } else if (!this.proving(ike) && due(this.liveness.dpdDue(), now)) {
         this.counters.dpdRequests++;
         ike.queue(new DpdTask(), now);
@@ -450,10 +450,13 @@ export class IkeSession implements IkeContext {
     }
     this.phase = 'moving';
     this.log.info(`moving the IKE SA to ${this.local.address} (${sa.mobike ? 'MOBIKE UPDATE_SA_ADDRESSES' : 'RFC 7296 2.23, the gateway follows the NAT mapping'})`);
-    this.ike!.queue(new AddressUpdateTask(this, (t) => this.moved(t)), now);
+    // A link lost again while moving: the update under way goes on from this link.
+    if (!this.ike!.has('ADDRESS_UPDATE')) this.ike!.queue(new AddressUpdateTask(this, (t) => this.addressUpdated(t)), now);
   }
 
-  private moved(now: number): void {
+  /** The gateway answered an address update: from a new link (the SAs carry traffic again), or from this one after a one-way path. */
+  private addressUpdated(now: number): void {
+    if (this.phase !== 'moving') return this.log.info('address update answered: the gateway sends to this mapping');
     const sa = this.ike!.sa;
     const child = this.children.current!;
     this.phase = 'established';

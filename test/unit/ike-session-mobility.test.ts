@@ -146,3 +146,23 @@ test('one-way path: the gateway answers DPD but its ESP stopped; one address upd
   sendUntil(back + 61_000);
   assert.equal(r.gw.addressUpdates, 2);
 });
+
+test('the link lost again while the update is under way: the next link carries the same update on, one ike-moved, the same SAs', () => {
+  const r = new Rig({ mobike: true }, {}).start();
+  r.session.linkDown(r.now);
+  r.runUntil(r.now + 10_000);
+  r.gatewayAlive = false;
+  r.session.start(r.now, '10.0.2.98', 500);
+  r.runUntil(r.now + 500);
+  assert.equal(r.session.state, 'moving');
+  r.session.linkDown(r.now);
+  assert.equal(r.session.state, 'suspended');
+  r.runUntil(r.now + 10_000);
+  r.gatewayAlive = true;
+  r.session.start(r.now, '10.0.2.99', 500);
+  r.flush();
+  r.runUntil(r.now + 5000);
+  assert.equal(r.session.state, 'established');
+  assert.equal(r.types().filter((t) => t === 'ike-moved').length, 1);
+  assert.equal(r.session.counters.attempts, 1);
+});
