@@ -29,6 +29,7 @@ import { failure, isPermanent, type IkeFailure } from './errors.ts';
 import type { IkeCounters, IkeEvent, IkePhase, IkePort } from './events.ts';
 import { newIkeSa, type IkeSa } from './ike-sa.ts';
 import { Liveness } from './liveness.ts';
+import { canFollow, LinkLossHold } from './mobility.ts';
 import { preferredGroup } from './proposals.ts';
 import type { RetransmitPolicy } from './retransmit.ts';
 import type { Task } from './task.ts';
@@ -123,9 +124,7 @@ export class IkeSession implements IkeContext {
   private spareAt: number | undefined = 0;
   /** Our last DELETE, sent once: its answer is recognised, not counted as stray. */
   private deleted: { spiI: Uint8Array; spiR: Uint8Array; messageId: number } | undefined;
-  /** A carrier loss kept the SAs: until then the next link may move them; when the loss began. */
-  private holdUntil: number | undefined;
-  private suspendedAt = 0;
+  private readonly hold: LinkLossHold;
   /** A permanent failure is explained once, not at every attempt. */
   private explained: string | undefined;
   private readonly drops: DropCounter;
@@ -148,6 +147,7 @@ export class IkeSession implements IkeContext {
     this.drops = new DropCounter(deps.log);
     this.pfsGroup = settings.proposals.pfsGroups[0];
     this.liveness = new Liveness(settings);
+    this.hold = new LinkLossHold(settings.linkLossHoldMs);
   }
 
   get state(): IkePhase {
@@ -223,7 +223,7 @@ export class IkeSession implements IkeContext {
     const ike = this.ike;
     const up = this.phase === 'established' && ike !== undefined;
     // Suspended, nothing can go out: the kept SA's retransmissions and timers wait for the next link.
-    if (this.phase === 'suspended') return earliest(this.holdUntil, this.spareAt);
+    if (this.phase === 'suspended') return earliest(this.hold.deadline, this.spareAt);
     return earliest(
       ike?.deadline(),
       this.reauthing?.deadline(),
@@ -408,8 +408,7 @@ export class IkeSession implements IkeContext {
   // ---- mobility: a carrier loss keeps the SAs, the next link moves them ----
 
   private suspend(now: number): boolean {
-    const hold = this.settings.linkLossHoldMs;
-    if (hold <= 0 || !this.ike || (this.phase !== 'established' && this.phase !== 'moving')) return false;
+    if (!this.ike || (this.phase !== 'established' && this.phase !== 'moving') || !this.hold.keep(now, this.phase === 'moving')) return false;
     // What cannot finish without a link: a re-authentication (tried again once moved), old SAs' DELETEs (the gateway expires them).
     if (this.reauthing) {
       this.reauthing.abandon();
@@ -417,13 +416,10 @@ export class IkeSession implements IkeContext {
       this.reauthDue = now;
     }
     for (const m of [...this.replaced]) this.retire(m);
-    if (this.phase === 'established') {
-      this.holdUntil = now + hold;
-      this.suspendedAt = now;
-    }
     this.phase = 'suspended';
-    this.log.info(`link down: IKE SA kept for up to ${Math.round((this.holdUntil! - now) / 1000)} s for the next link`);
-    this.emit({ type: 'ike-suspended', holdMs: this.holdUntil! - now }, now);
+    const holdMs = this.hold.deadline! - now;
+    this.log.info(`link down: IKE SA kept for up to ${Math.round(holdMs / 1000)} s for the next link`);
+    this.emit({ type: 'ike-suspended', holdMs }, now);
     return true;
   }
 
@@ -432,20 +428,17 @@ export class IkeSession implements IkeContext {
       this.makeSpareKey();
       return true;
     }
-    if (due(this.holdUntil, now)) {
+    if (due(this.hold.deadline, now)) {
       this.tearDown(`no link for ${Math.round(this.settings.linkLossHoldMs / 1000)} s (linkLossHold)`, false, now);
       this.phase = 'idle';
     }
     return false;
   }
 
-  /**
-   * The kept IKE SA on a new link. Without MOBIKE the gateway follows only a peer it sees behind a
-   * NAT (RFC 7296 2.23): a new address without NAT-T needs a new IKE SA, at once.
-   */
+  /** The kept IKE SA on a new link: the address update, or a new IKE SA at once where the gateway cannot follow. */
   private move(previous: Endpoint, now: number): void {
     const sa = this.ike!.sa;
-    if (!sa.mobike && !sa.natT && previous.address !== this.local.address) {
+    if (!canFollow(sa, previous, this.local)) {
       return this.restart('new local address, and the gateway has no MOBIKE: a new IKE SA', false, now, 0);
     }
     this.phase = 'moving';
@@ -460,10 +453,10 @@ export class IkeSession implements IkeContext {
     const sa = this.ike!.sa;
     const child = this.children.current!;
     this.phase = 'established';
-    this.holdUntil = undefined;
+    const elapsedMs = this.hold.over(now);
     this.liveness.reset(now);
     this.log.info(`IKE SA moved to ${this.local.address}: CHILD SA ${describeChildSa(child)} carries on`);
-    this.emit({ type: 'ike-moved', localAddress: this.local.address, mobike: sa.mobike, virtualIp: child.virtualIp, dns: child.dns, elapsedMs: now - this.suspendedAt }, now);
+    this.emit({ type: 'ike-moved', localAddress: this.local.address, mobike: sa.mobike, virtualIp: child.virtualIp, dns: child.dns, elapsedMs }, now);
   }
 
   // ---- establishment ----
@@ -544,7 +537,8 @@ export class IkeSession implements IkeContext {
     this.pairsOf.clear();
     this.reauthDue = undefined;
     this.children.clear(now);
-    this.sendInitAt = this.retryAt = this.childRekeyDue = this.ikeRekeyDue = this.spareAt = this.holdUntil = undefined;
+    this.sendInitAt = this.retryAt = this.childRekeyDue = this.ikeRekeyDue = this.spareAt = undefined;
+    this.hold.forget();
     this.liveness.forget();
     this.volumeRekeyed = undefined;
     this.pfsGroup = this.settings.proposals.pfsGroups[0];
