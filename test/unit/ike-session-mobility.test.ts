@@ -1,7 +1,7 @@
 /** A carrier loss keeps the IKE SA; the next link moves it (MOBIKE, RFC 4555, or RFC 7296 2.23) or, failing that, a new one comes at once. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ExchangeType, NotifyType } from '../../src/ike/codec/index.ts';
+import { ExchangeType, notifyPayload, NotifyType } from '../../src/ike/codec/index.ts';
 import { Rig } from './ike-session-rig.ts';
 
 const initRequests = (r: Rig) => r.sent.filter((s) => s.port === 'ike' && s.payload[18] === ExchangeType.IKE_SA_INIT);
@@ -165,4 +165,19 @@ test('the link lost again while the update is under way: the next link carries t
   assert.equal(r.session.state, 'established');
   assert.equal(r.types().filter((t) => t === 'ike-moved').length, 1);
   assert.equal(r.session.counters.attempts, 1);
+});
+
+test("the gateway's return routability check (RFC 4555 3.8) gets its COOKIE2 back; its address announcement an empty answer", () => {
+  const r = new Rig({ mobike: true }, {}).start();
+  const cookie2 = Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8, 9);
+  let n = r.sent.length;
+  r.inject(r.gw.request([notifyPayload(NotifyType.COOKIE2, cookie2)]));
+  const check = r.gw.decodeResponse(r.sent[n]!.payload.subarray(4));
+  const echoed = check.encrypted!.find((p) => p.kind === 'N' && p.notifyType === NotifyType.COOKIE2);
+  assert.ok(echoed?.kind === 'N');
+  assert.deepEqual(echoed.data, cookie2);
+  n = r.sent.length;
+  r.inject(r.gw.request([notifyPayload(NotifyType.ADDITIONAL_IP4_ADDRESS, Uint8Array.of(192, 0, 2, 253))]));
+  assert.deepEqual(r.gw.decodeResponse(r.sent[n]!.payload.subarray(4)).encrypted, []);
+  assert.equal(r.session.state, 'established');
 });
