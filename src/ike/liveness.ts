@@ -4,10 +4,12 @@
  *  - DPD (RFC 7296 2.4) only when protected traffic we sent went unanswered for dpdInterval, or
  *    nothing authenticated came from the gateway for dpdIdle;
  *  - NAT keepalives (RFC 3948) only when nothing else went out on 4500 for natKeepalive;
- *  - a one-way path: the gateway answers IKE but its ESP stopped (it sends to a stale NAT mapping):
- *    ESP out and none back for twice dpdInterval, a DPD answered in between, makes one address
- *    update from this mapping due (once per silence: a gateway that sends nothing back, such as
- *    one-way telemetry, costs one exchange, not one per interval).
+ *  - a one-way path: the gateway answers IKE but its ESP stopped (it sends to a stale NAT mapping,
+ *    or lost our CHILD SA): ESP out and none back for twice dpdInterval, a DPD answered in between,
+ *    makes an address update from this mapping due; still silent twice dpdInterval after it, a
+ *    CHILD SA rekey (fresh SAs at both ends, or CHILD_SA_NOT_FOUND and a new IKE SA). Each once per
+ *    silence: an app whose traffic gets no answer (one-way telemetry) costs two exchanges, not a
+ *    stream of them.
  */
 import { earliest } from '../util/time.ts';
 import type { IkeSettings } from './config.ts';
@@ -19,7 +21,9 @@ export class Liveness {
   private unansweredSince: number | undefined;
   /** The first ESP packet out since the last ESP in: IKE answers do not end it. */
   private espSilentSince: number | undefined;
-  private healed = false;
+  /** The steps taken against this silence, and when the last one was. */
+  private step: 'none' | 'update' | 'rekey' = 'none';
+  private stepAt = 0;
   private lastNatOut = 0;
 
   constructor(private readonly settings: IkeSettings) {}
@@ -29,7 +33,7 @@ export class Liveness {
     this.heard(now);
     this.lastNatOut = now;
     this.espSilentSince = undefined;
-    this.healed = false;
+    this.step = 'none';
   }
 
   /** Authenticated IKE from the gateway. */
@@ -41,7 +45,7 @@ export class Liveness {
   espIn(now: number): void {
     this.heard(now);
     this.espSilentSince = undefined;
-    this.healed = false;
+    this.step = 'none';
   }
 
   espOut(now: number, udpEncap: boolean): void {
@@ -58,7 +62,7 @@ export class Liveness {
   /** Nothing is outstanding any more (the SAs went). */
   forget(): void {
     this.unansweredSince = this.espSilentSince = undefined;
-    this.healed = false;
+    this.step = 'none';
   }
 
   dpdDue(): number | undefined {
@@ -73,15 +77,17 @@ export class Liveness {
     return natT && this.settings.natKeepaliveMs > 0 ? this.lastNatOut + this.settings.natKeepaliveMs : undefined;
   }
 
-  /** When the one-way path check is due: ESP silent for 2 × dpdInterval while IKE was answered after the first. */
+  /** When the next step against a one-way path is due (ESP silent for 2 × dpdInterval while IKE was answered after it began). */
   healDue(): number | undefined {
     const s = this.settings;
-    if (s.dpdIntervalMs <= 0 || this.espSilentSince === undefined || this.healed || this.lastIn <= this.espSilentSince) return undefined;
-    return this.espSilentSince + 2 * s.dpdIntervalMs;
+    if (s.dpdIntervalMs <= 0 || this.espSilentSince === undefined || this.step === 'rekey' || this.lastIn <= this.espSilentSince) return undefined;
+    return (this.step === 'none' ? this.espSilentSince : this.stepAt) + 2 * s.dpdIntervalMs;
   }
 
-  /** The check is under way: not again until ESP comes back. */
-  healing(): void {
-    this.healed = true;
+  /** The step to take now: an address update first, then a CHILD SA rekey; neither again until ESP comes back. */
+  heal(now: number): 'update' | 'rekey' {
+    this.step = this.step === 'none' ? 'update' : 'rekey';
+    this.stepAt = now;
+    return this.step;
   }
 }

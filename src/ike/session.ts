@@ -281,10 +281,14 @@ export class IkeSession implements IkeContext {
       }
       if (!this.reauthing && due(this.reauthDue, now)) this.beginReauth(now);
       if (!this.proving(ike) && due(this.liveness.healDue(), now)) {
-        // The gateway answers IKE but its ESP stopped: it sends to a mapping we no longer have.
-        this.liveness.healing();
-        this.log.warn(`no ESP from the gateway for ${Math.round((2 * this.settings.dpdIntervalMs) / 1000)} s while it answers IKE: updating our address from this mapping`);
-        ike.queue(new AddressUpdateTask(this, (t) => this.addressUpdated(t)), now);
+        // The gateway answers IKE but its ESP stopped: it sends to a mapping we no longer have, or lost the CHILD SA.
+        if (this.liveness.heal(now) === 'update') {
+          this.log.warn(`no ESP from the gateway for ${Math.round((2 * this.settings.dpdIntervalMs) / 1000)} s while it answers IKE: updating our address from this mapping`);
+          ike.queue(new AddressUpdateTask(this, (t) => this.addressUpdated(t)), now);
+        } else {
+          this.log.warn('still no ESP from the gateway after the address update: rekeying the CHILD SA');
+          this.childRekeyDue = now;
+        }
       } else if (!this.proving(ike) && due(this.liveness.dpdDue(), now)) {
         this.counters.dpdRequests++;
         ike.queue(new DpdTask(), now);
