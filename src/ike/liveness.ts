@@ -6,7 +6,8 @@
  *  - NAT keepalives (RFC 3948) only when nothing else went out on 4500 for natKeepalive;
  *  - a one-way path: the gateway answers IKE but its ESP stopped (it sends to a stale NAT mapping,
  *    or lost our CHILD SA): ESP out and none back for twice dpdInterval, a DPD answered in between,
- *    makes an address update from this mapping due; still silent twice dpdInterval after it, a
+ *    makes an address update from this mapping due (with MOBIKE the DPD itself is that update: a
+ *    MOBIKE gateway follows no other message to a new mapping); still silent twice dpdInterval after it, a
  *    CHILD SA rekey (fresh SAs at both ends, or CHILD_SA_NOT_FOUND and a new IKE SA). Each once per
  *    silence: an app whose traffic gets no answer (one-way telemetry) costs two exchanges, not a
  *    stream of them.
@@ -77,11 +78,22 @@ export class Liveness {
     return natT && this.settings.natKeepaliveMs > 0 ? this.lastNatOut + this.settings.natKeepaliveMs : undefined;
   }
 
+  /** ESP went out and none came back, and nothing was tried against this silence yet. */
+  silenceUntried(): boolean {
+    return this.espSilentSince !== undefined && this.step === 'none';
+  }
+
   /** When the next step against a one-way path is due (ESP silent for 2 × dpdInterval while IKE was answered after it began). */
   healDue(): number | undefined {
     const s = this.settings;
     if (s.dpdIntervalMs <= 0 || this.espSilentSince === undefined || this.step === 'rekey' || this.lastIn <= this.espSilentSince) return undefined;
     return (this.step === 'none' ? this.espSilentSince : this.stepAt) + 2 * s.dpdIntervalMs;
+  }
+
+  /** An address update went out as the DPD: the first step against this silence is taken. */
+  updated(now: number): void {
+    this.step = 'update';
+    this.stepAt = now;
   }
 
   /** The step to take now: an address update first, then a CHILD SA rekey; neither again until ESP comes back. */

@@ -291,7 +291,12 @@ export class IkeSession implements IkeContext {
         }
       } else if (!this.proving(ike) && due(this.liveness.dpdDue(), now)) {
         this.counters.dpdRequests++;
-        ike.queue(new DpdTask(), now);
+        // Traffic went unanswered: with MOBIKE the check is an address update (its NAT-D shows the
+        // gateway this mapping; a MOBIKE gateway follows nothing else), the one-way path's first step.
+        if (ike.sa.mobike && this.liveness.silenceUntried()) {
+          this.liveness.updated(now);
+          ike.queue(new AddressUpdateTask(this, (t) => this.addressUpdated(t)), now);
+        } else ike.queue(new DpdTask(), now);
       }
     }
     if (due(this.keepaliveDue(), now)) {

@@ -119,36 +119,42 @@ test('a link-less IKE SA is given up after linkLossHold; linkLossHold 0 keeps no
   assert.equal(off.last('ike-down')!.reason, 'link down');
 });
 
-test('one-way path: the gateway answers DPD but its ESP stopped; an address update from this mapping, then a CHILD SA rekey, each once per silence; ESP back ends it', () => {
-  const r = new Rig({ mobike: true, rekeyNonceR: new Uint8Array(32).fill(0xff) }, { dpdInterval: 30 }).start();
-  const t0 = r.now;
-  const rekeys = () => r.gw.received.filter((m) => m.exchange === ExchangeType.CREATE_CHILD_SA && !m.response).length;
-  // ESP goes out every 5 s on the current pair; nothing comes back.
-  const sendUntil = (until: number) => {
-    for (let at = r.now; at <= until; at += 5000) {
-      r.runUntil(at);
-      r.session.noteEsp('out', r.child!, at);
-    }
-  };
-  sendUntil(t0 + 30_000);
-  assert.equal(r.session.counters.dpdRequests, 1, 'a DPD 30 s after the first unanswered ESP');
-  assert.equal(r.gw.addressUpdates, 0);
-  sendUntil(t0 + 60_000);
-  assert.equal(r.gw.addressUpdates, 1, 'DPD answered, ESP still silent at 60 s: an update from this mapping');
-  assert.equal(rekeys(), 0);
-  const before = r.child!;
-  sendUntil(t0 + 120_000);
-  assert.equal(rekeys(), 1, 'still silent 60 s after the update: the CHILD SA is rekeyed');
-  assert.notEqual(r.child, before, 'fresh SAs');
-  sendUntil(t0 + 400_000);
-  assert.equal(r.gw.addressUpdates, 1, 'once per silence');
-  assert.equal(rekeys(), 1, 'once per silence');
-  assert.equal(r.session.state, 'established');
-  // ESP comes back: the next silence may be healed again.
-  r.session.noteEsp('in', r.child!, r.now);
-  sendUntil(r.now + 61_000);
-  assert.equal(r.gw.addressUpdates, 2);
-});
+for (const mobike of [true, false]) {
+  test(`one-way path${mobike ? ' (MOBIKE: the DPD is the address update)' : ''}: the gateway answers IKE but its ESP stopped; an update from this mapping, then a CHILD SA rekey, each once per silence; ESP back ends it`, () => {
+    const r = new Rig({ mobike, rekeyNonceR: new Uint8Array(32).fill(0xff) }, { dpdInterval: 30 }).start();
+    const t0 = r.now;
+    const rekeys = () => r.gw.received.filter((m) => m.exchange === ExchangeType.CREATE_CHILD_SA && !m.response).length;
+    const checks = () => r.gw.received.filter((m) => m.exchange === ExchangeType.INFORMATIONAL && !m.response);
+    // ESP goes out every 5 s on the current pair; nothing comes back.
+    const sendUntil = (until: number) => {
+      for (let at = r.now; at <= until; at += 5000) {
+        r.runUntil(at);
+        r.session.noteEsp('out', r.child!, at);
+      }
+    };
+    sendUntil(t0 + 30_000);
+    assert.equal(r.session.counters.dpdRequests, 1, 'a check 30 s after the first unanswered ESP');
+    assert.equal(r.gw.addressUpdates, mobike ? 1 : 0, mobike ? 'an UPDATE_SA_ADDRESSES with NAT-D' : 'an empty DPD');
+    const updateAt = mobike ? 30_000 : 60_000;
+    sendUntil(t0 + 60_000);
+    if (!mobike) assert.equal(checks().length, 2, 'without MOBIKE: the DPD, then the update (an empty INFORMATIONAL) at 60 s');
+    assert.equal(rekeys(), 0);
+    const before = r.child!;
+    sendUntil(t0 + updateAt + 60_000);
+    assert.equal(rekeys(), 1, 'still silent 60 s after the update: the CHILD SA is rekeyed');
+    assert.notEqual(r.child, before, 'fresh SAs');
+    const afterRekey = checks().length;
+    sendUntil(t0 + 400_000);
+    assert.equal(rekeys(), 1, 'once per silence');
+    assert.equal(r.gw.addressUpdates, mobike ? 1 : 0, 'once per silence');
+    assert.ok(checks().length - afterRekey <= 10, 'then plain DPDs at most, one per dpdInterval');
+    assert.equal(r.session.state, 'established');
+    // ESP comes back: the next silence may be healed again.
+    r.session.noteEsp('in', r.child!, r.now);
+    sendUntil(r.now + 31_000);
+    if (mobike) assert.equal(r.gw.addressUpdates, 2);
+  });
+}
 
 test('the link lost again while the update is under way: the next link carries the same update on, one ike-moved, the same SAs', () => {
   const r = new Rig({ mobike: true }, {}).start();
