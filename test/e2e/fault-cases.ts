@@ -108,7 +108,8 @@ export function defineFaultTests(host: DeviceHost, only?: readonly string[]): vo
   }
 
   if (want('nat-rebinding')) {
-    // The next IKE message from the new port lets the gateway follow it (RFC 7296 2.23): the DPD 10 s
+    // The next IKE message from the new port lets the gateway follow it (with MOBIKE the DPD is an
+    // UPDATE_SA_ADDRESSES, which a MOBIKE gateway needs; RFC 7296 2.23 without): the check 10 s
     // after the first unanswered datagram at the latest. The IKE SA and CHILD SA carry on.
     const BOUND_MS = 20_000;
     labTest(`faults [${host.name}]: carrier NAT rebinding (slirp restarted under the live call, PPP kept): the same SAs carry on from the new port within ${BOUND_MS / 1000} s`, async (t) => {
