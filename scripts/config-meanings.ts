@@ -28,6 +28,7 @@ export const CONFIG_MEANINGS: Readonly<Record<string, string>> = {
   natKeepalive: "a NAT-T keepalive when nothing else went out on UDP 4500 for this long",
   dpdInterval: "DPD when protected traffic went out and nothing came back for this long",
   dpdIdle: "DPD after this long without anything authenticated from the gateway; a rekey under way counts as one",
+  linkLossHold: "after a carrier loss the IKE SA is kept this long for the next link to move it (MOBIKE, RFC 4555; else RFC 7296 2.23 behind a NAT) with no new key exchange; fitted to a strongSwan gateway's give-up on a silent peer (`dpd_delay` 30 s + 165 s of retransmissions); 0 = a new IKE SA after every loss",
   maxAttempts: "quick attempts: waits of 2 s, doubling (at most `retryInterval`)",
   retryInterval: "the first slow wait; doubles after each failure",
   retryMaxInterval: "the cap; the device keeps trying at this pace for ever, and uses it at once for a refusal that will come back every time (at least `retryInterval`)",

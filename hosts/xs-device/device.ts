@@ -23,7 +23,7 @@ export interface XsHeap {
 }
 
 export interface DeviceEvent {
-  type: 'link-up' | 'ike-connecting' | 'ike-sa-init-done' | 'ike-up' | 'child-up' | 'child-rekeyed' | 'ike-rekeyed' | 'probe-result' | 'probe-error' | 'ike-error' | 'ike-down' | 'child-down' | 'link-stopped';
+  type: 'link-up' | 'ike-connecting' | 'ike-sa-init-done' | 'ike-up' | 'child-up' | 'child-rekeyed' | 'ike-rekeyed' | 'probe-result' | 'probe-error' | 'ike-error' | 'ike-down' | 'child-down' | 'link-stopped' | 'ike-suspended' | 'ike-moved';
   text: string;
   /** probe-result: echoed / sent / lost / corrupted. */
   received?: number;
@@ -57,6 +57,8 @@ const EVENT_TEXT: [RegExp, DeviceEvent['type']][] = [
   [/^info agent: IKE SA down/, 'ike-down'],
   [/^info agent: tunnel down/, 'child-down'],
   [/^info agent: link stopped/, 'link-stopped'],
+  [/^info agent: IKE SA kept for up to/, 'ike-suspended'],
+  [/^info agent: tunnel back on the new link/, 'ike-moved'],
 ];
 
 /** The agent event a log line reports, if it reports one. */

@@ -95,10 +95,10 @@ export class Agent implements DrivenAgent {
   }
 
   private tunnelEvent(ev: TunnelEvent, now: number): void {
-    if (ev.type === 'child-up' || ev.type === 'child-rekeyed') this.tunnelInstalled(now);
+    if (ev.type === 'child-up' || ev.type === 'child-rekeyed' || ev.type === 'ike-moved') this.tunnelInstalled(now);
     if (ev.type === 'child-down' || ev.type === 'ike-down') this.network.tunnelDown(now);
     this.emit(ev, now);
-    if (ev.type === 'child-up') this.network.within(now, () => this.probe.start(now));
+    if (ev.type === 'child-up' || ev.type === 'ike-moved') this.network.within(now, () => this.probe.start(now));
     if (ev.type === 'child-down' || ev.type === 'ike-down') this.network.within(now, () => this.probe.stop());
   }
 
@@ -207,6 +207,10 @@ export function describe(event: AgentEvent): string {
       return `IKE error: ${event.cause}: ${event.detail}; next attempt in ${Math.round(event.retryInMs / 1000)} s${event.permanent ? ' (the gateway refuses this configuration)' : ''}`;
     case 'ike-down':
       return `IKE SA down: ${event.reason}`;
+    case 'ike-suspended':
+      return `IKE SA kept for up to ${Math.round(event.holdMs / 1000)} s while the link is down`;
+    case 'ike-moved':
+      return `tunnel back on the new link (${event.localAddress}) in ${Math.round(event.elapsedMs / 1000)} s: same SAs, ${event.mobike ? 'MOBIKE address update' : 'the gateway followed the NAT mapping'}, no new key exchange`;
     case 'probe-resolved':
       return `probe: ${printable(event.name)} is ${event.address} (DNS through the tunnel)`;
     case 'probe-result':

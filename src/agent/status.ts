@@ -59,6 +59,7 @@ export class TunnelStatus implements TunnelStatusView {
         this.to('connecting', now);
         break;
       case 'child-up':
+      case 'ike-moved':
         this.virtualIp = event.virtualIp;
         this.dns = Object.freeze([...event.dns]);
         this.to('up', now);

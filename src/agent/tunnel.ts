@@ -118,7 +118,7 @@ export class Tunnel {
     this.ike.start(now, localAddress, IKE_PORT);
   }
 
-  /** The link went away: the SAs cannot be used (nothing can be sent to delete them). */
+  /** The link went away: nothing can be sent; IKE keeps its SAs for the next link (config.linkLossHold) or drops them. */
   linkDown(now: number): void {
     this.ike.linkDown(now);
     this.closeSockets();
@@ -186,7 +186,8 @@ export class Tunnel {
   /** The inner stack's packet, through ESP; false (the app's send fails) without a tunnel or outside its selectors. */
   private protect(inner: Uint8Array, now: number): boolean {
     const child = this.children.current;
-    if (!child) {
+    // Kept over a carrier loss, the SA carries nothing until the new link moved it.
+    if (!child || this.ike.state !== 'established') {
       this.drops.drop('app traffic while the tunnel is down');
       return false;
     }

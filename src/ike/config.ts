@@ -27,6 +27,7 @@ export interface IkeManifest {
   dpdInterval: number; // s: liveness check when traffic we sent went unanswered this long, 0 = off
   dpdIdle: number; // s: liveness check after this long without anything from the gateway, 0 = off
   natKeepalive: number; // s between NAT-T keepalives on an otherwise silent line, 0 = off
+  linkLossHold: number; // s an IKE SA is kept after a carrier loss, for the next link to move it (MOBIKE), 0 = always a new IKE SA
   remoteTs: string[];
   ikeRetransmitTimeout: number; // s before the first retransmission; the wait doubles after each
   ikeRetransmitTries: number; // transmissions of a request, the first included, before giving up on it
@@ -47,6 +48,7 @@ export interface IkeSettings {
   dpdIntervalMs: number;
   dpdIdleMs: number;
   natKeepaliveMs: number;
+  linkLossHoldMs: number;
   remoteTs: Ipv4Selector[];
   retransmit: RetransmitPolicy;
 }
@@ -95,6 +97,8 @@ export const ikeSection: ConfigSection<IkeManifest, IkeSettings> = {
     dpdInterval: 30,
     dpdIdle: 3600,
     natKeepalive: 20,
+    // Under a strongSwan gateway's give-up on a silent peer: dpd_delay 30 s + 165 s of retransmissions (its defaults).
+    linkLossHold: 180,
     remoteTs: ['0.0.0.0/0'],
     ikeRetransmitTimeout: 1,
     ikeRetransmitTries: 5,
@@ -116,6 +120,7 @@ export const ikeSection: ConfigSection<IkeManifest, IkeSettings> = {
     dpdInterval: (v) => intIn(v, 0, 3600, ' seconds, 0 = off'),
     dpdIdle: (v) => intIn(v, 0, 86400, ' seconds, 0 = off'),
     natKeepalive: (v) => intIn(v, 0, 3600, ' seconds, 0 = off'),
+    linkLossHold: (v) => intIn(v, 0, 86400, ' seconds, 0 = off'),
     remoteTs: (v, key) => listOf(v, key, "IPv4 CIDRs like '198.51.100.0/24'", (s) => (parseRoute(s) ? undefined : "expected an IPv4 CIDR like '198.51.100.0/24' with no host bits set")),
     ikeRetransmitTimeout: (v) => intIn(v, 1, 30, ' seconds'),
     ikeRetransmitTries: (v) => intIn(v, 1, 10),
@@ -144,6 +149,7 @@ export const ikeSection: ConfigSection<IkeManifest, IkeSettings> = {
       dpdIntervalMs: r.dpdInterval * 1000,
       dpdIdleMs: r.dpdIdle * 1000,
       natKeepaliveMs: r.natKeepalive * 1000,
+      linkLossHoldMs: r.linkLossHold * 1000,
       remoteTs: r.remoteTs.map((s) => parseRoute(s)!),
       retransmit: { firstTimeoutMs: r.ikeRetransmitTimeout * 1000, tries: r.ikeRetransmitTries, factor: 2 },
     };

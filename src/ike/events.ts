@@ -21,7 +21,14 @@ export type IkeEvent =
    * go on at the longest retry interval until someone fixes it.
    */
   | { type: 'ike-error'; cause: IkeErrorCause; detail: string; attempt: number; retryInMs: number; permanent: boolean }
-  | { type: 'ike-down'; reason: string };
+  | { type: 'ike-down'; reason: string }
+  /**
+   * A carrier loss: the IKE SA and its CHILD SA are kept (config.linkLossHold) for the next link,
+   * which moves them (`ike-moved`); nothing goes out meanwhile.
+   */
+  | { type: 'ike-suspended'; holdMs: number }
+  /** The kept SAs carry traffic again from the new link, same SPIs and keys: `mobike` (RFC 4555) or the RFC 7296 2.23 path. */
+  | { type: 'ike-moved'; localAddress: string; mobike: boolean; virtualIp: string; dns: string[]; elapsedMs: number };
 
 export interface IkeCounters {
   attempts: number;
@@ -37,4 +44,5 @@ export interface IkeCounters {
 /** Which of our two UDP sockets: 'ike' = port 500, 'nat-t' = port 4500 (RFC 3948). */
 export type IkePort = 'ike' | 'nat-t';
 
-export type IkePhase = 'idle' | 'connecting' | 'established' | 'waiting' | 'closed';
+/** 'suspended': the link is gone, the SAs kept; 'moving': a new link's address update is under way. */
+export type IkePhase = 'idle' | 'connecting' | 'established' | 'suspended' | 'moving' | 'waiting' | 'closed';

@@ -29,6 +29,8 @@ export interface IkeSa {
   cipherIn: AuthCipher | undefined; // SK_er / SK_ar
   /** IKE and ESP move to port 4500 (RFC 7296 2.23). */
   natT: boolean;
+  /** The gateway said MOBIKE_SUPPORTED in IKE_AUTH (RFC 4555): a new link moves this SA with UPDATE_SA_ADDRESSES. */
+  mobike: boolean;
   auth: AuthMaterial | undefined;
   /**
    * The gateway proved who it is: its AUTH verified on this SA, or this SA is the rekey of one
@@ -39,7 +41,7 @@ export interface IkeSa {
 
 /** A new IKE SA before IKE_SA_INIT: only our SPI. */
 export function newIkeSa(spiI: Uint8Array): IkeSa {
-  return { spiI, spiR: new Uint8Array(8), suite: undefined, keys: undefined, cipherOut: undefined, cipherIn: undefined, natT: false, auth: undefined, peerAuthenticated: false };
+  return { spiI, spiR: new Uint8Array(8), suite: undefined, keys: undefined, cipherOut: undefined, cipherIn: undefined, natT: false, mobike: false, auth: undefined, peerAuthenticated: false };
 }
 
 /** Installs the keys of a completed key exchange (IKE_SA_INIT, or an IKE rekey) and logs them if asked. */

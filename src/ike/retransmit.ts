@@ -16,11 +16,15 @@ export type RetransmitVerdict = 'resend' | 'give-up' | 'wait';
 export class Retransmitter {
   private sentCount = 0;
   private nextAt: number | undefined;
+  private policy: RetransmitPolicy;
 
-  constructor(private readonly policy: RetransmitPolicy = DEFAULT_RETRANSMIT) {}
+  constructor(private readonly usual: RetransmitPolicy = DEFAULT_RETRANSMIT) {
+    this.policy = usual;
+  }
 
-  /** The first transmission of a new request. */
-  sent(now: number): void {
+  /** The first transmission of a new request; `policy`: this request's own (a task that has a quicker way out). */
+  sent(now: number, policy: RetransmitPolicy = this.usual): void {
+    this.policy = policy;
     this.sentCount = 1;
     this.nextAt = now + this.policy.firstTimeoutMs;
   }

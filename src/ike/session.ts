@@ -5,13 +5,13 @@
  *   start() ─► IKE_SA_INIT ─► IKE_AUTH ─► established ─► rekeys, DPD, keepalives, gateway requests
  *                 ▲   failure: ike-error, wait (Backoff)          │ gateway DELETE, no answer,
  *                 └──────────────────────────────────────────────┘ failed rekey: restart
+ *   established ─ linkDown() ─► suspended ─ start() on the new link ─► moving ─► established (same SAs)
+ *                                   │ linkLossHold over                 │ any failure: restart at once
  *
- * It never gives up: failed attempts wait with capped exponential backoff and jitter; a new link
- * starts afresh. It owns when things happen (lifetimes, volume, liveness, keepalives, retries); the
- * tasks own what is sent; the CHILD SA table (shared with the ESP path) owns the SAs.
- * Liveness costs bytes on a metered link, so DPD runs only when traffic we sent went unanswered
- * for dpdInterval, or nothing came from the gateway for dpdIdle (RFC 7296 2.4); NAT keepalives
- * only when nothing else went out on 4500 for natKeepalive.
+ * It never gives up: failed attempts wait with capped exponential backoff and jitter; a carrier
+ * loss keeps the SAs for the next link to move (tasks/mobike.ts), else a new link starts afresh.
+ * It owns when things happen (lifetimes, volume, retries; liveness.ts: DPD, keepalives, one-way
+ * paths); the tasks own what is sent; the CHILD SA table (shared with the ESP path) owns the SAs.
  */
 import { formatIkeSuite, type DhGroup, type DhKeyPair } from '../crypto/index.ts';
 import { classifyUdp4500, IKE_PORT, natKeepalive, wrapIkeForNatt } from '../esp/index.ts';
@@ -28,6 +28,8 @@ import type { Endpoint, IkeContext } from './context.ts';
 import { failure, isPermanent, type IkeFailure } from './errors.ts';
 import type { IkeCounters, IkeEvent, IkePhase, IkePort } from './events.ts';
 import { newIkeSa, type IkeSa } from './ike-sa.ts';
+import { Liveness } from './liveness.ts';
+import { canFollow, LinkLossHold } from './mobility.ts';
 import { preferredGroup } from './proposals.ts';
 import type { RetransmitPolicy } from './retransmit.ts';
 import type { Task } from './task.ts';
@@ -36,6 +38,7 @@ import { ChildRekeyTask } from './tasks/child-rekey.ts';
 import { IkeAuthTask } from './tasks/ike-auth.ts';
 import { IkeRekeyTask } from './tasks/ike-rekey.ts';
 import { IkeSaInitTask, newIkeSpi } from './tasks/ike-sa-init.ts';
+import { AddressUpdateTask } from './tasks/mobike.ts';
 import { deleteIkeSaPayloads, DpdTask, IkeDeleteTask } from './tasks/informational.ts';
 import { respond } from './tasks/responder.ts';
 import { formatSelector } from './traffic-selectors.ts';
@@ -65,7 +68,7 @@ export interface IkeSessionPorts {
 
 const TASK_WORDS: Readonly<Record<Task['name'], string>> = Object.freeze({
   IKE_SA_INIT: 'IKE_SA_INIT', IKE_AUTH: 'IKE_AUTH', CHILD_REKEY: 'CHILD SA rekey', IKE_REKEY: 'IKE SA rekey',
-  CHILD_DELETE: 'CHILD SA delete', IKE_DELETE: 'IKE SA delete', DPD: 'DPD',
+  CHILD_DELETE: 'CHILD SA delete', IKE_DELETE: 'IKE SA delete', DPD: 'DPD', ADDRESS_UPDATE: 'address update',
 });
 
 /** After a failed re-authentication, while the old IKE SA still works. */
@@ -115,15 +118,13 @@ export class IkeSession implements IkeContext {
   private ikeRekeyDue: number | undefined;
   /** The pair a volume rekey was asked for (once per pair). */
   private volumeRekeyed: ChildSa | undefined;
-  /** Liveness: the last authenticated word from the gateway, the first unanswered protected packet since, our last packet on 4500. */
-  private lastIn = 0;
-  private unansweredSince: number | undefined;
-  private lastNatOut = 0;
+  private readonly liveness: Liveness;
   private spare: DhKeyPair | undefined;
   /** The first key pair is made in the first timer turn, while the modem and PPP come up. */
   private spareAt: number | undefined = 0;
   /** Our last DELETE, sent once: its answer is recognised, not counted as stray. */
   private deleted: { spiI: Uint8Array; spiR: Uint8Array; messageId: number } | undefined;
+  private readonly hold: LinkLossHold;
   /** A permanent failure is explained once, not at every attempt. */
   private explained: string | undefined;
   private readonly drops: DropCounter;
@@ -145,6 +146,8 @@ export class IkeSession implements IkeContext {
     this.backoff = new Backoff(retry, deps.random);
     this.drops = new DropCounter(deps.log);
     this.pfsGroup = settings.proposals.pfsGroups[0];
+    this.liveness = new Liveness(settings);
+    this.hold = new LinkLossHold(settings.linkLossHoldMs);
   }
 
   get state(): IkePhase {
@@ -161,13 +164,18 @@ export class IkeSession implements IkeContext {
     return this.drops.snapshot();
   }
 
-  /** A new link: start afresh (no backoff carried over). `localAddress`/`localPort`: our 'ike' socket as we see it, for NAT-D. */
+  /**
+   * A new link: the kept IKE SA moves to it, or a fresh start (no backoff carried over).
+   * `localAddress`/`localPort`: our 'ike' socket as we see it, for NAT-D.
+   */
   start(now: number, localAddress: string, localPort: number): void {
-    this.dropAll(now);
+    const previous = this.local;
     this.local = { address: localAddress, port: localPort };
     this.backoff.reset();
     this.explained = undefined;
     this.attempt = 0;
+    if (this.phase === 'suspended' && this.ike) return this.move(previous, now);
+    this.dropAll(now);
     this.beginAttempt(now);
   }
 
@@ -202,11 +210,8 @@ export class IkeSession implements IkeContext {
    * and, unanswered, makes a DPD due; either counts toward the pair's volume limits.
    */
   noteEsp(direction: 'in' | 'out', child: ChildSa, now: number): void {
-    if (direction === 'in') this.alive(now);
-    else {
-      if (child.udpEncap) this.lastNatOut = now;
-      this.unansweredSince ??= now;
-    }
+    if (direction === 'in') this.liveness.espIn(now);
+    else this.liveness.espOut(now, child.udpEncap);
     if (child === this.children.current && this.volumeRekeyed !== child && volumeSpent(child, { bytes: this.settings.childRekeyBytes, packets: this.settings.childRekeyPackets })) {
       this.volumeRekeyed = child;
       this.log.info(`CHILD SA ${describeChildSa(child)} carried its volume: rekeying`);
@@ -217,6 +222,8 @@ export class IkeSession implements IkeContext {
   deadline(): number | undefined {
     const ike = this.ike;
     const up = this.phase === 'established' && ike !== undefined;
+    // Suspended, nothing can go out: the kept SA's retransmissions and timers wait for the next link.
+    if (this.phase === 'suspended') return earliest(this.hold.deadline, this.spareAt);
     return earliest(
       ike?.deadline(),
       this.reauthing?.deadline(),
@@ -226,7 +233,8 @@ export class IkeSession implements IkeContext {
       up ? this.childRekeyDue : undefined,
       up ? this.ikeRekeyDue : undefined,
       up && !this.reauthing ? this.reauthDue : undefined,
-      up && !this.proving(ike) ? this.dpdDue() : undefined,
+      up && !this.proving(ike) ? this.liveness.dpdDue() : undefined,
+      up && !this.proving(ike) ? this.liveness.healDue() : undefined,
       this.keepaliveDue(),
       this.spareAt,
     );
@@ -237,6 +245,7 @@ export class IkeSession implements IkeContext {
    * is due waits for the next turn, which the host runs at once (the deadlines stand).
    */
   onTimer(now: number): boolean {
+    if (this.phase === 'suspended') return this.whileSuspended(now);
     if (this.ike?.onTimer(now) || this.reauthing?.onTimer(now)) return true;
     for (const m of [...this.replaced]) m.onTimer(now);
     if (due(this.spareAt, now)) {
@@ -271,14 +280,28 @@ export class IkeSession implements IkeContext {
         }
       }
       if (!this.reauthing && due(this.reauthDue, now)) this.beginReauth(now);
-      if (!this.proving(ike) && due(this.dpdDue(), now)) {
+      if (!this.proving(ike) && due(this.liveness.healDue(), now)) {
+        // The gateway answers IKE but its ESP stopped: it sends to a mapping we no longer have, or lost the CHILD SA.
+        if (this.liveness.heal(now) === 'update') {
+          this.log.warn(`no ESP from the gateway for ${Math.round((2 * this.settings.dpdIntervalMs) / 1000)} s while it answers IKE: updating our address from this mapping`);
+          ike.queue(new AddressUpdateTask(this, (t) => this.addressUpdated(t)), now);
+        } else {
+          this.log.warn('still no ESP from the gateway after the address update: rekeying the CHILD SA');
+          this.childRekeyDue = now;
+        }
+      } else if (!this.proving(ike) && due(this.liveness.dpdDue(), now)) {
         this.counters.dpdRequests++;
-        ike.queue(new DpdTask(), now);
+        // Traffic went unanswered: with MOBIKE the check is an address update (its NAT-D shows the
+        // gateway this mapping; a MOBIKE gateway follows nothing else), the one-way path's first step.
+        if (ike.sa.mobike && this.liveness.silenceUntried()) {
+          this.liveness.updated(now);
+          ike.queue(new AddressUpdateTask(this, (t) => this.addressUpdated(t)), now);
+        } else ike.queue(new DpdTask(), now);
       }
     }
     if (due(this.keepaliveDue(), now)) {
       this.counters.keepalives++;
-      this.lastNatOut = now;
+      this.liveness.natOut(now);
       this.ports.sendUdp('nat-t', natKeepalive(), now);
     }
     return false;
@@ -290,8 +313,12 @@ export class IkeSession implements IkeContext {
     this.phase = 'closed';
   }
 
-  /** The link is gone: nothing can be sent; everything goes, and start() follows on the next link. */
+  /**
+   * The link is gone: nothing can be sent. An established IKE SA is kept for linkLossHold, for the
+   * next link to move it; anything else goes, and start() follows on the next link.
+   */
   linkDown(now: number): void {
+    if (this.suspend(now)) return;
     this.tearDown('link down', false, now);
     this.phase = 'idle';
   }
@@ -328,8 +355,7 @@ export class IkeSession implements IkeContext {
     this.children.use(child, now);
     this.backoff.reset();
     this.explained = undefined;
-    this.alive(now);
-    this.lastNatOut = now;
+    this.liveness.reset(now);
     this.childRekeyDue = this.settings.childLifetimeMs > 0 ? now + this.settings.childLifetimeMs : undefined;
     this.ikeRekeyDue = this.settings.ikeLifetimeMs > 0 ? now + this.settings.ikeLifetimeMs : undefined;
     this.spareAt = now + SPARE_KEY_DELAY_MS;
@@ -388,6 +414,60 @@ export class IkeSession implements IkeContext {
     this.retryAt = now + delayMs;
   }
 
+  // ---- mobility: a carrier loss keeps the SAs, the next link moves them ----
+
+  private suspend(now: number): boolean {
+    if (!this.ike || (this.phase !== 'established' && this.phase !== 'moving') || !this.hold.keep(now, this.phase === 'moving')) return false;
+    // What cannot finish without a link: a re-authentication (tried again once moved), old SAs' DELETEs (the gateway expires them).
+    if (this.reauthing) {
+      this.reauthing.abandon();
+      this.reauthing = undefined;
+      this.reauthDue = now;
+    }
+    for (const m of [...this.replaced]) this.retire(m);
+    this.phase = 'suspended';
+    const holdMs = this.hold.deadline! - now;
+    this.log.info(`link down: IKE SA kept for up to ${Math.round(holdMs / 1000)} s for the next link`);
+    this.emit({ type: 'ike-suspended', holdMs }, now);
+    return true;
+  }
+
+  private whileSuspended(now: number): boolean {
+    if (due(this.spareAt, now)) {
+      this.makeSpareKey();
+      return true;
+    }
+    if (due(this.hold.deadline, now)) {
+      this.tearDown(`no link for ${Math.round(this.settings.linkLossHoldMs / 1000)} s (linkLossHold)`, false, now);
+      this.phase = 'idle';
+    }
+    return false;
+  }
+
+  /** The kept IKE SA on a new link: the address update, or a new IKE SA at once where the gateway cannot follow. */
+  private move(previous: Endpoint, now: number): void {
+    const sa = this.ike!.sa;
+    if (!canFollow(sa, previous, this.local)) {
+      return this.restart('new local address, and the gateway has no MOBIKE: a new IKE SA', false, now, 0);
+    }
+    this.phase = 'moving';
+    this.log.info(`moving the IKE SA to ${this.local.address} (${sa.mobike ? 'MOBIKE UPDATE_SA_ADDRESSES' : 'RFC 7296 2.23, the gateway follows the NAT mapping'})`);
+    // A link lost again while moving: the update under way goes on from this link.
+    if (!this.ike!.has('ADDRESS_UPDATE')) this.ike!.queue(new AddressUpdateTask(this, (t) => this.addressUpdated(t)), now);
+  }
+
+  /** The gateway answered an address update: from a new link (the SAs carry traffic again), or from this one after a one-way path. */
+  private addressUpdated(now: number): void {
+    if (this.phase !== 'moving') return this.log.info('address update answered: the gateway sends to this mapping');
+    const sa = this.ike!.sa;
+    const child = this.children.current!;
+    this.phase = 'established';
+    const elapsedMs = this.hold.over(now);
+    this.liveness.reset(now);
+    this.log.info(`IKE SA moved to ${this.local.address}: CHILD SA ${describeChildSa(child)} carries on`);
+    this.emit({ type: 'ike-moved', localAddress: this.local.address, mobike: sa.mobike, virtualIp: child.virtualIp, dns: child.dns, elapsedMs }, now);
+  }
+
   // ---- establishment ----
 
   private beginAttempt(now: number): void {
@@ -440,7 +520,7 @@ export class IkeSession implements IkeContext {
   /** The SA is gone (or going): tell the agent, optionally DELETE it at the gateway. */
   private tearDown(reason: string, sendDelete: boolean, now: number): void {
     const child = this.children.current;
-    const wasUp = this.phase === 'established';
+    const wasUp = this.phase === 'established' || this.phase === 'suspended' || this.phase === 'moving';
     if (sendDelete) this.sendDelete(now);
     this.dropAll(now);
     if (child) this.emit({ type: 'child-down', espSpiIn: child.spiIn, espSpiOut: child.spiOut, reason }, now);
@@ -467,7 +547,8 @@ export class IkeSession implements IkeContext {
     this.reauthDue = undefined;
     this.children.clear(now);
     this.sendInitAt = this.retryAt = this.childRekeyDue = this.ikeRekeyDue = this.spareAt = undefined;
-    this.unansweredSince = undefined;
+    this.hold.forget();
+    this.liveness.forget();
     this.volumeRekeyed = undefined;
     this.pfsGroup = this.settings.proposals.pfsGroups[0];
   }
@@ -488,7 +569,7 @@ export class IkeSession implements IkeContext {
       failed: (task, f, deleteSa, m, now) => this.taskFailed(task, f, deleteSa, m, now),
       heard: (now) => {
         this.counters.messagesIn++;
-        this.alive(now);
+        this.liveness.heard(now);
       },
       drop: (reason, detail) => this.drop(reason, detail),
       debug: (message) => this.log.debug(message),
@@ -517,6 +598,8 @@ export class IkeSession implements IkeContext {
   private taskFailed(task: Task, f: IkeFailure | undefined, deleteSa: boolean, m: TaskManager, now: number): void {
     if (m === this.reauthing) return this.reauthFailed(f, deleteSa, now);
     if (m !== this.ike) return this.retire(m);
+    // The kept SA did not move (the gateway forgot it, refused, or the path changed too much): a new one now, no backoff.
+    if (this.phase === 'moving') return this.restart(`${TASK_WORDS[task.name]} from the new link failed (${f?.cause ?? 'no answer'}): re-establishing`, deleteSa, now, 0);
     if (!f) return;
     if (task.name === 'IKE_SA_INIT' || task.name === 'IKE_AUTH') return this.attemptFailed(f, deleteSa, now);
     // A gateway that stopped answering gets a moment; one that refused (it is alive) a new SA at once.
@@ -543,27 +626,14 @@ export class IkeSession implements IkeContext {
 
   // ---- liveness and output ----
 
-  private alive(now: number): void {
-    this.lastIn = now;
-    this.unansweredSince = undefined;
-  }
-
   /** An exchange under way proves the gateway alive as well as a DPD would (its answer, or its timeout, decides). */
   private proving(ike: TaskManager): boolean {
-    return ike.has('DPD') || ike.has('CHILD_REKEY') || ike.has('IKE_REKEY');
-  }
-
-  private dpdDue(): number | undefined {
-    const s = this.settings;
-    return earliest(
-      s.dpdIntervalMs > 0 && this.unansweredSince !== undefined ? this.unansweredSince + s.dpdIntervalMs : undefined,
-      s.dpdIdleMs > 0 ? this.lastIn + s.dpdIdleMs : undefined,
-    );
+    return ike.has('DPD') || ike.has('CHILD_REKEY') || ike.has('IKE_REKEY') || ike.has('ADDRESS_UPDATE');
   }
 
   private keepaliveDue(): number | undefined {
     const up = this.phase === 'established' || (this.phase === 'connecting' && this.ike?.sa.cipherIn !== undefined);
-    return up && this.ike?.sa.natT && this.settings.natKeepaliveMs > 0 ? this.lastNatOut + this.settings.natKeepaliveMs : undefined;
+    return up && this.ike ? this.liveness.keepaliveDue(this.ike.sa.natT) : undefined;
   }
 
   private makeSpareKey(): void {
@@ -586,7 +656,7 @@ export class IkeSession implements IkeContext {
     this.counters.messagesOut++;
     // After NAT detection everything moves to 4500 (RFC 7296 2.23).
     if (sa.natT) {
-      this.lastNatOut = now;
+      this.liveness.natOut(now);
       this.ports.sendUdp('nat-t', wrapIkeForNatt(wire), now);
     } else this.ports.sendUdp('ike', wire, now);
   }

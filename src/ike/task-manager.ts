@@ -197,7 +197,7 @@ export class TaskManager {
   private send(a: Active, now: number): void {
     a.wire = this.encode(a.task.exchange, a.messageId, false, a.task.build(this.sa, now));
     a.task.sent?.(a.wire);
-    this.rtx.sent(now);
+    this.rtx.sent(now, a.task.retransmit);
     this.ports.transmit(a.wire, now);
   }
 

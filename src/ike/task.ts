@@ -6,8 +6,9 @@
 import type { IkeMessage, Payload } from './codec/index.ts';
 import type { IkeFailure } from './errors.ts';
 import type { IkeSa } from './ike-sa.ts';
+import type { RetransmitPolicy } from './retransmit.ts';
 
-export type TaskName = 'IKE_SA_INIT' | 'IKE_AUTH' | 'CHILD_REKEY' | 'IKE_REKEY' | 'CHILD_DELETE' | 'IKE_DELETE' | 'DPD';
+export type TaskName = 'IKE_SA_INIT' | 'IKE_AUTH' | 'CHILD_REKEY' | 'IKE_REKEY' | 'CHILD_DELETE' | 'IKE_DELETE' | 'DPD' | 'ADDRESS_UPDATE';
 
 export type TaskOutcome =
   | { kind: 'done' }
@@ -23,6 +24,8 @@ export type TaskOutcome =
 export interface Task {
   readonly name: TaskName;
   readonly exchange: number;
+  /** Its own retransmission policy (default: the session's). */
+  readonly retransmit?: RetransmitPolicy;
   /**
    * The request's payloads; called when the task becomes active, and again after 'again'. `sa`: the
    * IKE SA it runs on (a task queued before an IKE rekey runs on the new SA).

@@ -167,6 +167,7 @@ export class Network {
         w.ready(now);
       }
       this.releaseHeld(now);
+      if (!wasUp) this.tcp.pathRestored(now);
       this.tcp.pump(now);
     });
   }

@@ -62,6 +62,8 @@ async function assertExchange(r: ExchangeResult, telemetry: () => string[]): Pro
 }
 
 const count = (device: DeviceUnderTest, type: string) => device.events.filter((e) => e.type === type).length;
+/** The tunnel back: a new one, or the kept SAs moved to the new link (MOBIKE, linkLossHold). */
+const back = (device: DeviceUnderTest) => count(device, 'child-up') + count(device, 'ike-moved');
 
 export function defineAppTunnelTests(host: DeviceHost, profile: AppTunnelProfile): void {
   labTest(`apps [${host.name}] at ${profile.baud} baud, CHILD SA rekeyed every 10 s: MQTT, DNS and firmware through one tunnel`, async (t) => {
@@ -86,12 +88,12 @@ export function defineAppTunnelTests(host: DeviceHost, profile: AppTunnelProfile
 
     await t.test(`${COUNT} QoS 1 messages each way across a carrier loss (NO CARRIER, redial): none lost or duplicated`, async (t) => {
       const telemetry = await telemetrySubscriber(t, lab);
-      const ups = count(device, 'child-up');
+      const ups = back(device);
       const r = await mqttExchange(device, {
         count: COUNT, timeoutMs: 120_000, publishCommands: publisher(lab),
         during: async () => {
           lab.modem!.dropCarrier();
-          await device.waitFor(() => count(device, 'child-up') > ups, 90_000, 'the tunnel to come back');
+          await device.waitFor(() => back(device) > ups, 90_000, 'the tunnel to come back');
         },
       });
       await assertExchange(r, telemetry);
@@ -110,7 +112,7 @@ export function defineAppTunnelTests(host: DeviceHost, profile: AppTunnelProfile
       const image = lab.apps!.firmware!;
       const logged = lab.apps!.firmwareAccessLog().length;
       const notifyAt = Math.floor(image.size * 0.45);
-      const ups = count(device, 'child-up');
+      const ups = back(device);
       const r = await firmwareUpdate(device, {
         timeoutMs: 600_000, notifyAt, settings: { timeoutMs: HTTP_TIMEOUT },
         during: async () => {
@@ -120,7 +122,7 @@ export function defineAppTunnelTests(host: DeviceHost, profile: AppTunnelProfile
           lab.modem!.model.setRegistration(2);
           await sleep(HTTP_TIMEOUT + 2000);
           lab.modem!.model.setRegistration(1);
-          await device.waitFor(() => count(device, 'child-up') > ups, 90_000, 'the tunnel to come back');
+          await device.waitFor(() => back(device) > ups, 90_000, 'the tunnel to come back');
         },
       });
       assert.equal(r.state, 'installed', JSON.stringify(r.events.filter((e) => e.type !== 'firmware-progress')));

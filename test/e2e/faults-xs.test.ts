@@ -2,4 +2,4 @@
 import { defineFaultTests } from './fault-cases.ts';
 import { xsHost } from './device-hosts.ts';
 
-defineFaultTests(xsHost, process.env.IKELET_FAULTS?.split(',') ?? ['gateway-restart', 'queue-across-carrier-loss']);
+defineFaultTests(xsHost, process.env.IKELET_FAULTS?.split(',') ?? ['gateway-restart', 'queue-across-carrier-loss', 'carrier-loss-mobike', 'gateway-restart-while-down']);

@@ -47,6 +47,8 @@ export interface GatewayOptions {
   reauthTime: number;
   /** What a new IKE SA of the same identity does to the old ones (swanctl `unique`). */
   unique: 'no' | 'never' | 'keep' | 'replace';
+  /** RFC 4555 (swanctl `mobike`, strongSwan's default yes); no: the device moves by RFC 7296 2.23 alone. */
+  mobike: boolean;
 }
 
 export const DEFAULT_GATEWAY: GatewayOptions = {
@@ -71,6 +73,7 @@ export const DEFAULT_GATEWAY: GatewayOptions = {
   keepAlive: 20,
   reauthTime: 0,
   unique: 'no',
+  mobike: true,
 };
 
 /** What differs between a charon of the lab (gateway, or the strongSwan initiator) in strongswan.conf. */
@@ -135,6 +138,7 @@ export function swanctlConf(o: GatewayOptions): string {
     `    rekey_time = ${o.ikeRekeyTime}s`,
     ...(o.reauthTime ? [`    reauth_time = ${o.reauthTime}s`] : []),
     `    unique = ${o.unique}`,
+    `    mobike = ${o.mobike ? 'yes' : 'no'}`,
     ...(o.ikeOverTime ? [`    over_time = ${o.ikeOverTime}s`] : []),
     `    dpd_delay = ${o.dpdDelay}s`,
     '    local {',

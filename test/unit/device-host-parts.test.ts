@@ -50,6 +50,8 @@ test('agent events are read back from the lines the agent logs for them', () => 
     [{ type: 'child-up', virtualIp: '192.0.2.1', dns: [], ts: { local: [], remote: ['198.51.100.0/24'] }, espSpiIn: 1, espSpiOut: 2, suite: 'aes128gcm16', udpEncap: true }, 'child-up'],
     [{ type: 'child-rekeyed', espSpiIn: 3, espSpiOut: 4, previousSpiIn: 1, previousSpiOut: 2, by: 'gateway' }, 'child-rekeyed'],
     [{ type: 'ike-rekeyed', spiI: 'c', spiR: 'd', previousSpiI: 'a', previousSpiR: 'b' }, 'ike-rekeyed'],
+    [{ type: 'ike-suspended', holdMs: 180_000 }, 'ike-suspended'],
+    [{ type: 'ike-moved', localAddress: '10.0.2.15', mobike: true, virtualIp: '192.0.2.1', dns: [], elapsedMs: 30_000 }, 'ike-moved'],
     [{ type: 'probe-result', target: '198.51.100.10:7', address: '198.51.100.10', sent: 20, received: 19, lost: 1, corrupted: 0, durationMs: 2800 }, 'probe-result'],
   ];
   for (const [event, type] of events) {
@@ -57,8 +59,8 @@ test('agent events are read back from the lines the agent logs for them', () => 
     assert.equal(parsed?.type, type, describe(event));
   }
   assert.deepEqual(
-    { ...eventFromLog(`info agent: ${describe(events[5]![0])}`) },
-    { type: 'probe-result', text: `info agent: ${describe(events[5]![0])}`, received: 19, sent: 20, lost: 1, corrupted: 0 },
+    { ...eventFromLog(`info agent: ${describe(events[7]![0])}`) },
+    { type: 'probe-result', text: `info agent: ${describe(events[7]![0])}`, received: 19, sent: 20, lost: 1, corrupted: 0 },
   );
   assert.equal(eventFromLog('info ppp: LCP up'), undefined);
   assert.deepEqual(parseHeap('slots=5 slotsPeak=6 slotsMax=7 chunks=8 chunksPeak=9 chunksMax=10 stackPeak=11 stackMax=12 meter=13'), { slots: 5, slotsPeak: 6, slotsMax: 7, chunks: 8, chunksPeak: 9, chunksMax: 10, stackPeak: 11, stackMax: 12, meter: 13 });

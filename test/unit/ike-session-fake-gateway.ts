@@ -57,6 +57,8 @@ export interface FakeGatewayOptions {
   idReserved?: [number, number, number];
   /** RFC 4478: tell the device to re-authenticate within this many seconds. */
   authLifetime?: number;
+  /** Say MOBIKE_SUPPORTED in IKE_AUTH and answer UPDATE_SA_ADDRESSES (RFC 4555), as strongSwan does by default. */
+  mobike?: boolean;
   /** Leave IKE_AUTH unanswered: IKE_SA_INIT done, its keys held, no PSK proven (a man in the middle). */
   silentAuth?: boolean;
 }
@@ -84,6 +86,7 @@ export class FakeGateway {
   readonly sas: GwSa[] = [];
   received: IkeMessage[] = [];
   authOk: boolean | undefined;
+  addressUpdates = 0;
   private readonly cookieValue = utf8('fake-cookie-0123');
   readonly random: Random;
 
@@ -106,6 +109,8 @@ export class FakeGateway {
   }
 
   private handleOn(bytes: Uint8Array, isInit: boolean): Uint8Array | undefined {
+    // A restarted gateway knows no SA: like strongSwan, it says nothing.
+    if (!isInit && !this.sa) return undefined;
     const d = decodeMessage(bytes, isInit ? undefined : this.sa?.cipherIn);
     if (!d.ok) throw new Error(`fake gateway cannot decode: ${d.error.message}`);
     const msg = d.value.message;
@@ -115,8 +120,28 @@ export class FakeGateway {
     if (msg.exchange === ExchangeType.IKE_AUTH) return this.o.silentAuth ? undefined : this.auth(msg);
     if (msg.exchange === ExchangeType.CREATE_CHILD_SA && this.o.rekeyNonceR) return this.acceptChildRekey(msg, this.o.rekeyNonceR);
     if (msg.exchange === ExchangeType.CREATE_CHILD_SA) return this.encrypted(msg.exchange, msg.messageId, true, [notifyPayload(this.o.rekeyError ?? NotifyType.NO_PROPOSAL_CHOSEN)]);
+    if (this.o.mobike && this.notify(msg, NotifyType.UPDATE_SA_ADDRESSES)) return this.updateSaAddresses(msg);
     // INFORMATIONAL from the initiator: empty answer.
     return this.encrypted(msg.exchange, msg.messageId, true, []);
+  }
+
+  /** RFC 4555 3.5: COOKIE2 echoed, NAT-D as the gateway sees this path. */
+  private updateSaAddresses(msg: IkeMessage): Uint8Array {
+    const sa = this.sa!;
+    this.addressUpdates++;
+    const cookie2 = msg.encrypted!.find((p) => p.kind === 'N' && p.notifyType === NotifyType.COOKIE2);
+    const observed = this.o.observed ?? { address: '127.0.0.1', port: 40000 };
+    return this.encrypted(msg.exchange, msg.messageId, true, [
+      notifyPayload(NotifyType.NAT_DETECTION_SOURCE_IP, natDetectionHash(sa.spiI, sa.spiR, this.o.gatewayAddress ?? '192.0.2.254', 4500)),
+      notifyPayload(NotifyType.NAT_DETECTION_DESTINATION_IP, natDetectionHash(sa.spiI, sa.spiR, observed.address, observed.port)),
+      ...(cookie2?.kind === 'N' ? [notifyPayload(NotifyType.COOKIE2, cookie2.data)] : []),
+    ]);
+  }
+
+  /** A gateway restart: every SA forgotten. */
+  forgetAll(): void {
+    this.sa = undefined;
+    this.sas.length = 0;
   }
 
   private plain(spiI: Uint8Array, spiR: Uint8Array, payloads: Payload[]): Uint8Array {
@@ -196,6 +221,7 @@ export class FakeGateway {
     const chosen: Proposal = { ...espProposal, spi: sa.espSpiR, transforms: espProposal.transforms.filter((t, i, all) => all.findIndex((u) => u.type === t.type) === i) };
     const vipBytes = this.vipBytes();
     const tsr = this.o.tsr ?? ['198.51.100.0', '198.51.100.255'];
+    if (this.o.mobike) payloads.push(notifyPayload(NotifyType.MOBIKE_SUPPORTED));
     if (this.o.authLifetime !== undefined) payloads.push(notifyPayload(NotifyType.AUTH_LIFETIME, Uint8Array.of(0, 0, this.o.authLifetime >> 8, this.o.authLifetime & 0xff)));
     payloads.push(
       { kind: 'CP', cfgType: CfgType.REPLY, attributes: [

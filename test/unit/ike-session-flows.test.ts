@@ -29,7 +29,8 @@ test('happy path: IKE_SA_INIT on 500, NAT detected, IKE_AUTH on 4500 with marker
   // IKE_AUTH carried what the brief asks for.
   const auth = r.gw.received[1]!;
   const ids = auth.encrypted!.map((p) => p.kind);
-  assert.deepEqual(ids, ['IDi', 'N', 'IDr', 'AUTH', 'CP', 'SA', 'TSi', 'TSr']);
+  assert.deepEqual(ids, ['IDi', 'N', 'IDr', 'AUTH', 'CP', 'SA', 'TSi', 'TSr', 'N']);
+  assert.ok(r.gw.notify(auth, NotifyType.MOBIKE_SUPPORTED));
   assert.ok(r.gw.notify(auth, NotifyType.INITIAL_CONTACT));
   const tsi = auth.encrypted!.find((p) => p.kind === 'TSi');
   assert.ok(tsi?.kind === 'TSi' && tsi.selectors[0]!.startAddress.join('.') === '0.0.0.0' && tsi.selectors[0]!.endAddress.join('.') === '255.255.255.255');
@@ -214,6 +215,8 @@ test('DPD (RFC 7296 2.4): only when what we sent went unanswered for dpdInterval
   assert.equal(r.session.counters.dpdRequests, 1);
   r.runUntil(690_000);
   assert.equal(r.session.counters.dpdRequests, 2);
+  // ESP comes back (else 60 s of ESP silence with IKE answered is a one-way path: ike-session-mobility.test.ts).
+  r.session.noteEsp('in', r.child!, 695_000);
   r.gatewayAlive = false;
   r.session.noteEsp('out', r.child!, 700_000);
   r.runUntil(730_000 + 31_000);

@@ -1,7 +1,7 @@
 /**
  * IKE_AUTH with a pre-shared key, creating the first CHILD SA (RFC 7296 1.2, 2.15):
- *   HDR, SK {IDi, N(INITIAL_CONTACT), [IDr,] AUTH, CP(CFG_REQUEST), SA, TSi, TSr}  -->
- *                                    <--  HDR, SK {IDr, AUTH, CP(CFG_REPLY), SA, TSi, TSr}
+ *   HDR, SK {IDi, N(INITIAL_CONTACT), [IDr,] AUTH, CP(CFG_REQUEST), SA, TSi, TSr, N(MOBIKE_SUPPORTED)}  -->
+ *                             <--  HDR, SK {IDr, AUTH, CP(CFG_REPLY), SA, TSi, TSr, [N(MOBIKE_SUPPORTED)]}
  * TSi asks for "any" so the gateway narrows it to the virtual IP it assigns. The gateway's AUTH
  * is checked over the ID payload exactly as received. Once AUTH is done the IKE_SA_INIT messages,
  * nonces and SK_p* are dropped. The response's turn checks it; the CHILD SA is keyed and installed
@@ -58,6 +58,8 @@ export class IkeAuthTask implements Task {
       saPayload(espProposals(s.proposals.esp, this.espSpiIn)),
       tsPayload('TSi', [selectorToWire(ANY_IPV4)]),
       tsPayload('TSr', s.remoteTs.map(selectorToWire)),
+      // RFC 4555: after a carrier loss the new link moves this IKE SA instead of making a new one.
+      notifyPayload(NotifyType.MOBIKE_SUPPORTED),
     );
     return payloads;
   }
@@ -69,6 +71,7 @@ export class IkeAuthTask implements Task {
       return verdict;
     }
     this.accepted = verdict;
+    sa.mobike = findNotify(msg, NotifyType.MOBIKE_SUPPORTED) !== undefined;
     return { kind: 'yield' };
   }
 

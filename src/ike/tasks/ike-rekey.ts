@@ -59,6 +59,7 @@ export class IkeRekeyTask implements Task {
     this.accepted = undefined;
     const next = newIkeSa(request.spiI);
     next.natT = old.natT;
+    next.mobike = old.mobike;
     next.peerAuthenticated = old.peerAuthenticated; // made inside the authenticated SA (RFC 7296 2.18)
     keyIkeSa(next, { suite: a.suite, spiR: a.spiR, nonceI: request.nonceI, nonceR: a.nonceR, sharedSecret: a.sharedSecret, rekeyOf: old }, ctx.random, ctx.keyLog);
     ctx.log.info(`IKE SA rekeyed (${formatIkeSuite(a.suite)}): ${toHex(next.spiI)}/${toHex(next.spiR)} replaces ${toHex(old.spiI)}/${toHex(old.spiR)}`);

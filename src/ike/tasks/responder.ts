@@ -36,7 +36,10 @@ function informational(ctx: IkeContext, msg: IkeMessage): Answer {
     // One CHILD SA per IKE SA: without it the IKE SA is of no use, so both go and we start over.
     return { payloads, after: (t) => ctx.restart('gateway deleted the CHILD SA', true, t) };
   }
-  // Liveness checks and notifies: an empty answer.
+  // A return routability check (RFC 4555 3.8): its COOKIE2 comes back; other notifies (a MOBIKE
+  // gateway's ADDITIONAL_*_ADDRESS) and liveness checks get an empty answer.
+  const cookie2 = findNotify(msg, NotifyType.COOKIE2);
+  if (cookie2 && cookie2.data.length >= 8 && cookie2.data.length <= 64) return { payloads: [notifyPayload(NotifyType.COOKIE2, cookie2.data.slice())] };
   return { payloads: [] };
 }
 

@@ -324,7 +324,19 @@ export class TcpConnection {
     }
   }
 
-  private retransmitTimeout(now: number): void {
+  /**
+   * The path is back (the tunnel up again, or moved to a new link): what is in flight goes again
+   * now with the outage's backoff forgotten, instead of waiting out a timer that grew while the
+   * path was down (up to the 60 s cap).
+   */
+  pathRestored(now: number): void {
+    if (this.persisting || this.sndUna === this.sndMax) return;
+    this.rto.pathRestored();
+    this.rtxAt = undefined;
+    this.retransmitTimeout(now, false);
+  }
+
+  private retransmitTimeout(now: number, backOff = true): void {
     if (this.state === 'CLOSED' || this.state === 'TIME_WAIT') return;
     if (this.sndUna === this.sndMax) return; // nothing outstanding
     const synPhase = this.state === 'SYN_SENT' || this.state === 'SYN_RECEIVED';
@@ -334,7 +346,7 @@ export class TcpConnection {
       return this.finish(new NetError('timeout', `${this.describe()}: ${what} after ${this.retries} retransmissions`), now);
     }
     this.retries++;
-    this.rto.expired();
+    if (backOff) this.rto.expired();
     this.timing = undefined; // Karn
     if (synPhase) {
       this.ctx.count('retransmits');

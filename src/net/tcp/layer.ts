@@ -253,6 +253,14 @@ export class TcpLayer {
     }
   }
 
+  /** The tunnel is back: every connection with data in flight retransmits now (Connection.pathRestored). */
+  pathRestored(now: number): void {
+    for (const c of [...this.connections.values()]) {
+      c.pathRestored(now);
+      this.afterConnection(c, now);
+    }
+  }
+
   /** Ends every connection with `error`, without RSTs: the virtual IP they used is gone. */
   abortAll(error: NetError, now: number): void {
     for (const c of [...this.connections.values()]) {

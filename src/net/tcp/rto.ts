@@ -47,6 +47,11 @@ export class RtoEstimator {
     if (this.rto < MAX_RTO_MS) this.backoff++;
   }
 
+  /** The path was down (no link, no tunnel): the expiries of the outage say nothing about the path now. */
+  pathRestored(): void {
+    this.backoff = 0;
+  }
+
   /** 5.7: the SYN was retransmitted and no sample exists yet. */
   synRetransmitted(): void {
     if (this.srtt === undefined) this.base = SYN_RETRANSMITTED_RTO_MS;

@@ -47,7 +47,7 @@ interface SessionInput {
   bytes: Uint8Array;
   port: 'ike' | 'nat-t';
   advance: number;
-  provoke?: 'dpd' | 'child-rekey';
+  provoke?: 'dpd' | 'child-rekey' | 'relink';
   /** Exactly what the gateway sealed for now: it may change the session. */
   authentic: boolean;
   what: string;
@@ -129,7 +129,7 @@ function sessionInput(rand: Rand, s: SessionState): SessionInput {
     case 'time':
       return { kind, bytes: none, port: 'nat-t', advance: rand.chance(0.97) ? rand.int(5000) : rand.int(60_000), authentic: false, what: 'time passes' };
     case 'provoke':
-      return { kind, bytes: none, port: 'nat-t', advance: 0, provoke: rand.chance(0.7) ? 'dpd' : 'child-rekey', authentic: false, what: 'the session sends a request' };
+      return { kind, bytes: none, port: 'nat-t', advance: 0, provoke: rand.weighted([[60, 'dpd'], [30, 'child-rekey'], [10, 'relink']] as const), authentic: false, what: 'the session sends a request' };
     case 'noise': {
       const spis = concatBytes(sa.spiI, sa.spiR);
       const bytes = rand.pick<() => Uint8Array>([
@@ -240,6 +240,11 @@ export const ikeSession = fuzzTarget<SessionState, SessionInput>({
     if (input.advance) rig.runUntil(rig.now + input.advance);
     if (input.provoke === 'dpd') rig.session.queue(new DpdTask(), rig.now);
     if (input.provoke === 'child-rekey') rig.session.rekeyChildAt(rig.now);
+    // A carrier loss and a new link: the kept SAs move (the gateway answers once it hears again).
+    if (input.provoke === 'relink') {
+      rig.session.linkDown(rig.now);
+      rig.session.start(rig.now, '10.0.2.15', 500);
+    }
     if (input.bytes.length) rig.session.input(input.bytes, input.port, rig.now);
     rig.runUntil(rig.now);
   },
