@@ -257,7 +257,7 @@ export class TcpLayer {
   pathRestored(now: number): void {
     for (const c of [...this.connections.values()]) {
       c.pathRestored(now);
-      this.afterConnection(c, now);
+      this.notePeaks(c);
     }
   }
 
