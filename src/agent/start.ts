@@ -45,6 +45,7 @@ export function startAgent(platform: Platform): StartedAgent {
       writeSerial: (b) => platform.serial.write(b),
       serialQueued: () => platform.serial.queued?.() ?? 0,
       setDtr: platform.serial.setDtr?.bind(platform.serial),
+      setPin: platform.modemPins?.set.bind(platform.modemPins),
       onEvent: (e: AgentEvent) => platform.report?.(e),
     },
   );

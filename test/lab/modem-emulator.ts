@@ -43,6 +43,9 @@ export interface ModemModelOptions {
   urcsDuring?: Record<string, string[]>;
   /** Commands (prefix match) never answered, for timeout tests. */
   silentCommands?: string[];
+  /** PWRKEY hold times (ms) that switch the module on and off (its hardware guide's minimums). */
+  powerOnHoldMs?: number;
+  powerOffHoldMs?: number;
 }
 
 export interface ModemModelPorts {
@@ -76,6 +79,10 @@ export class ModemModel {
   private lastRxAt = 0;
   private plusCount = 0;
   private escapeTimer: number | undefined;
+  /** Firmware hung: deaf and mute until its power goes (PWRKEY off pulse or RESET). */
+  private wedged = false;
+  private radioOff = false;
+  private pwrkeyDownAt: number | undefined;
 
   constructor(options: ModemModelOptions, private readonly ports: ModemModelPorts) {
     this.o = {
@@ -92,6 +99,8 @@ export class ModemModel {
       dialResults: options.dialResults ?? [],
       urcsDuring: options.urcsDuring ?? {},
       silentCommands: options.silentCommands ?? [],
+      powerOnHoldMs: options.powerOnHoldMs ?? 500,
+      powerOffHoldMs: options.powerOffHoldMs ?? 2500,
     };
     this.dialResults = [...this.o.dialResults];
   }
@@ -100,6 +109,8 @@ export class ModemModel {
   powerOn(now: number): void {
     if (this.state === 'data' || this.state === 'online-command') this.ports.onCall(false);
     this.state = 'booting';
+    this.wedged = false;
+    this.radioOff = false;
     this.timers = [];
     this.echo = this.o.echo;
     this.cmee = 0;
@@ -124,7 +135,42 @@ export class ModemModel {
     this.powerOn(now);
   }
 
+  /** The firmware hangs: no answer to anything, data call included, until a power cycle. */
+  wedge(): void {
+    this.log('wedged');
+    this.wedged = true;
+  }
+
+  /** The module's PWRKEY or RESET input (`active`: asserted). */
+  setPin(line: 'power' | 'reset', active: boolean, now: number): void {
+    if (line === 'reset') {
+      if (active) this.powerOff('RESET held');
+      else this.powerOn(now);
+      return;
+    }
+    if (active) {
+      this.pwrkeyDownAt ??= now;
+      return;
+    }
+    const held = now - (this.pwrkeyDownAt ?? now);
+    this.pwrkeyDownAt = undefined;
+    if (this.state === 'off' && held >= this.o.powerOnHoldMs) this.powerOn(now);
+    else if (this.state !== 'off' && held >= this.o.powerOffHoldMs) {
+      if (!this.wedged) this.urc('NORMAL POWER DOWN');
+      this.powerOff('PWRKEY off pulse');
+    }
+  }
+
+  private powerOff(why: string): void {
+    if (this.state === 'data' || this.state === 'online-command') this.ports.onCall(false);
+    this.log(`power off (${why})`);
+    this.state = 'off';
+    this.wedged = false;
+    this.timers = [];
+  }
+
   fromAgent(bytes: Uint8Array, now: number): void {
+    if (this.wedged) return;
     if (this.state === 'data') return this.dataFromAgent(bytes, now);
     if (this.state === 'off' || this.state === 'booting') return;
     for (const b of bytes) {
@@ -140,7 +186,7 @@ export class ModemModel {
   }
 
   fromPeer(bytes: Uint8Array): void {
-    if (this.state === 'data') this.send(bytes);
+    if (this.state === 'data' && !this.wedged) this.send(bytes);
   }
 
   /** The PPP peer went away (bridge exited): like a network-side hang-up. */
@@ -204,6 +250,7 @@ export class ModemModel {
   }
 
   private send(bytes: Uint8Array): void {
+    if (this.wedged || this.state === 'off') return;
     this.ports.toAgent(bytes);
   }
 
@@ -292,6 +339,14 @@ export class ModemModel {
     if (cmd === '+COPS?') return this.info(this.registered() ? '+COPS: 0,0,"Lab Mobile",7' : '+COPS: 0'), this.ok();
     if (cmd === '+CGATT?') return this.info(`+CGATT: ${this.registered() ? 1 : 0}`), this.ok();
     if (/^\+CFUN=1,1$/.test(cmd)) return this.ok(), this.reboot(now);
+    if (cmd === '+CFUN=0' || cmd === '+CFUN=4') return (this.radioOff = true), this.setStat(0), this.ok();
+    if (cmd === '+CFUN=1') {
+      this.ok();
+      if (this.radioOff && !this.simLocked && !this.simPuk) this.simReady(now);
+      this.radioOff = false;
+      return;
+    }
+    if (cmd === '+CFUN?') return this.info(`+CFUN: ${this.radioOff ? 0 : 1}`), this.ok();
     if (cmd.startsWith('D')) return this.dial(now);
     if (cmd === 'H' || cmd === 'H0') {
       if (this.state === 'online-command') {

@@ -8,7 +8,7 @@
 import { LineSplitter } from '../../../src/modem/at-lines.ts';
 import { describeFinal, parseFinal } from '../../../src/modem/at-results.ts';
 import { cmeCodeFromText } from '../../../src/modem/cme-errors.ts';
-import { modemSection } from '../../../src/modem/config.ts';
+import { modemSection, type ModemManifest } from '../../../src/modem/config.ts';
 import { Modem, type ModemPhase } from '../../../src/modem/modem.ts';
 import { parseCsq, parseRegistration } from '../../../src/modem/registration.ts';
 import { concatBytes, latin1 } from '../../../src/util/bytes.ts';
@@ -189,7 +189,7 @@ export const modemDriver = fuzzTarget<ModemState, ModemInput>({
     const s: ModemState = { modem: undefined as unknown as Modem, now: 0, awaiting: [], pin, pinEntered: false, rand };
     const dtr = rand.chance(0.5);
     s.modem = new Modem(
-      modemSection.parse({ apn: 'internet', simPin: pin, registrationTimeout: rand.pick([10, 120]), dialString: '*99#' }),
+      modemSection.parse({ ...(modemSection.defaults as ModemManifest), apn: 'internet', simPin: pin, registrationTimeout: rand.pick([10, 120]), dialString: '*99#' }),
       { log: silentLogger() },
       {
         writeSerial: (b) => {

@@ -1,0 +1,208 @@
+/**
+ * The recovery ladder (src/modem/recovery-ladder.ts) as the cellular link climbs it, in process:
+ * CellularLink against the lab's ModemModel, whose data calls reach a network-side PppLink with
+ * its own IP stack (a UDP echo service). Sans-IO: bytes fed, `now` advanced.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { CellularLink, type LinkEvent } from '../../src/agent/cellular-link.ts';
+import { IpStack } from '../../src/ip/stack.ts';
+import { modemSection, type ModemManifest } from '../../src/modem/config.ts';
+import { RecoveryLadder } from '../../src/modem/recovery-ladder.ts';
+import { pppSection, type PppManifest } from '../../src/ppp/config.ts';
+import { PppLink } from '../../src/ppp/link.ts';
+import { Logger, silentLogger } from '../../src/util/log.ts';
+import { ModemModel, type ModemModelOptions } from '../lab/modem-emulator.ts';
+import { seededRandom } from './seeded-random.ts';
+
+const DEVICE = '192.0.2.10';
+const NETWORK = '192.0.2.1';
+
+function rig(modemConfig: Partial<ModemManifest> = {}, modelOptions: ModemModelOptions = {}) {
+  let now = 0;
+  const events: LinkEvent[] = [];
+  const logLines: string[] = [];
+  const pins: string[] = [];
+  const toModem: Uint8Array[] = [];
+  const toAgent: Uint8Array[] = [];
+  const random = seededRandom(7);
+  /** The network side of the call: PPP plus an IP stack that echoes UDP on port 7. */
+  let net: { ppp: PppLink; ip: IpStack } | undefined;
+  /** Network faults: IP from the device is dropped (LCP still answered) until the call ends. */
+  const faults = { blackholeIp: false };
+  const model = new ModemModel({ bootDelayMs: 3000, ...modelOptions }, {
+    toAgent: (b) => toAgent.push(b),
+    toPeer: (b) => net?.ppp.input(b, now),
+    onCall: (up) => {
+      net = undefined;
+      if (!up) return void (faults.blackholeIp = false);
+      const ppp: PppLink = new PppLink(pppSection.parse({ ...(pppSection.defaults as PppManifest), lcpEchoInterval: 0 }), { random, log: silentLogger() }, {
+        writeSerial: (b) => model.fromPeer(b),
+        deliverIpv4: (p, t) => (faults.blackholeIp ? undefined : ip.input(p, t)),
+        onEvent: (ev) => ev.type === 'up' && ip.setLocalAddress(ev.localAddress),
+      }, { peerAddressHint: DEVICE });
+      const ip: IpStack = new IpStack({ log: silentLogger() }, { transmit: (p, t) => (ppp.sendIpv4(p, t), true) });
+      const echo = ip.bindUdp(7, (d, t) => echo.sendTo(d.srcAddr, d.srcPort, d.payload, t));
+      net = { ppp, ip };
+      ppp.open(now);
+    },
+  });
+  const settings = {
+    modem: modemSection.parse({ ...(modemSection.defaults as ModemManifest), apn: 'internet', registrationTimeout: 30, ...modemConfig }),
+    ppp: pppSection.parse({ ...(pppSection.defaults as PppManifest), lcpEchoInterval: 10, lcpEchoFailures: 3 }),
+    retry: { quickAttempts: 5, quickMs: 2000, intervalMs: 60_000, maxIntervalMs: 600_000 },
+  };
+  const log = new Logger((level, component, message) => logLines.push(`${level} ${component} ${message}`), 'agent', 'debug');
+  const link = new CellularLink(settings, { random, log }, {
+    writeSerial: (b) => toModem.push(b),
+    setPin: (line, active) => {
+      pins.push(`${line} ${active ? 'on' : 'off'} @${now}`);
+      model.setPin(line, active, now);
+    },
+    onEvent: (ev) => events.push(ev),
+  }, { ppp: { peerAddressHint: NETWORK } });
+  model.powerOn(0);
+  const settle = () => {
+    for (let guard = 0; guard < 10_000 && (toModem.length || toAgent.length); guard++) {
+      for (const b of toModem.splice(0)) model.fromAgent(b, now);
+      for (const b of toAgent.splice(0)) link.receiveSerial(b, now);
+    }
+  };
+  const r = {
+    model, link, events, logLines, pins, faults,
+    get now() {
+      return now;
+    },
+    get net() {
+      return net;
+    },
+    advance(ms: number) {
+      const until = now + ms;
+      settle();
+      for (let guard = 0; guard < 1_000_000; guard++) {
+        const next = [link.deadline(), model.deadline(), net?.ppp.deadline(), net?.ip.deadline()].filter((x): x is number => x !== undefined).reduce((a, b) => Math.min(a, b), Infinity);
+        if (next > until) break;
+        now = Math.max(now, next);
+        model.onTimer(now);
+        link.onTimer(now);
+        net?.ppp.onTimer(now);
+        net?.ip.onTimer(now);
+        settle();
+      }
+      now = until;
+    },
+    ups: () => events.filter((e) => e.type === 'link-up').length,
+    rungs: () => events.flatMap((e) => (e.type === 'link-retry' ? [e.rung] : [])),
+    /** Sends one UDP datagram to the network's echo service every `everyMs` for `ms`; counts answers. */
+    traffic(ms: number, everyMs = 5000) {
+      let answers = 0;
+      const sock = link.ip.bindUdp(40000, () => answers++);
+      for (let t = 0; t < ms; t += everyMs) {
+        sock.sendTo(NETWORK, 7, new Uint8Array(20), now);
+        r.advance(everyMs);
+      }
+      sock.close();
+      return answers;
+    },
+  };
+  return r;
+}
+
+function up(r: ReturnType<typeof rig>, withinMs = 60_000) {
+  const before = r.ups();
+  r.link.start(r.now);
+  r.advance(withinMs);
+  assert.equal(r.ups(), before + 1, `link up\n${r.logLines.slice(-15).join('\n')}`);
+}
+
+test('ladder: redial, radio, reset, power, back to redial; power only when the board wires it; a floor skips lower rungs', () => {
+  const withPower = new RecoveryLadder(true);
+  assert.deepEqual([1, 2, 3, 4, 5].map(() => withPower.climb()), ['redial', 'radio', 'reset', 'power', 'redial']);
+  const noPower = new RecoveryLadder(false);
+  assert.deepEqual([1, 2, 3, 4].map(() => noPower.climb()), ['redial', 'radio', 'reset', 'redial']);
+  assert.equal(noPower.climb('reset'), 'reset', 'a silent modem goes straight to the reset');
+  assert.equal(noPower.climb('reset'), 'reset', 'and wraps to the floor, not below it');
+  noPower.settle();
+  assert.equal(noPower.climb(), 'redial');
+  assert.deepEqual(withPower.counts(), { redial: 2, radio: 1, reset: 1, power: 1 });
+});
+
+test('carrier LCP Terminate-Request: the redial rung heals it, named in one event and one log line', () => {
+  const r = rig();
+  up(r);
+  assert.ok(r.traffic(20_000) >= 3, 'echoes come back');
+  r.net!.ppp.close(r.now, 'network maintenance'); // the carrier ends the call
+  r.advance(60_000);
+  assert.deepEqual(r.rungs(), ['redial']);
+  assert.equal(r.ups(), 2);
+  assert.equal(r.logLines.filter((l) => /recovery: redial in \d+ s \(/.test(l)).length, 1);
+  assert.equal(r.link.recoveryCounts().redial, 1);
+});
+
+test('silent stall (LCP echo answered, IP lost): detected after dataStallTimeout, healed by a redial; NAT keepalives alone never count as a stall', () => {
+  const r = rig({ dataStallTimeout: 60 });
+  up(r);
+  // Idle with only NAT-T keepalives (1 byte 0xFF to UDP 4500), which never get an answer.
+  const ka = r.link.ip.bindUdp(4500, () => {});
+  for (let t = 0; t < 300_000; t += 20_000) {
+    ka.sendTo(NETWORK, 4500, Uint8Array.of(0xff), r.now);
+    r.advance(20_000);
+  }
+  assert.equal(r.rungs().length, 0, 'keepalives are not a stall');
+  r.faults.blackholeIp = true;
+  r.traffic(80_000);
+  assert.ok(r.events.some((e) => e.type === 'link-down' && /data path stalled/.test(e.reason)), 'the stall is named');
+  r.advance(60_000);
+  assert.deepEqual(r.rungs(), ['redial']);
+  assert.equal(r.ups(), 2);
+  assert.ok(r.traffic(20_000) >= 3, 'IP flows again');
+});
+
+test('SIM deactivated (+CEREG: 3, the call drops) then reactivated: redial is denied, the radio rung re-registers', () => {
+  const r = rig();
+  up(r);
+  r.model.setRegistration(3);
+  r.model.dropCarrier();
+  r.advance(5_000); // the redial finds registration denied
+  r.advance(120_000);
+  assert.deepEqual(r.rungs().slice(0, 2), ['redial', 'radio']);
+  assert.ok(r.model.commands.includes('AT+CFUN=0') && r.model.commands.includes('AT+CFUN=1'));
+  assert.equal(r.ups(), 2);
+  assert.equal(r.link.recoveryCounts().radio, 1);
+});
+
+test('wedged modem (no AT, no data): redial, reset, then the PWRKEY power cycle from the config brings it back', () => {
+  const r = rig({ modemPowerPin: 4, modemPowerOffPulse: 3000, modemPowerOffWait: 8000, modemPowerOnPulse: 1000 });
+  up(r);
+  r.model.wedge();
+  r.advance(15 * 60_000);
+  const rungs = r.rungs();
+  assert.equal(rungs[rungs.length - 1], 'power', `the power rung healed it (${rungs.join(', ')})`);
+  assert.ok(!rungs.includes('radio'), 'a modem that does not answer AT skips the radio rung');
+  assert.equal(r.ups(), 2);
+  // Off pulse, the wait, on pulse: the levels and times the config gives.
+  const start = Number(/@(\d+)/.exec(r.pins[0]!)![1]);
+  assert.deepEqual(r.pins.map((p) => p.replace(/@(\d+)/, (_, t) => `+${Number(t) - start}`)), ['power on +0', 'power off +3000', 'power on +11000', 'power off +12000']);
+  assert.equal(r.link.recoveryCounts().power, 1);
+});
+
+test('wedged modem without power pins: the ladder keeps trying, bounded waits, never a tight loop', () => {
+  const r = rig();
+  up(r);
+  r.model.wedge();
+  r.advance(3 * 3600_000);
+  const rungs = r.rungs();
+  assert.ok(rungs.length >= 6 && rungs.length < 200, `bounded tries (${rungs.length})`);
+  assert.ok(!rungs.includes('power'));
+  assert.ok(r.model.commands.length < 20_000, 'AT is not hammered');
+});
+
+test('the RESET pin, when wired, is the power rung: one pulse of modemResetPulse', () => {
+  const r = rig({ modemResetPin: 5, modemResetPulse: 300 });
+  up(r);
+  r.model.wedge();
+  r.advance(15 * 60_000);
+  assert.equal(r.rungs().at(-1), 'power');
+  assert.equal(r.ups(), 2);
+  assert.deepEqual(r.pins.map((p) => p.replace(/ @\d+/, '')), ['reset on', 'reset off']);
+});
