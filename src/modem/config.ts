@@ -64,7 +64,7 @@ export const modemSection: ConfigSection<ModemManifest, ModemSettings> = {
     modemResetPulse: pulse,
     linkRungTimeout: (v) => intIn(v, 30, 3600, ' seconds'),
     // 0 or longer than DPD needs to notice a silent gateway (dpdInterval plus its retransmissions).
-    dataStallTimeout: (v) => (v === 0 ? undefined : intIn(v, 60, 86400, ' seconds (0 = off)')),
+    dataStallTimeout: (v) => (v === 0 ? undefined : intIn(v, 20, 86400, ' seconds (0 = off)')),
   },
   parse: (r) => ({
     apn: r.apn, simPin: r.simPin, registrationTimeoutMs: r.registrationTimeout * 1000, dialString: r.dialString,

@@ -467,10 +467,9 @@ export class Modem {
     this.escapeThen(now, (n) =>
       this.cmd('ATH', n, {}, (r, m) => {
         if (r.kind !== 'timeout') return this.hungUp(m);
-        this.emit({ type: 'lost', reason: 'hang-up not confirmed by the modem; setting it up again' }, m);
-        this.restart();
+        // Silent to "+++" and ATH alike: a redial cannot help, the ladder starts at the reset.
         this.initialized = false;
-        this.beginProbing(m);
+        this.fail('hang-up not confirmed: no answer to "+++" and ATH', m, true);
       }),
     );
   }

@@ -10,7 +10,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import { PppLink } from '../../src/ppp/link.ts';
-import { Logger } from '../../src/util/log.ts';
+import { DEFAULT_FRAMING, HdlcDecoder, encodeFrame, parseFrame } from '../../src/ppp/hdlc.ts';
+import { PROTO_IPV4 } from '../../src/ppp/protocols.ts';
+import { DropCounter, Logger, silentLogger } from '../../src/util/log.ts';
 import { cmeText } from '../../src/modem/cme-errors.ts';
 import { AirMeter } from './air-meter.ts';
 
@@ -509,6 +511,8 @@ export class ModemEmulator {
   private lastPace = 0;
   private credit = 0;
   private stalledUntil = 0;
+  /** While set (blackholeIp, until the call ends): IPv4 frames are lost, PPP control frames pass. */
+  private ipFilter: { up: IpFrameFilter; down: IpFrameFilter } | undefined;
   private uplinkHold: Uint8Array[] | undefined;
   private faults: Required<ModemFaults>;
   private readonly random: () => number;
@@ -571,11 +575,30 @@ export class ModemEmulator {
   }
 
   reboot(): void {
-    this.out.length = 0; // a rebooting module forgets what it had not sent yet
-    this.up.length = 0;
-    this.upBytes = 0;
+    this.forget();
     this.model.reboot(now());
     this.kick();
+  }
+
+  /** The module's PWRKEY or RESET line, driven by the device's GPIO (platform.modemPins). */
+  setPin(line: 'power' | 'reset', active: boolean): void {
+    if (line === 'reset' && active) this.forget();
+    this.model.setPin(line, active, now());
+    this.kick();
+  }
+
+  /** The firmware hangs until a power cycle: no AT, no data, nothing queued goes out. */
+  wedge(): void {
+    this.forget();
+    this.model.wedge();
+  }
+
+  /**
+   * A silent stall: the call stays up and PPP control frames (LCP echo) pass, but IPv4 frames are
+   * lost both ways until the call ends.
+   */
+  blackholeIp(): void {
+    this.ipFilter = { up: new IpFrameFilter(), down: new IpFrameFilter() };
   }
 
   /** Sends nothing toward the agent for `ms` (bytes queue up meanwhile). */
@@ -595,6 +618,13 @@ export class ModemEmulator {
       this.uplinkHold = undefined;
       for (const b of held) this.toPeer(b);
     };
+  }
+
+  /** A rebooting or hung module forgets what it had not sent yet. */
+  private forget(): void {
+    this.out.length = 0;
+    this.up.length = 0;
+    this.upBytes = 0;
   }
 
   /** Kills socat and the bridge (by PID) and removes the link. */
@@ -711,7 +741,7 @@ export class ModemEmulator {
     if (this.uplinkHold) return void this.uplinkHold.push(bytes.slice());
     if (this.splice) return void (this.counters.lostInRebind += bytes.length);
     this.meter.push('up', bytes);
-    const b = this.damage(bytes, 'Peer');
+    const b = this.damage(this.ipFilter ? this.ipFilter.up.pass(bytes) : bytes, 'Peer');
     this.counters.bytesToPeer += b.length;
     if (b.length && this.bridge?.stdin?.writable) this.bridge.stdin.write(b);
   }
@@ -780,7 +810,7 @@ export class ModemEmulator {
       if (this.splice) return this.splice.input(d, now());
       this.counters.bytesFromPeer += d.length;
       if (this.model.state === 'data') this.meter.push('down', d);
-      this.model.fromPeer(d);
+      this.model.fromPeer(this.ipFilter ? this.ipFilter.down.pass(d) : d);
       this.kick();
     });
     child.stderr.on('data', (d: Buffer) => this.logLine(`bridge: ${d.toString().trim()}`));
@@ -841,12 +871,32 @@ export class ModemEmulator {
   }
 
   private stopBridge(): void {
+    this.ipFilter = undefined;
     const child = this.bridge;
     this.bridge = undefined;
     if (child) {
       this.logLine(`bridge stopped (pid ${child.pid})`);
       void killChild(child);
     }
+  }
+}
+
+/** Passes a PPP byte stream on frame by frame, without its IPv4 frames (re-encoded with full escaping, which every peer takes). */
+class IpFrameFilter {
+  private readonly out: Uint8Array[] = [];
+  private readonly decoder = new HdlcDecoder(4096, new DropCounter(silentLogger()), (frame) => {
+    const p = parseFrame(frame);
+    if (p && p.protocol !== PROTO_IPV4) this.out.push(encodeFrame(p.protocol, p.info, DEFAULT_FRAMING));
+  });
+
+  constructor() {
+    this.decoder.rxAccm = 0;
+  }
+
+  pass(bytes: Uint8Array): Uint8Array {
+    this.decoder.push(bytes);
+    const frames = this.out.splice(0);
+    return Uint8Array.from(frames.flatMap((f) => [...f]));
   }
 }
 
