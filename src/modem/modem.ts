@@ -214,11 +214,11 @@ export class Modem {
     });
   }
 
-  /** The modem's own reset (AT+CFUN=1,1): it reboots; probing waits for it, answered or not. */
+  /** The modem's own reset (the profile's command, e.g. AT+CFUN=1,1): it reboots; probing waits for it, answered or not. */
   resetModem(now: number): void {
     this.beginRung('reset', now);
     this.setPhase('probing');
-    this.cmd('AT+CFUN=1,1', now, { timeoutMs: this.t.cfunTimeoutMs }, (_r, n) => this.beginProbing(n));
+    this.cmd(this.settings.profile.resetCommand, now, { timeoutMs: this.t.cfunTimeoutMs }, (_r, n) => this.beginProbing(n));
   }
 
   /** PWRKEY/RESET pulses from the config: RESET when wired (one pulse), else PWRKEY off, wait, on. */
@@ -293,6 +293,7 @@ export class Modem {
     this.simChecks = 0;
     const steps = ['ATE0', 'AT+CMEE=1'];
     if (this.ports.setDtr) steps.push('AT&D2'); // DTR drop hangs up and returns to command mode
+    steps.push(...this.settings.profile.init);
     steps.forEach((text, i) =>
       this.cmd(text, now, {}, (r, n) => {
         if (r.kind === 'timeout') return this.initStalled(text, n);
@@ -375,13 +376,13 @@ export class Modem {
     this.pollRegistration(now);
   }
 
-  private pollRegistration(now: number): void {
-    this.cmd('AT+CEREG?', now, { expect: '+CEREG:' }, (r, n) => {
+  /** One query per registration report the profile has (e.g. AT+CEREG?, AT+CREG?), then a verdict. */
+  private pollRegistration(now: number, i = 0): void {
+    const which = this.settings.profile.registration[i];
+    if (!which) return this.evaluateRegistration(now, true);
+    this.cmd(`AT+${which}?`, now, { expect: `+${which}:` }, (r, n) => {
       r.lines.forEach((l) => this.noteRegistration(l));
-      this.cmd('AT+CREG?', n, { expect: '+CREG:' }, (r2, m) => {
-        r2.lines.forEach((l) => this.noteRegistration(l));
-        this.evaluateRegistration(m, true);
-      });
+      this.pollRegistration(n, i + 1);
     });
   }
 
@@ -484,7 +485,7 @@ export class Modem {
 
   private onUrc(line: string, now: number): void {
     const upper = line.toUpperCase();
-    if (upper === 'RDY') return this.onReboot(now);
+    if (upper === 'RDY' || this.settings.profile.bootUrcs.some((u) => u.toUpperCase() === upper)) return this.onReboot(line, now);
     if (upper === 'NO CARRIER') {
       if (this.phase === 'online') this.lost('NO CARRIER', now);
       return;
@@ -497,11 +498,12 @@ export class Modem {
   }
 
   /** RDY: the modem restarted and forgot everything (echo, PIN, PDP context, the call). */
-  private onReboot(now: number): void {
+  private onReboot(line: string, now: number): void {
     if (this.phase === 'idle' || this.phase === 'failed') return;
-    this.log.warn('modem rebooted (RDY)');
+    this.log.warn(`modem rebooted (${line})`);
     // During a power cycle RDY means it is on: restart() releases the lines, skipping the pulses left.
-    if (this.phase !== 'probing' && this.phase !== 'power') this.emit({ type: 'lost', reason: 'modem rebooted (RDY)' }, now);
+    // Before registration nothing was lost: a second boot line (BG96: RDY, then APP RDY) just probes again.
+    if (this.phase !== 'probing' && this.phase !== 'init' && this.phase !== 'power') this.emit({ type: 'lost', reason: `modem rebooted (${line})` }, now);
     this.restart();
     this.initialized = false;
     this.pinSent = false;

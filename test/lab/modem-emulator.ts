@@ -14,6 +14,8 @@ import { DEFAULT_FRAMING, HdlcDecoder, encodeFrame, parseFrame } from '../../src
 import { PROTO_IPV4 } from '../../src/ppp/protocols.ts';
 import { DropCounter, Logger, silentLogger } from '../../src/util/log.ts';
 import { cmeText } from '../../src/modem/cme-errors.ts';
+import { generic } from '../../src/modem/profiles/generic.ts';
+import type { ModemProfile } from '../../src/modem/profiles/profile.ts';
 import { AirMeter } from './air-meter.ts';
 
 // ---------------------------------------------------------------------------------------
@@ -48,6 +50,8 @@ export interface ModemModelOptions {
   /** PWRKEY hold times (ms) that switch the module on and off (its hardware guide's minimums). */
   powerOnHoldMs?: number;
   powerOffHoldMs?: number;
+  /** The module family it plays (src/modem/profiles): boot chatter, reset command. Default generic. */
+  profile?: ModemProfile;
 }
 
 export interface ModemModelPorts {
@@ -103,6 +107,7 @@ export class ModemModel {
       silentCommands: options.silentCommands ?? [],
       powerOnHoldMs: options.powerOnHoldMs ?? 500,
       powerOffHoldMs: options.powerOffHoldMs ?? 2500,
+      profile: options.profile ?? generic,
     };
     this.dialResults = [...this.o.dialResults];
   }
@@ -123,11 +128,7 @@ export class ModemModel {
     this.log(`power on (boot ${this.o.bootDelayMs} ms)`);
     this.at(now + this.o.bootDelayMs, (t) => {
       this.state = 'command';
-      if (this.o.bootBanner) {
-        this.urc('RDY');
-        this.urc('+CFUN: 1');
-        this.urc(`+CPIN: ${this.simState()}`);
-      }
+      if (this.o.bootBanner) for (const line of this.o.profile.bootChatter) this.urc(line.startsWith('+CPIN:') ? `+CPIN: ${this.simState()}` : line);
       if (!this.simLocked && !this.simPuk) this.simReady(t);
     });
   }
@@ -340,7 +341,8 @@ export class ModemModel {
     if (cmd === '+CSQ') return this.info(`+CSQ: ${this.o.csq[0]},${this.o.csq[1]}`), this.ok();
     if (cmd === '+COPS?') return this.info(this.registered() ? '+COPS: 0,0,"Lab Mobile",7' : '+COPS: 0'), this.ok();
     if (cmd === '+CGATT?') return this.info(`+CGATT: ${this.registered() ? 1 : 0}`), this.ok();
-    if (/^\+CFUN=1,1$/.test(cmd)) return this.ok(), this.reboot(now);
+    if (cmd === '+CFUN=1,1' || cmd === this.o.profile.resetCommand.slice(2).toUpperCase()) return this.ok(), this.reboot(now);
+    if (/^\+(CPSMS|CEDRXS)=0$/.test(cmd)) return this.ok();
     if (cmd === '+CFUN=0' || cmd === '+CFUN=4') return (this.radioOff = true), this.setStat(0), this.ok();
     if (cmd === '+CFUN=1') {
       this.ok();

@@ -53,3 +53,11 @@ test('CHAP and its MD5 are bundled only for pppAuth chap; PAP only for pap', asy
   assert.match(chap, /ChapResponder/);
   assert.match(chap, /\bmd5\b/);
 });
+
+test('only the configured modem profile is bundled (modemProfile); without it, every one', async () => {
+  const files = async (modemProfile?: string) => [...(await deviceBundleInputs('src/index.ts', { ...GCM_X25519, ...(modemProfile ? { modemProfile } : {}) })).keys()].join('\n');
+  const bg96 = await files('bg96');
+  assert.match(bg96, /src\/modem\/profiles\/bg96\.ts/);
+  assert.doesNotMatch(bg96, /src\/modem\/profiles\/(generic|sim7600|sim7080|a7670|sara-r4)\.ts/);
+  assert.match(await files(), /src\/modem\/profiles\/sara-r4\.ts/);
+});

@@ -1,0 +1,12 @@
+/** Any 3GPP TS 27.007 modem: standard commands only, RDY as the boot sign, conservative pulses. */
+import type { ModemProfile } from './profile.ts';
+
+export const generic: ModemProfile = Object.freeze<ModemProfile>({
+  name: 'generic',
+  init: [],
+  resetCommand: 'AT+CFUN=1,1',
+  bootUrcs: [],
+  bootChatter: ['RDY', '+CFUN: 1', '+CPIN: READY'],
+  registration: ['CEREG', 'CREG'],
+  power: { onPulseMs: 1000, offPulseMs: 3000, offWaitMs: 10_000, resetPulseMs: 500 },
+});
