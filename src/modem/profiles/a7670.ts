@@ -3,9 +3,10 @@
  * readiness. AT+CRESET reboots it. PWRKEY: on after >= 50 ms low (0.5 s is safe), off after
  * >= 2.5 s. RESET low >= 2 s on this family.
  */
+import { deepFreeze } from '../../util/freeze.ts';
 import type { ModemProfile } from './profile.ts';
 
-export const a7670: ModemProfile = Object.freeze<ModemProfile>({
+export const a7670: ModemProfile = deepFreeze<ModemProfile>({
   name: 'a7670',
   init: [],
   resetCommand: 'AT+CRESET',

@@ -5,9 +5,10 @@
  * (AT+QCFG="nwscanseq", "iotopmode": set them once for your carrier), and PSM a network may grant
  * unasked (AT+CPSMS=0 here: a sleeping module misses its PPP echo).
  */
+import { deepFreeze } from '../../util/freeze.ts';
 import type { ModemProfile } from './profile.ts';
 
-export const bg96: ModemProfile = Object.freeze<ModemProfile>({
+export const bg96: ModemProfile = deepFreeze<ModemProfile>({
   name: 'bg96',
   init: ['AT+CPSMS=0'],
   resetCommand: 'AT+CFUN=1,1',

@@ -1,7 +1,8 @@
 /** Any 3GPP TS 27.007 modem: standard commands only, RDY as the boot sign, conservative pulses. */
+import { deepFreeze } from '../../util/freeze.ts';
 import type { ModemProfile } from './profile.ts';
 
-export const generic: ModemProfile = Object.freeze<ModemProfile>({
+export const generic: ModemProfile = deepFreeze<ModemProfile>({
   name: 'generic',
   init: [],
   resetCommand: 'AT+CFUN=1,1',

@@ -5,9 +5,10 @@
  * module that no longer answers. Traps: AT+UMNOPROF (the carrier profile) needs a reboot to apply,
  * and PSM may be on by default (AT+CPSMS=0).
  */
+import { deepFreeze } from '../../util/freeze.ts';
 import type { ModemProfile } from './profile.ts';
 
-export const saraR4: ModemProfile = Object.freeze<ModemProfile>({
+export const saraR4: ModemProfile = deepFreeze<ModemProfile>({
   name: 'sara-r4',
   init: ['AT+CPSMS=0'],
   resetCommand: 'AT+CFUN=15',

@@ -4,9 +4,10 @@
  * AT+CMNB (Cat-M, NB-IoT or both) decide what it registers on (set them once for your carrier);
  * PSM and eDRX may be on by default (both turned off here).
  */
+import { deepFreeze } from '../../util/freeze.ts';
 import type { ModemProfile } from './profile.ts';
 
-export const sim7080: ModemProfile = Object.freeze<ModemProfile>({
+export const sim7080: ModemProfile = deepFreeze<ModemProfile>({
   name: 'sim7080',
   init: ['AT+CPSMS=0', 'AT+CEDRXS=0'],
   resetCommand: 'AT+CFUN=1,1',

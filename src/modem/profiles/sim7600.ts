@@ -3,9 +3,10 @@
  * phonebook/SMS readiness. PWRKEY: on after >= 0.5 s low, off after >= 2.5 s, "NORMAL POWER DOWN"
  * then about 10 s until it is off; RESET low >= 0.2 s (hardware design guide). CONNECT 115200.
  */
+import { deepFreeze } from '../../util/freeze.ts';
 import type { ModemProfile } from './profile.ts';
 
-export const sim7600: ModemProfile = Object.freeze<ModemProfile>({
+export const sim7600: ModemProfile = deepFreeze<ModemProfile>({
   name: 'sim7600',
   init: [],
   resetCommand: 'AT+CRESET',
