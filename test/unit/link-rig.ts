@@ -25,14 +25,14 @@ export function linkRig(modemConfig: Partial<ModemManifest> = {}, modelOptions: 
   const random = seededRandom(7);
   /** The network side of the call: PPP plus an IP stack that echoes UDP on port 7. */
   let net: { ppp: PppLink; ip: IpStack } | undefined;
-  /** Network faults: IP from the device is dropped (LCP still answered) until the call ends. */
-  const faults = { blackholeIp: false };
+  /** Network faults: IP from the device is dropped (LCP still answered) until the call ends, or for good (`deadGateway`). */
+  const faults = { blackholeIp: false, deadGateway: false };
   const model = new ModemModel({ bootDelayMs: 3000, ...modelOptions }, {
     toAgent: (b) => toAgent.push(b),
     toPeer: (b) => net?.ppp.input(b, now),
     onCall: (up) => {
       net = undefined;
-      if (!up) return void (faults.blackholeIp = false);
+      if (!up) return void (faults.blackholeIp = faults.deadGateway);
       const ppp: PppLink = new PppLink(pppSection.parse({ ...(pppSection.defaults as PppManifest), lcpEchoInterval: 0 }), { random, log: silentLogger() }, {
         writeSerial: (b) => model.fromPeer(b),
         deliverIpv4: (p, t) => (faults.blackholeIp ? undefined : ip.input(p, t)),

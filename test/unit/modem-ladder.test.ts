@@ -47,6 +47,17 @@ test('silent stall (LCP echo answered, IP lost): detected after dataStallTimeout
   assert.ok(r.traffic(20_000) >= 3, 'IP flows again');
 });
 
+test('a gateway that never answers looks like a stall: a redial every dataStallTimeout, never a climb to the modem\'s reset or power', () => {
+  const r = rig({ dataStallTimeout: 60, modemPowerPin: 4 });
+  up(r);
+  r.faults.blackholeIp = r.faults.deadGateway = true;
+  r.traffic(30 * 60_000, 10_000);
+  const rungs = r.rungs();
+  assert.ok(rungs.length >= 10 && rungs.length <= 30, `about one redial per stall (${rungs.length})`);
+  assert.deepEqual([...new Set(rungs)], ['redial']);
+  assert.deepEqual(r.pins, [], 'the modem is never power-cycled for it');
+});
+
 test('SIM deactivated (+CEREG: 3, the call drops) then reactivated: redial is denied, the radio rung re-registers', () => {
   const r = rig();
   up(r);
