@@ -28,6 +28,15 @@ export interface Serial {
   setDtr?(asserted: boolean): void;
 }
 
+/**
+ * The modem's power lines, GPIOs the manifest names (modemPowerPin, modemResetPin). The agent
+ * times the pulses; the host only sets levels. `active` true: the line is asserted (PWRKEY or RESET
+ * pulled low at the modem, through whatever transistor the board has). Hosts without them omit this.
+ */
+export interface ModemPins {
+  set(line: 'power' | 'reset', active: boolean): void;
+}
+
 /** Monotonic milliseconds; only differences are meaningful. */
 export interface Clock {
   now(): number;
@@ -90,6 +99,8 @@ export interface Platform {
   /** The manifest's `config` as the host has it (mc/config on the device); the agent validates and parses it once at start. */
   config: unknown;
   keyLog?: KeyLog;
+  /** The modem's PWRKEY/RESET lines, when the board wires them: the last rung of the recovery ladder. */
+  modemPins?: ModemPins;
   /** Optional structured sink for the agent's events (AgentEvent: status for the app or a test host). */
   report?(event: Readonly<{ type: string }>): void;
 }

@@ -7,6 +7,8 @@
  *   clock      -> Time.ticks
  *   random     -> ikelet/random (hardware RNG with entropy source)
  *   logs       -> trace()
+ *   modem pins -> modemPowerPin / modemResetPin through ECMA-419 Digital (device.io.Digital), when
+ *                 the project includes Moddable's io and the config wires a pin (the ladder's power rung)
  *   sockets    -> device.network (ECMA-419 TCP, UDP, Listener, DNS over the tunnel)
  *   clients    -> device.network.mqtt / .http: the SDK's client when the project includes it
  *                 (embedded:network/mqtt/client, .../http/client), else ikelet's when bundled
@@ -28,7 +30,7 @@ import { APP_CLIENTS, Logger, neededClients, ownConfig, startAgent } from 'ikele
 import { OtaSink } from './ota-sink.ts';
 import { PreferenceStore } from './preference-store.ts';
 import type { ManifestConfig } from '../../src/config/validate.ts';
-import type { Platform } from '../../src/platform.ts';
+import type { ModemPins, Platform } from '../../src/platform.ts';
 
 // The project's config is one flat object: mcconfig's own settings (format, rotation) and the app's
 // keys sit beside ikelet's. The agent takes its own (and near misses, which the validator names).
@@ -77,8 +79,36 @@ const uart = new UART({
   },
 });
 
+/**
+ * PWRKEY/RESET as GPIO outputs, from Moddable's ECMA-419 host provider when the project has it
+ * (device.io.Digital: its manifest includes $(MODDABLE)/modules/io/manifest.json). Asserted is 1: the
+ * GPIO drives the board's transistor, which pulls the modem's line low. Without it the ladder has no
+ * power rung (trace says so).
+ */
+type DigitalOut = { write(value: number): void };
+type DigitalClass = { new (options: { pin: number; mode: number }): DigitalOut; readonly Output: number };
+function modemPins(): ModemPins | undefined {
+  const wanted = agentConfig.modemPowerPin >= 0 || agentConfig.modemResetPin >= 0;
+  const Digital = (globalThis as { device?: { io?: { Digital?: DigitalClass } } }).device?.io?.Digital;
+  if (!wanted) return undefined;
+  if (!Digital) {
+    trace('ikelet: modemPowerPin/modemResetPin set, but this build has no device.io.Digital (include $(MODDABLE)/modules/io/manifest.json): no power rung\n');
+    return undefined;
+  }
+  const open = (pin: number) => {
+    if (pin < 0) return undefined;
+    const out = new Digital({ pin, mode: Digital.Output });
+    out.write(0);
+    return out;
+  };
+  const lines = { power: open(agentConfig.modemPowerPin), reset: open(agentConfig.modemResetPin) };
+  return { set: (line, active) => lines[line]?.write(active ? 1 : 0) };
+}
+
 let armed: object | undefined;
+const pins = modemPins();
 const platform: Platform = {
+  ...(pins ? { modemPins: pins } : {}),
   config: agentConfig,
   serial: {
     write(bytes) {

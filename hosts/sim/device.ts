@@ -6,7 +6,7 @@
 import type { ManifestConfig } from '../../src/config/validate.ts';
 import type { Agent, AgentEvent } from '../../src/agent/agent.ts';
 import { startAgent, type StartedAgent } from '../../src/agent/start.ts';
-import type { LogSink } from '../../src/platform.ts';
+import type { LogSink, ModemPins } from '../../src/platform.ts';
 import { EventLog } from './event-log.ts';
 import { WiresharkKeyLog } from './keylog.ts';
 import { consoleLog, nodePlatform } from './node-platform.ts';
@@ -19,6 +19,8 @@ export interface SimDeviceOptions {
   log?: LogSink;
   pcap?: string;
   keylogDir?: string;
+  /** The modem's PWRKEY/RESET lines: on a bench, the lab's modem emulator (ModemEmulator.setPin). */
+  modemPins?: ModemPins;
 }
 
 type Listener = (event: AgentEvent, now: number) => void;
@@ -38,6 +40,7 @@ export class SimDevice {
     const keyLog = options.keylogDir ? new WiresharkKeyLog(options.keylogDir) : undefined;
     this.platform = nodePlatform(options.config, this.serial, options.log ?? consoleLog, keyLog);
     this.platform.report = (e) => this.record(e as AgentEvent);
+    if (options.modemPins) this.platform.modemPins = options.modemPins;
     if (options.pcap) {
       this.pcap = new PcapTap(options.pcap);
       this.serial.tap = (dir, bytes) => this.pcap!.bytes(dir, bytes);

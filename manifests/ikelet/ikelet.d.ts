@@ -65,6 +65,11 @@ declare namespace Ikelet {
       readonly espPacketsIn: number;
       readonly keepalivesIn: number;
     };
+    /** Signal (dBm) and roaming at the modem's last registration. */
+    readonly signalDbm: number | undefined;
+    readonly roaming: boolean | undefined;
+    /** The recovery ladder's last rung and why. */
+    readonly lastRecovery: string | undefined;
   }
   interface TunnelStatus extends TunnelStatusView {
     /** Calls `listener` after every change; false when 8 listeners are registered already. */

@@ -33,6 +33,8 @@ export interface AgentPorts {
   /** Bytes the serial line has queued but not sent (0 when the host cannot tell). */
   serialQueued?(): number;
   setDtr?(asserted: boolean): void;
+  /** The modem's PWRKEY/RESET GPIOs (platform.modemPins), for the recovery ladder's power rung. */
+  setPin?(line: 'power' | 'reset', active: boolean): void;
   onEvent?(event: AgentEvent, now: number): void;
 }
 
@@ -56,6 +58,7 @@ export class Agent implements DrivenAgent {
     this.link = new CellularLink(settings, { random: deps.random, log: this.log }, {
       writeSerial: (b, now) => ports.writeSerial(b, now),
       setDtr: ports.setDtr,
+      setPin: ports.setPin,
       onEvent: (ev, now) => this.linkEvent(ev, now),
     }, deps.tuning?.link);
     this.tunnel = new Tunnel(
@@ -184,7 +187,7 @@ export function describe(event: AgentEvent): string {
     case 'link-down':
       return `PPP link down: ${event.reason}`;
     case 'link-retry':
-      return `trying again in ${Math.round(event.inMs / 1000)} s: ${event.action === 'dial' ? 'dial' : 'modem setup'} (attempt ${event.attempt + 1})`;
+      return `trying again in ${Math.round(event.inMs / 1000)} s: ${event.rung} (attempt ${event.attempt + 1}; ${event.reason})`;
     case 'link-stopped':
       return 'link stopped (modem hung up)';
     case 'ike-connecting':

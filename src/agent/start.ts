@@ -53,6 +53,7 @@ export function startAgent(platform: Platform, selfTest: () => string | undefine
       writeSerial: (b) => platform.serial.write(b),
       serialQueued: () => platform.serial.queued?.() ?? 0,
       setDtr: platform.serial.setDtr?.bind(platform.serial),
+      setPin: platform.modemPins?.set.bind(platform.modemPins),
       onEvent: (e: AgentEvent) => platform.report?.(e),
     },
   );

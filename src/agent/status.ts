@@ -21,6 +21,11 @@ export interface TunnelStatusView {
   readonly since: number;
   /** Bytes and packets of IP by cause since boot (IKE with NAT keepalives, ESP), as counted at the outer IPv4 layer. */
   readonly traffic: Readonly<TunnelTraffic>;
+  /** The signal (+CSQ, dBm) and roaming when the modem last registered; undefined before. */
+  readonly signalDbm: number | undefined;
+  readonly roaming: boolean | undefined;
+  /** The recovery ladder's last rung and why, e.g. "radio: modem error: network registration denied (+CEREG: 3)". */
+  readonly lastRecovery: string | undefined;
 }
 
 /** At most this many change listeners: an app that adds one per reconnect must not grow the list for ever. */
@@ -32,6 +37,9 @@ export class TunnelStatus implements TunnelStatusView {
   dns: readonly string[] = [];
   lastError: string | undefined = undefined;
   since = 0;
+  signalDbm: number | undefined = undefined;
+  roaming: boolean | undefined = undefined;
+  lastRecovery: string | undefined = undefined;
   private readonly listeners: ((status: TunnelStatusView) => void)[] = [];
 
   constructor(readonly traffic: Readonly<TunnelTraffic>) {}
@@ -45,7 +53,7 @@ export class TunnelStatus implements TunnelStatusView {
 
   /** Follows one agent event (Agent.onEvent). A listener that throws does not reach the agent. */
   apply(event: AgentEvent, now: number): void {
-    const before = `${this.state} ${this.virtualIp} ${this.lastError}`;
+    const before = this.fingerprint();
     switch (event.type) {
       case 'link-up':
         this.to('link-up', now);
@@ -72,10 +80,18 @@ export class TunnelStatus implements TunnelStatusView {
       case 'ike-error':
         this.lastError = `IKE error: ${event.cause}`;
         break;
+      case 'modem':
+        if (event.event.type !== 'registered') return;
+        this.signalDbm = event.event.rssiDbm;
+        this.roaming = event.event.roaming;
+        break;
+      case 'link-retry':
+        this.lastRecovery = `${event.rung}: ${event.reason}`;
+        break;
       default:
         return;
     }
-    if (before === `${this.state} ${this.virtualIp} ${this.lastError}`) return;
+    if (before === this.fingerprint()) return;
     for (const listener of this.listeners) {
       try {
         listener(this);
@@ -83,6 +99,10 @@ export class TunnelStatus implements TunnelStatusView {
         // an app's listener is the app's: the agent carries on
       }
     }
+  }
+
+  private fingerprint(): string {
+    return `${this.state} ${this.virtualIp} ${this.lastError} ${this.signalDbm} ${this.roaming} ${this.lastRecovery}`;
   }
 
   private to(state: TunnelState, now: number): void {

@@ -20,6 +20,10 @@ export interface ModemTuning {
   guardTimeMs: number;
   /** How long DTR stays low for a hang-up when the host has a DTR line. */
   dtrDropMs: number;
+  /** AT+CFUN can take seconds while the modem detaches (the manuals give up to 15 s). */
+  cfunTimeoutMs: number;
+  /** How long the radio stays off on the radio rung. */
+  radioOffMs: number;
 }
 
 export const DEFAULT_MODEM_TUNING: Readonly<ModemTuning> = Object.freeze({
@@ -34,6 +38,8 @@ export const DEFAULT_MODEM_TUNING: Readonly<ModemTuning> = Object.freeze({
   dialTimeoutMs: 60000,
   guardTimeMs: 1100,
   dtrDropMs: 500,
+  cfunTimeoutMs: 15000,
+  radioOffMs: 2000,
 });
 
 export function modemTuning(tuning: Partial<ModemTuning>): ModemTuning {

@@ -12,8 +12,10 @@ export type ModemEvent =
   | { type: 'dial-failed'; reason: string }
   /** The data call (or the modem) went away; dial(now) calls again. */
   | { type: 'lost'; reason: string }
-  /** The driver cannot go on (SIM, registration, a silent modem); start(now) tries again from scratch. */
-  | { type: 'error'; cause: string };
+  /** The driver cannot go on (SIM, registration, a silent modem: `silent`); start(now) tries again from scratch. */
+  | { type: 'error'; cause: string; silent?: boolean }
+  /** A recovery rung began (radio off/on, reset, power cycle); 'registering'/'online' or 'error' follow. */
+  | { type: 'recovering'; rung: 'radio' | 'reset' | 'power' };
 
 export interface ModemPorts {
   writeSerial(bytes: Uint8Array, now: number): void;
@@ -22,4 +24,6 @@ export interface ModemPorts {
   onData(bytes: Uint8Array, now: number): void;
   /** Present when the host drives the DTR line; then hang-up uses a DTR drop (AT&D2). */
   setDtr?(asserted: boolean): void;
+  /** Present when the board wires the modem's PWRKEY/RESET to GPIOs (the power rung). */
+  setPin?(line: 'power' | 'reset', active: boolean): void;
 }

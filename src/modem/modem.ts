@@ -21,7 +21,7 @@ import { STAT_DENIED, isRegistered, isRoaming, parseCsq, parseRegistration } fro
 
 export type ModemPhase =
   | 'idle' | 'probing' | 'init' | 'registering' | 'registered' | 'dialing' | 'online'
-  | 'hangup' | 'offline' | 'failed';
+  | 'hangup' | 'offline' | 'failed' | 'power';
 
 type Step = (now: number) => void;
 
@@ -157,6 +157,7 @@ export class Modem {
   }
 
   private restart(): void {
+    if (this.phase === 'power') this.releasePins(); // never leave PWRKEY or RESET held
     this.seq++;
     this.clearTimer();
     this.engine.reset();
@@ -182,11 +183,79 @@ export class Modem {
     this.timerStep = undefined;
   }
 
-  private fail(cause: string, now: number): void {
+  private fail(cause: string, now: number, silent = false): void {
     this.restart();
     this.setPhase('failed');
     this.log.error(cause);
-    this.emit({ type: 'error', cause }, now);
+    this.emit(silent ? { type: 'error', cause, silent } : { type: 'error', cause }, now);
+  }
+
+  // --- recovery rungs (which one, and when: src/agent/cellular-link.ts) -----------------
+
+  /** Gives up whatever the driver was doing, quietly: a rung took too long. */
+  abandon(): void {
+    this.restart();
+    this.setPhase('failed');
+  }
+
+  /** Radio off and on (AT+CFUN=0, AT+CFUN=1): the modem detaches and registers afresh, then dials. */
+  radioCycle(now: number): void {
+    this.beginRung('radio', now);
+    this.setPhase('init');
+    this.cmd('AT+CFUN=0', now, { timeoutMs: this.t.cfunTimeoutMs }, (r, n) => {
+      if (r.kind === 'timeout') return this.fail('no answer to AT+CFUN=0', n, true);
+      this.after(this.t.radioOffMs, n, (m) =>
+        this.cmd('AT+CFUN=1', m, { timeoutMs: this.t.cfunTimeoutMs }, (r2, k) => {
+          if (r2.kind === 'timeout') return this.fail('no answer to AT+CFUN=1', k, true);
+          this.pinSent = false; // a SIM powered down with the radio asks for its PIN again
+          this.checkSim(k);
+        }),
+      );
+    });
+  }
+
+  /** The modem's own reset (the profile's command, e.g. AT+CFUN=1,1): it reboots; probing waits for it, answered or not. */
+  resetModem(now: number): void {
+    this.beginRung('reset', now);
+    this.setPhase('probing');
+    this.cmd(this.settings.profile.resetCommand, now, { timeoutMs: this.t.cfunTimeoutMs }, (_r, n) => this.beginProbing(n));
+  }
+
+  /** PWRKEY/RESET pulses from the config: RESET when wired (one pulse), else PWRKEY off, wait, on. */
+  powerCycle(now: number): void {
+    const set = this.ports.setPin;
+    const p = this.settings.power;
+    if (!set || (p.powerPin === undefined && p.resetPin === undefined)) return this.resetModem(now);
+    this.beginRung('power', now);
+    this.setPhase('power');
+    const pulse = (line: 'power' | 'reset', ms: number, at: number, then: Step) => {
+      set(line, true);
+      this.after(ms, at, (n) => (set(line, false), then(n)));
+    };
+    if (p.resetPin !== undefined) return pulse('reset', p.resetPulseMs, now, (n) => this.beginProbing(n));
+    // PWRKEY toggles: an off pulse to a modem that was off switches it on; its RDY then starts probing.
+    pulse('power', p.powerOffPulseMs, now, (n) =>
+      this.after(p.powerOffWaitMs, n, (m) => pulse('power', p.powerOnPulseMs, m, (k) => this.beginProbing(k))),
+    );
+  }
+
+  private releasePins(): void {
+    const p = this.settings.power;
+    if (p.powerPin !== undefined) this.ports.setPin?.('power', false);
+    if (p.resetPin !== undefined) this.ports.setPin?.('reset', false);
+  }
+
+  private beginRung(rung: 'radio' | 'reset' | 'power', now: number): void {
+    this.restart();
+    this.wantOnline = true;
+    this.dialAttempts = 0;
+    this.initRestarts = 0;
+    if (rung !== 'radio') {
+      this.initialized = false;
+      this.pinSent = false;
+    }
+    this.log.info(`recovery: ${rung}`);
+    this.emit({ type: 'recovering', rung }, now);
   }
 
   // --- probe and setup ------------------------------------------------------------------
@@ -201,7 +270,7 @@ export class Modem {
     this.cmd('AT', now, { timeoutMs: this.t.probeTimeoutMs }, (r, n) => {
       if (r.kind !== 'timeout') return this.init(n);
       this.probes++;
-      if (this.probes >= this.t.probeAttempts) return this.fail(`modem does not answer AT (${this.probes} probes)`, n);
+      if (this.probes >= this.t.probeAttempts) return this.fail(`modem does not answer AT (${this.probes} probes)`, n, true);
       if (this.probes % this.t.escapeAfterProbes === 0) return this.escapeThen(n, (m) => this.probe(m));
       this.after(this.t.probeIntervalMs, n, (m) => this.probe(m));
     });
@@ -224,6 +293,7 @@ export class Modem {
     this.simChecks = 0;
     const steps = ['ATE0', 'AT+CMEE=1'];
     if (this.ports.setDtr) steps.push('AT&D2'); // DTR drop hangs up and returns to command mode
+    steps.push(...this.settings.profile.init);
     steps.forEach((text, i) =>
       this.cmd(text, now, {}, (r, n) => {
         if (r.kind === 'timeout') return this.initStalled(text, n);
@@ -235,7 +305,7 @@ export class Modem {
 
   private initStalled(what: string, now: number): void {
     this.initRestarts++;
-    if (this.initRestarts > 3) return this.fail(`modem stopped answering during setup (${what})`, now);
+    if (this.initRestarts > 3) return this.fail(`modem stopped answering during setup (${what})`, now, true);
     this.log.warn(`no answer to ${what}; probing again`);
     this.restart();
     this.beginProbing(now);
@@ -306,13 +376,13 @@ export class Modem {
     this.pollRegistration(now);
   }
 
-  private pollRegistration(now: number): void {
-    this.cmd('AT+CEREG?', now, { expect: '+CEREG:' }, (r, n) => {
+  /** One query per registration report the profile has (e.g. AT+CEREG?, AT+CREG?), then a verdict. */
+  private pollRegistration(now: number, i = 0): void {
+    const which = this.settings.profile.registration[i];
+    if (!which) return this.evaluateRegistration(now, true);
+    this.cmd(`AT+${which}?`, now, { expect: `+${which}:` }, (r, n) => {
       r.lines.forEach((l) => this.noteRegistration(l));
-      this.cmd('AT+CREG?', n, { expect: '+CREG:' }, (r2, m) => {
-        r2.lines.forEach((l) => this.noteRegistration(l));
-        this.evaluateRegistration(m, true);
-      });
+      this.pollRegistration(n, i + 1);
     });
   }
 
@@ -398,10 +468,9 @@ export class Modem {
     this.escapeThen(now, (n) =>
       this.cmd('ATH', n, {}, (r, m) => {
         if (r.kind !== 'timeout') return this.hungUp(m);
-        this.emit({ type: 'lost', reason: 'hang-up not confirmed by the modem; setting it up again' }, m);
-        this.restart();
+        // Silent to "+++" and ATH alike: a redial cannot help, the ladder starts at the reset.
         this.initialized = false;
-        this.beginProbing(m);
+        this.fail('hang-up not confirmed: no answer to "+++" and ATH', m, true);
       }),
     );
   }
@@ -416,7 +485,7 @@ export class Modem {
 
   private onUrc(line: string, now: number): void {
     const upper = line.toUpperCase();
-    if (upper === 'RDY') return this.onReboot(now);
+    if (upper === 'RDY' || this.settings.profile.bootUrcs.some((u) => u.toUpperCase() === upper)) return this.onReboot(line, now);
     if (upper === 'NO CARRIER') {
       if (this.phase === 'online') this.lost('NO CARRIER', now);
       return;
@@ -429,10 +498,12 @@ export class Modem {
   }
 
   /** RDY: the modem restarted and forgot everything (echo, PIN, PDP context, the call). */
-  private onReboot(now: number): void {
+  private onReboot(line: string, now: number): void {
     if (this.phase === 'idle' || this.phase === 'failed') return;
-    this.log.warn('modem rebooted (RDY)');
-    if (this.phase !== 'probing') this.emit({ type: 'lost', reason: 'modem rebooted (RDY)' }, now);
+    this.log.warn(`modem rebooted (${line})`);
+    // During a power cycle RDY means it is on: restart() releases the lines, skipping the pulses left.
+    // Before registration nothing was lost: a second boot line (BG96: RDY, then APP RDY) just probes again.
+    if (this.phase !== 'probing' && this.phase !== 'init' && this.phase !== 'power') this.emit({ type: 'lost', reason: `modem rebooted (${line})` }, now);
     this.restart();
     this.initialized = false;
     this.pinSent = false;

@@ -295,6 +295,11 @@ export class Network {
     return true;
   }
 
+  /** Held datagrams still wait for the serial line: a new one queues behind them (order, and no drop while there is room). */
+  get holding(): boolean {
+    return this.held.length > 0;
+  }
+
   /** The tunnel is back: held datagrams go out in order, as fast as the serial line takes them. */
   private releaseHeld(now: number): void {
     while (this.isUp && this.held.length && this.linkRoom(28 + this.held[0]!.bytes, this.settings.serialQueueMax)) {

@@ -12,6 +12,7 @@ import { socketsFor } from '../../src/net/sockets/index.ts';
 import { NetApp, type AppCommand } from './net-app.ts';
 import type { TurnUsage } from '../../hosts/xs/worker.ts';
 import type { DatagramPort } from '../lab/echo-checker.ts';
+import type { ModemPins } from '../../src/platform.ts';
 
 export interface DeviceUnderTest {
   readonly events: AgentEvent[];
@@ -31,7 +32,8 @@ export interface DeviceUnderTest {
 
 export interface DeviceHost {
   name: string;
-  make(options: { config: ManifestConfig; serialPath: string; netApp?: boolean }): Promise<DeviceUnderTest>;
+  /** `modemPins`: the modem's PWRKEY/RESET lines (the lab's emulator), for the power rung; Node only for now. */
+  make(options: { config: ManifestConfig; serialPath: string; netApp?: boolean; modemPins?: ModemPins }): Promise<DeviceUnderTest>;
 }
 
 const log = process.env.IKELET_LOG ? consoleLog : () => {};

@@ -18,7 +18,7 @@ import { ikeSas } from '../lab/vici-text.ts';
 import type { DeviceHost, DeviceUnderTest } from './device-hosts.ts';
 
 const INTERVAL_MS = 200;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const count = (d: DeviceUnderTest, type: AgentEvent['type']) => d.events.filter((e) => e.type === type).length;
 
 interface Rig {
@@ -34,11 +34,12 @@ interface Rig {
  */
 const FAULT_LIVENESS: Partial<ManifestConfig> = { dpdInterval: 10, ikeRetransmitTries: 3 };
 
-/** Lab, device, tunnel up, datagrams flowing and echoed. */
-async function rig(t: TestContext, host: DeviceHost, gateway: Partial<GatewayOptions>, config: Partial<ManifestConfig> = {}, before?: (lab: Lab) => Promise<void>): Promise<Rig> {
+/** Lab, device, tunnel up, datagrams flowing and echoed. `wirePins`: the device drives the emulator's PWRKEY/RESET. */
+export async function rig(t: TestContext, host: DeviceHost, gateway: Partial<GatewayOptions>, config: Partial<ManifestConfig> = {}, before?: (lab: Lab) => Promise<void>, wirePins = false): Promise<Rig> {
   const lab = await startLab(t, { gateway, modem: { registrationDelayMs: 100 } });
   await before?.(lab);
-  const device = await host.make({ config: labDeviceConfig({ ...FAULT_LIVENESS, ...config }), serialPath: lab.serialPath });
+  const modemPins = wirePins ? { set: (line: 'power' | 'reset', active: boolean) => lab.modem!.setPin(line, active) } : undefined;
+  const device = await host.make({ config: labDeviceConfig({ ...FAULT_LIVENESS, ...config }), serialPath: lab.serialPath, ...(modemPins ? { modemPins } : {}) });
   t.after(() => device.close());
   await device.start();
   await device.waitFor((e) => e.type === 'child-up', 90_000, 'the tunnel');
@@ -50,7 +51,7 @@ async function rig(t: TestContext, host: DeviceHost, gateway: Partial<GatewayOpt
   return { lab, device, checker };
 }
 
-async function waitUntil(done: () => boolean, timeoutMs: number, what: string): Promise<void> {
+export async function waitUntil(done: () => boolean, timeoutMs: number, what: string): Promise<void> {
   const until = performance.now() + timeoutMs;
   while (!done()) {
     if (performance.now() > until) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
@@ -62,7 +63,7 @@ async function waitUntil(done: () => boolean, timeoutMs: number, what: string): 
  * The tunnel is back when a datagram sent after the fault is echoed. Asserts that happens within
  * `boundMs` of `faultAt`; returns the time it took.
  */
-async function recovered(checker: EchoChecker, faultAt: number, boundMs: number, what: string): Promise<number> {
+export async function recovered(checker: EchoChecker, faultAt: number, boundMs: number, what: string): Promise<number> {
   const until = faultAt + boundMs;
   for (;;) {
     const at = checker.firstEchoSentAfter(faultAt);

@@ -9,11 +9,12 @@
 import { parseArgs } from 'node:util';
 import readline from 'node:readline';
 import { ModemEmulator, type ModemEmulatorOptions } from './modem-emulator.ts';
+import { PROFILES } from '../../src/modem/profiles/index.ts';
 
 const USAGE = `usage: modem-emulator-cli --link PATH [--pin PIN] [--bridge CMD] [--baud N]
   [--corrupt-rate P] [--drop-rate P] [--faults-in-command-mode] [--registration-delay MS]
   [--roaming | --denied | --never-register] [--no-signal] [--no-echo] [--boot-delay MS]
-  [--guard MS] [--cme CMD=CODE ...]`;
+  [--guard MS] [--cme CMD=CODE ...] [--profile NAME]`;
 
 const { values } = parseArgs({
   options: {
@@ -33,6 +34,7 @@ const { values } = parseArgs({
     'boot-delay': { type: 'string' },
     guard: { type: 'string' },
     cme: { type: 'string', multiple: true },
+    profile: { type: 'string' },
     help: { type: 'boolean' },
   },
 });
@@ -65,9 +67,14 @@ const options: ModemEmulatorOptions = {
   bootDelayMs: num(values['boot-delay']),
   guardMs: num(values.guard),
   cmeErrors,
+  profile: values.profile ? PROFILES[values.profile] : undefined,
   log: (line) => console.log(`${stamp()} ${line}`),
 };
 
+if (values.profile && !PROFILES[values.profile]) {
+  console.log(`--profile: one of ${Object.keys(PROFILES).join(', ')}`);
+  process.exit(2);
+}
 const emu = await ModemEmulator.start(options);
 console.log(`${stamp()} modem emulator on ${emu.link} (${options.baud ?? 115200} baud${options.pin ? ', SIM PIN required' : ''}); type "help" for fault commands`);
 
@@ -92,12 +99,16 @@ rl.on('line', (input) => {
     case 'urc': return emu.injectUrc(arg);
     case 'reg': return emu.model.setRegistration(Number(arg));
     case 'stall': return emu.stall(Number(arg));
+    case 'wedge': return emu.wedge();
+    case 'blackhole': return emu.blackholeIp();
+    case 'pwrkey': return emu.setPin('power', arg === 'on');
+    case 'resetpin': return emu.setPin('reset', arg === 'on');
     case 'corrupt': return emu.setFaults({ corruptRate: Number(arg) });
     case 'loss': return emu.setFaults({ dropRate: Number(arg) });
     case 'stats': return console.log(JSON.stringify({ state: emu.state, ...emu.stats() }));
     case 'quit': return void shutdown();
     case '': return;
-    default: console.log('commands: drop | reboot | urc <text> | reg <stat> | stall <ms> | corrupt <rate> | loss <rate> | stats | quit');
+    default: console.log('commands: drop | reboot | urc <text> | reg <stat> | stall <ms> | wedge | blackhole | pwrkey on|off | resetpin on|off | corrupt <rate> | loss <rate> | stats | quit');
   }
 });
 rl.on('close', () => {

@@ -10,8 +10,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import { PppLink } from '../../src/ppp/link.ts';
-import { Logger } from '../../src/util/log.ts';
+import { DEFAULT_FRAMING, HdlcDecoder, encodeFrame, parseFrame } from '../../src/ppp/hdlc.ts';
+import { PROTO_IPV4 } from '../../src/ppp/protocols.ts';
+import { DropCounter, Logger, silentLogger } from '../../src/util/log.ts';
 import { cmeText } from '../../src/modem/cme-errors.ts';
+import { generic } from '../../src/modem/profiles/generic.ts';
+import type { ModemProfile } from '../../src/modem/profiles/profile.ts';
 import { AirMeter } from './air-meter.ts';
 
 // ---------------------------------------------------------------------------------------
@@ -43,6 +47,11 @@ export interface ModemModelOptions {
   urcsDuring?: Record<string, string[]>;
   /** Commands (prefix match) never answered, for timeout tests. */
   silentCommands?: string[];
+  /** PWRKEY hold times (ms) that switch the module on and off (its hardware guide's minimums). */
+  powerOnHoldMs?: number;
+  powerOffHoldMs?: number;
+  /** The module family it plays (src/modem/profiles): boot chatter, reset command. Default generic. */
+  profile?: ModemProfile;
 }
 
 export interface ModemModelPorts {
@@ -76,6 +85,10 @@ export class ModemModel {
   private lastRxAt = 0;
   private plusCount = 0;
   private escapeTimer: number | undefined;
+  /** Firmware hung: deaf and mute until its power goes (PWRKEY off pulse or RESET). */
+  private wedged = false;
+  private radioOff = false;
+  private pwrkeyDownAt: number | undefined;
 
   constructor(options: ModemModelOptions, private readonly ports: ModemModelPorts) {
     this.o = {
@@ -92,6 +105,9 @@ export class ModemModel {
       dialResults: options.dialResults ?? [],
       urcsDuring: options.urcsDuring ?? {},
       silentCommands: options.silentCommands ?? [],
+      powerOnHoldMs: options.powerOnHoldMs ?? 500,
+      powerOffHoldMs: options.powerOffHoldMs ?? 2500,
+      profile: options.profile ?? generic,
     };
     this.dialResults = [...this.o.dialResults];
   }
@@ -100,6 +116,8 @@ export class ModemModel {
   powerOn(now: number): void {
     if (this.state === 'data' || this.state === 'online-command') this.ports.onCall(false);
     this.state = 'booting';
+    this.wedged = false;
+    this.radioOff = false;
     this.timers = [];
     this.echo = this.o.echo;
     this.cmee = 0;
@@ -110,11 +128,7 @@ export class ModemModel {
     this.log(`power on (boot ${this.o.bootDelayMs} ms)`);
     this.at(now + this.o.bootDelayMs, (t) => {
       this.state = 'command';
-      if (this.o.bootBanner) {
-        this.urc('RDY');
-        this.urc('+CFUN: 1');
-        this.urc(`+CPIN: ${this.simState()}`);
-      }
+      if (this.o.bootBanner) for (const line of this.o.profile.bootChatter) this.urc(line.startsWith('+CPIN:') ? `+CPIN: ${this.simState()}` : line);
       if (!this.simLocked && !this.simPuk) this.simReady(t);
     });
   }
@@ -124,7 +138,42 @@ export class ModemModel {
     this.powerOn(now);
   }
 
+  /** The firmware hangs: no answer to anything, data call included, until a power cycle. */
+  wedge(): void {
+    this.log('wedged');
+    this.wedged = true;
+  }
+
+  /** The module's PWRKEY or RESET input (`active`: asserted). */
+  setPin(line: 'power' | 'reset', active: boolean, now: number): void {
+    if (line === 'reset') {
+      if (active) this.powerOff('RESET held');
+      else this.powerOn(now);
+      return;
+    }
+    if (active) {
+      this.pwrkeyDownAt ??= now;
+      return;
+    }
+    const held = now - (this.pwrkeyDownAt ?? now);
+    this.pwrkeyDownAt = undefined;
+    if (this.state === 'off' && held >= this.o.powerOnHoldMs) this.powerOn(now);
+    else if (this.state !== 'off' && held >= this.o.powerOffHoldMs) {
+      if (!this.wedged) this.urc('NORMAL POWER DOWN');
+      this.powerOff('PWRKEY off pulse');
+    }
+  }
+
+  private powerOff(why: string): void {
+    if (this.state === 'data' || this.state === 'online-command') this.ports.onCall(false);
+    this.log(`power off (${why})`);
+    this.state = 'off';
+    this.wedged = false;
+    this.timers = [];
+  }
+
   fromAgent(bytes: Uint8Array, now: number): void {
+    if (this.wedged) return;
     if (this.state === 'data') return this.dataFromAgent(bytes, now);
     if (this.state === 'off' || this.state === 'booting') return;
     for (const b of bytes) {
@@ -140,7 +189,7 @@ export class ModemModel {
   }
 
   fromPeer(bytes: Uint8Array): void {
-    if (this.state === 'data') this.send(bytes);
+    if (this.state === 'data' && !this.wedged) this.send(bytes);
   }
 
   /** The PPP peer went away (bridge exited): like a network-side hang-up. */
@@ -204,6 +253,7 @@ export class ModemModel {
   }
 
   private send(bytes: Uint8Array): void {
+    if (this.wedged || this.state === 'off') return;
     this.ports.toAgent(bytes);
   }
 
@@ -291,7 +341,16 @@ export class ModemModel {
     if (cmd === '+CSQ') return this.info(`+CSQ: ${this.o.csq[0]},${this.o.csq[1]}`), this.ok();
     if (cmd === '+COPS?') return this.info(this.registered() ? '+COPS: 0,0,"Lab Mobile",7' : '+COPS: 0'), this.ok();
     if (cmd === '+CGATT?') return this.info(`+CGATT: ${this.registered() ? 1 : 0}`), this.ok();
-    if (/^\+CFUN=1,1$/.test(cmd)) return this.ok(), this.reboot(now);
+    if (cmd === '+CFUN=1,1' || cmd === this.o.profile.resetCommand.slice(2).toUpperCase()) return this.ok(), this.reboot(now);
+    if (/^\+(CPSMS|CEDRXS)=0$/.test(cmd)) return this.ok();
+    if (cmd === '+CFUN=0' || cmd === '+CFUN=4') return (this.radioOff = true), this.setStat(0), this.ok();
+    if (cmd === '+CFUN=1') {
+      this.ok();
+      if (this.radioOff && !this.simLocked && !this.simPuk) this.simReady(now);
+      this.radioOff = false;
+      return;
+    }
+    if (cmd === '+CFUN?') return this.info(`+CFUN: ${this.radioOff ? 0 : 1}`), this.ok();
     if (cmd.startsWith('D')) return this.dial(now);
     if (cmd === 'H' || cmd === 'H0') {
       if (this.state === 'online-command') {
@@ -454,6 +513,8 @@ export class ModemEmulator {
   private lastPace = 0;
   private credit = 0;
   private stalledUntil = 0;
+  /** While set (blackholeIp, until the call ends): IPv4 frames are lost, PPP control frames pass. */
+  private ipFilter: { up: IpFrameFilter; down: IpFrameFilter } | undefined;
   private uplinkHold: Uint8Array[] | undefined;
   private faults: Required<ModemFaults>;
   private readonly random: () => number;
@@ -516,11 +577,30 @@ export class ModemEmulator {
   }
 
   reboot(): void {
-    this.out.length = 0; // a rebooting module forgets what it had not sent yet
-    this.up.length = 0;
-    this.upBytes = 0;
+    this.forget();
     this.model.reboot(now());
     this.kick();
+  }
+
+  /** The module's PWRKEY or RESET line, driven by the device's GPIO (platform.modemPins). */
+  setPin(line: 'power' | 'reset', active: boolean): void {
+    if (line === 'reset' && active) this.forget();
+    this.model.setPin(line, active, now());
+    this.kick();
+  }
+
+  /** The firmware hangs until a power cycle: no AT, no data, nothing queued goes out. */
+  wedge(): void {
+    this.forget();
+    this.model.wedge();
+  }
+
+  /**
+   * A silent stall: the call stays up and PPP control frames (LCP echo) pass, but IPv4 frames are
+   * lost both ways until the call ends.
+   */
+  blackholeIp(): void {
+    this.ipFilter = { up: new IpFrameFilter(), down: new IpFrameFilter() };
   }
 
   /** Sends nothing toward the agent for `ms` (bytes queue up meanwhile). */
@@ -540,6 +620,13 @@ export class ModemEmulator {
       this.uplinkHold = undefined;
       for (const b of held) this.toPeer(b);
     };
+  }
+
+  /** A rebooting or hung module forgets what it had not sent yet. */
+  private forget(): void {
+    this.out.length = 0;
+    this.up.length = 0;
+    this.upBytes = 0;
   }
 
   /** Kills socat and the bridge (by PID) and removes the link. */
@@ -656,7 +743,7 @@ export class ModemEmulator {
     if (this.uplinkHold) return void this.uplinkHold.push(bytes.slice());
     if (this.splice) return void (this.counters.lostInRebind += bytes.length);
     this.meter.push('up', bytes);
-    const b = this.damage(bytes, 'Peer');
+    const b = this.damage(this.ipFilter ? this.ipFilter.up.pass(bytes) : bytes, 'Peer');
     this.counters.bytesToPeer += b.length;
     if (b.length && this.bridge?.stdin?.writable) this.bridge.stdin.write(b);
   }
@@ -725,7 +812,7 @@ export class ModemEmulator {
       if (this.splice) return this.splice.input(d, now());
       this.counters.bytesFromPeer += d.length;
       if (this.model.state === 'data') this.meter.push('down', d);
-      this.model.fromPeer(d);
+      this.model.fromPeer(this.ipFilter ? this.ipFilter.down.pass(d) : d);
       this.kick();
     });
     child.stderr.on('data', (d: Buffer) => this.logLine(`bridge: ${d.toString().trim()}`));
@@ -786,12 +873,32 @@ export class ModemEmulator {
   }
 
   private stopBridge(): void {
+    this.ipFilter = undefined;
     const child = this.bridge;
     this.bridge = undefined;
     if (child) {
       this.logLine(`bridge stopped (pid ${child.pid})`);
       void killChild(child);
     }
+  }
+}
+
+/** Passes a PPP byte stream on frame by frame, without its IPv4 frames (re-encoded with full escaping, which every peer takes). */
+class IpFrameFilter {
+  private readonly out: Uint8Array[] = [];
+  private readonly decoder = new HdlcDecoder(4096, new DropCounter(silentLogger()), (frame) => {
+    const p = parseFrame(frame);
+    if (p && p.protocol !== PROTO_IPV4) this.out.push(encodeFrame(p.protocol, p.info, DEFAULT_FRAMING));
+  });
+
+  constructor() {
+    this.decoder.rxAccm = 0;
+  }
+
+  pass(bytes: Uint8Array): Uint8Array {
+    this.decoder.push(bytes);
+    const frames = this.out.splice(0);
+    return Uint8Array.from(frames.flatMap((f) => [...f]));
   }
 }
 

@@ -40,3 +40,11 @@ test('CarrierWatch: only outside frames, across chunks', () => {
   assert.deepEqual(w.scan(utf8(' CARRIER\r\n')), { event: 'NO CARRIER', end: 9, start: 0 });
   assert.deepEqual(new CarrierWatch().scan(utf8('\r\n\r\nRDY\r\n')), { event: 'RDY', end: 8, start: 2 });
 });
+
+test('CarrierWatch: NO CARRIER after a URC line between frames (SIM deactivated: "+CEREG: 3" first), but not inside a frame', () => {
+  const w = new CarrierWatch();
+  assert.equal(w.scan(utf8('~\r\n+CEREG: 3\r\n')), undefined);
+  assert.deepEqual(w.scan(utf8('\r\nNO CARRIER\r\n')), { event: 'NO CARRIER', end: 13, start: 0 });
+  assert.equal(new CarrierWatch().scan(utf8('~\x21\r\n+CEREG: 3\r\n\r\nNO CARRIER\r\n')), undefined, 'inside a frame');
+  assert.equal(new CarrierWatch().scan(utf8(`~\r\n${'x'.repeat(200)}\r\nNO CARRIER\r\n`)), undefined, 'an overlong "line" is frame content');
+});

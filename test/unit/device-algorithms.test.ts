@@ -68,3 +68,11 @@ test('a device bundle with crypto "native" has no noble code: every primitive co
   const noble = await buildDevice({ entry: 'src/index.ts', minify: true, configured: { ...native, crypto: 'noble' } });
   assert.ok(bundle.code.length < noble.code.length - 30_000, `${bundle.code.length} B native vs ${noble.code.length} B noble`);
 });
+
+test('only the configured modem profile is bundled (modemProfile); without it, every one', async () => {
+  const files = async (modemProfile?: string) => [...(await deviceBundleInputs('src/index.ts', { ...GCM_X25519, ...(modemProfile ? { modemProfile } : {}) })).keys()].join('\n');
+  const bg96 = await files('bg96');
+  assert.match(bg96, /src\/modem\/profiles\/bg96\.ts/);
+  assert.doesNotMatch(bg96, /src\/modem\/profiles\/(generic|sim7600|sim7080|a7670|sara-r4)\.ts/);
+  assert.match(await files(), /src\/modem\/profiles\/sara-r4\.ts/);
+});

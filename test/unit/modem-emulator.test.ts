@@ -57,7 +57,7 @@ function host(port: PtyPort, config: Partial<ModemManifest>) {
   const waiters: { type: string; resolve: (e: ModemEvent) => void }[] = [];
   let timer: NodeJS.Timeout | undefined;
   const modem = new Modem(
-    modemSection.parse({ apn: 'internet', simPin: '', registrationTimeout: 10, dialString: '*99#', ...config }),
+    modemSection.parse({ ...(modemSection.defaults as ModemManifest), apn: 'internet', simPin: '', registrationTimeout: 10, dialString: '*99#', ...config } as ModemManifest),
     { log: silentLogger() },
     {
       writeSerial: (b) => port.write(b),

@@ -239,6 +239,24 @@ test('UDP: a full serial line drops (and counts) datagrams instead of queueing w
   assert.equal(rig.network.counters().drops['udp datagram dropped: serial line full'], 1);
 });
 
+test('UDP: a datagram written while the held queue still drains into a full serial line waits behind it, in order, not dropped', () => {
+  const rig = new NetRig({ udpQueueLength: 8 });
+  rig.up();
+  const got: string[] = [];
+  const udp = new rig.sockets.UDP({ onReadable(count) { for (let i = 0; i < count; i++) got.push(String.fromCharCode(...new Uint8Array(this.read()!))); } });
+  rig.down();
+  for (const c of 'abc') udp.write(Uint8Array.of(c.charCodeAt(0)), PEER, 7);
+  rig.serialQueued = 16300; // the line is busy when the tunnel comes back: the held ones wait
+  rig.up();
+  rig.run(10);
+  udp.write(Uint8Array.of('d'.charCodeAt(0)), PEER, 7);
+  rig.serialQueued = 0;
+  rig.network.serialWritable(rig.now);
+  rig.run(10);
+  assert.deepEqual(got, ['a', 'b', 'c', 'd']);
+  assert.equal(rig.network.counters().drops['udp datagram dropped: serial line full'], undefined);
+});
+
 test('Resolver: names through the tunnel DNS, literals too (always in a later turn), errors named', () => {
   const rig = new NetRig();
   rig.up();

@@ -1,4 +1,4 @@
-/** device.network.ikelet: the tunnel's state for apps follows the agent's events. */
+/** device.network.ikelet (src/agent/status.ts): the tunnel's state and the cellular side for apps, following the agent's events. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { MAX_STATUS_LISTENERS, TunnelStatus, type TunnelStatusView } from '../../src/agent/status.ts';
@@ -30,4 +30,22 @@ test('listeners are bounded, and one that throws does not reach the agent', () =
   assert.equal(status.onChanged(() => {}), false, 'one listener too many is refused');
   assert.doesNotThrow(() => status.apply(childUp, 1));
   assert.equal(calls, MAX_STATUS_LISTENERS);
+});
+
+test('status: the signal and roaming of the last registration, and the recovery ladder\'s last rung with its reason; listeners hear each change', () => {
+  const status = new TunnelStatus(traffic);
+  const heard: string[] = [];
+  status.onChanged((s) => heard.push(`${s.signalDbm} ${s.roaming} ${s.lastRecovery}`));
+  assert.equal(status.signalDbm, undefined);
+  status.apply({ type: 'modem', event: { type: 'registered', roaming: false, rssiDbm: -73 } }, 1);
+  status.apply({ type: 'link-retry', rung: 'radio', reason: 'modem error: network registration denied (+CEREG: 3)', inMs: 4000, attempt: 2 }, 2);
+  status.apply({ type: 'modem', event: { type: 'registered', roaming: true, rssiDbm: -95 } }, 3);
+  assert.equal(status.signalDbm, -95);
+  assert.equal(status.roaming, true);
+  assert.equal(status.lastRecovery, 'radio: modem error: network registration denied (+CEREG: 3)');
+  assert.deepEqual(heard, [
+    '-73 false undefined',
+    '-73 false radio: modem error: network registration denied (+CEREG: 3)',
+    '-95 true radio: modem error: network registration denied (+CEREG: 3)',
+  ]);
 });

@@ -78,9 +78,9 @@ export class UdpSocket {
     const route = network.routeError(address, PROTO_UDP, port);
     if (route) throw route;
     network.run((now) => {
-      if (!network.up) {
-        // Held for the tunnel's return (bounded; the queue's drops are counted and reported): a
-        // copy, as the app may reuse its buffer once write() returns.
+      if (!network.up || network.holding) {
+        // Held for the tunnel's return, or behind the held ones still draining (bounded; the queue's
+        // drops are counted and reported): a copy, as the app may reuse its buffer once write() returns.
         const copy = bytes.slice();
         if (!network.hold(copy.length, (t) => sendDatagram(network, socket, address, port, copy, t))) throw new NetError('tunnel-down', 'UDP write: the tunnel is down');
         return;

@@ -8,7 +8,7 @@
 import { LineSplitter } from '../../../src/modem/at-lines.ts';
 import { describeFinal, parseFinal } from '../../../src/modem/at-results.ts';
 import { cmeCodeFromText } from '../../../src/modem/cme-errors.ts';
-import { modemSection } from '../../../src/modem/config.ts';
+import { modemSection, type ModemManifest } from '../../../src/modem/config.ts';
 import { Modem, type ModemPhase } from '../../../src/modem/modem.ts';
 import { parseCsq, parseRegistration } from '../../../src/modem/registration.ts';
 import { concatBytes, latin1 } from '../../../src/util/bytes.ts';
@@ -104,7 +104,7 @@ interface ModemState {
 interface ModemInput {
   advance: number;
   chunks: Uint8Array[];
-  action?: 'dial' | 'hangUp' | 'start';
+  action?: 'dial' | 'hangUp' | 'start' | 'radioCycle' | 'resetModem' | 'powerCycle';
   from: string;
 }
 
@@ -165,7 +165,7 @@ function modemInput(rand: Rand, s: ModemState, hostile: boolean): ModemInput {
   if (hostile && rand.chance(0.1)) bytes = mutate(rand, bytes, { maxEdits: 3 });
   if (hostile && rand.chance(0.05)) bytes = concatBytes(bytes, chatter(rand));
   const action = hostile
-    ? rand.weighted([[90, undefined], [phase === 'offline' || phase === 'failed' || phase === 'idle' ? 30 : 0.5, 'dial'], [1, 'hangUp'], [0.3, 'start']] as const)
+    ? rand.weighted([[90, undefined], [phase === 'offline' || phase === 'failed' || phase === 'idle' ? 30 : 0.5, 'dial'], [1, 'hangUp'], [0.3, 'start'], [0.2, 'radioCycle'], [0.2, 'resetModem'], [0.2, 'powerCycle']] as const)
     : phase === 'offline' || phase === 'failed' || phase === 'idle' ? 'dial' : undefined;
   return { advance, chunks: pieces(rand, bytes, 3), action, from: data ? 'data mode' : text ? 'answer' : 'silence' };
 }
@@ -176,12 +176,13 @@ function feedModem(s: ModemState, input: ModemInput): void {
   if (input.action === 'dial') s.modem.dial(s.now);
   if (input.action === 'hangUp') s.modem.hangUp(s.now);
   if (input.action === 'start') s.modem.start(s.now);
+  if (input.action === 'radioCycle' || input.action === 'resetModem' || input.action === 'powerCycle') s.modem[input.action](s.now);
   for (const c of input.chunks) s.modem.input(c, s.now);
 }
 
 export const modemDriver = fuzzTarget<ModemState, ModemInput>({
   name: 'modem',
-  about: 'Modem + AtEngine answered by a module that errs in every phase (probe, SIM PIN, registration, dial, data mode, +++ and hang-up): no throw, no spin, bounded state, online again once it behaves',
+  about: 'Modem + AtEngine answered by a module that errs in every phase (probe, SIM PIN, registration, dial, data mode, +++ and hang-up, the recovery rungs): no throw, no spin, bounded state, online again once it behaves',
   episode: 2_000,
   retainedLimit: 32 * 1024,
   setup(rand) {
@@ -189,7 +190,7 @@ export const modemDriver = fuzzTarget<ModemState, ModemInput>({
     const s: ModemState = { modem: undefined as unknown as Modem, now: 0, awaiting: [], pin, pinEntered: false, rand };
     const dtr = rand.chance(0.5);
     s.modem = new Modem(
-      modemSection.parse({ apn: 'internet', simPin: pin, registrationTimeout: rand.pick([10, 120]), dialString: '*99#' }),
+      modemSection.parse({ ...(modemSection.defaults as ModemManifest), apn: 'internet', simPin: pin, registrationTimeout: rand.pick([10, 120]), dialString: '*99#', modemPowerPin: rand.chance(0.5) ? 4 : -1 }),
       { log: silentLogger() },
       {
         writeSerial: (b) => {
@@ -201,6 +202,7 @@ export const modemDriver = fuzzTarget<ModemState, ModemInput>({
         },
         onData: () => {},
         ...(dtr ? { setDtr: () => {} } : {}),
+        setPin: () => {},
       },
     );
     s.modem.start(0);
