@@ -94,6 +94,7 @@ export type IkeParseErrorCode =
   | 'sk-not-last'
   | 'no-keys' // message has an SK payload but no cipher was given
   | 'icv' // SK integrity check failed
+  | 'fragment' // an SKF payload: src/ike/fragments.ts reassembles it
   | 'bad-padding';
 
 export interface IkeParseError {
