@@ -47,6 +47,8 @@ export interface GatewayOptions {
   reauthTime: number;
   /** What a new IKE SA of the same identity does to the old ones (swanctl `unique`). */
   unique: 'no' | 'never' | 'keep' | 'replace';
+  /** Largest IP datagram of an IKE fragment the gateway sends (charon fragment_size), 0 = strongSwan's default (1280). */
+  fragmentSize: number;
 }
 
 export const DEFAULT_GATEWAY: GatewayOptions = {
@@ -71,6 +73,7 @@ export const DEFAULT_GATEWAY: GatewayOptions = {
   keepAlive: 20,
   reauthTime: 0,
   unique: 'no',
+  fragmentSize: 0,
 };
 
 /** What differs between a charon of the lab (gateway, or the strongSwan initiator) in strongswan.conf. */
@@ -87,7 +90,7 @@ export interface CharonConfOptions {
 export function strongswanConf(dir: string, o: GatewayOptions): string {
   return charonConf(dir, {
     logKeys: o.logKeys,
-    settings: [`cookie_threshold = ${o.cookieThreshold}`, `cookie_threshold_ip = ${o.cookieThresholdIp}`, `block_threshold = ${o.blockThreshold}`, `keep_alive = ${o.keepAlive}s`],
+    settings: [`cookie_threshold = ${o.cookieThreshold}`, `cookie_threshold_ip = ${o.cookieThresholdIp}`, `block_threshold = ${o.blockThreshold}`, `keep_alive = ${o.keepAlive}s`, ...(o.fragmentSize ? [`fragment_size = ${o.fragmentSize}`] : [])],
   });
 }
 
