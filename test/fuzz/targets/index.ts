@@ -7,6 +7,7 @@ import { dnsMessage, dnsResolver } from './dns.ts';
 import { espOpen } from './esp.ts';
 import { httpClient, httpResponse } from './http.ts';
 import { ikeDecode, ikeDecodeSk } from './ike-codec.ts';
+import { ikeFragments } from './ike-fragments.ts';
 import { ikeSession } from './ike-session.ts';
 import { ipParsers, ipStack } from './ip.ts';
 import { atParse, modemDriver } from './modem.ts';
@@ -15,7 +16,7 @@ import { pppHdlc, pppLink } from './ppp.ts';
 import { tcpConnection, tcpSegment } from './tcp.ts';
 
 export const TARGETS: readonly AnyTarget[] = [
-  ikeSession, mqttClient, tcpConnection, mqttCodec, ikeDecodeSk, pppLink, dnsResolver, pppHdlc, ipStack, espOpen, httpClient,
+  ikeSession, mqttClient, tcpConnection, mqttCodec, ikeDecodeSk, ikeFragments, pppLink, dnsResolver, pppHdlc, ipStack, espOpen, httpClient,
   ikeDecode, dnsMessage, httpResponse, ipParsers, tcpSegment, atParse, modemDriver,
 ];
 
