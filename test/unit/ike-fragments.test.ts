@@ -12,6 +12,7 @@ import { TaskManager, type TaskManagerPorts } from '../../src/ike/task-manager.t
 import type { Task } from '../../src/ike/task.ts';
 import type { Random } from '../../src/platform.ts';
 import { utf8 } from '../../src/util/bytes.ts';
+import { Rig } from './ike-session-rig.ts';
 
 let seed = 7;
 const random: Random = { bytes: (n) => Uint8Array.from({ length: n }, () => (seed = (seed * 1103515245 + 12345) >>> 0) >>> 24) };
@@ -213,3 +214,13 @@ function ok<T>(r: { ok: true; value: T } | { ok: false; error: { message: string
   if (!r.ok) assert.fail(r.error.message);
   return r.value;
 }
+
+test('session: IKE_SA_INIT offers fragmentation; a gateway that does not offer it gets a big IKE_AUTH whole', () => {
+  const r = new Rig({}, { localId: `${'d'.repeat(1400)}@example.com` }).start();
+  assert.equal(r.session.state, 'established');
+  const init = r.gw.received.find((m) => m.exchange === ExchangeType.IKE_SA_INIT)!;
+  assert.ok(findNotify(init, NotifyType.IKEV2_FRAGMENTATION_SUPPORTED), 'IKEV2_FRAGMENTATION_SUPPORTED in the request');
+  const auth = r.sent.filter((s) => s.payload.length > 4 && s.payload[4 + 18] === ExchangeType.IKE_AUTH);
+  assert.equal(auth.length, 1);
+  assert.ok(auth[0]!.payload.length > 1500, `${auth[0]!.payload.length} bytes, not fragmented`);
+});
