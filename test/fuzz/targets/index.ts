@@ -14,10 +14,11 @@ import { atParse, modemDriver } from './modem.ts';
 import { mqttClient, mqttCodec } from './mqtt.ts';
 import { pppHdlc, pppLink } from './ppp.ts';
 import { tcpConnection, tcpSegment } from './tcp.ts';
+import { x509Parse } from './x509.ts';
 
 export const TARGETS: readonly AnyTarget[] = [
   ikeSession, mqttClient, tcpConnection, mqttCodec, ikeDecodeSk, ikeFragments, pppLink, dnsResolver, pppHdlc, ipStack, espOpen, httpClient,
-  ikeDecode, dnsMessage, httpResponse, ipParsers, tcpSegment, atParse, modemDriver,
+  ikeDecode, x509Parse, dnsMessage, httpResponse, ipParsers, tcpSegment, atParse, modemDriver,
 ];
 
 export function findTarget(name: string): AnyTarget | undefined {
