@@ -12,6 +12,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseCertificate, type Certificate } from '../../src/x509/certificate.ts';
+import { checkSignature } from '../../src/x509/verify.ts';
 import { certificateNames, verifyChain, type ChainInput, type SignatureCheck } from '../../src/x509/chain.ts';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ikelet-chain-'));
@@ -41,6 +42,7 @@ function verifier(byKey: Map<unknown, Uint8Array>): SignatureCheck {
   return (alg, key, message, signature) => {
     const spki = byKey.get(key);
     if (!spki) return false;
+    if ((alg.kind === 'ecdsa') !== (key.kind === 'ecdsa') || (alg.kind === 'ed25519') !== (key.kind === 'ed25519')) return false;
     const k = createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' });
     if (alg.kind === 'ed25519') return verify(null, message, k, signature);
     if (alg.kind === 'rsa-pss') return verify(alg.hash, message, { key: k, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: alg.saltLength }, signature);
@@ -60,8 +62,16 @@ const inter2 = cert('inter2', EC, ['basicConstraints=critical,CA:TRUE', 'keyUsag
 const tooDeep = cert('too-deep', EC, ['subjectAltName=DNS:gateway.example.net'], 'inter2');
 const encipherOnly = cert('encipher', RSA, ['subjectAltName=DNS:gateway.example.net', 'keyUsage=critical,keyEncipherment'], 'inter');
 const otherRoot = cert('other-root', EC, ['keyUsage=critical,keyCertSign']);
+// For the backend: ECDSA-SHA384 by a P-256 key over a P-384 key, RSA PKCS#1 SHA-384 and PSS SHA-384, Ed25519.
+const gw384 = cert('gw384', ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-384'], ['subjectAltName=DNS:gateway.example.net'], 'root', ['-sha384']);
+const p384Ca = cert('p384-ca', ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-384'], ['keyUsage=critical,keyCertSign']);
+const underP384 = cert('under-p384', EC, ['subjectAltName=DNS:gateway.example.net'], 'p384-ca', ['-sha384']);
+const rsa384 = cert('rsa384', EC, ['subjectAltName=DNS:gateway.example.net'], 'inter', ['-sha384']);
+const pss384 = cert('pss384', EC, ['subjectAltName=DNS:gateway.example.net'], 'inter', ['-sha384', '-sigopt', 'rsa_padding_mode:pss', '-sigopt', 'rsa_pss_saltlen:48']);
+const edRoot = cert('ed-root', ['-newkey', 'ed25519'], ['keyUsage=critical,keyCertSign']);
+const underEd = cert('under-ed', EC, ['subjectAltName=DNS:gateway.example.net'], 'ed-root');
 
-const all = [root, inter, gw, gwPss, direct, notCa, underNotCa, inter2, tooDeep, encipherOnly, otherRoot];
+const all = [root, inter, gw, gwPss, direct, notCa, underNotCa, inter2, tooDeep, encipherOnly, otherRoot, gw384, p384Ca, underP384, rsa384, pss384, edRoot, underEd];
 const check = verifier(new Map(all.map((c) => [c.publicKey, c.spki])));
 const now = gw.notBefore + 60_000;
 const run = (certs: Certificate[], over: Partial<ChainInput> = {}) => verifyChain({ certs, anchors: [root], now, verify: check, ...over });
@@ -105,4 +115,25 @@ test('identity: SAN of the same kind, exact; CN only without SANs', () => {
   assert.equal(certificateNames(direct, { type: 'ipv4', value: '192.0.2.1' }), true);
   assert.equal(certificateNames(notCa, { type: 'fqdn', value: 'notca' }), true, 'no SAN: the CN');
   assert.equal(certificateNames(gw, { type: 'email', value: 'gateway.example.net' }), false);
+});
+
+test('the noble backend agrees with node:crypto on every certificate against every key, genuine and forged', () => {
+  let genuine = 0;
+  let cases = 0;
+  for (const c of all) {
+    const forged = c.signature.map((b, i) => (i === c.signature.length >> 1 ? b ^ 0x20 : b));
+    for (const issuer of all) {
+      for (const sig of [c.signature, forged]) {
+        const expected = check(c.signatureAlgorithm, issuer.publicKey, c.tbs, sig);
+        assert.equal(checkSignature(c.signatureAlgorithm, issuer.publicKey, c.tbs, sig), expected, `${c.subjectCn[0]} by ${issuer.subjectCn[0]}`);
+        if (expected) genuine++;
+        cases++;
+      }
+    }
+  }
+  assert.equal(genuine, all.length, 'each certificate verifies under its issuer only, and no forgery does');
+  assert.equal(cases, 2 * all.length ** 2);
+  for (const [leaf, ...rest] of [[gw, inter], [gwPss, inter], [gw384], [rsa384, inter], [pss384, inter]]) assert.equal(reason(run([leaf!, ...rest], { verify: checkSignature })), 'ok');
+  assert.equal(reason(run([underP384], { anchors: [p384Ca], verify: checkSignature })), 'ok');
+  assert.equal(reason(run([underEd], { anchors: [edRoot], verify: checkSignature })), 'ok');
 });
