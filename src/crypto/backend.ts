@@ -169,3 +169,13 @@ export function rsaVerify(hash: SignatureHash, saltLength: number | undefined, m
     return false;
   }
 }
+
+/** The DER ECDSA signature of a 32-byte digest with a P-256 private scalar (RFC 6979, low S); undefined for a bad key or digest. */
+export function ecdsaP256Sign(privateKey: Uint8Array, digest: Uint8Array): Uint8Array | undefined {
+  if (digest.length !== 32) return undefined;
+  try {
+    return p256.sign(digest, privateKey, { prehash: false, format: 'der' });
+  } catch {
+    return undefined;
+  }
+}

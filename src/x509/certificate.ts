@@ -134,6 +134,14 @@ function algorithmParts(b: Uint8Array, t: Tlv, what: string): Result<{ oid: stri
 
 const absentOrNull = (p: Tlv | undefined): boolean => p === undefined || (p.tag === Tag.NULL && p.end === p.start);
 
+/** An AlgorithmIdentifier on its own (RFC 7427's AUTH payload carries one): the whole of `der`. */
+export function parseSignatureAlgorithm(der: Uint8Array): Result<SignatureAlgorithm> {
+  const t = expect(der, 0, der.length, Tag.SEQUENCE, 'AlgorithmIdentifier');
+  if (!t.ok) return t;
+  if (t.value.end !== der.length) return err('AlgorithmIdentifier: bytes after it');
+  return signatureAlgorithm(der, t.value);
+}
+
 function signatureAlgorithm(b: Uint8Array, t: Tlv): Result<SignatureAlgorithm> {
   const a = algorithmParts(b, t, 'signatureAlgorithm');
   if (!a.ok) return a;
@@ -181,6 +189,14 @@ function pssParams(b: Uint8Array, params: Tlv | undefined): Result<SignatureAlgo
   }
   if (!hash || hash !== mgfHash) return err('PSS with SHA-1, or with MGF1 over another hash');
   return ok({ kind: 'rsa-pss', hash, saltLength });
+}
+
+/** A SubjectPublicKeyInfo on its own (the whole of `der`). */
+export function parsePublicKeyInfo(der: Uint8Array): Result<PublicKey> {
+  const t = expect(der, 0, der.length, Tag.SEQUENCE, 'SubjectPublicKeyInfo');
+  if (!t.ok) return t;
+  if (t.value.end !== der.length) return err('SubjectPublicKeyInfo: bytes after it');
+  return subjectPublicKey(der, t.value);
 }
 
 function subjectPublicKey(b: Uint8Array, spkiT: Tlv): Result<PublicKey> {
