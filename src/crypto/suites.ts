@@ -45,7 +45,12 @@ export interface EspSuite {
 }
 
 /** strongSwan derives the IKE PRF from the integrity algorithm when a non-AEAD proposal names none. */
-const PRF_FOR_INTEG: Readonly<Record<number, number>> = Object.freeze({ [IntegId.HMAC_SHA2_256_128]: PrfId.HMAC_SHA2_256 });
+const PRF_FOR_INTEG: Readonly<Record<number, number>> = Object.freeze({
+  [IntegId.HMAC_SHA2_256_128]: PrfId.HMAC_SHA2_256,
+  [IntegId.HMAC_SHA2_384_192]: PrfId.HMAC_SHA2_384,
+  [IntegId.HMAC_SHA2_512_256]: PrfId.HMAC_SHA2_512,
+  [IntegId.HMAC_SHA1_96]: PrfId.HMAC_SHA1,
+});
 
 /** The descriptor for an ENCR transform ID + key length attribute, if this build speaks it. */
 export function findEncr(id: number, keyBits: number | undefined): EncrAlgorithm | undefined {
