@@ -66,6 +66,14 @@ export function findDhGroup(id: number): DhGroup | undefined {
   return CATALOG.dh.find((g) => g.id === id);
 }
 
+/** Groups a gateway may still offer (Azure's default is group 2) that ikelet refuses, by swanctl name. */
+const WEAK_GROUPS: readonly string[] = Object.freeze(['modp768', 'modp1024', 'modp1536', 'modp1024s160', 'modp2048s224', 'modp2048s256']);
+
+/** The swanctl words this build's catalog takes, for an error about one it does not. */
+function supportedWords(): string {
+  return [CATALOG.encr, CATALOG.integ, CATALOG.prf, CATALOG.dh].map((list) => list.map((a) => a.name).join(', ')).join('; ');
+}
+
 function pushUnique<T>(list: T[], item: T): void {
   if (!list.includes(item)) list.push(item);
 }
@@ -83,7 +91,8 @@ export function parseProposal(text: string, protocol: ProposalProtocol): Result<
       continue;
     }
     const alg = algorithmNamed(CATALOG, word);
-    if (!alg) return fail(`unknown algorithm '${word}'`);
+    if (!alg && WEAK_GROUPS.includes(word)) return fail(`'${word}' is not offered: MODP below 2048 bits and the RFC 5114 groups are too weak (RFC 8247 2.4); set the gateway's DH group to modp2048 (14) or ecp256 (19) and name that here`);
+    if (!alg) return fail(`unknown algorithm '${word}' (this build speaks: ${supportedWords()})`);
     switch (alg.kind) {
       case 'encr': pushUnique(spec.encr, alg); break;
       case 'prf':

@@ -124,7 +124,8 @@ static int importKey(IkeletKey* key, psa_key_type_t type, psa_key_usage_t usage,
 {
 	psa_key_attributes_t attributes = PSA_KEY_ATTRIBUTES_INIT;
 	psa_set_key_type(&attributes, type);
-	psa_set_key_bits(&attributes, (type == PSA_KEY_TYPE_ECC_KEY_PAIR(PSA_ECC_FAMILY_SECP_R1)) ? 256 : 8 * length);
+	/* A NIST curve's bits from its scalar length (P-521: 66 bytes); other keys are 8 bits a byte. */
+	psa_set_key_bits(&attributes, ((type == PSA_KEY_TYPE_ECC_KEY_PAIR(PSA_ECC_FAMILY_SECP_R1)) && (length == 66)) ? 521 : 8 * length);
 	psa_set_key_usage_flags(&attributes, usage);
 	psa_set_key_algorithm(&attributes, alg);
 	int ok = psa_import_key(&attributes, bytes, length, &key->id) == PSA_SUCCESS;
