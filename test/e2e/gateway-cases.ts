@@ -5,6 +5,7 @@
  * to set on it. The same cases run for every device host: gateways.test.ts (Node), gateways-xs.test.ts (XS).
  */
 import assert from 'node:assert/strict';
+import { test } from 'node:test';
 import type { AgentEvent } from '../../src/agent/agent.ts';
 import { ikeSection } from '../../src/ike/config.ts';
 import { labTest, startLab } from '../lab/harness.ts';
@@ -48,9 +49,22 @@ function child(sa: ViciSection): ViciSection {
   return first as ViciSection;
 }
 
+/**
+ * xsnap (the XS host) meters a BigInt remainder whose dividend is shorter than its divisor as about
+ * 2^32 computrons (xsBigInt.c, fxBigInt_rem/fxBigInt_mod: an unsigned size difference), past any
+ * limit it takes (-l is an int): it kills the worker in the first MODP exponentiation. The device
+ * and its Linux twin are not metered; the twin runs the MODP vectors (test/unit/native-crypto.test.ts).
+ */
+const XSNAP_MODP = 'xsnap meters a short BigInt remainder as ~2^32 computrons and kills the worker (see gateway-cases.ts); MODP in XS runs in the twin (native-crypto.test.ts)';
+
 export function defineGatewayTests(host: DeviceHost): void {
   for (const p of GATEWAY_PROFILES) {
-    labTest(`gateways [${host.name}]: the default proposals reach a gateway like ${p.name}: tunnel up on ${p.dh}, 20 datagrams echoed`, async (t) => {
+    const name = `gateways [${host.name}]: the default proposals reach a gateway like ${p.name}: tunnel up on ${p.dh}, 20 datagrams echoed`;
+    if (host.name === 'xs' && p.dh.startsWith('MODP')) {
+      test(name, { skip: XSNAP_MODP }, () => {});
+      continue;
+    }
+    labTest(name, async (t) => {
       const lab = await startLab(t, { gateway: p.gateway, modem: { registrationDelayMs: 100 } });
       const device = await host.make({ config: labDeviceConfig({ ...DEFAULTS, probeTarget: '198.51.100.10:7', probeCount: 20 }), serialPath: lab.serialPath });
       t.after(() => device.close());
