@@ -25,7 +25,7 @@ export const CONFIG_MEANINGS: Readonly<Record<string, string>> = {
   remoteId: "the gateway's expected identity; its IDr must match",
   sendRemoteId: "also send IDr (for a gateway with several identities)",
   psk: "pre-shared key; under 32 bytes gives a warning",
-  ikeProposals: "IKE SA proposals",
+  ikeProposals: "IKE SA proposals; what each gateway kind needs: [Your gateway](gateways.md)",
   espProposals: "CHILD SA proposals; a DH group (e.g. `-x25519`) means PFS on rekeys",
   remoteTs: "what the tunnel reaches",
   ikeLifetime: "the device rekeys the IKE SA after this long; under 300 s gives a warning",

@@ -41,9 +41,9 @@ export interface HashStream {
 
 /** A Diffie-Hellman private value and its public value. */
 export interface DhKey {
-  /** X25519: u (32 bytes); P-256: x | y (64 bytes). */
+  /** X25519: u (32 bytes); P-256/384/521: x | y (64/96/132 bytes); MODP: g^x mod p, the modulus' length. */
   readonly publicKey: Uint8Array;
-  /** The shared secret (X25519: 32 bytes, refused when all zero; P-256: x), undefined for a bad peer value or after wipe(). */
+  /** The shared secret (X25519: 32 bytes, refused when all zero; P-*: x; MODP: the modulus' length), undefined for a bad peer value (off the curve; MODP: not 1 < y < p-1) or after wipe(). */
   shared(peer: Uint8Array): Uint8Array | undefined;
   wipe(): void;
 }
@@ -55,8 +55,8 @@ export interface CryptoBackend {
   aesCbcKey(key: Uint8Array): CbcKey;
   /** `length`: truncate each digest to it (an ICV). */
   hmacSha256Key(key: Uint8Array, length?: number): MacKey;
-  hmacSha384Key(key: Uint8Array): MacKey;
-  hmacSha512Key(key: Uint8Array): MacKey;
+  hmacSha384Key(key: Uint8Array, length?: number): MacKey;
+  hmacSha512Key(key: Uint8Array, length?: number): MacKey;
   sha1(data: Uint8Array): Uint8Array;
   sha256(data: Uint8Array): Uint8Array;
   sha256Stream(): HashStream;
@@ -66,4 +66,16 @@ export interface CryptoBackend {
   p256Key(secret: Uint8Array): DhKey | undefined;
   /** Whether `signature` is `publicKey`'s Ed25519 signature of `message` (RFC 8032, strict); false on malformed input. */
   ed25519Verify(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean;
+  // Issue 22, the suites commercial gateways require (suites block: appended, keep it together).
+  /** HMAC-SHA-1 (legacy: PRF_HMAC_SHA1, HMAC-SHA1-96). */
+  hmacSha1Key(key: Uint8Array, length?: number): MacKey;
+  /** undefined when the secret is not a valid scalar (0 or >= n; 48 bytes): the caller draws another. */
+  p384Key(secret: Uint8Array): DhKey | undefined;
+  /** undefined when the secret is not a valid scalar (0 or >= n; 66 bytes): the caller draws another. */
+  p521Key(secret: Uint8Array): DhKey | undefined;
+  /** RFC 3526 MODP group 14, 15 or 16; `secret`: the private exponent, big-endian, any length up to the modulus'. */
+  modpKey(group: ModpGroupId, secret: Uint8Array): DhKey;
 }
+
+/** The RFC 3526 MODP groups ikelet speaks (IKE transform IDs); below 2048 bits is refused (RFC 8247). */
+export type ModpGroupId = 14 | 15 | 16;

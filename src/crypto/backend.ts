@@ -5,7 +5,7 @@
 import { gcm, cbc } from '@noble/ciphers/aes.js';
 import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { ed25519, x25519 } from '@noble/curves/ed25519.js';
-import { p256, p384 } from '@noble/curves/nist.js';
+import { p256, p384, p521 } from '@noble/curves/nist.js';
 import { hmac } from '@noble/hashes/hmac.js';
 import { md5 as nobleMd5, sha1 as nobleSha1 } from '@noble/hashes/legacy.js';
 import { sha256 as nobleSha256, sha384, sha512 } from '@noble/hashes/sha2.js';
@@ -70,8 +70,8 @@ function hmacKey(hash: Hash, key: Uint8Array, length?: number): MacKey {
 }
 
 export const hmacSha256Key = (key: Uint8Array, length?: number): MacKey => hmacKey(nobleSha256, key, length);
-export const hmacSha384Key = (key: Uint8Array): MacKey => hmacKey(sha384, key);
-export const hmacSha512Key = (key: Uint8Array): MacKey => hmacKey(sha512, key);
+export const hmacSha384Key = (key: Uint8Array, length?: number): MacKey => hmacKey(sha384, key, length);
+export const hmacSha512Key = (key: Uint8Array, length?: number): MacKey => hmacKey(sha512, key, length);
 
 export const sha1 = (data: Uint8Array): Uint8Array => nobleSha1(data);
 export const sha256 = (data: Uint8Array): Uint8Array => nobleSha256(data);
@@ -107,22 +107,26 @@ export function x25519Key(secret: Uint8Array): DhKey {
   };
 }
 
-/** The generator as a point noble has no precomputed table for (see dh.ts). Made per key: a few slots. */
-const uncachedGenerator = () => p256.Point.fromAffine(p256.Point.BASE.toAffine());
+type NistCurve = typeof p256 | typeof p384 | typeof p521;
 
-export function p256Key(secret: Uint8Array): DhKey | undefined {
-  if (!p256.utils.isValidSecretKey(secret)) return undefined;
+/** The generator as a point noble has no precomputed table for (see dh.ts). Made per key: a few slots. */
+const uncachedGenerator = (curve: NistCurve) => curve.Point.fromAffine(curve.Point.BASE.toAffine());
+
+/** A NIST curve key: the public value and the peer's are x | y, the shared secret x (RFC 5903). */
+function ecpKey(curve: NistCurve, secret: Uint8Array): DhKey | undefined {
+  if (!curve.utils.isValidSecretKey(secret)) return undefined;
   const s = secret.slice();
+  const publicKey = uncachedGenerator(curve).multiply(curve.Point.Fn.fromBytes(s)).toBytes(false).slice(1);
   return {
-    publicKey: uncachedGenerator().multiply(p256.Point.Fn.fromBytes(s)).toBytes(false).slice(1),
+    publicKey,
     shared(peer) {
-      if (peer.length !== 64 || s.every((b) => b === 0)) return undefined;
-      const point = new Uint8Array(65);
+      if (peer.length !== publicKey.length || s.every((b) => b === 0)) return undefined;
+      const point = new Uint8Array(peer.length + 1);
       point[0] = 0x04;
       point.set(peer, 1);
       try {
         // noble validates that the point is on the curve; compressed form is 0x02/0x03 | x.
-        return p256.getSharedSecret(s, point, true).slice(1);
+        return curve.getSharedSecret(s, point, true).slice(1);
       } catch {
         return undefined;
       }
@@ -131,6 +135,8 @@ export function p256Key(secret: Uint8Array): DhKey | undefined {
   };
 }
 
+export const p256Key = (secret: Uint8Array): DhKey | undefined => ecpKey(p256, secret);
+
 export function ed25519Verify(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean {
   try {
     return ed25519.verify(signature, message, publicKey, { zip215: false });
@@ -138,6 +144,12 @@ export function ed25519Verify(signature: Uint8Array, message: Uint8Array, public
     return false;
   }
 }
+
+// Issue 22, the suites commercial gateways require (suites block: appended, keep it together).
+export const hmacSha1Key = (key: Uint8Array, length?: number): MacKey => hmacKey(nobleSha1, key, length);
+export const p384Key = (secret: Uint8Array): DhKey | undefined => ecpKey(p384, secret);
+export const p521Key = (secret: Uint8Array): DhKey | undefined => ecpKey(p521, secret);
+export { modpKey } from './modp.ts';
 
 // ---- signature verification (issue 19: X.509 chains and certificate AUTH) ----
 // Native counterpart (PSA psa_verify_hash) not written yet: see docs/certificates.md.

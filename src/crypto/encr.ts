@@ -51,7 +51,7 @@ export interface CbcEncr extends EncrShape {
 }
 export type EncrAlgorithm = AeadEncr | CbcEncr;
 
-export function aesGcm16(bits: 128 | 256, cipher: AeadConstructor, answer: AeadAnswer): AeadEncr {
+export function aesGcm16(bits: 128 | 192 | 256, cipher: AeadConstructor, answer: AeadAnswer): AeadEncr {
   const cipherKeyLength = bits / 8;
   return Object.freeze({
     kind: 'encr', id: EncrId.AES_GCM_16, keyBits: bits, name: `aes${bits}gcm16`, aliases: Object.freeze([`aes${bits}gcm`]),
@@ -68,7 +68,7 @@ export function chacha20Poly1305(cipher: AeadConstructor, answer: AeadAnswer): A
   } as const);
 }
 
-export function aesCbc(bits: 128 | 256, cipher: CbcConstructor, answer: CbcAnswer): CbcEncr {
+export function aesCbc(bits: 128 | 192 | 256, cipher: CbcConstructor, answer: CbcAnswer): CbcEncr {
   const cipherKeyLength = bits / 8;
   return Object.freeze({
     kind: 'encr', id: EncrId.AES_CBC, keyBits: bits, name: `aes${bits}`, aliases: Object.freeze([]),

@@ -15,6 +15,7 @@ export const EncrId = Object.freeze({
 } as const);
 
 export const PrfId = Object.freeze({
+  HMAC_SHA1: 2,
   HMAC_SHA2_256: 5,
   HMAC_SHA2_384: 6,
   HMAC_SHA2_512: 7,
@@ -22,12 +23,20 @@ export const PrfId = Object.freeze({
 
 export const IntegId = Object.freeze({
   NONE: 0,
+  HMAC_SHA1_96: 2,
   HMAC_SHA2_256_128: 12,
+  HMAC_SHA2_384_192: 13,
+  HMAC_SHA2_512_256: 14,
 } as const);
 
 export const DhId = Object.freeze({
   NONE: 0,
+  MODP_2048: 14,
+  MODP_3072: 15,
+  MODP_4096: 16,
   ECP_256: 19,
+  ECP_384: 20,
+  ECP_521: 21,
   CURVE25519: 31,
 } as const);
 

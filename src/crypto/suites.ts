@@ -45,7 +45,12 @@ export interface EspSuite {
 }
 
 /** strongSwan derives the IKE PRF from the integrity algorithm when a non-AEAD proposal names none. */
-const PRF_FOR_INTEG: Readonly<Record<number, number>> = Object.freeze({ [IntegId.HMAC_SHA2_256_128]: PrfId.HMAC_SHA2_256 });
+const PRF_FOR_INTEG: Readonly<Record<number, number>> = Object.freeze({
+  [IntegId.HMAC_SHA2_256_128]: PrfId.HMAC_SHA2_256,
+  [IntegId.HMAC_SHA2_384_192]: PrfId.HMAC_SHA2_384,
+  [IntegId.HMAC_SHA2_512_256]: PrfId.HMAC_SHA2_512,
+  [IntegId.HMAC_SHA1_96]: PrfId.HMAC_SHA1,
+});
 
 /** The descriptor for an ENCR transform ID + key length attribute, if this build speaks it. */
 export function findEncr(id: number, keyBits: number | undefined): EncrAlgorithm | undefined {
@@ -59,6 +64,14 @@ export function findInteg(id: number): IntegAlgorithm | undefined {
 }
 export function findDhGroup(id: number): DhGroup | undefined {
   return CATALOG.dh.find((g) => g.id === id);
+}
+
+/** Groups a gateway may still offer (Azure's default is group 2) that ikelet refuses, by swanctl name. */
+const WEAK_GROUPS: readonly string[] = Object.freeze(['modp768', 'modp1024', 'modp1536', 'modp1024s160', 'modp2048s224', 'modp2048s256']);
+
+/** The swanctl words this build's catalog takes, for an error about one it does not. */
+function supportedWords(): string {
+  return [CATALOG.encr, CATALOG.integ, CATALOG.prf, CATALOG.dh].map((list) => list.map((a) => a.name).join(', ')).join('; ');
 }
 
 function pushUnique<T>(list: T[], item: T): void {
@@ -78,7 +91,8 @@ export function parseProposal(text: string, protocol: ProposalProtocol): Result<
       continue;
     }
     const alg = algorithmNamed(CATALOG, word);
-    if (!alg) return fail(`unknown algorithm '${word}'`);
+    if (!alg && WEAK_GROUPS.includes(word)) return fail(`'${word}' is not offered: MODP below 2048 bits and the RFC 5114 groups are too weak (RFC 8247 2.4); set the gateway's DH group to modp2048 (14) or ecp256 (19) and name that here`);
+    if (!alg) return fail(`unknown algorithm '${word}' (this build speaks: ${supportedWords()})`);
     switch (alg.kind) {
       case 'encr': pushUnique(spec.encr, alg); break;
       case 'prf':

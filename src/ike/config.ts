@@ -85,11 +85,25 @@ export function parseRoute(text: string): Ipv4Selector | undefined {
 
 const ipv4Number = (b: Uint8Array): number => ((b[0]! << 24) >>> 0) + (b[1]! << 16) + (b[2]! << 8) + b[3]!;
 
+/**
+ * Defaults that reach the gateways users have (docs/gateways.md): strongSwan's defaults, AWS S2S
+ * (no x25519), Azure custom policies (ECP256/384, SHA-256/384) and group-14-only boxes. x25519 is
+ * the first KE guess; a gateway without it answers INVALID_KE_PAYLOAD with its group and the
+ * device resends once (RFC 7296 1.2). One KE payload either way.
+ */
+const DEFAULT_IKE_PROPOSALS = [
+  'aes128gcm16-aes256gcm16-prfsha256-prfsha384-x25519-ecp256-ecp384-modp2048',
+  'aes128-aes256-sha256-sha384-x25519-ecp256-ecp384-modp2048',
+];
+const DEFAULT_ESP_PROPOSALS = ['aes128gcm16-aes256gcm16', 'aes128-aes256-sha256-sha384'];
+/** swanctl words RFC 8247 keeps only for interoperability: a configuration naming one is warned. */
+const LEGACY_WORDS: ReadonlyMap<string, string> = new Map([['sha1', 'HMAC-SHA1-96'], ['prfsha1', 'PRF-HMAC-SHA1']]);
+
 export const ikeSection: ConfigSection<IkeManifest, IkeSettings> = {
   defaults: {
     sendRemoteId: false,
-    ikeProposals: ['aes128gcm16-prfsha256-x25519'],
-    espProposals: ['aes128gcm16'],
+    ikeProposals: DEFAULT_IKE_PROPOSALS,
+    espProposals: DEFAULT_ESP_PROPOSALS,
     ikeLifetime: 14400,
     childLifetime: 3600,
     childRekeyBytes: 0,
@@ -128,6 +142,12 @@ export const ikeSection: ConfigSection<IkeManifest, IkeSettings> = {
   cross: (r, issues) => {
     for (const key of ['ikeLifetime', 'childLifetime'] as const) {
       if (r[key] < 300) issues.warn(`config.${key}: ${r[key]} s; each rekey costs bytes on a metered link (hours are usual)`);
+    }
+    for (const key of ['ikeProposals', 'espProposals'] as const) {
+      for (const word of new Set(r[key].flatMap((p) => p.toLowerCase().split('-')))) {
+        const legacy = LEGACY_WORDS.get(word);
+        if (legacy) issues.warn(`config.${key}: '${word}' (${legacy}) is legacy (RFC 8247: SHA-1 is kept for interoperability only); ask the gateway for sha256 / prfsha256 or an AEAD like aes256gcm16`);
+      }
     }
     if (utf8(r.psk).length < PSK_WARN) issues.warn(`config.psk: ${utf8(r.psk).length} bytes; use ${PSK_WARN} or more random characters (whoever answers IKE_SA_INIT can try to guess a PSK offline)`);
   },

@@ -3,7 +3,7 @@
  * responder chose (RFC 7296 2.7, 3.3.6): one proposal, a number we sent, transforms we offered.
  */
 import {
-  acceptEspProposal, acceptIkeProposal, parseProposals, proposalTransforms,
+  acceptEspProposal, acceptIkeProposal, formatProposal, parseProposals, proposalTransforms,
   type DhGroup, type EspSuite, type IkeSuite, type ProposalSpec, type Result,
 } from '../crypto/index.ts';
 import { readU32 } from '../util/bytes.ts';
@@ -35,6 +35,20 @@ export function preferredGroup(offered: readonly ProposalSpec[]): DhGroup {
 export function offeredGroup(offered: readonly ProposalSpec[], groupId: number): DhGroup | undefined {
   for (const spec of offered) for (const g of spec.dh) if (g.id === groupId) return g;
   return undefined;
+}
+
+/** Groups below 2048 bits and the RFC 5114 ones (Azure's default is group 2): ikelet does not offer them (RFC 8247 2.4). */
+const WEAK_GROUP_IDS: readonly number[] = Object.freeze([1, 2, 5, 22, 23, 24]);
+const WHAT_TO_SET = "set the gateway's DH group to modp2048 (14), ecp256 (19) or ecp384 (20), see docs/gateways.md";
+
+/** What a user can do when the gateway asks for a group ikeProposals lack ('' when it is one they could add). */
+export function unofferedGroupHint(groupId: number): string {
+  return WEAK_GROUP_IDS.includes(groupId) ? ` (group ${groupId} is too weak and not offered, RFC 8247 2.4): ${WHAT_TO_SET}` : '';
+}
+
+/** The NO_PROPOSAL_CHOSEN of IKE_SA_INIT, explained: what we offered and what to set. */
+export function noCommonProposalHint(offered: readonly ProposalSpec[]): string {
+  return `: it takes none of ikeProposals (${offered.map(formatProposal).join(', ')}); add the gateway's suite to ikeProposals, or, if it only offers MODP below 2048 bits (not offered, RFC 8247), ${WHAT_TO_SET}`;
 }
 
 /** IKE proposals: no SPI in IKE_SA_INIT, the new 8-byte SPI when rekeying (RFC 7296 3.3.1). */

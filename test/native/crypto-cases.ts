@@ -10,13 +10,18 @@ import { fromHex, toHex } from '../../src/util/bytes.ts';
 export type CryptoCase =
   | { op: 'seal' | 'open'; aead: 'gcm' | 'chacha'; key: string; nonce: string; aad: string; data: string }
   | { op: 'cbc-encrypt' | 'cbc-decrypt'; key: string; iv: string; data: string }
-  | { op: 'hmac'; hash: 256 | 384 | 512; key: string; data: string; length?: number }
+  | { op: 'hmac'; hash: 1 | 256 | 384 | 512; key: string; data: string; length?: number }
   | { op: 'hash'; hash: 'sha1' | 'sha256' | 'md5'; data: string }
   | { op: 'sha256-stream'; pieces: string[] }
   | { op: 'x25519-public' | 'p256-public'; secret: string }
   | { op: 'x25519-shared' | 'p256-shared'; secret: string; peer: string }
   | { op: 'wiped-shared'; group: 'x25519' | 'p256'; secret: string; peer: string }
-  | { op: 'ed25519-verify'; signature: string; message: string; publicKey: string };
+  | { op: 'ed25519-verify'; signature: string; message: string; publicKey: string }
+  // Issue 22 (suites): P-384/P-521 and the MODP groups.
+  | { op: 'ecp-public'; curve: 384 | 521; secret: string }
+  | { op: 'ecp-shared' | 'ecp-wiped-shared'; curve: 384 | 521; secret: string; peer: string }
+  | { op: 'modp-public'; group: 14 | 15 | 16; secret: string }
+  | { op: 'modp-shared'; group: 14 | 15 | 16; secret: string; peer: string };
 
 /** What a backend module exports (backend.ts, native/backend.ts). */
 export type Backend = Omit<CryptoBackend, 'BACKEND'>;
@@ -39,7 +44,7 @@ function run(b: Backend, c: CryptoCase): Uint8Array | undefined {
     }
     case 'hmac': {
       const key = fromHex(c.key);
-      const k = c.hash === 256 ? b.hmacSha256Key(key, c.length) : c.hash === 384 ? b.hmacSha384Key(key) : b.hmacSha512Key(key);
+      const k = { 1: b.hmacSha1Key, 256: b.hmacSha256Key, 384: b.hmacSha384Key, 512: b.hmacSha512Key }[c.hash](key, c.length);
       const first = k.digest(fromHex(c.data));
       const second = k.digest(fromHex(c.data)); // the key serves many messages
       k.wipe();
@@ -67,6 +72,19 @@ function run(b: Backend, c: CryptoCase): Uint8Array | undefined {
       k.wipe();
       return k.shared(fromHex(c.peer));
     }
+    case 'ecp-public':
+      return (c.curve === 384 ? b.p384Key : b.p521Key)(fromHex(c.secret))?.publicKey;
+    case 'ecp-shared':
+      return (c.curve === 384 ? b.p384Key : b.p521Key)(fromHex(c.secret))?.shared(fromHex(c.peer));
+    case 'ecp-wiped-shared': {
+      const k = (c.curve === 384 ? b.p384Key : b.p521Key)(fromHex(c.secret))!;
+      k.wipe();
+      return k.shared(fromHex(c.peer));
+    }
+    case 'modp-public':
+      return b.modpKey(c.group, fromHex(c.secret)).publicKey;
+    case 'modp-shared':
+      return b.modpKey(c.group, fromHex(c.secret)).shared(fromHex(c.peer));
   }
 }
 

@@ -1,6 +1,7 @@
 /** Random inputs for the differential test: the same seed gives the same cases, so a disagreement replays. */
 import type { Random } from '../../src/platform.ts';
-import { toHex } from '../../src/util/bytes.ts';
+import { p384Key, p521Key } from '../../src/crypto/backend.ts';
+import { fromHex, toHex } from '../../src/util/bytes.ts';
 import type { CryptoCase } from './crypto-cases.ts';
 import { X25519_LOW_ORDER } from './crypto-vectors.ts';
 
@@ -12,7 +13,7 @@ export function randomCases(random: Random & { next(): number }, count: number):
   for (let i = 0; i < count; i++) {
     const length = i === 0 ? 1400 : upTo(300);
     for (const aead of ['gcm', 'chacha'] as const) {
-      const key = bytes(aead === 'gcm' && i % 2 ? 32 : aead === 'gcm' ? 16 : 32);
+      const key = bytes(aead === 'gcm' ? [16, 32, 24][i % 3]! : 32);
       const nonce = bytes(12);
       const aad = bytes(upTo(24));
       const data = bytes(length);
@@ -21,7 +22,7 @@ export function randomCases(random: Random & { next(): number }, count: number):
       // the test, the seal's own output and a tampered copy of it (see sealedFollowUps).
       cases.push({ op: 'open', aead, key, nonce, aad, data: bytes(length + 16) });
     }
-    const cbcKey = bytes(i % 2 ? 32 : 16);
+    const cbcKey = bytes([16, 32, 24][i % 3]!);
     const blocks = bytes(16 * (1 + upTo(8)));
     cases.push({ op: 'cbc-encrypt', key: cbcKey, iv: bytes(16), data: blocks }, { op: 'cbc-decrypt', key: cbcKey, iv: bytes(16), data: blocks });
     for (const hash of [256, 384, 512] as const) cases.push({ op: 'hmac', hash, key: bytes(1 + upTo(200)), data: bytes(upTo(300)) });
@@ -33,6 +34,7 @@ export function randomCases(random: Random & { next(): number }, count: number):
     cases.push({ op: 'x25519-shared', secret: x, peer: X25519_LOW_ORDER[i % X25519_LOW_ORDER.length]! });
     const p = bytes(32);
     cases.push({ op: 'p256-public', secret: p }, { op: 'p256-shared', secret: p, peer: bytes(64) });
+    cases.push(...suitesCases(bytes, upTo, i));
   }
   return cases;
 }
@@ -50,4 +52,28 @@ export function sealedFollowUps(cases: readonly CryptoCase[], results: readonly 
     if (c.aad.length) out.push({ ...c, op: 'open', data: sealed, aad: c.aad.slice(2) });
   });
   return out;
+}
+
+/**
+ * Issue 22 (suites): HMAC-SHA-1 and the truncated SHA-384/512 ICVs, P-384/P-521 with random
+ * scalars (P-521's top byte cleared to 0 or 1, as the group draws it) and random (off-curve) peers,
+ * and a peer that is on the curve: the other's public value, which noble and the native side
+ * must both take. MODP runs the same JS on both backends and is slow in XS: the vectors have it.
+ */
+function suitesCases(bytes: (n: number) => string, upTo: (n: number) => number, i: number): CryptoCase[] {
+  const hmac: CryptoCase[] = [
+    { op: 'hmac', hash: 1, key: bytes(1 + upTo(200)), data: bytes(upTo(300)) },
+    { op: 'hmac', hash: 1, key: bytes(20), data: bytes(upTo(300)), length: 12 },
+    { op: 'hmac', hash: 384, key: bytes(48), data: bytes(upTo(300)), length: 24 },
+    { op: 'hmac', hash: 512, key: bytes(64), data: bytes(upTo(300)), length: 32 },
+  ];
+  const curve = i % 2 ? 521 : 384;
+  const scalar = () => (curve === 521 ? `0${upTo(1)}${bytes(65)}` : bytes(48));
+  const [a, b] = [scalar(), scalar()];
+  return [
+    ...hmac,
+    { op: 'ecp-public', curve, secret: a },
+    { op: 'ecp-shared', curve, secret: a, peer: bytes(curve === 521 ? 132 : 96) },
+    { op: 'ecp-shared', curve, secret: b, peer: toHex((curve === 384 ? p384Key : p521Key)(fromHex(a))?.publicKey ?? new Uint8Array(0)) },
+  ];
 }

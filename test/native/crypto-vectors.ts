@@ -5,6 +5,11 @@
  */
 import { toHex, utf8 } from '../../src/util/bytes.ts';
 import type { CryptoCase } from './crypto-cases.ts';
+import { ECP384 } from '../../src/crypto/algorithms/ecp384.ts';
+import { ECP521 } from '../../src/crypto/algorithms/ecp521.ts';
+import { MODP2048, MODP3072, MODP4096 } from '../../src/crypto/algorithms/modp.ts';
+import type { DhGroup } from '../../src/crypto/dh.ts';
+import { DHGroups } from 'micro-rsa-dsa-dh/dh.js';
 
 const hex = (s: string) => toHex(utf8(s));
 const rep = (h: string, n: number) => h.repeat(n);
@@ -97,4 +102,57 @@ export const VECTORS: { name: string; c: CryptoCase; expect: string }[] = [
   { name: 'SHA-256 abc', c: { op: 'hash', hash: 'sha256', data: hex('abc') }, expect: 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad' },
   { name: 'SHA-256 abc in pieces', c: { op: 'sha256-stream', pieces: [hex('a'), '', hex('bc')] }, expect: 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad' },
   { name: 'MD5 abc', c: { op: 'hash', hash: 'md5', data: hex('abc') }, expect: '900150983cd24fb0d6963f7d28e17f72' },
+  ...SUITES_VECTORS(),
 ];
+
+/**
+ * Issue 22 (suites): RFC 2202 HMAC-SHA-1 (and -96, RFC 2404), RFC 4868's truncated SHA-384/512,
+ * SP 800-38A AES-192-CBC, McGrew-Viega AES-192-GCM, and the P-384/P-521/MODP descriptors' known
+ * answers (computed with OpenSSL; test/unit/crypto-kat.test.ts checks them with node:crypto), with
+ * the peer values they must refuse: off the curve; for MODP 0, 1, p-1, p and a wrong length.
+ */
+function SUITES_VECTORS(): { name: string; c: CryptoCase; expect: string }[] {
+  const zero = (n: number) => rep('00', n);
+  const out: { name: string; c: CryptoCase; expect: string }[] = [
+    { name: '2202 #1 SHA-1', c: { op: 'hmac', hash: 1, key: rep('0b', 20), data: hex('Hi There') }, expect: 'b617318655057264e28bc0b6fb378c8ef146be00' },
+    { name: '2202 #2 SHA-1', c: { op: 'hmac', hash: 1, key: hex('Jefe'), data: hex('what do ya want for nothing?') }, expect: 'effcdf6ae5eb2fa2d27416d5f184df9c259a7c79' },
+    { name: '2202 #6 SHA-1 (key longer than a block)', c: { op: 'hmac', hash: 1, key: rep('aa', 80), data: hex('Test Using Larger Than Block-Size Key - Hash Key First') }, expect: 'aa4ae5e15272d00e95705637ce8a3b55ed402112' },
+    { name: '2404 HMAC-SHA1-96', c: { op: 'hmac', hash: 1, key: rep('0b', 20), data: hex('Hi There'), length: 12 }, expect: 'b617318655057264e28bc0b6' },
+    { name: '4868 HMAC-SHA-384-192', c: { op: 'hmac', hash: 384, key: rep('0b', 20), data: hex('Hi There'), length: 24 }, expect: 'afd03944d84895626b0825f4ab46907f15f9dadbe4101ec6' },
+    { name: '4868 HMAC-SHA-512-256', c: { op: 'hmac', hash: 512, key: rep('0b', 20), data: hex('Hi There'), length: 32 }, expect: '87aa7cdea5ef619d4ff0b4241a1d6cb02379f4e2ce4ec2787ad0b30545e17cde' },
+    { name: 'SP 800-38A F.2.3 AES-192-CBC', c: { op: 'cbc-encrypt', key: '8e73b0f7da0e6452c810f32b809079e562f8ead2522c6b7b', iv: '000102030405060708090a0b0c0d0e0f', data: '6bc1bee22e409f96e93d7e117393172aae2d8a571e03ac9c9eb76fac45af8e51' }, expect: '4f021db243bc633d7178183a9fa071e8b4d9ada9ad7dedf4e5e738763f69145a' },
+    { name: 'GCM test case 8 (AES-192)', c: { op: 'seal', aead: 'gcm', key: zero(24), nonce: zero(12), aad: '', data: zero(16) }, expect: '98e7247c07f0fe411c267e4384b0f6002ff58d80033927ab8ef4d4587514f0fb' },
+  ];
+  for (const [g, curve] of [[ECP384, 384], [ECP521, 521]] as const) {
+    const a = g.knownAnswer;
+    out.push(
+      { name: `${g.name} public`, c: { op: 'ecp-public', curve, secret: a.secret }, expect: a.publicKey },
+      { name: `${g.name} shared`, c: { op: 'ecp-shared', curve, secret: a.secret, peer: a.peer }, expect: a.shared },
+      { name: `${g.name} peer (0, 0)`, c: { op: 'ecp-shared', curve, secret: a.secret, peer: a.degenerate }, expect: 'refused' },
+      { name: `${g.name} peer off the curve`, c: { op: 'ecp-shared', curve, secret: a.secret, peer: a.peer.slice(0, -2) + (a.peer.endsWith('00') ? '01' : '00') }, expect: 'refused' },
+      { name: `${g.name} peer too short`, c: { op: 'ecp-shared', curve, secret: a.secret, peer: a.peer.slice(2) }, expect: 'refused' },
+      { name: `${g.name} scalar 0`, c: { op: 'ecp-public', curve, secret: zero(a.secret.length / 2) }, expect: 'refused' },
+      { name: `${g.name} scalar n or more`, c: { op: 'ecp-public', curve, secret: curve === 521 ? '01' + rep('ff', 65) : rep('ff', 48) }, expect: 'refused' },
+      { name: `${g.name} wiped`, c: { op: 'ecp-wiped-shared', curve, secret: a.secret, peer: a.peer }, expect: 'refused' },
+    );
+  }
+  for (const g of [MODP2048, MODP3072, MODP4096] as const) out.push(...modpVectors(g));
+  return out;
+}
+
+function modpVectors(g: DhGroup): { name: string; c: CryptoCase; expect: string }[] {
+  const group = g.id as 14 | 15 | 16;
+  const a = g.knownAnswer;
+  const n = g.publicLength;
+  const p = DHGroups[`modp${group}`]!.p;
+  const shared = (peer: string) => ({ op: 'modp-shared', group, secret: a.secret, peer }) as const;
+  return [
+    { name: `${g.name} public`, c: { op: 'modp-public', group, secret: a.secret }, expect: a.publicKey },
+    { name: `${g.name} shared`, c: shared(a.peer), expect: a.shared },
+    { name: `${g.name} peer 0`, c: shared(rep('00', n)), expect: 'refused' },
+    { name: `${g.name} peer 1`, c: shared(a.degenerate), expect: 'refused' },
+    { name: `${g.name} peer p-1`, c: shared((p - 1n).toString(16)), expect: 'refused' },
+    { name: `${g.name} peer p`, c: shared(p.toString(16)), expect: 'refused' },
+    { name: `${g.name} peer one byte short`, c: shared(a.peer.slice(2)), expect: 'refused' },
+  ];
+}

@@ -208,3 +208,69 @@ test('auth cipher key checks and IV sources', () => {
   const cbcCipher = createAuthCipher({ encr: AES128_CBC, encrKey: new Uint8Array(16), integ: HMAC_SHA256_128, integKey: new Uint8Array(32), random });
   assert.equal(toHex(cbcCipher.nextIv()), '5a'.repeat(16));
 });
+
+// Issue 22: the groups without a published IKE vector carry answers computed with OpenSSL; check
+// them, and fresh exchanges, against node:crypto (OpenSSL, an implementation independent of noble
+// and micro-rsa-dsa-dh).
+import crypto from 'node:crypto';
+import { ECP384, ECP521, HMAC_SHA1_96, HMAC_SHA384_192, HMAC_SHA512_256, MODP2048, MODP3072, MODP4096, PRF_HMAC_SHA1 } from '../../src/crypto/algorithms/index.ts';
+import { seededRandom } from './seeded-random.ts';
+
+test('P-384 and P-521: known answers and fresh exchanges agree with OpenSSL; off-curve peers are refused', () => {
+  const random = seededRandom(22);
+  for (const [g, curve] of [[ECP384, 'secp384r1'], [ECP521, 'secp521r1']] as const) {
+    const a = g.knownAnswer;
+    const ours = g.fromPrivate(fromHex(a.secret));
+    const theirs = crypto.createECDH(curve);
+    theirs.setPrivateKey(fromHex(a.secret));
+    assert.equal(toHex(ours.publicKey), theirs.getPublicKey('hex').slice(2), g.name);
+    assert.equal(toHex(ours.computeShared(fromHex(a.peer))!), a.shared, g.name);
+    for (let i = 0; i < 4; i++) {
+      const mine = g.generate(random);
+      const peer = crypto.createECDH(curve);
+      peer.generateKeys();
+      assert.equal(toHex(mine.computeShared(peer.getPublicKey().subarray(1))!), peer.computeSecret(Buffer.concat([Buffer.of(4), mine.publicKey])).toString('hex'), `${g.name} exchange ${i}`);
+    }
+    const off = fromHex(a.peer);
+    off[off.length - 1]! ^= 1;
+    assert.equal(ours.computeShared(off), undefined, `${g.name} off the curve`);
+    assert.equal(ours.computeShared(fromHex(a.peer).subarray(1)), undefined, `${g.name} short`);
+    ours.wipe();
+    assert.equal(ours.computeShared(fromHex(a.peer)), undefined, `${g.name} wiped`);
+  }
+});
+
+test('MODP 2048/3072/4096: answers agree with OpenSSL, exponents are sized to the group (RFC 3526), 1 < y < p-1 is enforced', () => {
+  const random = seededRandom(2048);
+  for (const [g, name, bits] of [[MODP2048, 'modp14', 256], [MODP3072, 'modp15', 320], [MODP4096, 'modp16', 384]] as const) {
+    const a = g.knownAnswer;
+    const prime = crypto.getDiffieHellman(name).getPrime();
+    const p = BigInt(`0x${prime.toString('hex')}`);
+    assert.equal(g.publicLength, prime.length);
+    const theirs = crypto.createDiffieHellman(prime, 2);
+    theirs.setPrivateKey(fromHex(a.secret));
+    theirs.generateKeys();
+    assert.equal(toHex(g.fromPrivate(fromHex(a.secret)).publicKey), theirs.getPublicKey('hex').padStart(2 * prime.length, '0'), g.name);
+    // A fresh key pair: its exponent is drawn from the platform random, `bits` long.
+    let drawn = 0;
+    const counting = { bytes: (n: number) => { drawn = n; return random.bytes(n); } };
+    const mine = g.generate(counting);
+    assert.equal(drawn * 8, bits, `${g.name} exponent bits`);
+    const peer = crypto.createDiffieHellman(prime, 2);
+    peer.generateKeys();
+    assert.equal(toHex(mine.computeShared(peer.getPublicKey())!), peer.computeSecret(Buffer.from(mine.publicKey)).toString('hex').padStart(2 * prime.length, '0'), `${g.name} exchange`);
+    const n = prime.length;
+    const be = (v: bigint) => fromHex(v.toString(16).padStart(2 * n, '0'));
+    for (const [what, y] of [['0', 0n], ['1', 1n], ['p-1', p - 1n], ['p', p], ['p+1', p + 1n]] as const) assert.equal(mine.computeShared(be(y)), undefined, `${g.name} y = ${what}`);
+    assert.equal(mine.computeShared(peer.getPublicKey().subarray(1)), undefined, `${g.name} short`);
+    assert.notEqual(mine.computeShared(be(2n)), undefined, `${g.name} y = 2 is in range`);
+  }
+});
+
+test('RFC 2202 / 2404 / 4868: HMAC-SHA1 PRF and -96, HMAC-SHA2-384-192 and -512-256 integrity', () => {
+  const [key, data] = [rep('0b', 20), utf8('Hi There')];
+  assert.equal(toHex(PRF_HMAC_SHA1.compute(key, data)), 'b617318655057264e28bc0b6fb378c8ef146be00');
+  assert.equal(toHex(HMAC_SHA1_96.mac(key, data)), 'b617318655057264e28bc0b6');
+  assert.equal(toHex(HMAC_SHA384_192.mac(key, data)), 'afd03944d84895626b0825f4ab46907f15f9dadbe4101ec6');
+  assert.equal(toHex(HMAC_SHA512_256.mac(key, data)), '87aa7cdea5ef619d4ff0b4241a1d6cb02379f4e2ce4ec2787ad0b30545e17cde');
+});

@@ -46,7 +46,9 @@ test('ESP proposals map to IANA transform IDs and always carry ESN = none', () =
 
 test('bad proposals are rejected with a message naming the problem', () => {
   const bad: [string, 'ike' | 'esp', RegExp][] = [
-    ['aes128gcm16-prfsha256-modp2048', 'ike', /unknown algorithm 'modp2048'/],
+    ['aes128gcm16-prfsha256-modp1024', 'ike', /'modp1024' is not offered: .*RFC 8247.*set the gateway's DH group to modp2048 \(14\) or ecp256 \(19\)/],
+    ['aes128-sha1-modp1536', 'ike', /'modp1536' is not offered/],
+    ['aes128gcm16-prfsha256-curve448', 'ike', /unknown algorithm 'curve448' \(this build speaks: .*aes256gcm16.*sha384.*prfsha512.*modp2048, modp3072, modp4096/],
     ['aes128gcm16-x25519', 'ike', /no PRF/],
     ['aes128gcm16-prfsha256', 'ike', /no key exchange/],
     ['aes128-prfsha256-x25519', 'ike', /needs an integrity/],
@@ -75,8 +77,8 @@ test('transform names', () => {
   assert.equal(transformName({ type: 3, id: 12 }), 'sha256');
   assert.equal(transformName({ type: 4, id: 31 }), 'x25519');
   assert.equal(transformName({ type: 5, id: 0 }), 'noesn');
-  assert.equal(transformName({ type: 1, id: 20, keyLength: 192 }), 'ENCR#20/192');
-  assert.equal(transformName({ type: 4, id: 14 }), 'DH#14');
+  assert.equal(transformName({ type: 1, id: 20, keyLength: 512 }), 'ENCR#20/512');
+  assert.equal(transformName({ type: 4, id: 2 }), 'DH#2');
 });
 
 test('suites from a responder choice, checked against the offer', () => {
@@ -132,4 +134,26 @@ test('keymat lengths include the AEAD salt and split in RFC 7296 order', () => {
   assert.equal(ck.responderToInitiator.integ[0], 64);
   assert.equal(childKeymatLength(ok(espSuiteFromTransforms([{ type: 1, id: 28 }]))), 72);
   assert.throws(() => splitChildKeymat(cbc, new Uint8Array(10)));
+});
+
+test('the suites commercial gateways ask for parse to their IANA transforms (issue 22)', () => {
+  const ike: [string, { type: number; id: number; keyLength?: number }[]][] = [
+    // AWS S2S / libreswan / Fortinet: AES-CBC with SHA-2 or SHA-1 and group 14; the PRF follows the integrity algorithm.
+    ['aes256-sha256-modp2048', [{ type: 1, id: 12, keyLength: 256 }, { type: 2, id: 5 }, { type: 3, id: 12 }, { type: 4, id: 14 }]],
+    ['aes128-sha1-modp2048', [{ type: 1, id: 12, keyLength: 128 }, { type: 2, id: 2 }, { type: 3, id: 2 }, { type: 4, id: 14 }]],
+    ['aes256-sha384-ecp384', [{ type: 1, id: 12, keyLength: 256 }, { type: 2, id: 6 }, { type: 3, id: 13 }, { type: 4, id: 20 }]],
+    ['aes192-sha512-modp4096', [{ type: 1, id: 12, keyLength: 192 }, { type: 2, id: 7 }, { type: 3, id: 14 }, { type: 4, id: 16 }]],
+    // Azure custom policy / CNSA-style.
+    ['aes256gcm16-prfsha384-ecp384', [{ type: 1, id: 20, keyLength: 256 }, { type: 2, id: 6 }, { type: 4, id: 20 }]],
+    ['aes192gcm16-prfsha1-ecp521-modp3072', [{ type: 1, id: 20, keyLength: 192 }, { type: 2, id: 2 }, { type: 4, id: 21 }, { type: 4, id: 15 }]],
+  ];
+  for (const [text, transforms] of ike) assert.deepEqual(proposalTransforms(ok(parseProposal(text, 'ike'))), transforms, text);
+  assert.deepEqual(proposalTransforms(ok(parseProposal('aes128-sha512', 'esp'))), [{ type: 1, id: 12, keyLength: 128 }, { type: 3, id: 14 }, { type: 5, id: 0 }]);
+  assert.deepEqual(proposalTransforms(ok(parseProposal('aes256-sha1-modp2048', 'esp'))), [{ type: 1, id: 12, keyLength: 256 }, { type: 3, id: 2 }, { type: 4, id: 14 }, { type: 5, id: 0 }]);
+  // A gateway's choice maps back to the suite, with the ICV and key lengths of RFC 4868 / 2404.
+  const suite = ok(acceptIkeProposal([ok(parseProposal('aes256-sha384-ecp384', 'ike'))], [{ type: 1, id: 12, keyLength: 256 }, { type: 2, id: 6 }, { type: 3, id: 13 }, { type: 4, id: 20 }]));
+  assert.equal(formatIkeSuite(suite), 'aes256-sha384-prfsha384-ecp384');
+  assert.deepEqual([suite.integ!.keyLength, suite.integ!.icvLength, suite.prf.outputLength, suite.dh.publicLength], [48, 24, 48, 96]);
+  const esp = ok(acceptEspProposal([ok(parseProposal('aes128-sha1', 'esp'))], [{ type: 1, id: 12, keyLength: 128 }, { type: 3, id: 2 }, { type: 5, id: 0 }]));
+  assert.deepEqual([esp.integ!.name, esp.integ!.keyLength, esp.integ!.icvLength], ['sha1', 20, 12]);
 });

@@ -20,7 +20,8 @@ const FOREIGN: Record<string, { files: RegExp; code: RegExp }> = {
   'P-256': { files: /src\/crypto\/algorithms\/ecp256\.ts|@noble\/curves\/(nist|abstract\/weierstrass)\.js/, code: /\bp256\b|\bweierstrass\(/ },
   'ChaCha20-Poly1305': { files: /chacha20-poly1305\.ts|@noble\/ciphers\/(chacha|_arx|_poly1305)\.js/, code: /\bchacha20poly1305\b|\bpoly1305\b/ },
   'AES-CBC': { files: /src\/crypto\/algorithms\/aes-cbc\.ts/, code: /\baescbc\b|\bcbc\b/ },
-  'SHA-384/512 PRFs': { files: /src\/crypto\/algorithms\/hmac-sha512\.ts/, code: /\bsha512\b|\bsha384\b/ },
+  // Not after a '-': the default proposal strings (src/ike/config.ts) name sha384 as a word.
+  'SHA-384/512 PRFs': { files: /src\/crypto\/algorithms\/hmac-sha512\.ts/, code: /(?<!-)\b(sha512|sha384)\b/ },
 };
 
 test('the proposals decide the catalog: each named algorithm once, with the PRF a non-AEAD proposal implies', async () => {

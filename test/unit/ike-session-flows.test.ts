@@ -66,10 +66,12 @@ test('INVALID_KE_PAYLOAD: retry with the group the gateway names when configured
 });
 
 test('INVALID_KE_PAYLOAD for a group we may not use: unauthenticated, so the request stays out (RFC 7296 2.21); then a clear permanent error and slow retries that never stop', () => {
-  const r = new Rig({ group: 19 }, {}, {}, { quickAttempts: 2, quickMs: 1000 }).start();
+  // Group 2 (MODP1024, Azure's default): never offered (RFC 8247), whatever the proposals say.
+  const r = new Rig({ group: 2 }, {}, {}, { quickAttempts: 2, quickMs: 1000 }).start();
   assert.equal(r.events.filter((e) => e.type === 'ike-error').length, 0, 'no error while a valid answer may still come');
   r.runUntil(31_000);
   assert.equal(r.last('ike-error')!.cause, 'INVALID_KE_PAYLOAD');
+  assert.match(r.last('ike-error')!.detail, /group 2 is too weak and not offered, RFC 8247 2\.4\): set the gateway's DH group to modp2048 \(14\), ecp256 \(19\) or ecp384 \(20\)/);
   assert.equal(initRequests(r).length, 5, 'every retransmission went out');
   r.runUntil(70_000);
   const errors = r.events.filter((e): e is Extract<typeof e, { type: 'ike-error' }> => e.type === 'ike-error');
@@ -84,7 +86,7 @@ test('INVALID_KE_PAYLOAD for a group we may not use: unauthenticated, so the req
 
 test('refuses a responder choice that was never offered', () => {
   const r = new Rig({
-    ikeChoice: () => ({ number: 1, protocolId: ProtocolId.IKE, spi: new Uint8Array(0), transforms: [{ type: 1, id: 20, keyLength: 256 }, { type: 2, id: 5 }, { type: 4, id: 31 }] }),
+    ikeChoice: () => ({ number: 1, protocolId: ProtocolId.IKE, spi: new Uint8Array(0), transforms: [{ type: 1, id: 28 }, { type: 2, id: 5 }, { type: 4, id: 31 }] }),
   }).start();
   r.runUntil(31_000); // unauthenticated: acted on only when no valid answer came
   const e = r.last('ike-error')!;

@@ -1,7 +1,7 @@
 /**
  * Both crypto backends give the same answers: the RFC vectors (test/native/crypto-vectors.ts) and a
  * differential run of random keys and messages, tampered tags and AAD, random and low-order peer
- * values, Ed25519 signatures (valid and tampered), on noble in Node and on the native module (hosts/native/crypto: PSA Crypto + libsodium)
+ * values, Ed25519 signatures (valid and tampered), P-384/P-521, HMAC-SHA-1, AES-192 and (vectors) MODP, on noble in Node and on the native module (hosts/native/crypto: PSA Crypto + libsodium)
  * in the ESP32 build's Linux twin, whose main runs the same cases (test/native/crypto-main.ts).
  * "refused" must agree too.
  *

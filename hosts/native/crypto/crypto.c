@@ -26,7 +26,8 @@
 #endif
 
 /* Kinds, as crypto.js names them. */
-enum { kNone = 0, kAesGcm = 1, kChaCha = 2, kAesCbc = 3, kHmacSha256 = 4, kHmacSha384 = 5, kHmacSha512 = 6, kX25519 = 7, kP256 = 8 };
+enum { kNone = 0, kAesGcm = 1, kChaCha = 2, kAesCbc = 3, kHmacSha256 = 4, kHmacSha384 = 5, kHmacSha512 = 6, kX25519 = 7, kP256 = 8,
+	/* issue 22 (suites): */ kHmacSha1 = 9, kP384 = 10, kP521 = 11 };
 enum { kSha1 = 1, kSha256 = 2, kSha384 = 3, kSha512 = 4, kMd5 = 5 };
 
 typedef struct {
@@ -65,6 +66,7 @@ static psa_algorithm_t hmacAlgorithm(int kind)
 	case kHmacSha256: return PSA_ALG_HMAC(PSA_ALG_SHA_256);
 	case kHmacSha384: return PSA_ALG_HMAC(PSA_ALG_SHA_384);
 	case kHmacSha512: return PSA_ALG_HMAC(PSA_ALG_SHA_512);
+	case kHmacSha1: return PSA_ALG_HMAC(PSA_ALG_SHA_1);
 	}
 	return 0;
 }
@@ -122,7 +124,8 @@ static int importKey(IkeletKey* key, psa_key_type_t type, psa_key_usage_t usage,
 {
 	psa_key_attributes_t attributes = PSA_KEY_ATTRIBUTES_INIT;
 	psa_set_key_type(&attributes, type);
-	psa_set_key_bits(&attributes, (type == PSA_KEY_TYPE_ECC_KEY_PAIR(PSA_ECC_FAMILY_SECP_R1)) ? 256 : 8 * length);
+	/* A NIST curve's bits from its scalar length (P-521: 66 bytes); other keys are 8 bits a byte. */
+	psa_set_key_bits(&attributes, ((type == PSA_KEY_TYPE_ECC_KEY_PAIR(PSA_ECC_FAMILY_SECP_R1)) && (length == 66)) ? 521 : 8 * length);
 	psa_set_key_usage_flags(&attributes, usage);
 	psa_set_key_algorithm(&attributes, alg);
 	int ok = psa_import_key(&attributes, bytes, length, &key->id) == PSA_SUCCESS;
@@ -131,7 +134,18 @@ static int importKey(IkeletKey* key, psa_key_type_t type, psa_key_usage_t usage,
 	return ok;
 }
 
-/* set(kind, keyBytes): true when the key is usable (a P-256 scalar of 0 or >= n is not). */
+/* A NIST curve's scalar (and x) length in bytes, 0 for other kinds; public values are x | y. */
+static size_t ecpScalarLength(int kind)
+{
+	switch (kind) {
+	case kP256: return 32;
+	case kP384: return 48;
+	case kP521: return 66;
+	}
+	return 0;
+}
+
+/* set(kind, keyBytes): true when the key is usable (a P-256/384/521 scalar of 0 or >= n is not). */
 void xs_ikelet_key_set(xsMachine* the)
 {
 	IkeletKey* key = xsmcGetHostData(xsThis);
@@ -144,17 +158,17 @@ void xs_ikelet_key_set(xsMachine* the)
 	wipeKey(key);
 	switch (kind) {
 	case kAesGcm:
-		ok = ((length == 16) || (length == 32)) && importKey(key, PSA_KEY_TYPE_AES, PSA_KEY_USAGE_ENCRYPT | PSA_KEY_USAGE_DECRYPT, PSA_ALG_GCM, data, length);
+		ok = ((length == 16) || (length == 24) || (length == 32)) && importKey(key, PSA_KEY_TYPE_AES, PSA_KEY_USAGE_ENCRYPT | PSA_KEY_USAGE_DECRYPT, PSA_ALG_GCM, data, length);
 		break;
 	case kAesCbc:
-		ok = ((length == 16) || (length == 32)) && importKey(key, PSA_KEY_TYPE_AES, PSA_KEY_USAGE_ENCRYPT | PSA_KEY_USAGE_DECRYPT, PSA_ALG_CBC_NO_PADDING, data, length);
+		ok = ((length == 16) || (length == 24) || (length == 32)) && importKey(key, PSA_KEY_TYPE_AES, PSA_KEY_USAGE_ENCRYPT | PSA_KEY_USAGE_DECRYPT, PSA_ALG_CBC_NO_PADDING, data, length);
 		break;
-	case kHmacSha256: case kHmacSha384: case kHmacSha512:
+	case kHmacSha256: case kHmacSha384: case kHmacSha512: case kHmacSha1:
 		ok = (length > 0) && (length <= 1024) && importKey(key, PSA_KEY_TYPE_HMAC, PSA_KEY_USAGE_SIGN_MESSAGE, hmacAlgorithm(kind), data, length);
 		break;
-	case kP256:
+	case kP256: case kP384: case kP521:
 		entropyOn();
-		ok = (length == 32) && importKey(key, PSA_KEY_TYPE_ECC_KEY_PAIR(PSA_ECC_FAMILY_SECP_R1), PSA_KEY_USAGE_DERIVE, PSA_ALG_ECDH, data, length);
+		ok = (length == ecpScalarLength(kind)) && importKey(key, PSA_KEY_TYPE_ECC_KEY_PAIR(PSA_ECC_FAMILY_SECP_R1), PSA_KEY_USAGE_DERIVE, PSA_ALG_ECDH, data, length);
 		entropyOff();
 		break;
 	case kChaCha: case kX25519:
@@ -249,7 +263,7 @@ void xs_ikelet_key_mac(xsMachine* the)
 	sodium_memzero(full, sizeof(full));
 }
 
-/* publicKey(out): X25519 u (32 bytes), P-256 x | y (64 bytes). */
+/* publicKey(out): X25519 u (32 bytes), P-256/384/521 x | y (64/96/132 bytes). */
 void xs_ikelet_key_public(xsMachine* the)
 {
 	size_t outLength;
@@ -260,20 +274,20 @@ void xs_ikelet_key_public(xsMachine* the)
 	if ((key->kind == kX25519) && (outLength == 32)) {
 		if (crypto_scalarmult_base(out, key->raw) == 0) xsmcSetTrue(xsResult);
 	}
-	else if ((key->kind == kP256) && (outLength == 64)) {
-		uint8_t point[65];
+	else if (ecpScalarLength(key->kind) && (outLength == 2 * ecpScalarLength(key->kind))) {
+		uint8_t point[1 + 2 * 66];
 		size_t written;
 		entropyOn();
-		int ok = (psa_export_public_key(key->id, point, sizeof(point), &written) == PSA_SUCCESS) && (written == 65) && (point[0] == 0x04);
+		int ok = (psa_export_public_key(key->id, point, sizeof(point), &written) == PSA_SUCCESS) && (written == 1 + outLength) && (point[0] == 0x04);
 		entropyOff();
 		if (ok) {
-			memcpy(out, point + 1, 64);
+			memcpy(out, point + 1, outLength);
 			xsmcSetTrue(xsResult);
 		}
 	}
 }
 
-/* shared(out, peer): 32 bytes; false for a peer value off the curve, of the wrong length, or low order (X25519). */
+/* shared(out, peer): X25519 32 bytes, P-* x; false for a peer value off the curve, of the wrong length, or low order (X25519). */
 void xs_ikelet_key_shared(xsMachine* the)
 {
 	size_t outLength, peerLength;
@@ -282,18 +296,18 @@ void xs_ikelet_key_shared(xsMachine* the)
 	IkeletKey* key = xsmcGetHostData(xsThis);
 	int ok = 0;
 	xsmcSetFalse(xsResult);
-	if (!key || (outLength != 32)) return;
-	if ((key->kind == kX25519) && (peerLength == 32)) {
+	if (!key) return;
+	if ((key->kind == kX25519) && (outLength == 32) && (peerLength == 32)) {
 		/* libsodium refuses an all-zero result (RFC 7748 6.1, RFC 8031 2.3) with -1. */
 		ok = crypto_scalarmult(out, key->raw, peer) == 0;
 	}
-	else if ((key->kind == kP256) && (peerLength == 64)) {
-		uint8_t point[65];
+	else if (ecpScalarLength(key->kind) && (outLength == ecpScalarLength(key->kind)) && (peerLength == 2 * outLength)) {
+		uint8_t point[1 + 2 * 66];
 		size_t written;
 		point[0] = 0x04;
-		memcpy(point + 1, peer, 64);
+		memcpy(point + 1, peer, peerLength);
 		entropyOn();
-		ok = (psa_raw_key_agreement(PSA_ALG_ECDH, key->id, point, sizeof(point), out, outLength, &written) == PSA_SUCCESS) && (written == 32);
+		ok = (psa_raw_key_agreement(PSA_ALG_ECDH, key->id, point, 1 + peerLength, out, outLength, &written) == PSA_SUCCESS) && (written == outLength);
 		entropyOff();
 	}
 	if (!ok) memset(out, 0, outLength);

@@ -68,8 +68,8 @@ function hmacKey(kind: number, length: number, key: Uint8Array): MacKey {
 }
 
 export const hmacSha256Key = (key: Uint8Array, length = 32): MacKey => hmacKey(HMAC_SHA256, length, key);
-export const hmacSha384Key = (key: Uint8Array): MacKey => hmacKey(HMAC_SHA384, 48, key);
-export const hmacSha512Key = (key: Uint8Array): MacKey => hmacKey(HMAC_SHA512, 64, key);
+export const hmacSha384Key = (key: Uint8Array, length = 48): MacKey => hmacKey(HMAC_SHA384, length, key);
+export const hmacSha512Key = (key: Uint8Array, length = 64): MacKey => hmacKey(HMAC_SHA512, length, key);
 
 function digest(kind: number, length: number, data: Uint8Array): Uint8Array {
   const out = new Uint8Array(length);
@@ -95,13 +95,13 @@ export function sha256Stream(): HashStream {
   };
 }
 
-function dhKey(k: NativeKey, publicLength: number): DhKey {
+function dhKey(k: NativeKey, publicLength: number, sharedLength = 32): DhKey {
   const publicKey = new Uint8Array(publicLength);
   if (!k.publicKey(publicKey)) throw new Error('ikelet/crypto: public key refused');
   return {
     publicKey,
     shared(peer) {
-      const out = new Uint8Array(32);
+      const out = new Uint8Array(sharedLength);
       return k.shared(out, peer) ? out : undefined;
     },
     wipe: () => k.wipe(),
@@ -110,9 +110,20 @@ function dhKey(k: NativeKey, publicLength: number): DhKey {
 
 export const x25519Key = (secret: Uint8Array): DhKey => dhKey(keyed(X25519, secret), 32);
 
-export function p256Key(secret: Uint8Array): DhKey | undefined {
+/** A NIST curve key: public x | y, shared x (the scalar's length). */
+function ecpKey(kind: number, secret: Uint8Array): DhKey | undefined {
   const k = new NativeKey();
-  return k.set(P256, secret) ? dhKey(k, 64) : undefined;
+  return k.set(kind, secret) ? dhKey(k, 2 * secret.length, secret.length) : undefined;
 }
 
+export const p256Key = (secret: Uint8Array): DhKey | undefined => ecpKey(P256, secret);
+
 export const ed25519Verify = (signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean => verify(signature, message, publicKey);
+
+// Issue 22, the suites commercial gateways require (suites block: appended, keep it together).
+const HMAC_SHA1 = 9, P384 = 10, P521 = 11;
+export const hmacSha1Key = (key: Uint8Array, length = 20): MacKey => hmacKey(HMAC_SHA1, length, key);
+export const p384Key = (secret: Uint8Array): DhKey | undefined => ecpKey(P384, secret);
+export const p521Key = (secret: Uint8Array): DhKey | undefined => ecpKey(P521, secret);
+/** MODP stays in XS: PSA's FFDH has the RFC 7919 groups only (see ../modp.ts). */
+export { modpKey } from '../modp.ts';

@@ -20,7 +20,7 @@ import { offerNonceLength, type IkeContext } from '../context.ts';
 import { causeOfNotify, failure, type IkeFailure } from '../errors.ts';
 import { keyIkeSa, type IkeSa } from '../ike-sa.ts';
 import { detectNat, natDetectionHash } from '../nat.ts';
-import { acceptIkeChoice, ikeProposals, offeredGroup, preferredGroup } from '../proposals.ts';
+import { acceptIkeChoice, ikeProposals, noCommonProposalHint, offeredGroup, preferredGroup, unofferedGroupHint } from '../proposals.ts';
 import { done, type Task, type TaskOutcome } from '../task.ts';
 
 /** A responder asking for cookies or groups more often than this is broken or hostile. */
@@ -99,7 +99,7 @@ export class IkeSaInitTask implements Task {
     if (invalidKe) {
       const wanted = invalidKe.data.length === 2 ? (invalidKe.data[0]! << 8) | invalidKe.data[1]! : -1;
       const group = offeredGroup(offered, wanted);
-      if (!group) return this.unusable('INVALID_KE_PAYLOAD', `gateway wants DH group ${wanted}, which ikeProposals do not allow`);
+      if (!group) return this.unusable('INVALID_KE_PAYLOAD', `gateway wants DH group ${wanted}, which ikeProposals do not allow${unofferedGroupHint(wanted)}`);
       // A late answer to the request we sent before switching groups.
       if (group.id === kp.group.id) return { kind: 'wait', reason: `repeated INVALID_KE_PAYLOAD for ${group.name}` };
       if (++this.keRounds > MAX_KE_ROUNDS) return this.unusable('PROTOCOL_ERROR', 'gateway keeps rejecting our KE group');
@@ -111,7 +111,8 @@ export class IkeSaInitTask implements Task {
     const error = findErrorNotify(msg);
     if (error) {
       const name = notifyName(error.notifyType);
-      return this.unusable(causeOfNotify(name), `gateway answered IKE_SA_INIT with ${printable(name)}`);
+      const hint = error.notifyType === NotifyType.NO_PROPOSAL_CHOSEN ? noCommonProposalHint(offered) : '';
+      return this.unusable(causeOfNotify(name), `gateway answered IKE_SA_INIT with ${printable(name)}${hint}`);
     }
     if (msg.spiR.every((b) => b === 0)) return this.unusable('PROTOCOL_ERROR', 'IKE_SA_INIT response without responder SPI');
     const suite = acceptIkeChoice(offered, findPayload(msg, 'SA'));
