@@ -12,8 +12,9 @@ tests() { node --import tsx --test --test-concurrency=1 "$@"; }
 # Measures the pace of a UART in wall-clock time: runs first, on a quiet machine.
 alone=(test/unit/modem-emulator.test.ts)
 # Two lanes of one file at a time (2 cores; every lab run has namespaces and daemons of its own):
-# the tunnel suites, which mostly wait on rekey and retry timers, beside everything else.
-waiting=(test/e2e/tunnel.test.ts test/e2e/tunnel-xs.test.ts)
+# the tunnel suites and the modem recovery ladder, which mostly wait on rekey, retry and rung
+# timers, beside everything else.
+waiting=(test/e2e/tunnel.test.ts test/e2e/tunnel-xs.test.ts test/e2e/ladder-faults.test.ts)
 mapfile -t rest < <(find test -name '*.test.ts' | sort | grep -vxF -f <(printf '%s\n' "${alone[@]}" "${waiting[@]}"))
 
 rc=0

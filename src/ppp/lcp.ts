@@ -16,11 +16,11 @@ const DEFAULT_MRU = 1500;
 /**
  * The smallest MRU we accept from the peer (else Nak with this), and ask for ourselves: what the
  * tunnel needs to carry an inner packet of 68 bytes (the IPv4 minimum) in its costliest ESP suite,
- * AES-CBC + HMAC-SHA2-256-128 in UDP 4500 (src/net/path.ts): IPv4 20 + UDP 8 + ESP 8 + IV 16 +
- * (68 + 2 trailer, padded to the 16-byte block) 80 + ICV 16 = 148. Below it the inner MTU would
+ * AES-CBC + HMAC-SHA2-512-256 in UDP 4500 (src/net/path.ts): IPv4 20 + UDP 8 + ESP 8 + IV 16 +
+ * (68 + 2 trailer, padded to the 16-byte block) 80 + ICV 32 = 164. Below it the inner MTU would
  * fall under 68 and the tunnel could not come up.
  */
-export const MIN_PEER_MRU = 148;
+export const MIN_PEER_MRU = 164;
 /** Consecutive Configure-Requests carrying our own magic number before we call the line looped back. */
 const MAX_LOOPS = 5;
 
