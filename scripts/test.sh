@@ -11,20 +11,26 @@ node --import tsx scripts/build.ts
 tests() { node --import tsx --test --test-concurrency=1 "$@"; }
 # Measures the pace of a UART in wall-clock time: runs first, on a quiet machine.
 alone=(test/unit/modem-emulator.test.ts)
-# Two lanes of one file at a time (2 cores; every lab run has namespaces and daemons of its own):
-# the tunnel suites and the modem recovery ladder, which mostly wait on rekey, retry and rung
-# timers, beside everything else.
-waiting=(test/e2e/tunnel.test.ts test/e2e/tunnel-xs.test.ts test/e2e/ladder-faults.test.ts)
-mapfile -t rest < <(find test -name '*.test.ts' | sort | grep -vxF -f <(printf '%s\n' "${alone[@]}" "${waiting[@]}"))
+# Three lanes of one file at a time (every lab run has namespaces and daemons of its own): two of
+# suites that mostly wait on rekey, retry, outage and rung timers (little CPU), beside everything else.
+tunnels=(test/e2e/tunnel.test.ts test/e2e/tunnel-xs.test.ts test/e2e/faults-xs.test.ts)
+faults=(test/e2e/faults.test.ts test/e2e/ladder-faults.test.ts test/e2e/ladder-faults-xs.test.ts)
+mapfile -t rest < <(find test -name '*.test.ts' | sort | grep -vxF -f <(printf '%s\n' "${alone[@]}" "${tunnels[@]}" "${faults[@]}"))
 
 rc=0
 tests "${alone[@]}" || rc=$?
-log=$(mktemp)
-tests "${waiting[@]}" > "$log" 2>&1 &
-lane=$!
+tunnels_log=$(mktemp)
+faults_log=$(mktemp)
+tests "${tunnels[@]}" > "$tunnels_log" 2>&1 &
+tunnels_lane=$!
+tests "${faults[@]}" > "$faults_log" 2>&1 &
+faults_lane=$!
 tests "${rest[@]}" || rc=$?
-wait "$lane" || rc=$?
-echo "# ---- the second lane: ${waiting[*]} ----"
-cat "$log"
-rm -f "$log"
+wait "$tunnels_lane" || rc=$?
+wait "$faults_lane" || rc=$?
+echo "# ---- the second lane: ${tunnels[*]} ----"
+cat "$tunnels_log"
+echo "# ---- the third lane: ${faults[*]} ----"
+cat "$faults_log"
+rm -f "$tunnels_log" "$faults_log"
 exit "$rc"

@@ -20,7 +20,10 @@ import { recovered, rig, sleep } from './fault-cases.ts';
  * Quicker liveness for the lab: LCP echo every 5 s (dead after 3), quick retries up to 16 s, a 30 s
  * stall. The held queue takes every datagram of the longest outage (5 a second for up to 3 min).
  */
-const LADDER: Partial<ManifestConfig> = { lcpEchoInterval: 5, lcpEchoFailures: 3, maxAttempts: 5, dataStallTimeout: 30, udpQueueLength: 1024, udpQueueBytes: 65536 };
+// linkLossHold 0: each heal ends in a new IKE SA. A kept SA moved by MOBIKE is healed too, but the
+// lab's gateway (kernel-libipsec) sends its ESP to the stale NAT port until its own CHILD rekey, and
+// the echoes of those seconds are the lab's loss (docs/mobility.md; carrier-loss-mobike tests it).
+const LADDER: Partial<ManifestConfig> = { lcpEchoInterval: 5, lcpEchoFailures: 3, maxAttempts: 5, dataStallTimeout: 30, udpQueueLength: 1024, udpQueueBytes: 65536, linkLossHold: 0 };
 /** A PWRKEY wired to the emulator, with short timings (the emulator's minimums are 0.5 s on, 2.5 s off). */
 const PINS: Partial<ManifestConfig> = { modemPowerPin: 4, modemPowerOnPulse: 1000, modemPowerOffPulse: 3000, modemPowerOffWait: 3000 };
 
