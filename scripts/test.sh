@@ -9,8 +9,8 @@ npx tsc -p hosts/esp32/tsconfig.json
 node --import tsx scripts/build.ts
 
 tests() { node --import tsx --test --test-concurrency=1 "$@"; }
-# Measures the pace of a UART in wall-clock time: runs first, on a quiet machine.
-alone=(test/unit/modem-emulator.test.ts)
+# Run first, on a quiet machine: the pace of a UART in wall-clock time, and an idle device's air.
+alone=(test/unit/modem-emulator.test.ts test/e2e/idle-reachable.test.ts)
 # Three lanes of one file at a time (every lab run has namespaces and daemons of its own): two of
 # suites that mostly wait on rekey, retry, outage and rung timers (little CPU), beside everything else.
 tunnels=(test/e2e/tunnel.test.ts test/e2e/tunnel-xs.test.ts test/e2e/faults-xs.test.ts)
