@@ -63,6 +63,18 @@ export interface Store {
   set(key: string, value: string): void;
 }
 
+/**
+ * The device's certificate key, kept by whoever holds it (issue 19: a key from the config/NVS by
+ * default; the ESP32 Digital Signature peripheral or an ATECC608 next): only digests go in, only
+ * signatures come out, so the private key never enters the agent.
+ */
+export interface Signer {
+  /** The key's algorithm: ECDSA P-256 over SHA-256 digests. */
+  readonly algorithm: 'ecdsa-p256';
+  /** The DER ECDSA signature (X.509's Ecdsa-Sig-Value) of a 32-byte SHA-256 digest; undefined when the keeper fails. */
+  sign(digest: Uint8Array): Uint8Array | undefined;
+}
+
 /** Optional sink for session keys, only wired when the user asks for a key log. */
 export interface KeyLog {
   ikeSa(entry: IkeSaKeys): void;

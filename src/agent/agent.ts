@@ -66,7 +66,7 @@ export class Agent implements DrivenAgent {
       settings.retry,
       this.link.ip,
       { random: deps.random, log: this.log, keyLog: deps.keyLog },
-      { onEvent: (ev, now) => this.tunnelEvent(ev, now) },
+      { onEvent: (ev, now) => this.tunnelEvent(ev, now), linkMtu: () => this.link.mtu },
       deps.tuning?.ike,
     );
     this.network = new Network(

@@ -47,6 +47,8 @@ export type EspTap = (direction: 'in' | 'out', inner: Uint8Array, bytes: number)
 
 export interface TunnelPorts {
   onEvent(event: TunnelEvent, now: number): void;
+  /** The link's MTU (IKE fragments fit in it). */
+  linkMtu?(): number;
 }
 
 export class Tunnel {
@@ -89,6 +91,7 @@ export class Tunnel {
           (port === 'ike' ? this.ikeSocket : this.nattSocket)?.sendTo(settings.gateway, port === 'ike' ? IKE_PORT : NATT_PORT, payload, now);
         },
         onEvent: (ev, now) => this.ports.onEvent(ev, now),
+        linkMtu: () => this.ports.linkMtu?.(),
       },
       tuning,
     );

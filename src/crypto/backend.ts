@@ -9,6 +9,7 @@ import { p256, p384, p521 } from '@noble/curves/nist.js';
 import { hmac } from '@noble/hashes/hmac.js';
 import { md5 as nobleMd5, sha1 as nobleSha1 } from '@noble/hashes/legacy.js';
 import { sha256 as nobleSha256, sha384, sha512 } from '@noble/hashes/sha2.js';
+import { mgf1, PKCS1_SHA256, PKCS1_SHA384, PKCS1_SHA512, PSS } from 'micro-rsa-dsa-dh/rsa.js';
 import type { AeadKey, CbcKey, DhKey, HashStream, MacKey } from './backend-api.ts';
 
 export const BACKEND: 'noble' | 'native' = 'noble';
@@ -149,3 +150,44 @@ export const hmacSha1Key = (key: Uint8Array, length?: number): MacKey => hmacKey
 export const p384Key = (secret: Uint8Array): DhKey | undefined => ecpKey(p384, secret);
 export const p521Key = (secret: Uint8Array): DhKey | undefined => ecpKey(p521, secret);
 export { modpKey } from './modp.ts';
+
+// ---- signature verification (issue 19: X.509 chains and certificate AUTH) ----
+// Native counterpart (PSA psa_verify_hash) not written yet: see docs/certificates.md.
+
+export type SignatureHash = 'sha256' | 'sha384' | 'sha512';
+const SIGNATURE_HASHES = { sha256: nobleSha256, sha384, sha512 } as const;
+
+/** Whether `derSignature` (X.509's Ecdsa-Sig-Value) is `point`'s (uncompressed) ECDSA signature of hash(message); high S accepted as X.509 does. */
+export function ecdsaVerify(curve: 'P-256' | 'P-384', hash: SignatureHash, point: Uint8Array, message: Uint8Array, derSignature: Uint8Array): boolean {
+  try {
+    const digest = SIGNATURE_HASHES[hash](message);
+    return (curve === 'P-256' ? p256 : p384).verify(derSignature, digest, point, { prehash: false, lowS: false, format: 'der' });
+  } catch {
+    return false;
+  }
+}
+
+const PKCS1 = { sha256: PKCS1_SHA256, sha384: PKCS1_SHA384, sha512: PKCS1_SHA512 } as const;
+
+const bigintOf = (b: Uint8Array): bigint => BigInt(`0x${Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('') || '0'}`);
+
+/** RSASSA-PKCS1-v1_5 (`saltLength` undefined) or RSASSA-PSS with MGF1 over the same hash. */
+export function rsaVerify(hash: SignatureHash, saltLength: number | undefined, modulus: Uint8Array, exponent: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
+  try {
+    const key = { n: bigintOf(modulus), e: bigintOf(exponent) };
+    const h = SIGNATURE_HASHES[hash];
+    return saltLength === undefined ? PKCS1[hash].verify(key, message, signature) : PSS(h, mgf1(h), saltLength).verify(key, message, signature);
+  } catch {
+    return false;
+  }
+}
+
+/** The DER ECDSA signature of a 32-byte digest with a P-256 private scalar (RFC 6979, low S); undefined for a bad key or digest. */
+export function ecdsaP256Sign(privateKey: Uint8Array, digest: Uint8Array): Uint8Array | undefined {
+  if (digest.length !== 32) return undefined;
+  try {
+    return p256.sign(digest, privateKey, { prehash: false, format: 'der' });
+  } catch {
+    return undefined;
+  }
+}

@@ -37,11 +37,13 @@ export interface IkeSa {
    * where it did. Until then its requests are dropped (anyone who answered IKE_SA_INIT holds the keys).
    */
   peerAuthenticated: boolean;
+  /** Both sides sent IKEV2_FRAGMENTATION_SUPPORTED (RFC 7383): big protected messages go as fragments. */
+  fragmentation: boolean;
 }
 
 /** A new IKE SA before IKE_SA_INIT: only our SPI. */
 export function newIkeSa(spiI: Uint8Array): IkeSa {
-  return { spiI, spiR: new Uint8Array(8), suite: undefined, keys: undefined, cipherOut: undefined, cipherIn: undefined, natT: false, mobike: false, auth: undefined, peerAuthenticated: false };
+  return { spiI, spiR: new Uint8Array(8), suite: undefined, keys: undefined, cipherOut: undefined, cipherIn: undefined, natT: false, mobike: false, auth: undefined, peerAuthenticated: false, fragmentation: false };
 }
 
 /** Installs the keys of a completed key exchange (IKE_SA_INIT, or an IKE rekey) and logs them if asked. */

@@ -33,6 +33,7 @@ import { canFollow, LinkLossHold } from './mobility.ts';
 import { preferredGroup } from './proposals.ts';
 import type { RetransmitPolicy } from './retransmit.ts';
 import type { Task } from './task.ts';
+import { maxIkeMessage } from './fragments.ts';
 import { TaskManager, type Answer } from './task-manager.ts';
 import { ChildRekeyTask } from './tasks/child-rekey.ts';
 import { IkeAuthTask } from './tasks/ike-auth.ts';
@@ -64,6 +65,8 @@ export interface IkeSessionPorts {
   /** A datagram to the gateway at port 500 or 4500; on 'nat-t' it already carries the non-ESP marker. */
   sendUdp(port: IkePort, payload: Uint8Array, now: number): void;
   onEvent(event: IkeEvent, now: number): void;
+  /** The link's MTU, which IKE fragments fit in (RFC 7383); unknown: 576. */
+  linkMtu?(): number | undefined;
 }
 
 const TASK_WORDS: Readonly<Record<Task['name'], string>> = Object.freeze({
@@ -573,6 +576,7 @@ export class IkeSession implements IkeContext {
       },
       drop: (reason, detail) => this.drop(reason, detail),
       debug: (message) => this.log.debug(message),
+      maxMessage: () => maxIkeMessage(this.ports.linkMtu?.(), sa.natT),
     }, this.tuning.retransmit ?? this.settings.retransmit, firstMessageId);
   }
 

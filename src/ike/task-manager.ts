@@ -6,7 +6,9 @@
  * INVALID_SYNTAX or UNSUPPORTED_CRITICAL_PAYLOAD (RFC 7296 2.21.2), never met with silence.
  */
 import { decodeMessage, encodeMessage, exchangeName, ExchangeType, notifyPayload, NotifyType, type IkeHeader, type IkeMessage, type Payload } from './codec/index.ts';
+import type { DecodeResult, DecodedMessage } from './codec/index.ts';
 import { failure, type IkeFailure } from './errors.ts';
+import { encodeProtected, isFragment, openFragment, Reassembly } from './fragments.ts';
 import { wipeIkeSa, type IkeSa } from './ike-sa.ts';
 import { Retransmitter, type RetransmitPolicy } from './retransmit.ts';
 import type { Task, TaskName, TaskOutcome } from './task.ts';
@@ -29,12 +31,15 @@ export interface TaskManagerPorts {
   heard(now: number): void;
   drop(reason: string, detail?: string): void;
   debug(message: string): void;
+  /** The largest IKE message the path takes whole (RFC 7383: larger ones go as fragments, when the peer takes them). */
+  maxMessage?(): number;
 }
 
 interface Active {
   task: Task;
   messageId: number;
-  wire: Uint8Array;
+  /** The request: one message, or its fragments (all resent on a retransmission, RFC 7383 2.6). */
+  wires: Uint8Array[];
   /** resume() is due in a turn of its own. */
   resumeAt: number | undefined;
 }
@@ -45,7 +50,10 @@ export class TaskManager {
   private readonly queued: Task[] = [];
   private active: Active | undefined;
   private readonly rtx: Retransmitter;
-  private lastAnswer: { messageId: number; wire: Uint8Array } | undefined;
+  private lastAnswer: { messageId: number; wires: Uint8Array[] } | undefined;
+  /** The gateway's fragmented responses and requests, one message each at a time. */
+  private readonly responseParts = new Reassembly();
+  private readonly requestParts = new Reassembly();
   /** When the next queued task starts (after one finished: in a turn of its own). */
   private nextAt: number | undefined;
 
@@ -104,7 +112,7 @@ export class TaskManager {
     if (verdict === 'resend') {
       this.ports.retransmitted();
       this.ports.debug(`retransmitting ${exchangeName(a.task.exchange)} #${a.messageId} (try ${this.rtx.transmissions})`);
-      this.ports.transmit(a.wire, now);
+      this.transmitAll(a.wires, now);
     } else if (verdict === 'give-up') {
       this.active = undefined;
       this.ports.failed(a.task, a.task.timedOut(now), false, this, now);
@@ -119,7 +127,8 @@ export class TaskManager {
     }
     if (h.exchange !== a.task.exchange) return this.ports.drop('response to another exchange', exchangeName(h.exchange));
     const initial = a.task.exchange === ExchangeType.IKE_SA_INIT;
-    const decoded = decodeMessage(bytes, initial ? undefined : this.sa.cipherIn);
+    const decoded = initial ? decodeMessage(bytes) : this.open(this.responseParts, bytes, now);
+    if (!decoded) return;
     if (!decoded.ok) {
       if (!decoded.error.authenticated) return this.ports.drop(decoded.error.code === 'icv' ? 'ICV check failed' : 'malformed IKE message', decoded.error.message);
       this.active = undefined;
@@ -139,12 +148,14 @@ export class TaskManager {
     if (!this.sa.peerAuthenticated) return this.ports.drop('gateway request before the gateway is authenticated', exchangeName(h.exchange));
     const retransmitted = this.lastAnswer !== undefined && h.messageId === this.lastAnswer.messageId;
     if (!retransmitted && h.messageId !== this.peerNextId) return this.ports.drop('gateway request outside the window', `#${h.messageId}`);
-    const decoded = decodeMessage(bytes, this.sa.cipherIn);
+    if (retransmitted && isFragment(bytes)) return this.fragmentOfAnswered(bytes, now);
+    const decoded = this.open(this.requestParts, bytes, now);
+    if (!decoded) return;
     if (!decoded.ok) {
       const e = decoded.error;
       if (!e.authenticated) return this.ports.drop(e.code === 'icv' ? 'ICV check failed' : 'malformed IKE message', e.message);
       this.ports.heard(now);
-      if (retransmitted) return this.ports.transmit(this.lastAnswer!.wire, now);
+      if (retransmitted) return this.transmitAll(this.lastAnswer!.wires, now);
       this.ports.drop('malformed authenticated request', e.message);
       const notify = e.code === 'unsupported-critical'
         ? notifyPayload(NotifyType.UNSUPPORTED_CRITICAL_PAYLOAD, Uint8Array.of(e.payloadType ?? 0))
@@ -155,7 +166,7 @@ export class TaskManager {
     if (msg.encrypted === undefined) return this.ports.drop('unprotected request');
     this.ports.heard(now);
     // RFC 7296 2.1: a retransmitted request gets the same answer; nothing is processed again.
-    if (retransmitted) return this.ports.transmit(this.lastAnswer!.wire, now);
+    if (retransmitted) return this.transmitAll(this.lastAnswer!.wires, now);
     this.answer(h, this.ports.respond(msg, this, now), now);
   }
 
@@ -163,7 +174,7 @@ export class TaskManager {
   sendOnce(exchange: number, payloads: Payload[], now: number): number | undefined {
     if (!this.sa.cipherOut) return undefined;
     const messageId = this.nextId++;
-    this.ports.transmit(this.encode(exchange, messageId, false, payloads), now);
+    this.transmitAll(this.encode(exchange, messageId, false, payloads), now);
     return messageId;
   }
 
@@ -175,14 +186,16 @@ export class TaskManager {
     this.queued.length = 0;
     this.rtx.stop();
     this.lastAnswer = undefined;
+    this.responseParts.clear();
+    this.requestParts.clear();
     wipeIkeSa(this.sa);
   }
 
   private answer(h: IkeHeader, answer: Answer, now: number): void {
-    const wire = this.encode(h.exchange, h.messageId, true, answer.payloads);
-    this.lastAnswer = { messageId: h.messageId, wire };
+    const wires = this.encode(h.exchange, h.messageId, true, answer.payloads);
+    this.lastAnswer = { messageId: h.messageId, wires };
     this.peerNextId = h.messageId + 1;
-    this.ports.transmit(wire, now);
+    this.transmitAll(wires, now);
     answer.after?.(now);
   }
 
@@ -190,15 +203,16 @@ export class TaskManager {
     this.nextAt = undefined;
     const task = this.queued.shift();
     if (!task) return;
-    this.active = { task, messageId: this.nextId++, wire: new Uint8Array(0), resumeAt: undefined };
+    this.active = { task, messageId: this.nextId++, wires: [], resumeAt: undefined };
     this.send(this.active, now);
   }
 
   private send(a: Active, now: number): void {
-    a.wire = this.encode(a.task.exchange, a.messageId, false, a.task.build(this.sa, now));
-    a.task.sent?.(a.wire);
+    a.wires = this.encode(a.task.exchange, a.messageId, false, a.task.build(this.sa, now));
+    a.task.sent?.(a.wires[0]!);
+    if (a.wires.length > 1) this.ports.debug(`${exchangeName(a.task.exchange)} #${a.messageId} in ${a.wires.length} fragments`);
     this.rtx.sent(now, a.task.retransmit);
-    this.ports.transmit(a.wire, now);
+    this.transmitAll(a.wires, now);
   }
 
   private settle(a: Active, out: TaskOutcome, now: number): void {
@@ -227,10 +241,40 @@ export class TaskManager {
     }
   }
 
-  private encode(exchange: number, messageId: number, response: boolean, payloads: Payload[]): Uint8Array {
+  private encode(exchange: number, messageId: number, response: boolean, payloads: Payload[]): Uint8Array[] {
     const sa = this.sa;
     const header = { spiI: sa.spiI, spiR: sa.spiR, exchange, initiator: true, response, messageId };
-    if (exchange === ExchangeType.IKE_SA_INIT) return encodeMessage({ ...header, payloads });
-    return encodeMessage({ ...header, payloads: [], encrypted: payloads }, sa.cipherOut);
+    if (exchange === ExchangeType.IKE_SA_INIT) return [encodeMessage({ ...header, payloads })];
+    return encodeProtected(header, payloads, sa.cipherOut!, sa.fragmentation ? this.ports.maxMessage?.() : undefined);
+  }
+
+  private transmitAll(wires: readonly Uint8Array[], now: number): void {
+    for (const w of wires) this.ports.transmit(w, now);
+  }
+
+  /**
+   * A protected message, or the whole message once its last fragment came (undefined before:
+   * the fragment was kept, or dropped and counted). Each fragment is verified before it is kept.
+   */
+  private open(parts: Reassembly, bytes: Uint8Array, now: number): DecodeResult<DecodedMessage> | undefined {
+    if (!isFragment(bytes)) return decodeMessage(bytes, this.sa.cipherIn);
+    if (!this.sa.fragmentation) {
+      this.ports.drop('fragment, but fragmentation was not negotiated');
+      return undefined;
+    }
+    const f = openFragment(bytes, this.sa.cipherIn!);
+    if (!f.ok) return f;
+    const r = parts.add(f.value, now);
+    if (r.kind === 'whole') return r.decoded;
+    if (r.kind === 'dropped') this.ports.drop(r.reason, r.detail);
+    return undefined;
+  }
+
+  /** RFC 7383 2.6.1: a retransmitted fragmented request is answered again on its first fragment only. */
+  private fragmentOfAnswered(bytes: Uint8Array, now: number): void {
+    const f = openFragment(bytes, this.sa.cipherIn!);
+    if (!f.ok) return this.ports.drop(f.error.code === 'icv' ? 'ICV check failed' : 'malformed IKE message', f.error.message);
+    this.ports.heard(now);
+    if (f.value.number === 1) this.transmitAll(this.lastAnswer!.wires, now);
   }
 }

@@ -49,6 +49,8 @@ export interface GatewayOptions {
   unique: 'no' | 'never' | 'keep' | 'replace';
   /** RFC 4555 (swanctl `mobike`, strongSwan's default yes); no: the device moves by RFC 7296 2.23 alone. */
   mobike: boolean;
+  /** Largest IP datagram of an IKE fragment the gateway sends (charon fragment_size), 0 = strongSwan's default (1280). */
+  fragmentSize: number;
 }
 
 export const DEFAULT_GATEWAY: GatewayOptions = {
@@ -74,6 +76,7 @@ export const DEFAULT_GATEWAY: GatewayOptions = {
   reauthTime: 0,
   unique: 'no',
   mobike: true,
+  fragmentSize: 0,
 };
 
 /** What differs between a charon of the lab (gateway, or the strongSwan initiator) in strongswan.conf. */
@@ -90,7 +93,7 @@ export interface CharonConfOptions {
 export function strongswanConf(dir: string, o: GatewayOptions): string {
   return charonConf(dir, {
     logKeys: o.logKeys,
-    settings: [`cookie_threshold = ${o.cookieThreshold}`, `cookie_threshold_ip = ${o.cookieThresholdIp}`, `block_threshold = ${o.blockThreshold}`, `keep_alive = ${o.keepAlive}s`],
+    settings: [`cookie_threshold = ${o.cookieThreshold}`, `cookie_threshold_ip = ${o.cookieThresholdIp}`, `block_threshold = ${o.blockThreshold}`, `keep_alive = ${o.keepAlive}s`, ...(o.fragmentSize ? [`fragment_size = ${o.fragmentSize}`] : [])],
   });
 }
 

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  AuthMethod, CfgType, CpAttributeType, ExchangeType, IdType, NotifyType, PayloadType, ProtocolId,
+  AuthMethod, CfgType, CpAttributeType, ExchangeType, IdType, NotifyType, ProtocolId,
   cpRequest, decodeHeader, decodeMessage, deletePayload, encodeMessage, findNotify, findPayload, findPayloads,
   idPayload, ipv4Selector, kePayload, noncePayload, notifyName, notifyPayload, proposals, saPayload, tsPayload,
 } from '../../src/ike/codec/index.ts';
@@ -73,7 +73,9 @@ test('every payload kind round trips inside an encrypted-free message', () => {
         { type: CpAttributeType.INTERNAL_IP4_DNS, value: fromHex('08080808') },
         { type: CpAttributeType.INTERNAL_IP4_NETMASK, value: fromHex('ffffff00') },
       ] },
-      { kind: 'raw', type: PayloadType.CERTREQ, critical: false, body: fromHex('04') },
+      { kind: 'CERTREQ', encoding: 4, authorities: [] },
+      { kind: 'CERTREQ', encoding: 4, authorities: [new Uint8Array(20).fill(1), new Uint8Array(20).fill(2)] },
+      { kind: 'CERT', encoding: 4, data: fromHex('3082000130') },
     ],
   };
   const bytes = encodeMessage(msg);

@@ -19,8 +19,10 @@ export interface ChainEntry {
 
 export interface WalkedChain {
   entries: ChainEntry[];
-  /** Offset of the SK payload's generic header, when the chain ends with one. */
+  /** Offset of the SK (or SKF, RFC 7383) payload's generic header, when the chain ends with one. */
   skOffset?: number;
+  /** PayloadType.SK or PayloadType.SKF. */
+  skType?: number;
   /** The SK payload's next-payload field: the type of the first inner payload. */
   skNext?: number;
 }
@@ -41,10 +43,10 @@ export function walkChain(bytes: Uint8Array, start: number, end: number, firstTy
     const critical = (bytes[at + 1]! & CRITICAL) !== 0;
     const length = readU16(bytes, at + 2);
     if (length < PAYLOAD_HEADER_LENGTH || at + length > end) return fail('bad-length', `${payloadName(type)} payload length ${length}`);
-    if (type === PayloadType.SK) {
-      if (!allowSk) return fail('bad-syntax', 'SK payload inside SK payload');
-      if (at + length !== end) return fail('sk-not-last', 'SK payload is not the last payload');
-      return { ok: true, value: { entries, skOffset: at, skNext: next } };
+    if (type === PayloadType.SK || type === PayloadType.SKF) {
+      if (!allowSk) return fail('bad-syntax', `${payloadName(type)} payload inside SK payload`);
+      if (at + length !== end) return fail('sk-not-last', `${payloadName(type)} payload is not the last payload`);
+      return { ok: true, value: { entries, skOffset: at, skType: type, skNext: next } };
     }
     entries.push({ type, critical, start: at + PAYLOAD_HEADER_LENGTH, end: at + length });
     type = next;

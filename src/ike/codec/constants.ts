@@ -23,6 +23,8 @@ export const PayloadType = Object.freeze({
   SK: 46,
   CP: 47,
   EAP: 48,
+  /** Encrypted Fragment (RFC 7383 2.5). */
+  SKF: 53,
 } as const);
 
 export const ExchangeType = Object.freeze({

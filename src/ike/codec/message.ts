@@ -26,12 +26,7 @@ export function encodeMessage(msg: IkeMessage, cipher?: AuthCipher): Uint8Array 
   if (!cipher) throw new Error('encodeMessage: encrypted payloads need a cipher');
   const outer = encodeChain(msg.payloads, PayloadType.SK);
   const inner = encodeChain(msg.encrypted, PayloadType.NONE);
-  // Padding: any value, enough to reach the block size (RFC 7296 3.14); zero bytes for the AEADs.
-  const padLength = (cipher.blockSize - ((inner.length + 1) % cipher.blockSize)) % cipher.blockSize;
-  const plaintext = new Uint8Array(inner.length + padLength + 1);
-  plaintext.set(inner, 0);
-  plaintext[plaintext.length - 1] = padLength;
-  const skLength = PAYLOAD_HEADER_LENGTH + cipher.ivLength + plaintext.length + cipher.icvLength;
+  const skLength = PAYLOAD_HEADER_LENGTH + sealedLength(cipher, inner.length);
   if (skLength > 0xffff) throw new Error('SK payload too long');
   const skOffset = IKE_HEADER_LENGTH + outer.length;
   const total = skOffset + skLength;
@@ -40,12 +35,30 @@ export function encodeMessage(msg: IkeMessage, cipher?: AuthCipher): Uint8Array 
   out.set(outer, IKE_HEADER_LENGTH);
   out[skOffset] = firstType(msg.encrypted, PayloadType.NONE);
   writeU16(out, skOffset + 2, skLength);
-  const prefixEnd = skOffset + PAYLOAD_HEADER_LENGTH;
+  sealInto(out, skOffset + PAYLOAD_HEADER_LENGTH, cipher, inner);
+  return out;
+}
+
+/** Padding: any value, enough to reach the block size (RFC 7296 3.14); zero bytes for the AEADs. */
+function padLengthOf(cipher: AuthCipher, innerLength: number): number {
+  return (cipher.blockSize - ((innerLength + 1) % cipher.blockSize)) % cipher.blockSize;
+}
+
+/** IV + encrypted (inner, padding, pad length) + ICV: the body of an SK or SKF payload after its header. */
+export function sealedLength(cipher: AuthCipher, innerLength: number): number {
+  return cipher.ivLength + innerLength + padLengthOf(cipher, innerLength) + 1 + cipher.icvLength;
+}
+
+/** Pads and seals `inner` into out[prefixEnd, ...): everything before prefixEnd is the authenticated prefix. */
+export function sealInto(out: Uint8Array, prefixEnd: number, cipher: AuthCipher, inner: Uint8Array): void {
+  const padLength = padLengthOf(cipher, inner.length);
+  const plaintext = new Uint8Array(inner.length + padLength + 1);
+  plaintext.set(inner, 0);
+  plaintext[plaintext.length - 1] = padLength;
   const iv = cipher.nextIv();
   const sealed = cipher.seal(out.subarray(0, prefixEnd), iv, plaintext);
   out.set(iv, prefixEnd);
   out.set(sealed, prefixEnd + iv.length);
-  return out;
 }
 
 export interface DecodedMessage {
@@ -67,10 +80,11 @@ export function decodeMessage(bytes: Uint8Array, cipher?: AuthCipher): DecodeRes
   const outer = walkChain(bytes, IKE_HEADER_LENGTH, bytes.length, header.nextPayload, true);
   if (!outer.ok) return outer;
   const skOffset = outer.value.skOffset;
+  if (outer.value.skType === PayloadType.SKF) return fail('fragment', 'an Encrypted Fragment payload (reassembled elsewhere)');
   let inner: DecodeResult<Payload[]> | undefined;
   if (skOffset !== undefined) {
     if (!cipher) return fail('no-keys', 'message has an SK payload but no keys were given');
-    const plain = decryptSk(bytes, skOffset, cipher);
+    const plain = openSealed(bytes, skOffset + PAYLOAD_HEADER_LENGTH, cipher);
     if (!plain.ok) return plain;
     inner = decodeChain(plain.value, 0, plain.value.length, outer.value.skNext ?? PayloadType.NONE);
   }
@@ -90,9 +104,8 @@ export function decodeMessage(bytes: Uint8Array, cipher?: AuthCipher): DecodeRes
   return { ok: true, value: { header, message } };
 }
 
-/** The SK payload's plaintext without padding, once the ICV verified. */
-function decryptSk(bytes: Uint8Array, skOffset: number, cipher: AuthCipher): DecodeResult<Uint8Array> {
-  const prefixEnd = skOffset + PAYLOAD_HEADER_LENGTH;
+/** The plaintext of an SK or SKF payload (its header ends at prefixEnd) without padding, once the ICV verified. */
+export function openSealed(bytes: Uint8Array, prefixEnd: number, cipher: AuthCipher): DecodeResult<Uint8Array> {
   const ivEnd = prefixEnd + cipher.ivLength;
   if (bytes.length - ivEnd < cipher.icvLength + 1) return fail('truncated', 'SK payload shorter than IV + ICV + pad length');
   const plaintext = cipher.open(bytes.subarray(0, prefixEnd), bytes.subarray(prefixEnd, ivEnd), bytes.subarray(ivEnd));

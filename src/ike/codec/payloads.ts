@@ -18,10 +18,15 @@ const KIND_TO_TYPE = Object.freeze({
   TSr: PayloadType.TSr,
   CP: PayloadType.CP,
   V: PayloadType.V,
+  CERT: PayloadType.CERT,
+  CERTREQ: PayloadType.CERTREQ,
 } as const);
 
+/** CERTREQ authorities read: more CAs than any gateway names are ignored, not allocated. */
+export const MAX_CERTREQ_AUTHORITIES = 16;
+
 /** Payload types this codec understands (SK is handled by the message layer). */
-const KNOWN = new Set<number>([...Object.values(KIND_TO_TYPE), PayloadType.CERT, PayloadType.CERTREQ, PayloadType.EAP, PayloadType.SK]);
+const KNOWN = new Set<number>([...Object.values(KIND_TO_TYPE), PayloadType.EAP, PayloadType.SK]);
 
 export function isKnownPayloadType(type: number): boolean {
   return KNOWN.has(type);
@@ -73,6 +78,8 @@ export function encodeBody(p: Payload): Uint8Array {
     case 'TSi':
     case 'TSr': return concatBytes(prefixed(p.selectors.length, new Uint8Array(0)), ...p.selectors.map(encodeSelector));
     case 'CP': return concatBytes(prefixed(p.cfgType, new Uint8Array(0)), ...p.attributes.map(encodeCpAttribute));
+    case 'CERT': return concatBytes(Uint8Array.of(p.encoding), p.data);
+    case 'CERTREQ': return concatBytes(Uint8Array.of(p.encoding), ...p.authorities);
     case 'raw': return p.body.slice();
   }
 }
@@ -126,6 +133,14 @@ export function decodeBody(type: number, critical: boolean, b: Uint8Array): Deco
         ok: true,
         value: { kind: 'N', protocolId: b[0]!, spi: b.slice(4, 4 + spiSize), notifyType: readU16(b, 2), data: b.slice(4 + spiSize) },
       };
+    }
+    case PayloadType.CERT:
+      return need(2, 'CERT') ?? { ok: true, value: { kind: 'CERT', encoding: b[0]!, data: b.slice(1) } };
+    case PayloadType.CERTREQ: {
+      // A list of 20-byte hashes; a trailing partial one is ignored (some peers send an empty list).
+      const authorities: Uint8Array[] = [];
+      for (let at = 1; at + 20 <= b.length && authorities.length < MAX_CERTREQ_AUTHORITIES; at += 20) authorities.push(b.slice(at, at + 20));
+      return need(1, 'CERTREQ') ?? { ok: true, value: { kind: 'CERTREQ', encoding: b[0]!, authorities } };
     }
     case PayloadType.D: {
       if (b.length < 4) return fail('truncated', 'D payload');

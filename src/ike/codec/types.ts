@@ -38,7 +38,11 @@ export type Payload =
   | { kind: 'TSr'; selectors: TrafficSelector[] }
   | { kind: 'CP'; cfgType: number; attributes: CpAttribute[] }
   | { kind: 'V'; data: Uint8Array }
-  /** A payload we do not interpret (CERT, CERTREQ, EAP, or an unknown non-critical type): kept as raw body bytes. */
+  /** RFC 7296 3.6: `encoding` 4 = an X.509 certificate (signature), its DER in `data`. */
+  | { kind: 'CERT'; encoding: number; data: Uint8Array }
+  /** RFC 7296 3.7: for encoding 4, the SHA-1 hashes of the SubjectPublicKeyInfo of the CAs the peer trusts (20 bytes each). */
+  | { kind: 'CERTREQ'; encoding: number; authorities: Uint8Array[] }
+  /** A payload we do not interpret (EAP, or an unknown non-critical type): kept as raw body bytes. */
   | { kind: 'raw'; type: number; critical: boolean; body: Uint8Array };
 
 export type PayloadKind = Payload['kind'];
@@ -94,6 +98,7 @@ export type IkeParseErrorCode =
   | 'sk-not-last'
   | 'no-keys' // message has an SK payload but no cipher was given
   | 'icv' // SK integrity check failed
+  | 'fragment' // an SKF payload: src/ike/fragments.ts reassembles it
   | 'bad-padding';
 
 export interface IkeParseError {

@@ -61,6 +61,7 @@ export class IkeRekeyTask implements Task {
     next.natT = old.natT;
     next.mobike = old.mobike;
     next.peerAuthenticated = old.peerAuthenticated; // made inside the authenticated SA (RFC 7296 2.18)
+    next.fragmentation = old.fragmentation; // RFC 7383 2.3: inherited by the rekeyed SA
     keyIkeSa(next, { suite: a.suite, spiR: a.spiR, nonceI: request.nonceI, nonceR: a.nonceR, sharedSecret: a.sharedSecret, rekeyOf: old }, ctx.random, ctx.keyLog);
     ctx.log.info(`IKE SA rekeyed (${formatIkeSuite(a.suite)}): ${toHex(next.spiI)}/${toHex(next.spiR)} replaces ${toHex(old.spiI)}/${toHex(old.spiR)}`);
     ctx.emit({ type: 'ike-rekeyed', spiI: toHex(next.spiI), spiR: toHex(next.spiR), previousSpiI: toHex(old.spiI), previousSpiR: toHex(old.spiR) }, now);

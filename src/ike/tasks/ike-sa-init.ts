@@ -1,7 +1,7 @@
 /**
  * IKE_SA_INIT (RFC 7296 1.2):
- *   HDR, SA, KE, Ni, N(NAT_DETECTION_SOURCE_IP), N(NAT_DETECTION_DESTINATION_IP)  -->
- *                                      <--  HDR, SA, KE, Nr, N(NAT-D)..., [N(COOKIE) | N(INVALID_KE_PAYLOAD)]
+ *   HDR, SA, KE, Ni, N(NAT_DETECTION_SOURCE_IP), N(NAT_DETECTION_DESTINATION_IP), N(IKEV2_FRAGMENTATION_SUPPORTED)  -->
+ *                                      <--  HDR, SA, KE, Nr, N(NAT-D)..., [N(IKEV2_FRAGMENTATION_SUPPORTED)], [N(COOKIE) | N(INVALID_KE_PAYLOAD)]
  * COOKIE (2.6) and INVALID_KE (1.2) rebuild the request with the same SPIi and nonce. The response
  * is not authenticated: an error notify or a response we cannot use does not end the exchange at
  * once (2.21) — a forger who sees our SPI must not take the device offline — the request stays out
@@ -36,6 +36,8 @@ interface Accepted {
   /** Set in the first turn after the response. */
   sharedSecret: Uint8Array | undefined;
   natD: { sources: Uint8Array[]; destination: Uint8Array | undefined };
+  /** The gateway sent IKEV2_FRAGMENTATION_SUPPORTED too. */
+  fragmentation: boolean;
   raw: Uint8Array;
 }
 
@@ -71,6 +73,7 @@ export class IkeSaInitTask implements Task {
       noncePayload(this.nonceI),
       notifyPayload(NotifyType.NAT_DETECTION_SOURCE_IP, ctx.forceEncap ? ctx.random.bytes(20) : natDetectionHash(sa.spiI, zero, ctx.local.address, ctx.local.port)),
       notifyPayload(NotifyType.NAT_DETECTION_DESTINATION_IP, natDetectionHash(sa.spiI, zero, ctx.remote.address, ctx.remote.port)),
+      notifyPayload(NotifyType.IKEV2_FRAGMENTATION_SUPPORTED),
     );
     return payloads;
   }
@@ -123,7 +126,7 @@ export class IkeSaInitTask implements Task {
     const sources = findPayloads(msg, 'N').filter((n) => n.notifyType === NotifyType.NAT_DETECTION_SOURCE_IP).map((n) => n.data.slice());
     const destination = findNotify(msg, NotifyType.NAT_DETECTION_DESTINATION_IP)?.data.slice();
     const { spi: _spi, ...ikeSuite } = suite.value;
-    this.accepted = { spiR: msg.spiR.slice(), suite: ikeSuite, nonceR: nonce.data.slice(), peerKe: ke.data.slice(), sharedSecret: undefined, natD: { sources, destination }, raw: raw.slice() };
+    this.accepted = { spiR: msg.spiR.slice(), suite: ikeSuite, nonceR: nonce.data.slice(), peerKe: ke.data.slice(), sharedSecret: undefined, natD: { sources, destination }, fragmentation: findNotify(msg, NotifyType.IKEV2_FRAGMENTATION_SUPPORTED) !== undefined, raw: raw.slice() };
     return { kind: 'yield' };
   }
 
@@ -150,6 +153,7 @@ export class IkeSaInitTask implements Task {
     keyIkeSa(sa, { suite: a.suite, spiR: a.spiR, nonceI: this.nonceI, nonceR: a.nonceR, sharedSecret: a.sharedSecret }, ctx.random, ctx.keyLog);
     sa.auth = { initRequest: this.request, initResponse: a.raw, nonceI: this.nonceI, nonceR: a.nonceR };
     sa.natT = nat !== undefined && (nat.localBehindNat || nat.remoteBehindNat);
+    sa.fragmentation = a.fragmentation;
     ctx.log.info(`IKE_SA_INIT done: ${formatIkeSuite(a.suite)}${sa.natT ? ', NAT detected: floating to port 4500' : ''}`);
     if (sa.natT) ctx.emit({ type: 'nat-detected', local: nat!.localBehindNat, remote: nat!.remoteBehindNat }, now);
     return done;

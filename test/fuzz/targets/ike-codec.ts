@@ -44,7 +44,8 @@ export function samplePayloads(rand: Rand): Payload[] {
     () => deletePayload(ProtocolId.ESP, [fromHex('01020304'), fromHex('05060708')]),
     () => deletePayload(ProtocolId.IKE),
     () => ({ kind: 'V', data: utf8('vendor') }),
-    () => ({ kind: 'raw', type: 38, critical: false, body: rand.bytes(8) }), // CERTREQ
+    () => ({ kind: 'CERTREQ', encoding: 4, authorities: Array.from({ length: rand.int(3) }, () => rand.bytes(20)) }),
+    () => ({ kind: 'CERT', encoding: 4, data: rand.bytes(1 + rand.int(600)) }),
     () => ({ kind: 'raw', type: 200, critical: rand.chance(0.5), body: rand.bytes(4) }), // unknown
   ];
   // A few of them, in any order: real exchanges carry 2..10.
@@ -182,7 +183,7 @@ interface SkInput {
   outcome?: string;
 }
 
-const passThrough: AuthCipher = {
+export const passThrough: AuthCipher = {
   encr: AES128_CBC, integ: undefined, ivLength: 0, icvLength: 0, blockSize: 1,
   seal: (_prefix, _iv, plaintext) => plaintext.slice(),
   open: (_prefix, _iv, data) => data.slice(),
